@@ -1,0 +1,120 @@
+"""pmsys: after-renovation management of old residential communities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from pmsys.config import Config, config_for_environment
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type[Config] | None = None, overrides: dict | None = None) -> Flask:
+    """Build the application; nothing connects or schedules until a request or command."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    config_class = config_class or config_for_environment()
+    values = config_class.from_env(app.instance_path)
+    values.update(overrides or {})
+    config_class.validate(values, app.instance_path)
+    app.config.update(values)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+
+    from pmsys.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from pmsys.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from pmsys import models  # noqa: F401  (complete the metadata)
+    from pmsys.db import configure_sqlite
+    from pmsys.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+
+    from pmsys.auth.views import init_login
+
+    init_login(app, login_manager)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from pmsys.api import bp as api_bp
+    from pmsys.auth.views import bp as auth_bp
+    from pmsys.extensions import csrf
+    from pmsys.places.views import bp as places_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(places_bp)
+    # The API authenticates with bearer tokens, never cookies, so CSRF cannot apply.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+
+
+def select_locale() -> str:
+    """Chinese by default; English (or back) when the user chose it."""
+    languages = Config.LANGUAGES
+    chosen = getattr(g, "locale_override", None)
+    if chosen in languages:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False):
+        if current_user.locale in languages:
+            return current_user.locale
+    cookie = request.cookies.get("lang") if request else None
+    if cookie in languages:
+        return cookie
+    return Config.BABEL_DEFAULT_LOCALE
+
+
+def _register_hooks(app: Flask) -> None:
+    from pmsys.tickets import categories
+
+    @app.context_processor
+    def _template_globals():
+        return {"current_locale": select_locale(), "categories": categories}
+
+    @app.teardown_request
+    def _forget_request_state(_exc):
+        # When an outer app context is shared by several requests (tests, CLI),
+        # nothing about one request's user or language may leak into the next.
+        for key in ("_login_user", "api_user", "locale_override", "babel_locale",
+                    "babel_translations", "babel_tzinfo"):
+            g.pop(key, None)
+
+    @app.after_request
+    def _security_headers(response):
+        # RELIABILITY.md §9: no inline script, no framing, no sniffing.
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

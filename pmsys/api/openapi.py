@@ -1,0 +1,3 @@
+"""The OpenAPI 3 description of /api/v1."""
+
+from pmsys.api import bp  # noqa: F401

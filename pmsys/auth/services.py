@@ -1,0 +1,135 @@
+"""Logging in, API tokens and password changes."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from pmsys import audit, clock
+from pmsys.audit import AuditRecord
+from pmsys.auth.models import ApiToken, User, hash_token, new_session_token
+from pmsys.auth.passwords import hash_password, password_problem, verify_password
+from pmsys.errors import InvalidInput, TooManyRequests, Unauthenticated
+
+# A hash to compare against when the username is unknown, so both paths cost the same.
+_DUMMY_HASH = hash_password(secrets.token_hex(16))
+
+
+def _recent_failures(session: Session, since: datetime, **match) -> int:
+    query = select(func.count(AuditRecord.id)).where(
+        AuditRecord.action == "login_failed", AuditRecord.at >= since
+    )
+    for column, value in match.items():
+        query = query.where(getattr(AuditRecord, column) == value)
+    return session.scalar(query) or 0
+
+
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    client: str | None,
+    limits: tuple[int, int, timedelta],
+    channel: str = "web",
+) -> User:
+    """Return the active user with these credentials, or raise.
+
+    Failures are audited, and the audit trail (in the shared database, so all
+    workers see it) is what throttles: too many recent failures for the
+    account or from the client refuse further attempts (RELIABILITY.md §7).
+    """
+    per_account, per_client, window = limits
+    since = clock.now() - window
+    username = (username or "").strip()
+    if _recent_failures(session, since, object_key=username) >= per_account or (
+        client and _recent_failures(session, since, client=client) >= per_client
+    ):
+        audit.record(session, None, "login_throttled", "user", username, client=client,
+                     channel=channel)
+        raise TooManyRequests("too many failed logins; wait and try again",
+                              code="login_throttled")
+    user = session.scalar(select(User).where(User.username == username))
+    valid = verify_password(user.password_hash if user else _DUMMY_HASH, password or "")
+    if user is None or not valid or not user.active:
+        audit.record(session, None, "login_failed", "user", username, client=client,
+                     channel=channel)
+        raise Unauthenticated("wrong username or password", code="bad_credentials")
+    audit.record(session, user, "login", "user", username, client=client, channel=channel)
+    return user
+
+
+def issue_token(session: Session, user: User, ttl: timedelta) -> tuple[str, ApiToken]:
+    """Create an API token for `user`; return the clear token (shown once) and its row."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(user=user, token_hash=hash_token(token), expires_at=clock.now() + ttl)
+    session.add(row)
+    session.flush()
+    audit.record(session, user, "token_issued", "api_token", row.id)
+    return token, row
+
+
+def resolve_token(session: Session, token: str) -> User | None:
+    """Return the active user of a valid, unexpired, unrevoked token, else None."""
+    if not token:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    now = clock.now()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if not row.user.active:
+        return None
+    row.last_used_at = now
+    return row.user
+
+
+def revoke_token(session: Session, user: User, token: str) -> None:
+    """Revoke one token of `user` (API logout)."""
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.user_id == user.id)
+    )
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = clock.now()
+        audit.record(session, user, "token_revoked", "api_token", row.id)
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """End every web session and revoke every API token of `user` (RELIABILITY.md §6)."""
+    user.session_token = new_session_token()
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+
+
+def record_logout(session: Session, user: User) -> None:
+    """Audit a web logout."""
+    audit.record(session, user, "logout", "user", user.username)
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change `user`'s password after checking the current one; ends all other sessions."""
+    if not verify_password(user.password_hash, current or ""):
+        raise InvalidInput("the current password is wrong", code="bad_current_password",
+                           fields={"current_password": "wrong"})
+    problem = password_problem(new or "", user.username)
+    if problem:
+        raise InvalidInput(str(problem), code="weak_password",
+                           fields={"new_password": str(problem)})
+    user.password_hash = hash_password(new)
+    user.password_changed_at = clock.now()
+    end_all_sessions(session, user)
+    audit.record(session, user, "password_changed", "user", user.username)
+
+
+def set_active(session: Session, actor, user: User, active: bool) -> None:
+    """Enable or disable a login; disabling ends its sessions and tokens."""
+    user.active = active
+    if not active:
+        end_all_sessions(session, user)
+    audit.record(session, actor, "user_enabled" if active else "user_disabled", "user",
+                 user.username)

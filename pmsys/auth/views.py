@@ -1,0 +1,167 @@
+"""Log in, log out, choose the language, change the password."""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+
+from pmsys.auth import services
+from pmsys.auth.forms import LoginForm, PasswordForm
+from pmsys.auth.models import User
+from pmsys.errors import DomainError, TooManyRequests
+from pmsys.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+
+def init_login(app, login_manager) -> None:
+    """Bind Flask-Login: strong session protection, our user loader, our login page."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load_user(ident: str):
+        user_id, _, token = ident.partition(":")
+        if not user_id.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active:
+            return None
+        if not hmac.compare_digest(user.session_token, token):
+            return None
+        return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return `target` if it is a path on this site, else None (RELIABILITY.md §8)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _login_limits():
+    config = current_app.config
+    return (
+        config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        config["LOGIN_MAX_FAILURES_PER_CLIENT"],
+        config["LOGIN_FAILURE_WINDOW"],
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The login page; `next` is followed only when it stays on this site."""
+    next_url = safe_next(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("places.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                db.session,
+                form.username.data,
+                form.password.data,
+                client=request.remote_addr,
+                limits=_login_limits(),
+            )
+        except TooManyRequests:
+            db.session.commit()
+            flash(_("Too many failed attempts. Please wait 15 minutes and try again."), "error")
+            status = 429
+        except DomainError:
+            db.session.commit()
+            flash(_("Wrong username or password."), "error")
+            status = 401
+        else:
+            login_user(user, remember=form.remember.data)
+            db.session.commit()
+            return redirect(next_url or url_for("places.home"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form, next=next_url), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """End this session (and its remember cookie)."""
+    services.record_logout(db.session, current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language/<code>")
+def set_language(code: str):
+    """Switch the interface language and remember it (cookie, and the account if logged in)."""
+    if code not in current_app.config["LANGUAGES"]:
+        code = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    g.locale_override = code
+    target = safe_next(request.form.get("next")) or url_for("places.home")
+    response = make_response(redirect(target))
+    response.set_cookie(
+        "lang", code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Change the password; every other session and API token ends."""
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(
+                db.session, user, form.current_password.data, form.new_password.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            target = form.current_password if "current_password" in error.fields else (
+                form.new_password
+            )
+            message = error.message if error.code == "weak_password" else _(
+                "The current password is wrong."
+            )
+            target.errors = [*target.errors, message]
+            status = 400
+        else:
+            db.session.commit()
+            login_user(user)  # this session continues under the new login generation
+            flash(_("Your password has been changed. Other sessions have been logged out."),
+                  "info")
+            return redirect(url_for("auth.account"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/account.html", form=form), status

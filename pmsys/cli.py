@@ -1,0 +1,107 @@
+"""`flask --app wsgi pmsys …`: import, demo, run-job, scheduler, create-user."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from pmsys import clock
+
+pmsys_cli = AppGroup("pmsys", help="pmsys administration commands.")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _read_json(path: str) -> object:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        _fail(f"cannot read {path}: {error.strerror or error}")
+    except UnicodeDecodeError:
+        _fail(f"{path} is not UTF-8 text")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        _fail(f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "
+              f"column {error.colno}")
+
+
+@pmsys_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+def import_command(path: str) -> None:
+    """Load a region bundle (JSON): all or nothing, idempotent."""
+    from pmsys.extensions import db
+    from pmsys.imports.services import BundleInvalid, import_bundle
+
+    bundle = _read_json(path)
+    try:
+        summary = import_bundle(db.session, bundle, actor="cli")
+    except BundleInvalid as invalid:
+        db.session.rollback()
+        click.echo(f"error: the bundle was not loaded ({len(invalid.errors)} problems):", err=True)
+        for problem in invalid.errors:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(summary.describe())
+
+
+@pmsys_cli.command("demo")
+def demo_command() -> None:
+    """Load the demo region (Tumed Right Banner, 2021) and print the demo logins."""
+    from pmsys.extensions import db
+    from pmsys.imports.services import import_bundle
+    from pmsys.places.demo import DEMO_LOGINS, build_bundle
+
+    summary = import_bundle(db.session, build_bundle(), actor="demo")
+    db.session.commit()
+    click.echo(summary.describe())
+    click.echo("")
+    click.echo("Demo logins (username / password — role):")
+    for username, password, role in DEMO_LOGINS:
+        click.echo(f"  {username:<12} {password:<20} {role}")
+
+
+@pmsys_cli.command("run-job")
+@click.argument("name")
+@click.option("--now", "now_text", help="Run as if the clock read this ISO 8601 time.")
+def run_job_command(name: str, now_text: str | None) -> None:
+    """Run one scheduled job once."""
+    from pmsys.scheduling import JOBS, run_job
+
+    if name not in JOBS:
+        _fail(f"unknown job {name!r}; known jobs: {', '.join(sorted(JOBS))}")
+    moment = None
+    if now_text:
+        try:
+            moment = clock.parse_instant(now_text)
+        except ValueError:
+            _fail(f"--now {now_text!r} is not an ISO 8601 time")
+    summary = run_job(name, moment)
+    click.echo(json.dumps({"job": name, **summary}, ensure_ascii=False, default=str))
+
+
+@pmsys_cli.command("scheduler")
+def scheduler_command() -> None:
+    """Run the scheduled jobs; only one scheduler per database does anything."""
+    from flask import current_app
+
+    from pmsys.scheduling import run_scheduler
+
+    app = current_app._get_current_object()
+    if not run_scheduler(app):
+        click.echo("another scheduler is running; exiting", err=True)
+        sys.exit(3)
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the `pmsys` command group."""
+    app.cli.add_command(pmsys_cli)

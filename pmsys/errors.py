@@ -1,0 +1,143 @@
+"""Domain errors, mapped once to the JSON error envelope and to HTML pages."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A request refused for a reason the caller can understand."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.fields = fields or {}
+
+
+class InvalidInput(DomainError):
+    """Malformed or missing input (400)."""
+
+    status = 400
+    code = "invalid_input"
+
+
+class Unauthenticated(DomainError):
+    """No credentials, or credentials that are not valid (401)."""
+
+    status = 401
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    """A visible object on which the action is not the caller's to take (403)."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    """An unknown object, or one the caller may not see (404)."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The action does not fit the object's current state (409)."""
+
+    status = 409
+    code = "conflict"
+
+
+class RuleRefused(DomainError):
+    """A rule of the domain refuses the action (422)."""
+
+    status = 422
+    code = "rule_refused"
+
+
+class TooManyRequests(DomainError):
+    """The caller must wait before trying again (429)."""
+
+    status = 429
+    code = "too_many_requests"
+
+
+def wants_json() -> bool:
+    """Answer in JSON for the API and Open311, HTML elsewhere."""
+    return request.path.startswith(("/api/", "/open311/"))
+
+
+def error_envelope(status: int, code: str, message: str, fields: dict | None = None):
+    """Build the API's error response (API.md, Conventions)."""
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map DomainError and HTTP errors to envelopes or pages; never show a traceback."""
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        if wants_json():
+            return error_envelope(error.status, error.code, error.message, error.fields)
+        return (
+            render_template("errors.html", status=error.status, message=error.message),
+            error.status,
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        status = error.code or 500
+        if wants_json():
+            code = _HTTP_CODES.get(status, "http_error")
+            return error_envelope(status, code, error.description or error.name)
+        return render_template("errors.html", status=status, message=_http_message(status)), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return error_envelope(500, "internal_error", "internal error")
+        return render_template("errors.html", status=500, message=_http_message(500)), 500
+
+
+def _http_message(status: int) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Please log in."),
+        403: _("You may not do that."),
+        404: _("There is nothing here, or you may not see it."),
+        405: _("That action is not available here."),
+        413: _("The upload is too large."),
+        429: _("Too many attempts. Please wait and try again."),
+    }
+    return messages.get(status, _("Something went wrong. The error has been logged."))

@@ -1,0 +1,1 @@
+"""Owners' committees, assembly votes and management terms."""

@@ -1,0 +1,1 @@
+"""The region bundle: validate everything, then write in one go."""

@@ -1,0 +1,3 @@
+"""API: POST /api/v1/imports."""
+
+from pmsys.api import bp  # noqa: F401

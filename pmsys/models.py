@@ -1,0 +1,32 @@
+"""Import every model module so the metadata is complete (Alembic, create_all, queries)."""
+
+from pmsys.audit import AuditRecord
+from pmsys.auth.models import ApiToken, Organization, OrganizationCategory, User
+from pmsys.governance.models import ManagementTerm
+from pmsys.places.models import (
+    Building,
+    Community,
+    Household,
+    HouseholdResident,
+    Person,
+    Region,
+    Setting,
+    Unit,
+)
+
+__all__ = [
+    "ApiToken",
+    "AuditRecord",
+    "Building",
+    "Community",
+    "Household",
+    "HouseholdResident",
+    "ManagementTerm",
+    "Organization",
+    "OrganizationCategory",
+    "Person",
+    "Region",
+    "Setting",
+    "Unit",
+    "User",
+]

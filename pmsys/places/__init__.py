@@ -1,0 +1,1 @@
+"""Regions, communities, buildings, units, households and people."""

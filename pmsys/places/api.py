@@ -1,0 +1,3 @@
+"""API: communities."""
+
+from pmsys.api import bp  # noqa: F401

@@ -1,0 +1,61 @@
+"""Ticket and asset categories (DESIGN.md §7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Category:
+    """One category: whether a utility serves it and who handles it by duty."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    utility: bool = False
+    # "utility": past the household meter is the owner's (DESIGN §8 step 3);
+    # "manager": the manager handles in-home requests as a paid service.
+    in_home: str = "manager"
+    default_priority: str = "normal"
+    by_duty: str | None = None  # "authority" when an authority handles it by duty
+
+    @property
+    def label(self):
+        return _l(self.name_en)
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category("water_supply", "供水", "Water supply", utility=True, in_home="owner"),
+    Category("drainage", "排水 / 化粪池", "Drainage and septic tanks", utility=True, in_home="owner"),
+    Category("heating", "供热", "Heating", utility=True, in_home="owner"),
+    Category("gas", "燃气", "Gas", utility=True, in_home="owner", default_priority="emergency"),
+    Category("power", "供电", "Power", utility=True, in_home="owner"),
+    Category("telecom", "通信 / 弱电", "Telecom lines", utility=True, in_home="owner"),
+    Category("cable_tv", "有线电视", "Cable TV", utility=True, in_home="owner"),
+    Category("elevator", "电梯", "Elevator"),
+    Category("roof_leak", "屋面渗漏", "Roof leak"),
+    Category("facade", "外墙", "Facade"),
+    Category("common_parts", "楼道 / 公共部位", "Stairwells and common parts"),
+    Category("road", "道路", "Roads"),
+    Category("lighting", "照明", "Lighting"),
+    Category("access_security", "门禁 / 监控", "Access control and cameras"),
+    Category("fire_safety", "消防设施", "Fire safety equipment"),
+    Category("greenery", "绿化", "Greenery"),
+    Category("waste", "垃圾 / 环卫", "Waste and sanitation", by_duty="authority"),
+    Category("ev_charging", "充电设施", "EV charging"),
+    Category("fitness", "健身器材", "Fitness equipment"),
+    Category("parcel_locker", "快递柜", "Parcel lockers", by_duty="authority"),
+    Category("illegal_building", "违章搭建", "Illegal construction", by_duty="authority"),
+    Category("other", "其他", "Other"),
+)
+
+BY_CODE: dict[str, Category] = {c.code: c for c in CATEGORIES}
+CODES: frozenset[str] = frozenset(BY_CODE)
+UTILITY_CODES: frozenset[str] = frozenset(c.code for c in CATEGORIES if c.utility)
+
+
+def get(code: str) -> Category:
+    """Return the category with this code; KeyError when there is none."""
+    return BY_CODE[code]

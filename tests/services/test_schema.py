@@ -1,0 +1,44 @@
+"""The migrations build exactly the models' schema, and the database enforces its rules."""
+
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from pmsys.db import Base
+from tests.factories import HouseholdFactory, UserFactory
+
+
+def test_migrations_match_models(db):
+    context = MigrationContext.configure(db.session.connection(), opts={"compare_type": True})
+    assert compare_metadata(context, Base.metadata) == []
+
+
+def test_audit_records_cannot_be_updated_or_deleted_in_sql(db):
+    from pmsys import audit
+
+    audit.record(db.session, None, "test", "thing", "1")
+    db.session.flush()
+    with pytest.raises(DBAPIError):
+        with db.session.begin_nested():
+            db.session.execute(text("UPDATE audit_records SET action = 'x'"))
+    with pytest.raises(DBAPIError):
+        with db.session.begin_nested():
+            db.session.execute(text("DELETE FROM audit_records"))
+
+
+def test_household_area_must_be_positive(db):
+    with pytest.raises(IntegrityError):
+        with db.session.begin_nested():
+            HouseholdFactory(area=Decimal("0"))
+
+
+def test_staff_user_needs_an_organisation(db):
+    from pmsys.auth.models import Role
+
+    with pytest.raises(IntegrityError):
+        with db.session.begin_nested():
+            UserFactory(role=Role.manager, organization=None)
