@@ -15,7 +15,7 @@ from pmsys.db import Base, UTCDateTime, str_enum, utcnow
 from pmsys.places.models import Community, Person, Region
 
 
-class OrgKind(str, enum.Enum):
+class OrgKind(enum.StrEnum):
     housing_bureau = "housing_bureau"
     street_office = "street_office"
     community_office = "community_office"
@@ -48,7 +48,7 @@ MANAGER_KINDS = frozenset(
 )
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     resident = "resident"
     committee_member = "committee_member"
     manager = "manager"

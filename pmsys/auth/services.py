@@ -48,15 +48,16 @@ def authenticate(
     if _recent_failures(session, since, object_key=username) >= per_account or (
         client and _recent_failures(session, since, client=client) >= per_client
     ):
-        audit.record(session, None, "login_throttled", "user", username, client=client,
-                     channel=channel)
-        raise TooManyRequests("too many failed logins; wait and try again",
-                              code="login_throttled")
+        audit.record(
+            session, None, "login_throttled", "user", username, client=client, channel=channel
+        )
+        raise TooManyRequests("too many failed logins; wait and try again", code="login_throttled")
     user = session.scalar(select(User).where(User.username == username))
     valid = verify_password(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is None or not valid or not user.active:
-        audit.record(session, None, "login_failed", "user", username, client=client,
-                     channel=channel)
+        audit.record(
+            session, None, "login_failed", "user", username, client=client, channel=channel
+        )
         raise Unauthenticated("wrong username or password", code="bad_credentials")
     audit.record(session, user, "login", "user", username, client=client, channel=channel)
     return user
@@ -89,7 +90,9 @@ def resolve_token(session: Session, token: str) -> User | None:
 def revoke_token(session: Session, user: User, token: str) -> None:
     """Revoke one token of `user` (API logout)."""
     row = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.user_id == user.id)
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.user_id == user.id
+        )
     )
     if row is not None and row.revoked_at is None:
         row.revoked_at = clock.now()
@@ -114,12 +117,16 @@ def record_logout(session: Session, user: User) -> None:
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """Change `user`'s password after checking the current one; ends all other sessions."""
     if not verify_password(user.password_hash, current or ""):
-        raise InvalidInput("the current password is wrong", code="bad_current_password",
-                           fields={"current_password": "wrong"})
+        raise InvalidInput(
+            "the current password is wrong",
+            code="bad_current_password",
+            fields={"current_password": "wrong"},
+        )
     problem = password_problem(new or "", user.username)
     if problem:
-        raise InvalidInput(str(problem), code="weak_password",
-                           fields={"new_password": str(problem)})
+        raise InvalidInput(
+            str(problem), code="weak_password", fields={"new_password": str(problem)}
+        )
     user.password_hash = hash_password(new)
     user.password_changed_at = clock.now()
     end_all_sessions(session, user)
@@ -131,5 +138,6 @@ def set_active(session: Session, actor, user: User, active: bool) -> None:
     user.active = active
     if not active:
         end_all_sessions(session, user)
-    audit.record(session, actor, "user_enabled" if active else "user_disabled", "user",
-                 user.username)
+    audit.record(
+        session, actor, "user_enabled" if active else "user_disabled", "user", user.username
+    )

@@ -13,7 +13,7 @@ from pmsys.db import Base, UTCDateTime, str_enum, utcnow
 from pmsys.places.models import Community
 
 
-class ManagementMode(str, enum.Enum):
+class ManagementMode(enum.StrEnum):
     professional = "professional"
     self = "self"
     community = "community"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pmsys.db import Base, UTCDateTime, str_enum, utcnow
 
 
-class RegionKind(str, enum.Enum):
+class RegionKind(enum.StrEnum):
     city = "city"
     district = "district"
     street = "street"
@@ -88,7 +88,9 @@ class Community(Base):
     )
 
     __table_args__ = (
-        CheckConstraint("built_year IS NULL OR built_year BETWEEN 1900 AND 2100", name="built_year"),
+        CheckConstraint(
+            "built_year IS NULL OR built_year BETWEEN 1900 AND 2100", name="built_year"
+        ),
     )
 
     def __repr__(self) -> str:

@@ -28,7 +28,9 @@ class Category:
 
 CATEGORIES: tuple[Category, ...] = (
     Category("water_supply", "供水", "Water supply", utility=True, in_home="owner"),
-    Category("drainage", "排水 / 化粪池", "Drainage and septic tanks", utility=True, in_home="owner"),
+    Category(
+        "drainage", "排水 / 化粪池", "Drainage and septic tanks", utility=True, in_home="owner"
+    ),
     Category("heating", "供热", "Heating", utility=True, in_home="owner"),
     Category("gas", "燃气", "Gas", utility=True, in_home="owner", default_priority="emergency"),
     Category("power", "供电", "Power", utility=True, in_home="owner"),
