@@ -1,0 +1,246 @@
+"""Reading places: community summaries and details, filtered by permissions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from pmsys import clock
+from pmsys.auth import permissions
+from pmsys.auth.models import Organization, OrgKind
+from pmsys.governance.models import ManagementMode, ManagementTerm
+from pmsys.places.models import Building, Community, Household, Person, Setting, Unit
+
+# Defaults of the settings a region bundle may change (API.md, Import).
+DEFAULT_SETTINGS: dict[str, object] = {
+    "heating_season": {"start": "10-15", "end": "04-15"},
+    "handover_overdue_days": 90,
+    "acceptance_min_satisfaction": "0.90",
+}
+
+
+def get_setting(session: Session, key: str, region=None):
+    """Return a setting: the nearest region's value, else the global one, else the default."""
+    scopes = [r.code for r in region.lineage()] if region is not None else []
+    scopes.append("")
+    rows = {
+        row.scope: row.value
+        for row in session.scalars(
+            select(Setting).where(Setting.key == key, Setting.scope.in_(scopes))
+        )
+    }
+    for scope in scopes:
+        if scope in rows:
+            return rows[scope]
+    return DEFAULT_SETTINGS[key]
+
+
+@dataclass
+class CommunitySummary:
+    """A community with its counts and its management arrangement on a date."""
+
+    community: Community
+    buildings: int = 0
+    households: int = 0
+    area: Decimal = Decimal("0.00")
+    term: ManagementTerm | None = None
+    committee: Organization | None = None
+
+    @property
+    def mode(self) -> ManagementMode | None:
+        return self.term.mode if self.term else None
+
+    @property
+    def manager(self) -> Organization | None:
+        return self.term.organization if self.term else None
+
+    @property
+    def committee_status(self) -> str:
+        return "active" if self.committee is not None else "none"
+
+
+def active_terms(session: Session, community_ids: list[int], on: date) -> dict[int, ManagementTerm]:
+    """Return the term in force on `on` for each of the communities that has one."""
+    if not community_ids:
+        return {}
+    terms = session.scalars(
+        select(ManagementTerm)
+        .options(selectinload(ManagementTerm.organization))
+        .where(
+            ManagementTerm.community_id.in_(community_ids),
+            ManagementTerm.start <= on,
+            or_(ManagementTerm.end.is_(None), ManagementTerm.end >= on),
+        )
+    )
+    return {term.community_id: term for term in terms}
+
+
+def summarise(
+    session: Session, communities: list[Community], on: date | None = None
+) -> list[CommunitySummary]:
+    """Counts, area and arrangement for each community, in a fixed number of queries."""
+    on = on or clock.today()
+    ids = [c.id for c in communities]
+    summaries = {c.id: CommunitySummary(c) for c in communities}
+    if not ids:
+        return []
+    for community_id, count in session.execute(
+        select(Building.community_id, func.count(Building.id))
+        .where(Building.community_id.in_(ids))
+        .group_by(Building.community_id)
+    ):
+        summaries[community_id].buildings = count
+    for community_id, count, area in session.execute(
+        select(Building.community_id, func.count(Household.id), func.sum(Household.area))
+        .join(Unit, Unit.building_id == Building.id)
+        .join(Household, Household.unit_id == Unit.id)
+        .where(Building.community_id.in_(ids))
+        .group_by(Building.community_id)
+    ):
+        summaries[community_id].households = count
+        summaries[community_id].area = Decimal(area or 0).quantize(Decimal("0.01"))
+    for community_id, term in active_terms(session, ids, on).items():
+        summaries[community_id].term = term
+    for committee in session.scalars(
+        select(Organization).where(
+            Organization.kind == OrgKind.owners_committee, Organization.community_id.in_(ids)
+        )
+    ):
+        summaries[committee.community_id].committee = committee
+    return [summaries[i] for i in ids]
+
+
+@dataclass
+class AreaTotals:
+    """Totals over the communities an actor sees, for the home pages."""
+
+    communities: int = 0
+    buildings: int = 0
+    households: int = 0
+    area: Decimal = Decimal("0.00")
+    by_mode: Counter = field(default_factory=Counter)
+    without_term: list[Community] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> Decimal:
+        """Share of communities with an active term (DESIGN §5), to 4 places."""
+        if not self.communities:
+            return Decimal("0.0000")
+        covered = self.communities - len(self.without_term)
+        return (Decimal(covered) / Decimal(self.communities)).quantize(Decimal("0.0001"))
+
+
+def totals(session: Session, actor, on: date | None = None) -> AreaTotals:
+    """Sum the summaries of every community `actor` may see."""
+    communities = list(session.scalars(permissions.visible_communities(actor)))
+    result = AreaTotals()
+    for summary in summarise(session, communities, on):
+        result.communities += 1
+        result.buildings += summary.buildings
+        result.households += summary.households
+        result.area += summary.area
+        if summary.mode is None:
+            result.without_term.append(summary.community)
+        else:
+            result.by_mode[summary.mode.value] += 1
+    return result
+
+
+@dataclass
+class HouseholdView:
+    """A household as the actor may see it: owner only for some roles, phone maybe masked."""
+
+    household: Household
+    owner_name: str | None
+    owner_phone: str | None
+
+
+@dataclass
+class UnitView:
+    unit: Unit
+    households: list[HouseholdView]
+
+
+@dataclass
+class BuildingView:
+    building: Building
+    units: list[UnitView]
+    household_count: int
+    area: Decimal
+
+
+@dataclass
+class CommunityDetail:
+    """Everything a community page or API answer shows, already permission-filtered."""
+
+    summary: CommunitySummary
+    buildings: list[BuildingView]
+    terms: list[ManagementTerm]
+    shows_households: bool
+    shows_owners: bool
+
+
+def community_detail(session: Session, actor, community: Community) -> CommunityDetail:
+    """The community's buildings, units, the households `actor` may read, and its terms."""
+    summary = summarise(session, [community])[0]
+    shows_owners = permissions.can_see_owners(actor)
+    full_phone = permissions.can_see_full_phone(session, actor, community)
+    clause = permissions.household_clause(actor, community)
+    buildings = list(
+        session.scalars(
+            select(Building)
+            .where(Building.community_id == community.id)
+            .options(selectinload(Building.units))
+            .order_by(Building.id)
+        )
+    )
+    unit_ids = [unit.id for b in buildings for unit in b.units]
+    households: dict[int, list[Household]] = {uid: [] for uid in unit_ids}
+    stats: dict[int, tuple[int, Decimal]] = {}
+    if unit_ids:
+        for household in session.scalars(
+            select(Household)
+            .where(Household.unit_id.in_(unit_ids), clause)
+            .options(selectinload(Household.owner))
+            .order_by(Household.unit_id, Household.id)
+        ):
+            households[household.unit_id].append(household)
+        for building_id, count, area in session.execute(
+            select(Unit.building_id, func.count(Household.id), func.sum(Household.area))
+            .join(Household, Household.unit_id == Unit.id)
+            .where(Unit.id.in_(unit_ids))
+            .group_by(Unit.building_id)
+        ):
+            stats[building_id] = (count, Decimal(area or 0).quantize(Decimal("0.01")))
+
+    def view(household: Household) -> HouseholdView:
+        owner: Person = household.owner
+        if not shows_owners and household.owner_id != getattr(actor, "person_id", None):
+            return HouseholdView(household, None, None)
+        phone = owner.phone if full_phone else permissions.mask_phone(owner.phone)
+        return HouseholdView(household, owner.name, phone)
+
+    building_views = [
+        BuildingView(
+            building=b,
+            units=[UnitView(u, [view(h) for h in households[u.id]]) for u in b.units],
+            household_count=stats.get(b.id, (0, Decimal("0.00")))[0],
+            area=stats.get(b.id, (0, Decimal("0.00")))[1],
+        )
+        for b in buildings
+    ]
+    terms = list(
+        session.scalars(
+            select(ManagementTerm)
+            .where(ManagementTerm.community_id == community.id)
+            .options(selectinload(ManagementTerm.organization))
+            .order_by(ManagementTerm.start)
+        )
+    )
+    shows_households = any(unit.households for b in building_views for unit in b.units)
+    return CommunityDetail(summary, building_views, terms, shows_households, shows_owners)
