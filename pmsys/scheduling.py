@@ -88,11 +88,15 @@ def try_scheduler_lock(connection) -> bool:
     """
     if connection.dialect.name != "postgresql":
         return True
-    return bool(
+    # A pooled connection would keep the lock after close(): own this one outright.
+    connection.detach()
+    held = bool(
         connection.execute(
             text("SELECT pg_try_advisory_lock(:key)"), {"key": SCHEDULER_LOCK_KEY}
         ).scalar()
     )
+    connection.commit()  # the lock is session-level; do not sit idle in a transaction
+    return held
 
 
 def run_scheduler(app, *, poll_seconds: float = 1.0, stop_after: float | None = None) -> bool:
