@@ -1,0 +1,1 @@
+"""Renovation projects, warranty, the asset register and ownership hand-overs."""
