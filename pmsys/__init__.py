@@ -26,6 +26,12 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     config_class.validate(values, app.instance_path)
     app.config.update(values)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["PROXY_COUNT"]:
+        # Behind the HTTPS proxy the client's own address is the one to throttle.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -99,8 +105,10 @@ def _register_hooks(app: Flask) -> None:
     def _forget_request_state(_exc):
         # When an outer app context is shared by several requests (tests, CLI),
         # nothing about one request's user or language may leak into the next.
+        # Flask-WTF caches the signed CSRF token in g.csrf_token, which would hand
+        # one browser's token to the next.
         for key in ("_login_user", "api_user", "locale_override", "babel_locale",
-                    "babel_translations", "babel_tzinfo"):
+                    "babel_translations", "babel_tzinfo", "csrf_token"):
             g.pop(key, None)
 
     @app.after_request

@@ -32,6 +32,8 @@ def _read_json(path: str) -> object:
     except json.JSONDecodeError as error:
         _fail(f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "
               f"column {error.colno}")
+    except RecursionError:
+        _fail(f"{path} nests too deeply to be a region bundle")
 
 
 @pmsys_cli.command("import")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,6 +51,8 @@ class Config:
     # Request size: photos are limited again one by one.
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     UPLOAD_FOLDER: str | None = None
+    # How many reverse proxies stand in front (X-Forwarded-For/Proto are trusted that deep).
+    PROXY_COUNT = 0
 
     @classmethod
     def from_env(cls, instance_path: str) -> dict:
@@ -66,11 +69,20 @@ class Config:
             )
         if "PMSYS_DEBUG" in env:
             values["DEBUG"] = _env_bool("PMSYS_DEBUG")
+        # `flask --debug run` and FLASK_DEBUG=1 switch on the interactive debugger
+        # without asking us, so they count as debug too (ProductionConfig refuses it).
+        if _env_bool("FLASK_DEBUG"):
+            values["DEBUG"] = True
         if "SESSION_COOKIE_SECURE" in env:
             secure = _env_bool("SESSION_COOKIE_SECURE")
             values["SESSION_COOKIE_SECURE"] = values["REMEMBER_COOKIE_SECURE"] = secure
         if env.get("UPLOAD_FOLDER"):
             values["UPLOAD_FOLDER"] = env["UPLOAD_FOLDER"]
+        if env.get("PMSYS_PROXY_COUNT"):
+            try:
+                values["PROXY_COUNT"] = int(env["PMSYS_PROXY_COUNT"])
+            except ValueError:
+                raise ConfigError("PMSYS_PROXY_COUNT must be a whole number") from None
         if values["UPLOAD_FOLDER"] is None:
             values["UPLOAD_FOLDER"] = str(Path(instance_path) / "uploads")
         return values
@@ -154,6 +166,20 @@ def _instance_secret(instance: Path) -> str:
     instance.mkdir(parents=True, exist_ok=True)
     path = instance / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+        # Written to a private temporary file, then linked into place: the key is
+        # never readable by others, and when two processes start at once the
+        # first link wins and both read the same key.
+        fd, temporary = tempfile.mkstemp(dir=instance, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as file:
+                file.write(secrets.token_urlsafe(48))
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(temporary)
+    secret = path.read_text().strip()
+    if not secret:
+        raise ConfigError(f"{path} is empty: delete it to have a new secret key generated")
+    return secret

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -119,12 +119,21 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if wants_json():
             code = _HTTP_CODES.get(status, "http_error")
-            return error_envelope(status, code, error.description or error.name)
+            response = error_envelope(status, code, error.description or error.name)
+            if isinstance(error, MethodNotAllowed) and error.valid_methods:
+                # HTTP requires a 405 to name the methods the resource does allow.
+                response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+            return response
         return render_template("errors.html", status=status, message=_http_message(status)), status
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
+        # A failed PostgreSQL transaction refuses every later statement, including
+        # the ones that render this page (the logged-in user, the language).
+        from pmsys.extensions import db
+
+        db.session.rollback()
         if wants_json():
             return error_envelope(500, "internal_error", "internal error")
         return render_template("errors.html", status=500, message=_http_message(500)), 500

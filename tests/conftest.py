@@ -47,7 +47,11 @@ def app(database_url, tmp_path_factory):
                 connection.execute(text("CREATE SCHEMA public"))
         flask_migrate.upgrade()
         _db.engine.dispose()
-    return app
+    yield app
+    # Close the pooled connections now: left to garbage collection at exit, psycopg
+    # warns about each one, and filterwarnings=error turns that into a failed run.
+    with app.app_context():
+        _db.engine.dispose()
 
 
 @pytest.fixture
@@ -90,7 +94,9 @@ def login_as(app, client):
     """Log `user` in on `client` the way Flask-Login would, with strong protection."""
 
     def login(user):
-        with app.test_request_context():
+        # The identifier hashes the client's address and User-Agent, so build it
+        # from the test client's own environ or strong protection drops the login.
+        with app.test_request_context(environ_base=client.environ_base):
             identifier = _create_identifier()
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()

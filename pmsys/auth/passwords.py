@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256  # long passphrases are welcome; this only bounds the hashing work
+MIN_USERNAME_IN_PASSWORD = 3
 
 # Passwords seen most often in leaked lists, plus the obvious local ones.
 COMMON_PASSWORDS = frozenset(
@@ -22,6 +25,11 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether `text` holds a control character or a lone surrogate (never typed on purpose)."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+
+
 def hash_password(password: str) -> str:
     """Hash with scrypt (Werkzeug's default method, salted)."""
     return generate_password_hash(password, method="scrypt")
@@ -31,7 +39,12 @@ def verify_password(password_hash: str, password: str) -> bool:
     """Check a password against its stored hash, in constant time."""
     if not password_hash or len(password) > MAX_LENGTH:
         return False
-    return check_password_hash(password_hash, password)
+    try:
+        return check_password_hash(password_hash, password)
+    except ValueError:
+        # An unknown hash method, or a password no UTF-8 can encode (a lone
+        # surrogate from JSON): neither can match, and neither may become a 500.
+        return False
 
 
 def password_problem(password: str, username: str = "") -> str | None:
@@ -43,9 +56,16 @@ def password_problem(password: str, username: str = "") -> str | None:
         return _l("Use at least 10 characters.")
     if len(password) > MAX_LENGTH:
         return _l("Use at most 256 characters.")
+    if has_control_characters(password):
+        # Control characters cannot be typed reliably, and a lone surrogate
+        # (possible in JSON) cannot even be hashed.
+        return _l("Use only letters, digits, spaces and punctuation.")
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS or len(set(password)) <= 2:
         return _l("This password is too common.")
-    if username and username.lower() in lowered:
+    # Only names long enough to be guessed from: "li" or "wu" would otherwise
+    # refuse a good share of all passwords.
+    username = username or ""
+    if len(username) >= MIN_USERNAME_IN_PASSWORD and username.lower() in lowered:
         return _l("The password must not contain the username.")
     return None

@@ -7,7 +7,7 @@ answers like a missing one (404).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from pmsys import clock
@@ -105,6 +105,8 @@ def household_clause(actor, community: Community) -> ColumnElement[bool]:
 
     Staff who serve the community read all of them; a resident reads only the
     ones they own or live in; operators read none (minimum necessary, DESIGN §9).
+    The clause is complete on its own: it also confines the rows to `community`
+    and to a community the actor may see.
     """
     if not _is_user(actor):
         return false()
@@ -112,10 +114,18 @@ def household_clause(actor, community: Community) -> ColumnElement[bool]:
         lived = select(HouseholdResident.household_id).where(
             HouseholdResident.person_id == actor.person_id
         )
-        return or_(Household.owner_id == actor.person_id, Household.id.in_(lived))
-    if actor.role in HOUSEHOLD_READERS:
-        return true()
-    return false()
+        readable = or_(Household.owner_id == actor.person_id, Household.id.in_(lived))
+    elif actor.role in HOUSEHOLD_READERS:
+        readable = true()
+    else:
+        return false()
+    units_here = (
+        select(Unit.id)
+        .join(Building, Building.id == Unit.building_id)
+        .join(Community, Community.id == Building.community_id)
+        .where(Community.id == community.id, community_clause(actor))
+    )
+    return and_(Household.unit_id.in_(units_here), readable)
 
 
 def can_see_owners(actor) -> bool:

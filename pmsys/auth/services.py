@@ -11,8 +11,15 @@ from sqlalchemy.orm import Session
 from pmsys import audit, clock
 from pmsys.audit import AuditRecord
 from pmsys.auth.models import ApiToken, User, hash_token, new_session_token
-from pmsys.auth.passwords import hash_password, password_problem, verify_password
+from pmsys.auth.passwords import (
+    has_control_characters,
+    hash_password,
+    password_problem,
+    verify_password,
+)
 from pmsys.errors import InvalidInput, TooManyRequests, Unauthenticated
+
+USERNAME_MAX = User.username.type.length
 
 # A hash to compare against when the username is unknown, so both paths cost the same.
 _DUMMY_HASH = hash_password(secrets.token_hex(16))
@@ -44,23 +51,32 @@ def authenticate(
     """
     per_account, per_client, window = limits
     since = clock.now() - window
-    username = (username or "").strip()
-    if _recent_failures(session, since, object_key=username) >= per_account or (
+    key, plausible = login_key(username)
+    if _recent_failures(session, since, object_key=key) >= per_account or (
         client and _recent_failures(session, since, client=client) >= per_client
     ):
-        audit.record(
-            session, None, "login_throttled", "user", username, client=client, channel=channel
-        )
+        audit.record(session, None, "login_throttled", "user", key, client=client, channel=channel)
         raise TooManyRequests("too many failed logins; wait and try again", code="login_throttled")
-    user = session.scalar(select(User).where(User.username == username))
+    user = session.scalar(select(User).where(User.username == key)) if plausible else None
     valid = verify_password(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is None or not valid or not user.active:
-        audit.record(
-            session, None, "login_failed", "user", username, client=client, channel=channel
-        )
+        audit.record(session, None, "login_failed", "user", key, client=client, channel=channel)
         raise Unauthenticated("wrong username or password", code="bad_credentials")
-    audit.record(session, user, "login", "user", username, client=client, channel=channel)
+    audit.record(session, user, "login", "user", key, client=client, channel=channel)
     return user
+
+
+def login_key(username: str | None) -> tuple[str, bool]:
+    """Return the name under which a login attempt is counted, and whether it can be a user's.
+
+    Whatever a client sends must be storable in the audit trail and usable in a
+    query on both engines: PostgreSQL refuses NUL characters and over-long
+    values, and no driver can encode a lone surrogate. Such a name cannot be
+    any user's, so it is counted under a cleaned, shortened form.
+    """
+    name = (username or "").strip()
+    key = "".join("\ufffd" if has_control_characters(ch) else ch for ch in name)[:USERNAME_MAX]
+    return key, key == name
 
 
 def issue_token(session: Session, user: User, ttl: timedelta) -> tuple[str, ApiToken]:
@@ -109,14 +125,27 @@ def end_all_sessions(session: Session, user: User) -> None:
     )
 
 
-def record_logout(session: Session, user: User) -> None:
-    """Audit a web logout."""
+def log_out(session: Session, user: User) -> None:
+    """End `user`'s web sessions and audit it; API tokens stay (they have their own logout).
+
+    Session cookies are signed, not stored, so a copy of one taken before the
+    logout would still be valid: only a new login generation ends it. This
+    logs the user out on their other browsers too (ASVS 7.4.1).
+    """
+    user.session_token = new_session_token()
     audit.record(session, user, "logout", "user", user.username)
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Change `user`'s password after checking the current one; ends all other sessions."""
+    """Change `user`'s password after checking the current one; ends all other sessions.
+
+    A refusal is audited (RELIABILITY.md §16), so the caller should commit then too.
+    """
     if not verify_password(user.password_hash, current or ""):
+        audit.record(
+            session, user, "password_change_refused", "user", user.username,
+            reason="bad_current_password",
+        )
         raise InvalidInput(
             "the current password is wrong",
             code="bad_current_password",
@@ -124,6 +153,10 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
         )
     problem = password_problem(new or "", user.username)
     if problem:
+        audit.record(
+            session, user, "password_change_refused", "user", user.username,
+            reason="weak_password",
+        )
         raise InvalidInput(
             str(problem), code="weak_password", fields={"new_password": str(problem)}
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -51,15 +51,33 @@ def init_login(app, login_manager) -> None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Return `target` if it is a path on this site, else None (RELIABILITY.md §8)."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+    """Return `target` if it is a path on this site, else None (RELIABILITY.md §8).
+
+    The target is checked as given and again after undoing percent-encoding,
+    because a proxy or a second redirect may decode `/%2F%2Fevil` into `//evil`.
+    """
+    if not target:
         return None
-    if "\\" in target or any(ord(ch) < 32 for ch in target):
-        return None
+    seen = target
+    for _round in range(3):
+        if not _is_local_path(seen):
+            return None
+        decoded = unquote(seen)
+        if decoded == seen:
+            return target
+        seen = decoded
+    return None  # still encoded after three rounds: nobody writes links like that
+
+
+def _is_local_path(target: str) -> bool:
+    # Browsers drop tabs and newlines and read "\\" as "/", so "/\tevil" and
+    # "/\\evil" would both leave the site; refuse them rather than clean them.
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return False
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
+    return not (parts.scheme or parts.netloc)
 
 
 def _login_limits():
@@ -90,7 +108,12 @@ def login():
             )
         except TooManyRequests:
             db.session.commit()
-            flash(_("Too many failed attempts. Please wait 15 minutes and try again."), "error")
+            window = current_app.config["LOGIN_FAILURE_WINDOW"]
+            flash(
+                _("Too many failed attempts. Please wait %(minutes)d minutes and try again.",
+                  minutes=window.total_seconds() // 60),
+                "error",
+            )
             status = 429
         except DomainError:
             db.session.commit()
@@ -108,8 +131,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """End this session (and its remember cookie)."""
-    services.record_logout(db.session, current_user._get_current_object())
+    """End this session: copies of its cookies stop working too (RELIABILITY.md §6)."""
+    services.log_out(db.session, current_user._get_current_object())
     db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
@@ -147,7 +170,7 @@ def account():
                 db.session, user, form.current_password.data, form.new_password.data
             )
         except DomainError as error:
-            db.session.rollback()
+            db.session.commit()  # keep the audit record of the refusal, nothing else changed
             target = form.current_password if "current_password" in error.fields else (
                 form.new_password
             )
@@ -158,7 +181,10 @@ def account():
             status = 400
         else:
             db.session.commit()
-            login_user(user)  # this session continues under the new login generation
+            # This session continues under the new login generation, and so does
+            # "keep me logged in" when this browser had chosen it.
+            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(user, remember=remember_cookie in request.cookies)
             flash(_("Your password has been changed. Other sessions have been logged out."),
                   "info")
             return redirect(url_for("auth.account"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -13,8 +13,18 @@ from sqlalchemy.orm import Session, selectinload
 from pmsys import clock
 from pmsys.auth import permissions
 from pmsys.auth.models import Organization, OrgKind
+from pmsys.errors import InvalidInput, NotFound
 from pmsys.governance.models import ManagementMode, ManagementTerm
-from pmsys.places.models import Building, Community, Household, Person, Setting, Unit
+from pmsys.places.models import (
+    Building,
+    Community,
+    Household,
+    HouseholdResident,
+    Person,
+    Region,
+    Setting,
+    Unit,
+)
 
 # Defaults of the settings a region bundle may change (API.md, Import).
 DEFAULT_SETTINGS: dict[str, object] = {
@@ -244,3 +254,114 @@ def community_detail(session: Session, actor, community: Community) -> Community
     )
     shows_households = any(unit.households for b in building_views for unit in b.units)
     return CommunityDetail(summary, building_views, terms, shows_households, shows_owners)
+
+
+# Filters of the community list: a management mode, or "none" for no active term.
+LIST_MODES = (*(mode.value for mode in ManagementMode), "none")
+
+
+@dataclass
+class CommunityPage:
+    """One page of the communities an actor may see, summarised."""
+
+    items: list[CommunitySummary]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def filter_communities(
+    actor, *, street: str | None = None, mode: str | None = None, on: date | None = None
+):
+    """A select of the visible communities of one street (by code) and one of LIST_MODES on `on`.
+
+    Streets are loaded with the rows, so naming each row's street costs no query.
+    """
+    on = on or clock.today()
+    query = permissions.visible_communities(actor).options(selectinload(Community.street))
+    if street:
+        query = query.join(Region, Region.id == Community.street_id).where(Region.code == street)
+    if mode:
+        if mode not in LIST_MODES:
+            raise InvalidInput(f"unknown management mode {mode}", code="invalid_mode")
+        in_force = select(ManagementTerm.community_id).where(
+            ManagementTerm.start <= on,
+            or_(ManagementTerm.end.is_(None), ManagementTerm.end >= on),
+        )
+        if mode == "none":
+            query = query.where(Community.id.not_in(in_force))
+        else:
+            query = query.where(Community.id.in_(in_force.where(ManagementTerm.mode == mode)))
+    return query
+
+
+def list_communities(
+    session: Session,
+    actor,
+    *,
+    street: str | None = None,
+    mode: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    on: date | None = None,
+) -> CommunityPage:
+    """Page through the visible communities, optionally of one street and one mode.
+
+    A page past the end gives the last page, so a stale link never shows an
+    empty list nor asks the database for an absurd offset.
+    """
+    on = on or clock.today()
+    query = filter_communities(actor, street=street, mode=mode, on=on)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    communities = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return CommunityPage(summarise(session, communities, on), total, page, per_page)
+
+
+def visible_streets(session: Session, actor) -> list[Region]:
+    """The streets that hold at least one community `actor` may see, by code."""
+    streets = select(Community.street_id).where(permissions.community_clause(actor))
+    return list(session.scalars(select(Region).where(Region.id.in_(streets)).order_by(Region.code)))
+
+
+def own_households(session: Session, actor) -> list[Household]:
+    """The households a resident owns or lives in, with their unit, building and community."""
+    person_id = getattr(actor, "person_id", None)
+    if person_id is None:
+        return []
+    lived = select(HouseholdResident.household_id).where(
+        HouseholdResident.person_id == person_id
+    )
+    return list(
+        session.scalars(
+            select(Household)
+            .where(or_(Household.owner_id == person_id, Household.id.in_(lived)))
+            .options(
+                selectinload(Household.unit)
+                .selectinload(Unit.building)
+                .selectinload(Building.community)
+            )
+            .order_by(Household.id)
+        )
+    )
+
+
+def building_detail(
+    session: Session, actor, community: Community, building_code: str
+) -> CommunityDetail:
+    """The community's detail narrowed to one building; NotFound if it has no such building."""
+    detail = community_detail(session, actor, community)
+    chosen = [view for view in detail.buildings if view.building.code == building_code]
+    if not chosen:
+        raise NotFound(f"no building {building_code} in {community.code}",
+                       code="building_not_found")
+    return replace(
+        detail,
+        buildings=chosen,
+        shows_households=any(unit.households for unit in chosen[0].units),
+    )

@@ -1,6 +1,6 @@
 """The job registry, `run-job --now`, and the one-scheduler lock."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from pmsys.audit import AuditRecord
 from pmsys.auth.models import ApiToken, hash_token
 from tests.factories import UserFactory
 
-NOW = datetime(2026, 6, 1, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 
 
 def _token(db, user, name, expires_at, revoked_at=None):
@@ -47,7 +47,7 @@ def test_run_job_unknown_name_is_refused(db):
 
 def test_cli_run_job_with_now(app, db):
     user = UserFactory()
-    _token(db, user, "old", datetime(2020, 1, 1, tzinfo=timezone.utc))
+    _token(db, user, "old", datetime(2020, 1, 1, tzinfo=UTC))
     result = app.test_cli_runner().invoke(
         args=["pmsys", "run-job", "purge_tokens", "--now", "2021-01-01T08:00+08:00"]
     )

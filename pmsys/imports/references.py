@@ -1,0 +1,345 @@
+"""Checking a parsed bundle's references against the bundle itself and the database.
+
+`wanted_codes` names the rows the database must be asked about; the service
+loads them and passes them back as `Known`, plain values, so the rules here
+never touch the session: references must resolve, kinds must fit (region
+parents, organisations of users and terms), and terms must not overlap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from pmsys.auth.models import COMMUNITY_BOUND_KINDS, ROLE_ORG_KINDS, OrgKind, Role
+from pmsys.governance import terms as term_rules
+from pmsys.imports.fields import Item, Problems
+from pmsys.imports.validation import Parsed
+
+# Each region kind's parent kind: city → district → street (DESIGN §1).
+PARENT_KIND = {"city": None, "district": "city", "street": "district"}
+KNOWN_KIND = "?"  # the entity exists, but its kind was refused, so kind checks are skipped
+
+
+@dataclass
+class Wanted:
+    """The codes the database is asked about before the bundle is checked."""
+
+    regions: set[str] = field(default_factory=set)
+    organizations: set[str] = field(default_factory=set)
+    people: set[str] = field(default_factory=set)
+    communities: set[str] = field(default_factory=set)
+    usernames: set[str] = field(default_factory=set)
+    # Communities whose existing terms matter, and whose owners' committee does.
+    term_communities: set[str] = field(default_factory=set)
+    committee_communities: set[str] = field(default_factory=set)
+
+
+def _codes(items: list[Item], *names: str) -> set[str]:
+    found = set()
+    for item in items:
+        for name in names:
+            value = item.get(name)
+            if isinstance(value, str):
+                found.add(value)
+    return found
+
+
+def wanted_codes(parsed: Parsed) -> Wanted:
+    """Name every row of the database that the bundle defines or refers to."""
+    wanted = Wanted()
+    wanted.regions = (
+        _codes(parsed.regions, "code", "parent")
+        | _codes(parsed.organizations, "region")
+        | _codes(parsed.communities, "street")
+    )
+    wanted.organizations = (
+        _codes(parsed.organizations, "code")
+        | _codes(parsed.communities, "community_office")
+        | _codes(parsed.users, "org")
+        | _codes(parsed.management_terms, "org")
+    )
+    wanted.people = _codes(parsed.people, "code") | _codes(parsed.users, "person")
+    for _community, _building, _unit, household in parsed.households():
+        wanted.people |= _codes([household], "owner")
+        wanted.people.update(household.get("residents") or [])
+    wanted.term_communities = _codes(parsed.management_terms, "community")
+    wanted.committee_communities = _codes(parsed.organizations, "community")
+    wanted.communities = (
+        _codes(parsed.communities, "code") | wanted.term_communities
+        | wanted.committee_communities
+    )
+    wanted.usernames = _codes(parsed.users, "username")
+    return wanted
+
+
+@dataclass
+class Known:
+    """What the database already holds, as plain values, for the rows the bundle names."""
+
+    region_kinds: dict[str, str] = field(default_factory=dict)
+    org_kinds: dict[str, str] = field(default_factory=dict)
+    org_communities: dict[str, str | None] = field(default_factory=dict)
+    people: set[str] = field(default_factory=set)
+    communities: set[str] = field(default_factory=set)
+    # community code → the code of its owners' committee
+    committees: dict[str, str] = field(default_factory=dict)
+    # community code → (start, end) of each of its terms
+    terms: dict[str, list[tuple[date, date | None]]] = field(default_factory=dict)
+
+
+class _Lookup:
+    """Answers about a code from the bundle first, then from the database."""
+
+    def __init__(self, parsed: Parsed, known: Known):
+        self.parsed, self.known = parsed, known
+
+    def region_kind(self, code: str) -> str | None:
+        item = self.parsed.region_index.get(code)
+        if item is not None:
+            return item.get("kind") or KNOWN_KIND
+        return self.known.region_kinds.get(code)
+
+    def org_kind(self, code: str) -> str | None:
+        item = self.parsed.org_index.get(code)
+        if item is not None:
+            return item.get("kind") or KNOWN_KIND
+        return self.known.org_kinds.get(code)
+
+    def org_community(self, code: str) -> str | None:
+        item = self.parsed.org_index.get(code)
+        if item is not None:
+            return item.get("community")
+        return self.known.org_communities.get(code)
+
+    def has_person(self, code: str) -> bool:
+        return code in self.parsed.person_index or code in self.known.people
+
+    def has_community(self, code: str) -> bool:
+        return code in self.parsed.community_index or code in self.known.communities
+
+
+def _article(word: str) -> str:
+    # "u" is left out on purpose: "a utility".
+    return "an" if word[:1] in "aeio" else "a"
+
+
+def _kinds(kinds) -> str:
+    return " or ".join(sorted(str(kind) for kind in kinds))
+
+
+def check_references(parsed: Parsed, known: Known, problems: Problems) -> None:
+    """Check every reference, kind and date rule of a parsed bundle against `known`."""
+    lookup = _Lookup(parsed, known)
+    _check_regions(parsed, known, lookup, problems)
+    _check_organizations(parsed, known, lookup, problems)
+    _check_communities(parsed, lookup, problems)
+    _check_users(parsed, lookup, problems)
+    _check_terms(parsed, known, lookup, problems)
+
+
+def _is_set(item: Item, name: str) -> bool:
+    return item.get(name) is not None
+
+
+def _check_regions(parsed: Parsed, known: Known, lookup: _Lookup, problems: Problems) -> None:
+    for region in parsed.regions:
+        code_, kind = region.get("code"), region.get("kind")
+        if kind is None:
+            continue
+        before = known.region_kinds.get(code_)
+        if before is not None and before != kind:
+            problems.add(
+                region.at("kind"), f"{code_} is already a {before}; a region's kind cannot change"
+            )
+            continue
+        if "parent" in region.refused:
+            continue
+        parent_kind = PARENT_KIND[kind]
+        parent = region.get("parent")
+        if parent_kind is None:
+            if parent is not None:
+                problems.add(region.at("parent"), f"a {kind} has no parent")
+            continue
+        if parent is None:
+            problems.add(region.at("parent"), f"required for a {kind}")
+            continue
+        found = lookup.region_kind(parent)
+        if found is None:
+            problems.add(region.at("parent"), f"unknown region {parent}")
+        elif found not in (parent_kind, KNOWN_KIND):
+            problems.add(region.at("parent"), f"{parent} is a {found}, not a {parent_kind}")
+
+
+def _check_organizations(
+    parsed: Parsed, known: Known, lookup: _Lookup, problems: Problems
+) -> None:
+    # The database's committees, except those the bundle itself redefines.
+    committees = {
+        community: org for community, org in known.committees.items()
+        if org not in parsed.org_index
+    }
+    for org in parsed.organizations:
+        code_, kind = org.get("code"), org.get("kind")
+        region = org.get("region")
+        if region is not None and lookup.region_kind(region) is None:
+            problems.add(org.at("region"), f"unknown region {region}")
+        if kind is None:
+            continue
+        before = known.org_kinds.get(code_)
+        if before is not None and before != kind:
+            problems.add(
+                org.at("kind"),
+                f"{code_} is already {_article(before)} {before}; "
+                "an organization's kind cannot change",
+            )
+        if "community" in org.refused:
+            continue
+        community = org.get("community")
+        if kind not in COMMUNITY_BOUND_KINDS:
+            if community is not None:
+                problems.add(
+                    org.at("community"),
+                    f"only {_kinds(COMMUNITY_BOUND_KINDS)} organizations name a community",
+                )
+            continue
+        if community is None:
+            problems.add(org.at("community"), f"required for {_article(kind)} {kind} organization")
+        elif not lookup.has_community(community):
+            problems.add(org.at("community"), f"unknown community {community}")
+        elif kind == OrgKind.owners_committee:
+            holder = committees.setdefault(community, code_)
+            if holder != code_:
+                # DESIGN §6: one owners' committee per community.
+                problems.add(
+                    org.at("community"), f"{community} already has an owners' committee ({holder})"
+                )
+
+
+def _check_org_kind(
+    item: Item, name: str, lookup: _Lookup, allowed, what: str, problems: Problems
+) -> None:
+    org = item.get(name)
+    kind = lookup.org_kind(org)
+    if kind is None:
+        problems.add(item.at(name), f"unknown organization {org}")
+    elif kind != KNOWN_KIND and kind not in allowed:
+        kinds = _kinds(allowed)
+        problems.add(
+            item.at(name),
+            f"{org} is {_article(kind)} {kind}; {what} {_article(kinds)} {kinds} organization",
+        )
+
+
+def _check_person(item: Item, name: str, lookup: _Lookup, problems: Problems) -> None:
+    person = item.get(name)
+    if person is not None and not lookup.has_person(person):
+        problems.add(item.at(name), f"unknown person {person}")
+
+
+def _check_communities(parsed: Parsed, lookup: _Lookup, problems: Problems) -> None:
+    for community in parsed.communities:
+        street = community.get("street")
+        if street is not None:
+            kind = lookup.region_kind(street)
+            if kind is None:
+                problems.add(community.at("street"), f"unknown region {street}")
+            elif kind not in ("street", KNOWN_KIND):
+                problems.add(community.at("street"), f"{street} is a {kind}, not a street")
+        if _is_set(community, "community_office"):
+            _check_org_kind(
+                community, "community_office", lookup, {"community_office"}, "it must be",
+                problems,
+            )
+    for _community, _building, _unit, household in parsed.households():
+        _check_person(household, "owner", lookup, problems)
+        owner = household.get("owner")
+        for position, person in enumerate(household.get("residents") or []):
+            path = f"{household.at('residents')}[{position}]"
+            if not lookup.has_person(person):
+                problems.add(path, f"unknown person {person}")
+            elif person == owner:
+                problems.add(path, f"{person} is the owner; residents live there without owning it")
+
+
+def _check_users(parsed: Parsed, lookup: _Lookup, problems: Problems) -> None:
+    for user in parsed.users:
+        role = user.get("role")
+        _check_person(user, "person", lookup, problems)
+        if role is None:
+            continue
+        if role == Role.resident and not _is_set(user, "person") and "person" not in user.refused:
+            problems.add(user.at("person"), "required for a resident")
+        if "org" in user.refused:
+            continue
+        kinds = ROLE_ORG_KINDS[Role(role)]
+        if kinds is None:
+            if _is_set(user, "org"):
+                problems.add(user.at("org"), f"{_article(role)} {role} has no organization")
+        elif not _is_set(user, "org"):
+            problems.add(user.at("org"), f"required for {_article(role)} {role}")
+        else:
+            _check_org_kind(
+                user, "org", lookup, kinds, f"{_article(role)} {role} belongs to", problems
+            )
+
+
+@dataclass
+class _Span:
+    start: date
+    end: date | None
+    path: str | None  # None for a term already in the database
+
+    def describe(self, community: str) -> str:
+        days = term_rules.describe_span(self.start, self.end)
+        if self.path is None:
+            return f"the existing term of {community} ({days})"
+        return f"{self.path} ({days})"
+
+
+def _check_terms(parsed: Parsed, known: Known, lookup: _Lookup, problems: Problems) -> None:
+    starts = {(term.get("community"), term.get("start")) for term in parsed.management_terms}
+    # Per community, the terms that the ones checked next must not overlap. A term
+    # of the database that the bundle names again (same start) is being updated,
+    # so only its new version counts.
+    spans: dict[str, list[_Span]] = {
+        community: [
+            _Span(start, end, None) for start, end in existing if (community, start) not in starts
+        ]
+        for community, existing in known.terms.items()
+    }
+    for term in parsed.management_terms:
+        community = term.get("community")
+        if community is not None and not lookup.has_community(community):
+            problems.add(term.at("community"), f"unknown community {community}")
+            community = None
+        _check_term_org(term, community, lookup, problems)
+        start, end = term.get("start"), term.get("end")
+        if community is None or start is None or "end" in term.refused:
+            continue
+        earlier = spans.setdefault(community, [])
+        twin = next((span for span in earlier if span.path and span.start == start), None)
+        if twin is not None:
+            problems.add(term.at("start"), f"duplicate: {twin.path} also starts on {start}")
+            continue
+        for span in earlier:
+            if term_rules.overlaps(start, end, span.start, span.end):
+                problems.add(term.path, f"overlaps {span.describe(community)}")
+        earlier.append(_Span(start, end, term.path))
+
+
+def _check_term_org(term: Item, community: str | None, lookup: _Lookup, problems) -> None:
+    mode, org = term.get("mode"), term.get("org")
+    if mode is None or org is None:
+        return
+    allowed = term_rules.MODE_ORG_KINDS[mode]
+    _check_org_kind(term, "org", lookup, allowed, f"{_article(mode)} {mode} term needs", problems)
+    # A committee or self-management group manages its own community only.
+    home = lookup.org_community(org)
+    if (
+        community is not None
+        and lookup.org_kind(org) in COMMUNITY_BOUND_KINDS
+        and home is not None
+        and home != community
+    ):
+        problems.add(term.at("org"), f"{org} belongs to community {home}, not {community}")

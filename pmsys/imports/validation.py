@@ -1,0 +1,269 @@
+"""Reading a region bundle (API.md, Import): its shape and values, before any reference.
+
+Nothing here touches the database. `parse_bundle` checks every value against
+an allow-list of fields, refuses unknown and later-version keys, flags codes
+repeated within their parent and checks each new password against the policy.
+references.py then checks what the values point at. Every problem is
+collected with its JSON path, so one run lists them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import force_locale
+
+from pmsys.auth.models import OrgKind, Role
+from pmsys.auth.passwords import password_problem
+from pmsys.governance.models import ManagementMode
+from pmsys.imports.fields import (
+    INVALID,
+    Field,
+    Item,
+    Problems,
+    boolean,
+    code,
+    code_list,
+    day,
+    decimal,
+    free_text,
+    integer,
+    mark_duplicates,
+    month_day,
+    objects,
+    one_of,
+    read_list,
+    read_object,
+    text,
+)
+from pmsys.places.models import RegionKind
+from pmsys.tickets.categories import CODES as CATEGORY_CODES
+
+VERSION = 1
+SECTIONS = (
+    "settings", "regions", "organizations", "people", "communities", "users", "management_terms",
+)
+# Keys of the bundle that later versions of pmsys load (API.md); refused by name.
+LATER_SECTIONS = ("projects", "assets", "handovers", "fee_standards")
+ORDER = ("bundle", "version", *SECTIONS, *LATER_SECTIONS)
+
+AREA_MAX = Decimal("99999999.99")  # what Numeric(10, 2) holds
+
+
+def _category(value, path, problems):
+    checked = code(32)(value, path, problems)
+    if checked is not INVALID and checked not in CATEGORY_CODES:
+        problems.add(path, f"unknown category {checked}")
+        return INVALID
+    return checked
+
+
+def _username(value, path, problems):
+    checked = text(64)(value, path, problems)
+    if checked is not INVALID and any(character.isspace() for character in checked):
+        problems.add(path, "must not contain spaces")
+        return INVALID
+    return checked
+
+
+def _password(value, path, problems):
+    if not isinstance(value, str):
+        problems.add(path, "must be a string")
+        return INVALID
+    return value
+
+
+def _values(enum_class) -> list[str]:
+    return [member.value for member in enum_class]
+
+
+REGION = {
+    "code": Field(code(), required=True),
+    "name": Field(text(200), required=True),
+    "name_en": Field(text(200)),
+    "kind": Field(one_of(_values(RegionKind)), required=True),
+    "parent": Field(code()),
+}
+ORGANIZATION = {
+    "code": Field(code(), required=True),
+    "name": Field(text(200), required=True),
+    "kind": Field(one_of(_values(OrgKind)), required=True),
+    "region": Field(code()),
+    "community": Field(code()),
+    "categories": Field(code_list(_category), nullable=False),
+    "duty": Field(free_text(2000), nullable=False),
+    "phone": Field(text(40)),
+}
+PERSON = {
+    "code": Field(code(), required=True),
+    "name": Field(text(200), required=True),
+    "phone": Field(text(20)),
+}
+HOUSEHOLD = {
+    "code": Field(code(), required=True),
+    "area": Field(decimal(2, above=Decimal(0), maximum=AREA_MAX), required=True),
+    "owner": Field(code(), required=True),
+    "residents": Field(code_list(), nullable=False),
+}
+UNIT = {
+    "code": Field(code(), required=True),
+    "households": Field(objects(HOUSEHOLD), nullable=False),
+}
+BUILDING = {
+    "code": Field(code(), required=True),
+    "name": Field(text(200)),
+    "floors": Field(integer(1, 200)),
+    "units": Field(objects(UNIT), nullable=False),
+}
+COMMUNITY = {
+    "code": Field(code(), required=True),
+    "name": Field(text(200), required=True),
+    "street": Field(code(), required=True),
+    "built_year": Field(integer(1900, 2100)),
+    "address": Field(text(300)),
+    "community_office": Field(code()),
+    "buildings": Field(objects(BUILDING), nullable=False),
+}
+USER = {
+    "username": Field(_username, required=True),
+    "password": Field(_password, required=True),
+    "role": Field(one_of(_values(Role)), required=True),
+    "org": Field(code()),
+    "person": Field(code()),
+    "active": Field(boolean, nullable=False),
+}
+TERM = {
+    "community": Field(code(), required=True),
+    "mode": Field(one_of(_values(ManagementMode)), required=True),
+    "org": Field(code(), required=True),
+    "start": Field(day, required=True),
+    "end": Field(day),
+    "basis": Field(free_text(300), nullable=False),
+}
+HEATING_SEASON = {
+    "start": Field(month_day, required=True),
+    "end": Field(month_day, required=True),
+}
+SECTION_SPECS = {
+    "regions": REGION,
+    "organizations": ORGANIZATION,
+    "people": PERSON,
+    "communities": COMMUNITY,
+    "users": USER,
+    "management_terms": TERM,
+}
+
+
+@dataclass
+class Parsed:
+    """A bundle's accepted content, each object with its path."""
+
+    settings: dict[str, object] = field(default_factory=dict)
+    regions: list[Item] = field(default_factory=list)
+    organizations: list[Item] = field(default_factory=list)
+    people: list[Item] = field(default_factory=list)
+    communities: list[Item] = field(default_factory=list)
+    users: list[Item] = field(default_factory=list)
+    management_terms: list[Item] = field(default_factory=list)
+    # The first object of each code (or username) in the bundle.
+    region_index: dict[str, Item] = field(default_factory=dict)
+    org_index: dict[str, Item] = field(default_factory=dict)
+    person_index: dict[str, Item] = field(default_factory=dict)
+    community_index: dict[str, Item] = field(default_factory=dict)
+
+    def households(self):
+        """Yield (community, building, unit, household) for every household of the bundle."""
+        for community in self.communities:
+            for building in community.get("buildings") or []:
+                for unit in building.get("units") or []:
+                    for household in unit.get("households") or []:
+                        yield community, building, unit, household
+
+
+def parse_bundle(bundle: object) -> tuple[Parsed | None, Problems]:
+    """Check the bundle's shape and values; Parsed is None when it cannot be read at all."""
+    problems = Problems()
+    if not isinstance(bundle, dict):
+        problems.add("bundle", "must be a JSON object")
+        return None, problems
+    version = bundle.get("version")
+    if "version" not in bundle:
+        problems.add("version", "required")
+    elif isinstance(version, bool) or version != VERSION:
+        problems.add("version", f"must be {VERSION}")
+    if problems:
+        return None, problems  # another version's keys cannot be read with these rules
+
+    parsed = Parsed()
+    for key, value in bundle.items():
+        if key == "version":
+            continue
+        if key in LATER_SECTIONS:
+            problems.add(key, "not supported yet by this version of pmsys")
+        elif key == "settings":
+            parsed.settings = _read_settings(value, problems)
+        elif key in SECTION_SPECS:
+            setattr(parsed, key, read_list(value, key, SECTION_SPECS[key], problems))
+        else:
+            problems.add(key, "unknown key")
+
+    parsed.region_index = mark_duplicates(parsed.regions, "code", problems)
+    parsed.org_index = mark_duplicates(parsed.organizations, "code", problems)
+    parsed.person_index = mark_duplicates(parsed.people, "code", problems)
+    parsed.community_index = mark_duplicates(parsed.communities, "code", problems)
+    for community in parsed.communities:
+        buildings = community.get("buildings") or []
+        mark_duplicates(buildings, "code", problems)
+        for building in buildings:
+            units = building.get("units") or []
+            mark_duplicates(units, "code", problems)
+            for unit in units:
+                mark_duplicates(unit.get("households") or [], "code", problems)
+    mark_duplicates(parsed.users, "username", problems)
+    for user in parsed.users:
+        _check_password(user, problems)
+    for term in parsed.management_terms:
+        start, end = term.get("start"), term.get("end")
+        if start is not None and end is not None and end < start:
+            problems.add(term.at("end"), "before start")
+            term.refused.add("end")
+    return parsed, problems
+
+
+def _read_settings(value: object, problems: Problems) -> dict[str, object]:
+    if not isinstance(value, dict):
+        problems.add("settings", "must be an object")
+        return {}
+    settings: dict[str, object] = {}
+    for key, raw in value.items():
+        path = f"settings.{key}"
+        if key == "heating_season":
+            item = read_object(raw, path, HEATING_SEASON, problems)
+            if item is not None and not item.refused:
+                settings[key] = {"start": item.values["start"], "end": item.values["end"]}
+        elif key == "handover_overdue_days":
+            days = integer(0)(raw, path, problems)
+            if days is not INVALID:
+                settings[key] = days
+        elif key == "acceptance_min_satisfaction":
+            ratio = decimal(
+                4, minimum=Decimal(0), maximum=Decimal(1), example="0.90"
+            )(raw, path, problems)
+            if ratio is not INVALID:
+                settings[key] = str(ratio)
+        else:
+            problems.add(path, "unknown setting")
+    return settings
+
+
+def _check_password(user: Item, problems: Problems) -> None:
+    password, username = user.get("password"), user.get("username")
+    if password is None:
+        return
+    # Bundle errors are reported in English, like the rest of the API's messages.
+    with force_locale("en"):
+        problem = password_problem(password, username or "")
+        if problem:
+            problems.add(user.at("password"), str(problem))
+            user.refused.add("password")

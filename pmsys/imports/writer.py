@@ -1,0 +1,297 @@
+"""Writing a validated region bundle: upsert by code, never delete, count what changed.
+
+Optional fields that a bundle leaves out keep their current value (a new row
+gets the default) and an explicit null clears them; a term without `end` is
+open-ended, and a user's `org` and `person` are always as the bundle says.
+Passwords are hashed only when a user is new or its password no longer
+matches, since each scrypt hash costs tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from pmsys import clock
+from pmsys.auth.models import Organization, OrganizationCategory, OrgKind, Role, User
+from pmsys.auth.passwords import hash_password, verify_password
+from pmsys.auth.services import end_all_sessions
+from pmsys.governance.models import ManagementMode, ManagementTerm
+from pmsys.imports.fields import Item
+from pmsys.places.models import (
+    Building,
+    Community,
+    Household,
+    Person,
+    Region,
+    RegionKind,
+    Setting,
+    Unit,
+)
+
+if TYPE_CHECKING:
+    from pmsys.imports.services import Existing
+    from pmsys.imports.validation import Parsed
+
+KINDS = (
+    "settings", "regions", "organizations", "people", "communities", "buildings", "units",
+    "households", "users", "management_terms",
+)
+
+
+def _assign(row, values: dict) -> bool:
+    """Set the columns whose value differs; return whether any did."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def _link(row, name: str, target) -> bool:
+    """Point relationship `name` at `target`, comparing foreign keys so nothing is loaded."""
+    current = getattr(row, f"{name}_id")
+    if target is None:
+        if current is None:
+            return False
+    elif target.id is not None and current == target.id:
+        return False
+    setattr(row, name, target)
+    return True
+
+
+def _present(item: Item, *names: str) -> dict:
+    return {name: item.values[name] for name in names if name in item.values}
+
+
+def write_bundle(session: Session, parsed: Parsed, existing: Existing) -> dict:
+    """Create or update every row of the bundle; return the counts by kind."""
+    return _Writer(session, parsed, existing).run()
+
+
+class _Writer:
+    def __init__(self, session: Session, parsed: Parsed, existing: Existing):
+        self.session, self.parsed, self.rows = session, parsed, existing
+        self.counts = {kind: {"created": 0, "updated": 0, "unchanged": 0} for kind in KINDS}
+
+    def tally(self, kind: str, created: bool, changed: bool) -> None:
+        state = "created" if created else "updated" if changed else "unchanged"
+        self.counts[kind][state] += 1
+
+    def run(self) -> dict:
+        self.settings()
+        self.regions()
+        self.people()
+        organizations = self.organizations()
+        self.communities()
+        # Communities and organisations point at each other (community office,
+        # owners' committee): the communities get ids first, then the links.
+        self.session.flush()
+        self.organization_communities(organizations)
+        self.places()
+        self.users()
+        self.terms()
+        self.session.flush()
+        return self.counts
+
+    def settings(self) -> None:
+        for key, value in self.parsed.settings.items():
+            row = self.rows.settings.get(key)
+            if row is None:
+                self.session.add(Setting(scope="", key=key, value=value))
+            changed = row is not None and _assign(row, {"value": value})
+            self.tally("settings", row is None, changed)
+
+    def regions(self) -> None:
+        pending = []
+        for item in self.parsed.regions:
+            code = item.get("code")
+            values = _present(item, "name", "name_en")
+            values["kind"] = RegionKind(item.get("kind"))
+            region = self.rows.regions.get(code)
+            created = region is None
+            if created:
+                region = self.rows.regions[code] = Region(code=code, **values)
+                self.session.add(region)
+            pending.append((item, region, created, not created and _assign(region, values)))
+        # Parents may come later in the list than their children.
+        for item, region, created, changed in pending:
+            if "parent" in item.values:
+                parent = item.get("parent")
+                target = self.rows.regions[parent] if parent else None
+                changed = _link(region, "parent", target) or changed
+            self.tally("regions", created, changed)
+
+    def people(self) -> None:
+        for item in self.parsed.people:
+            code = item.get("code")
+            values = _present(item, "name", "phone")
+            person = self.rows.people.get(code)
+            if person is None:
+                self.rows.people[code] = person = Person(code=code, **values)
+                self.session.add(person)
+                self.tally("people", True, False)
+            else:
+                self.tally("people", False, _assign(person, values))
+
+    def organizations(self) -> list[tuple[Item, Organization, bool, bool]]:
+        done = []
+        for item in self.parsed.organizations:
+            code = item.get("code")
+            values = _present(item, "name", "duty", "phone")
+            values["kind"] = OrgKind(item.get("kind"))
+            org = self.rows.organizations.get(code)
+            created = org is None
+            if created:
+                org = self.rows.organizations[code] = Organization(code=code, **values)
+                self.session.add(org)
+                changed = False
+            else:
+                changed = _assign(org, values)
+            if "region" in item.values:
+                region = item.get("region")
+                target = self.rows.regions[region] if region else None
+                changed = _link(org, "region", target) or changed
+            if "categories" in item.values:
+                changed = self._categories(org, item.get("categories")) or changed
+            done.append((item, org, created, changed))
+        return done
+
+    @staticmethod
+    def _categories(org: Organization, wanted: list[str]) -> bool:
+        if sorted(org.categories) == sorted(wanted):
+            return False
+        kept = [link for link in org.category_links if link.category in wanted]
+        have = {link.category for link in kept}
+        org.category_links = kept + [
+            OrganizationCategory(category=code) for code in wanted if code not in have
+        ]
+        return True
+
+    def organization_communities(self, done) -> None:
+        for item, org, created, changed in done:
+            if "community" in item.values:
+                community = item.get("community")
+                target = self.rows.communities[community] if community else None
+                changed = _link(org, "community", target) or changed
+            self.tally("organizations", created, changed)
+
+    def communities(self) -> None:
+        for item in self.parsed.communities:
+            code = item.get("code")
+            values = _present(item, "name", "built_year", "address")
+            community = self.rows.communities.get(code)
+            created = community is None
+            if created:
+                community = self.rows.communities[code] = Community(code=code, **values)
+                self.session.add(community)
+                changed = False
+            else:
+                changed = _assign(community, values)
+            changed = _link(community, "street", self.rows.regions[item.get("street")]) or changed
+            if "community_office" in item.values:
+                office = item.get("community_office")
+                target = self.rows.organizations[office] if office else None
+                changed = _link(community, "community_office", target) or changed
+            self.tally("communities", created, changed)
+
+    def places(self) -> None:
+        for community_item in self.parsed.communities:
+            community = self.rows.communities[community_item.get("code")]
+            for building_item in community_item.get("buildings") or []:
+                building = self._building(community, building_item)
+                for unit_item in building_item.get("units") or []:
+                    unit = self._unit(building, unit_item)
+                    for household_item in unit_item.get("households") or []:
+                        self._household(unit, household_item)
+
+    def _building(self, community: Community, item: Item) -> Building:
+        code, values = item.get("code"), _present(item, "name", "floors")
+        building = self.rows.buildings.get((community.id, code))
+        if building is None:
+            building = Building(community=community, code=code, **values)
+            self.session.add(building)
+            self.tally("buildings", True, False)
+        else:
+            self.tally("buildings", False, _assign(building, values))
+        return building
+
+    def _unit(self, building: Building, item: Item) -> Unit:
+        code = item.get("code")
+        # A building created just now has no id yet, and no units either.
+        unit = self.rows.units.get((building.id, code)) if building.id is not None else None
+        created = unit is None
+        if created:
+            unit = Unit(building=building, code=code)
+            self.session.add(unit)
+        self.tally("units", created, False)  # a unit has nothing but its code
+        return unit
+
+    def _household(self, unit: Unit, item: Item) -> None:
+        code = item.get("code")
+        owner = self.rows.people[item.get("owner")]
+        residents = item.get("residents")
+        household = self.rows.households.get((unit.id, code)) if unit.id is not None else None
+        if household is None:
+            household = Household(unit=unit, code=code, area=item.get("area"), owner=owner)
+            if residents:
+                household.residents = [self.rows.people[person] for person in residents]
+            self.session.add(household)
+            self.tally("households", True, False)
+            return
+        changed = _assign(household, {"area": item.get("area")})
+        changed = _link(household, "owner", owner) or changed
+        if residents is not None and {p.code for p in household.residents} != set(residents):
+            household.residents = [self.rows.people[person] for person in residents]
+            changed = True
+        self.tally("households", False, changed)
+
+    def users(self) -> None:
+        for item in self.parsed.users:
+            username, password = item.get("username"), item.get("password")
+            org_code, person_code = item.get("org"), item.get("person")
+            org = self.rows.organizations[org_code] if org_code else None
+            person = self.rows.people[person_code] if person_code else None
+            role = Role(item.get("role"))
+            user = self.rows.users.get(username)
+            if user is None:
+                user = User(
+                    username=username, password_hash=hash_password(password), role=role,
+                    organization=org, person=person, active=item.get("active", True),
+                )
+                self.rows.users[username] = user
+                self.session.add(user)
+                self.tally("users", True, False)
+                continue
+            was_active = user.active
+            changed = _assign(user, {"role": role, **_present(item, "active")})
+            changed = _link(user, "organization", org) or changed
+            changed = _link(user, "person", person) or changed
+            new_password = not verify_password(user.password_hash, password)
+            if new_password:
+                user.password_hash = hash_password(password)
+                user.password_changed_at = clock.now()
+            # RELIABILITY.md §6: a new password or a disabled account ends every session.
+            if new_password or (was_active and not user.active):
+                end_all_sessions(self.session, user)
+            self.tally("users", False, changed or new_password)
+
+    def terms(self) -> None:
+        for item in self.parsed.management_terms:
+            community = self.rows.communities[item.get("community")]
+            org = self.rows.organizations[item.get("org")]
+            start = item.get("start")
+            values = {"mode": ManagementMode(item.get("mode")), "end": item.get("end")}
+            values.update(_present(item, "basis"))
+            term = self.rows.terms.get((community.id, start))
+            if term is None:
+                term = ManagementTerm(community=community, organization=org, start=start, **values)
+                self.rows.terms[(community.id, start)] = term
+                self.session.add(term)
+                self.tally("management_terms", True, False)
+                continue
+            changed = _assign(term, values)
+            changed = _link(term, "organization", org) or changed
+            self.tally("management_terms", False, changed)
