@@ -68,12 +68,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from pmsys.api import bp as api_bp
+    from pmsys.assets.views import bp as assets_bp
     from pmsys.auth.views import bp as auth_bp
     from pmsys.extensions import csrf
     from pmsys.places.views import bp as places_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(places_bp)
+    app.register_blueprint(assets_bp)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot apply.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
@@ -106,9 +108,10 @@ def _register_hooks(app: Flask) -> None:
         # When an outer app context is shared by several requests (tests, CLI),
         # nothing about one request's user or language may leak into the next.
         # Flask-WTF caches the signed CSRF token in g.csrf_token, which would hand
-        # one browser's token to the next.
+        # one browser's token to the next. Flask-Babel 4 keeps the locale and its
+        # catalogue in g._flask_babel.
         for key in ("_login_user", "api_user", "locale_override", "babel_locale",
-                    "babel_translations", "babel_tzinfo", "csrf_token"):
+                    "babel_translations", "babel_tzinfo", "_flask_babel", "csrf_token"):
             g.pop(key, None)
 
     @app.after_request

@@ -61,11 +61,14 @@ def demo_command() -> None:
     """Load the demo region (Tumed Right Banner, 2021) and print the demo logins."""
     from pmsys.extensions import db
     from pmsys.imports.services import import_bundle
-    from pmsys.places.demo import DEMO_LOGINS, build_bundle
+    from pmsys.places.demo import DEMO_LOGINS, build_bundle, build_workflow_examples
 
     summary = import_bundle(db.session, build_bundle(), actor="demo")
+    examples = build_workflow_examples(db.session)
     db.session.commit()
     click.echo(summary.describe())
+    click.echo(f"hand-overs in progress: {len(examples['created'])} created, "
+               f"{len(examples['unchanged'])} unchanged")
     click.echo("")
     click.echo("Demo logins (username / password — role):")
     for username, password, role in DEMO_LOGINS:

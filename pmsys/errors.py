@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,17 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
             return response
         return render_template("errors.html", status=status, message=_http_message(status)), status
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_error: StaleDataError):
+        # Two people acted on the same object at once; the second must reload (409).
+        from pmsys.extensions import db
+
+        db.session.rollback()
+        message = _("Someone else changed this at the same time. Please reload and try again.")
+        if wants_json():
+            return error_envelope(409, "concurrent_update", message)
+        return render_template("errors.html", status=409, message=message), 409
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -1,5 +1,17 @@
 """Import every model module so the metadata is complete (Alembic, create_all, queries)."""
 
+from pmsys.assets.models import (
+    Asset,
+    AssetMaintainer,
+    Handover,
+    HandoverAsset,
+    HandoverCommitteeSignature,
+    HandoverDefect,
+    HandoverEvent,
+    Project,
+    ProjectCommunity,
+    ProjectItem,
+)
 from pmsys.audit import AuditRecord
 from pmsys.auth.models import ApiToken, Organization, OrganizationCategory, User
 from pmsys.governance.models import ManagementTerm
@@ -16,6 +28,16 @@ from pmsys.places.models import (
 
 __all__ = [
     "ApiToken",
+    "Asset",
+    "AssetMaintainer",
+    "Handover",
+    "HandoverAsset",
+    "HandoverCommitteeSignature",
+    "HandoverDefect",
+    "HandoverEvent",
+    "Project",
+    "ProjectCommunity",
+    "ProjectItem",
     "AuditRecord",
     "Building",
     "Community",

@@ -67,6 +67,19 @@ def purge_tokens(now: datetime) -> dict:
     return summary
 
 
+@job("handover_reminders", "Make signed hand-overs effective on their date; count open ones.",
+     trigger="cron", hour=0, minute=5)
+def handover_reminders(now: datetime) -> dict:
+    from pmsys.assets.services.handovers import activate_due_handovers, count_open
+    from pmsys.extensions import db
+
+    activated = activate_due_handovers(db.session, now.astimezone(clock.LOCAL_TZ).date())
+    summary = {"activated": activated, "open": count_open(db.session)}
+    audit.record(db.session, "scheduler", "job_run", "job", "handover_reminders", **summary)
+    db.session.commit()
+    return summary
+
+
 def run_job(name: str, now: datetime | None = None) -> dict:
     """Run one registered job once, as if the clock read `now`."""
     try:

@@ -3,7 +3,8 @@
 `wanted_codes` names the rows the database must be asked about; the service
 loads them and passes them back as `Known`, plain values, so the rules here
 never touch the session: references must resolve, kinds must fit (region
-parents, organisations of users and terms), and terms must not overlap.
+parents, organisations of users and terms) and terms must not overlap.
+register_checks.py checks projects, assets and hand-overs with the same `Known`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from pmsys.assets.maintainers import Stint
 from pmsys.auth.models import COMMUNITY_BOUND_KINDS, ROLE_ORG_KINDS, OrgKind, Role
 from pmsys.governance import terms as term_rules
 from pmsys.imports.fields import Item, Problems
@@ -33,6 +35,11 @@ class Wanted:
     # Communities whose existing terms matter, and whose owners' committee does.
     term_communities: set[str] = field(default_factory=set)
     committee_communities: set[str] = field(default_factory=set)
+    projects: set[str] = field(default_factory=set)
+    assets: set[str] = field(default_factory=set)
+    handovers: set[str] = field(default_factory=set)
+    # Communities whose buildings and units the assets name.
+    place_communities: set[str] = field(default_factory=set)
 
 
 def _codes(items: list[Item], *names: str) -> set[str]:
@@ -53,11 +60,16 @@ def wanted_codes(parsed: Parsed) -> Wanted:
         | _codes(parsed.organizations, "region")
         | _codes(parsed.communities, "street")
     )
+    items = [entry for project in parsed.projects for entry in project.get("items") or []]
     wanted.organizations = (
         _codes(parsed.organizations, "code")
         | _codes(parsed.communities, "community_office")
         | _codes(parsed.users, "org")
         | _codes(parsed.management_terms, "org")
+        | _codes(parsed.projects, "contractor")
+        | _codes(items, "contractor")
+        | _codes(parsed.assets, "warranty_contractor")
+        | _codes(parsed.handovers, "from", "to")
     )
     wanted.people = _codes(parsed.people, "code") | _codes(parsed.users, "person")
     for _community, _building, _unit, household in parsed.households():
@@ -65,12 +77,35 @@ def wanted_codes(parsed: Parsed) -> Wanted:
         wanted.people.update(household.get("residents") or [])
     wanted.term_communities = _codes(parsed.management_terms, "community")
     wanted.committee_communities = _codes(parsed.organizations, "community")
+    wanted.place_communities = {
+        asset.get("community") for asset in parsed.assets
+        if isinstance(asset.get("community"), str) and asset.get("building") is not None
+    }
     wanted.communities = (
         _codes(parsed.communities, "code") | wanted.term_communities
-        | wanted.committee_communities
+        | wanted.committee_communities | _codes(items, "community")
+        | _codes(parsed.assets, "community")
     )
+    for project in parsed.projects:
+        wanted.communities.update(project.get("communities") or [])
     wanted.usernames = _codes(parsed.users, "username")
+    wanted.projects = _codes(parsed.projects, "code") | _codes(parsed.assets, "project")
+    wanted.assets = _codes(parsed.assets, "code")
+    for handover in parsed.handovers:
+        wanted.assets.update(handover.get("assets") or [])
+    wanted.handovers = _codes(parsed.handovers, "code")
     return wanted
+
+
+@dataclass(frozen=True)
+class RecordedHandover:
+    """A hand-over already in the database, as the bundle would describe it."""
+
+    status: str
+    giver: str
+    receiver: str
+    assets: frozenset[str]
+    effective_on: date | None
 
 
 @dataclass
@@ -86,13 +121,29 @@ class Known:
     committees: dict[str, str] = field(default_factory=dict)
     # community code → (start, end) of each of its terms
     terms: dict[str, list[tuple[date, date | None]]] = field(default_factory=dict)
+    # project code → the communities it covers, and its (completed_on, accepted_on)
+    project_communities: dict[str, set[str]] = field(default_factory=dict)
+    project_dates: dict[str, tuple[date | None, date | None]] = field(default_factory=dict)
+    # community code → building code → the building's unit codes
+    places: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    # asset code → its community, and its maintainers so far (organisation ids)
+    asset_communities: dict[str, str] = field(default_factory=dict)
+    asset_stints: dict[str, list[Stint]] = field(default_factory=dict)
+    handovers: dict[str, RecordedHandover] = field(default_factory=dict)
 
 
-class _Lookup:
+class Lookup:
     """Answers about a code from the bundle first, then from the database."""
 
     def __init__(self, parsed: Parsed, known: Known):
         self.parsed, self.known = parsed, known
+        # The bundle's own buildings and units, community code → building code → units.
+        self.places: dict[str, dict[str, set[str]]] = {}
+        for community in parsed.communities:
+            buildings = self.places.setdefault(community.get("code"), {})
+            for building in community.get("buildings") or []:
+                units = buildings.setdefault(building.get("code"), set())
+                units.update(unit.get("code") for unit in building.get("units") or [])
 
     def region_kind(self, code: str) -> str | None:
         item = self.parsed.region_index.get(code)
@@ -118,6 +169,30 @@ class _Lookup:
     def has_community(self, code: str) -> bool:
         return code in self.parsed.community_index or code in self.known.communities
 
+    def has_building(self, community: str, building: str) -> bool:
+        return any(building in source.get(community, {})
+                   for source in (self.places, self.known.places))
+
+    def has_unit(self, community: str, building: str, unit: str) -> bool:
+        return any(unit in source.get(community, {}).get(building, ())
+                   for source in (self.places, self.known.places))
+
+    def has_project(self, code: str) -> bool:
+        return code in self.parsed.project_index or code in self.known.project_communities
+
+    def coverage(self, code: str) -> set[str] | None:
+        """The communities a project covers (links are only ever added); None if unsure."""
+        item = self.parsed.project_index.get(code)
+        if item is not None and "communities" in item.refused:
+            return None
+        covered = set(self.known.project_communities.get(code, ()))
+        if item is not None:
+            covered.update(item.get("communities") or [])
+        return covered
+
+    def has_asset(self, code: str) -> bool:
+        return code in self.parsed.asset_index or code in self.known.asset_communities
+
 
 def _article(word: str) -> str:
     # "u" is left out on purpose: "a utility".
@@ -129,8 +204,11 @@ def _kinds(kinds) -> str:
 
 
 def check_references(parsed: Parsed, known: Known, problems: Problems) -> None:
-    """Check every reference, kind and date rule of a parsed bundle against `known`."""
-    lookup = _Lookup(parsed, known)
+    """Check the references, kinds and terms of a bundle's places, people and organisations.
+
+    register_checks.check_register checks its projects, assets and hand-overs.
+    """
+    lookup = Lookup(parsed, known)
     _check_regions(parsed, known, lookup, problems)
     _check_organizations(parsed, known, lookup, problems)
     _check_communities(parsed, lookup, problems)
@@ -138,11 +216,11 @@ def check_references(parsed: Parsed, known: Known, problems: Problems) -> None:
     _check_terms(parsed, known, lookup, problems)
 
 
-def _is_set(item: Item, name: str) -> bool:
+def is_set(item: Item, name: str) -> bool:
     return item.get(name) is not None
 
 
-def _check_regions(parsed: Parsed, known: Known, lookup: _Lookup, problems: Problems) -> None:
+def _check_regions(parsed: Parsed, known: Known, lookup: Lookup, problems: Problems) -> None:
     for region in parsed.regions:
         code_, kind = region.get("code"), region.get("kind")
         if kind is None:
@@ -172,7 +250,7 @@ def _check_regions(parsed: Parsed, known: Known, lookup: _Lookup, problems: Prob
 
 
 def _check_organizations(
-    parsed: Parsed, known: Known, lookup: _Lookup, problems: Problems
+    parsed: Parsed, known: Known, lookup: Lookup, problems: Problems
 ) -> None:
     # The database's committees, except those the bundle itself redefines.
     committees = {
@@ -216,8 +294,8 @@ def _check_organizations(
                 )
 
 
-def _check_org_kind(
-    item: Item, name: str, lookup: _Lookup, allowed, what: str, problems: Problems
+def check_org_kind(
+    item: Item, name: str, lookup: Lookup, allowed, what: str, problems: Problems
 ) -> None:
     org = item.get(name)
     kind = lookup.org_kind(org)
@@ -231,13 +309,13 @@ def _check_org_kind(
         )
 
 
-def _check_person(item: Item, name: str, lookup: _Lookup, problems: Problems) -> None:
+def _check_person(item: Item, name: str, lookup: Lookup, problems: Problems) -> None:
     person = item.get(name)
     if person is not None and not lookup.has_person(person):
         problems.add(item.at(name), f"unknown person {person}")
 
 
-def _check_communities(parsed: Parsed, lookup: _Lookup, problems: Problems) -> None:
+def _check_communities(parsed: Parsed, lookup: Lookup, problems: Problems) -> None:
     for community in parsed.communities:
         street = community.get("street")
         if street is not None:
@@ -246,8 +324,8 @@ def _check_communities(parsed: Parsed, lookup: _Lookup, problems: Problems) -> N
                 problems.add(community.at("street"), f"unknown region {street}")
             elif kind not in ("street", KNOWN_KIND):
                 problems.add(community.at("street"), f"{street} is a {kind}, not a street")
-        if _is_set(community, "community_office"):
-            _check_org_kind(
+        if is_set(community, "community_office"):
+            check_org_kind(
                 community, "community_office", lookup, {"community_office"}, "it must be",
                 problems,
             )
@@ -262,24 +340,24 @@ def _check_communities(parsed: Parsed, lookup: _Lookup, problems: Problems) -> N
                 problems.add(path, f"{person} is the owner; residents live there without owning it")
 
 
-def _check_users(parsed: Parsed, lookup: _Lookup, problems: Problems) -> None:
+def _check_users(parsed: Parsed, lookup: Lookup, problems: Problems) -> None:
     for user in parsed.users:
         role = user.get("role")
         _check_person(user, "person", lookup, problems)
         if role is None:
             continue
-        if role == Role.resident and not _is_set(user, "person") and "person" not in user.refused:
+        if role == Role.resident and not is_set(user, "person") and "person" not in user.refused:
             problems.add(user.at("person"), "required for a resident")
         if "org" in user.refused:
             continue
         kinds = ROLE_ORG_KINDS[Role(role)]
         if kinds is None:
-            if _is_set(user, "org"):
+            if is_set(user, "org"):
                 problems.add(user.at("org"), f"{_article(role)} {role} has no organization")
-        elif not _is_set(user, "org"):
+        elif not is_set(user, "org"):
             problems.add(user.at("org"), f"required for {_article(role)} {role}")
         else:
-            _check_org_kind(
+            check_org_kind(
                 user, "org", lookup, kinds, f"{_article(role)} {role} belongs to", problems
             )
 
@@ -297,7 +375,7 @@ class _Span:
         return f"{self.path} ({days})"
 
 
-def _check_terms(parsed: Parsed, known: Known, lookup: _Lookup, problems: Problems) -> None:
+def _check_terms(parsed: Parsed, known: Known, lookup: Lookup, problems: Problems) -> None:
     starts = {(term.get("community"), term.get("start")) for term in parsed.management_terms}
     # Per community, the terms that the ones checked next must not overlap. A term
     # of the database that the bundle names again (same start) is being updated,
@@ -328,12 +406,12 @@ def _check_terms(parsed: Parsed, known: Known, lookup: _Lookup, problems: Proble
         earlier.append(_Span(start, end, term.path))
 
 
-def _check_term_org(term: Item, community: str | None, lookup: _Lookup, problems) -> None:
+def _check_term_org(term: Item, community: str | None, lookup: Lookup, problems) -> None:
     mode, org = term.get("mode"), term.get("org")
     if mode is None or org is None:
         return
     allowed = term_rules.MODE_ORG_KINDS[mode]
-    _check_org_kind(term, "org", lookup, allowed, f"{_article(mode)} {mode} term needs", problems)
+    check_org_kind(term, "org", lookup, allowed, f"{_article(mode)} {mode} term needs", problems)
     # A committee or self-management group manages its own community only.
     home = lookup.org_community(org)
     if (
@@ -343,3 +421,4 @@ def _check_term_org(term: Item, community: str | None, lookup: _Lookup, problems
         and home != community
     ):
         problems.add(term.at("org"), f"{org} belongs to community {home}, not {community}")
+

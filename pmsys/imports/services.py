@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from pmsys import audit
+from pmsys.assets.maintainers import Stint
+from pmsys.assets.models import Asset, Handover, Project, ProjectCommunity
 from pmsys.auth import permissions
 from pmsys.auth.models import Organization, OrgKind, User
 from pmsys.errors import DomainError, Forbidden
 from pmsys.governance.models import ManagementTerm
-from pmsys.imports import references, validation
+from pmsys.imports import references, register_checks, scope, validation
+from pmsys.imports.register_writer import write_register
 from pmsys.imports.writer import KINDS, write_bundle
 from pmsys.places.models import Building, Community, Household, Person, Region, Setting, Unit
 
@@ -69,10 +72,14 @@ def import_bundle(session: Session, bundle: object, actor) -> ImportSummary:
     if parsed is None:
         raise BundleInvalid(problems.lines(validation.ORDER))
     existing = load_existing(session, references.wanted_codes(parsed), parsed)
-    references.check_references(parsed, existing.known(), problems)
+    known = existing.known()
+    references.check_references(parsed, known, problems)
+    register_checks.check_register(parsed, known, problems)
+    scope.check_scope(session, actor, parsed, problems)
     if problems:
         raise BundleInvalid(problems.lines(validation.ORDER))
     counts = write_bundle(session, parsed, existing)
+    write_register(session, parsed, existing, actor, counts)
     audit.record(session, actor, "bundle_imported", "bundle", "", counts=counts)
     session.flush()
     return ImportSummary({kind: counts[kind] for kind in KINDS})
@@ -93,6 +100,12 @@ class Existing:
     users: dict[str, User] = field(default_factory=dict)
     terms: dict[tuple[int, date], ManagementTerm] = field(default_factory=dict)
     committees: dict[str, str] = field(default_factory=dict)
+    projects: dict[str, Project] = field(default_factory=dict)
+    assets: dict[str, Asset] = field(default_factory=dict)
+    handovers: dict[str, Handover] = field(default_factory=dict)
+    # The bundle's buildings and units by (community, building[, unit]) code, new ones too.
+    buildings_by_code: dict[tuple[str, str], Building] = field(default_factory=dict)
+    units_by_code: dict[tuple[str, str, str], Unit] = field(default_factory=dict)
 
     def known(self) -> references.Known:
         """Describe these rows as plain values for the reference checks."""
@@ -111,7 +124,38 @@ class Existing:
             communities=set(self.communities),
             committees=dict(self.committees),
             terms=terms,
+            project_communities={
+                code: {link.community.code for link in row.community_links}
+                for code, row in self.projects.items()
+            },
+            project_dates={
+                code: (row.completed_on, row.accepted_on) for code, row in self.projects.items()
+            },
+            places=self._places(),
+            asset_communities={code: row.community.code for code, row in self.assets.items()},
+            asset_stints={
+                code: [Stint(s.organization_id, s.start, s.end) for s in row.stints]
+                for code, row in self.assets.items()
+            },
+            handovers={
+                code: references.RecordedHandover(
+                    status=row.status.value, giver=row.from_org.code, receiver=row.to_org.code,
+                    assets=frozenset(asset.code for asset in row.assets),
+                    effective_on=row.effective_on,
+                )
+                for code, row in self.handovers.items()
+            },
         )
+
+    def _places(self) -> dict[str, dict[str, set[str]]]:
+        community_codes = {row.id: code for code, row in self.communities.items()}
+        places: dict[str, dict[str, set[str]]] = {}
+        units_of: dict[int, set[str]] = {}
+        for (community_id, code), row in self.buildings.items():
+            units_of[row.id] = places.setdefault(community_codes[community_id], {})[code] = set()
+        for building_id, code in self.units:
+            units_of[building_id].add(code)
+        return places
 
 
 def _in_chunks(session: Session, query: Callable[[list], object], values: Iterable) -> list:
@@ -169,13 +213,19 @@ def load_existing(
             session, lambda names: select(User).where(User.username.in_(names)), wanted.usernames
         )
     }
-    _load_places(session, found, parsed)
+    _load_places(session, found, parsed, wanted)
     _load_governance(session, found, wanted)
+    _load_register(session, found, wanted)
     return found
 
 
-def _load_places(session: Session, found: Existing, parsed: validation.Parsed) -> None:
-    ids = [found.communities[c].id for c in parsed.community_index if c in found.communities]
+def _load_places(
+    session: Session, found: Existing, parsed: validation.Parsed, wanted: references.Wanted
+) -> None:
+    # Buildings and units of the bundle's communities and of those its assets name;
+    # households only of the bundle's communities.
+    codes = set(parsed.community_index) | wanted.place_communities
+    ids = [found.communities[c].id for c in codes if c in found.communities]
     for row in _in_chunks(
         session, lambda chunk: select(Building).where(Building.community_id.in_(chunk)), ids
     ):
@@ -186,6 +236,7 @@ def _load_places(session: Session, found: Existing, parsed: validation.Parsed) -
         ids,
     ):
         found.units[(row.building_id, row.code)] = row
+    ids = [found.communities[c].id for c in parsed.community_index if c in found.communities]
     for row in _in_chunks(
         session,
         lambda chunk: select(Household)
@@ -216,3 +267,48 @@ def _load_governance(session: Session, found: Existing, wanted: references.Wante
         ids,
     ):
         found.committees[codes[row.community_id]] = row.code
+
+
+def _load_register(session: Session, found: Existing, wanted: references.Wanted) -> None:
+    """Read the projects, assets and hand-overs the bundle names, with what their checks need."""
+    found.projects = {
+        row.code: row
+        for row in _in_chunks(
+            session,
+            lambda codes: select(Project)
+            .options(
+                selectinload(Project.community_links).joinedload(ProjectCommunity.community),
+                selectinload(Project.items),
+            )
+            .where(Project.code.in_(codes)),
+            wanted.projects,
+        )
+    }
+    found.assets = {
+        row.code: row
+        for row in _in_chunks(
+            session,
+            lambda codes: select(Asset)
+            .options(
+                joinedload(Asset.community),
+                selectinload(Asset.stints),
+                joinedload(Asset.project).selectinload(Project.items),
+            )
+            .where(Asset.code.in_(codes)),
+            wanted.assets,
+        )
+    }
+    found.handovers = {
+        row.code: row
+        for row in _in_chunks(
+            session,
+            lambda codes: select(Handover)
+            .options(
+                selectinload(Handover.assets),
+                joinedload(Handover.from_org),
+                joinedload(Handover.to_org),
+            )
+            .where(Handover.code.in_(codes)),
+            wanted.handovers,
+        )
+    }

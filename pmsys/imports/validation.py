@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from flask_babel import force_locale
 
+from pmsys.assets.models import ITEM_KINDS, ItemClass
 from pmsys.auth.models import OrgKind, Role
 from pmsys.auth.passwords import password_problem
 from pmsys.governance.models import ManagementMode
@@ -42,10 +43,11 @@ from pmsys.tickets.categories import CODES as CATEGORY_CODES
 
 VERSION = 1
 SECTIONS = (
-    "settings", "regions", "organizations", "people", "communities", "users", "management_terms",
+    "settings", "regions", "organizations", "people", "communities", "users", "projects",
+    "assets", "handovers", "management_terms",
 )
 # Keys of the bundle that later versions of pmsys load (API.md); refused by name.
-LATER_SECTIONS = ("projects", "assets", "handovers", "fee_standards")
+LATER_SECTIONS = ("fee_standards",)
 ORDER = ("bundle", "version", *SECTIONS, *LATER_SECTIONS)
 
 AREA_MAX = Decimal("99999999.99")  # what Numeric(10, 2) holds
@@ -141,6 +143,45 @@ TERM = {
     "end": Field(day),
     "basis": Field(free_text(300), nullable=False),
 }
+PROJECT_ITEM = {
+    "kind": Field(one_of(ITEM_KINDS), required=True),
+    "class": Field(one_of(_values(ItemClass)), required=True),
+    "community": Field(code()),
+    "contractor": Field(code()),
+    "description": Field(free_text(2000), nullable=False),
+}
+PROJECT = {
+    "code": Field(code(), required=True),
+    "name": Field(text(200), nullable=False),
+    "year": Field(integer(1990, 2100), required=True),
+    "contractor": Field(code()),
+    "communities": Field(code_list(), required=True),
+    "completed_on": Field(day),
+    "accepted_on": Field(day),
+    "satisfaction_rate": Field(
+        decimal(4, minimum=Decimal(0), maximum=Decimal(1), example="0.9370")
+    ),
+    "items": Field(objects(PROJECT_ITEM), nullable=False),
+}
+ASSET = {
+    "code": Field(code(), required=True),
+    "name": Field(text(200), nullable=False),
+    "category": Field(_category, required=True),
+    "community": Field(code(), required=True),
+    "building": Field(code()),
+    "unit": Field(code()),
+    "project": Field(code()),
+    "warranty_contractor": Field(code()),
+    # The contract's date; null (or absent on a new asset) leaves only the statutory end.
+    "warranty_until": Field(day),
+}
+HANDOVER = {
+    "code": Field(code(), required=True),
+    "from": Field(code(), required=True),
+    "to": Field(code(), required=True),
+    "assets": Field(code_list(), required=True),
+    "effective_on": Field(day, required=True),
+}
 HEATING_SEASON = {
     "start": Field(month_day, required=True),
     "end": Field(month_day, required=True),
@@ -151,6 +192,9 @@ SECTION_SPECS = {
     "people": PERSON,
     "communities": COMMUNITY,
     "users": USER,
+    "projects": PROJECT,
+    "assets": ASSET,
+    "handovers": HANDOVER,
     "management_terms": TERM,
 }
 
@@ -165,12 +209,17 @@ class Parsed:
     people: list[Item] = field(default_factory=list)
     communities: list[Item] = field(default_factory=list)
     users: list[Item] = field(default_factory=list)
+    projects: list[Item] = field(default_factory=list)
+    assets: list[Item] = field(default_factory=list)
+    handovers: list[Item] = field(default_factory=list)
     management_terms: list[Item] = field(default_factory=list)
     # The first object of each code (or username) in the bundle.
     region_index: dict[str, Item] = field(default_factory=dict)
     org_index: dict[str, Item] = field(default_factory=dict)
     person_index: dict[str, Item] = field(default_factory=dict)
     community_index: dict[str, Item] = field(default_factory=dict)
+    project_index: dict[str, Item] = field(default_factory=dict)
+    asset_index: dict[str, Item] = field(default_factory=dict)
 
     def households(self):
         """Yield (community, building, unit, household) for every household of the bundle."""
@@ -228,7 +277,37 @@ def parse_bundle(bundle: object) -> tuple[Parsed | None, Problems]:
         if start is not None and end is not None and end < start:
             problems.add(term.at("end"), "before start")
             term.refused.add("end")
+    _check_register(parsed, problems)
     return parsed, problems
+
+
+def _not_empty(item: Item, name: str, problems: Problems) -> None:
+    if item.get(name) == []:
+        problems.add(item.at(name), "must not be empty")
+        item.refused.add(name)
+        del item.values[name]
+
+
+def _check_register(parsed: Parsed, problems: Problems) -> None:
+    """Check projects, assets and hand-overs for what their own values must satisfy."""
+    parsed.project_index = mark_duplicates(parsed.projects, "code", problems)
+    parsed.asset_index = mark_duplicates(parsed.assets, "code", problems)
+    mark_duplicates(parsed.handovers, "code", problems)
+    for project in parsed.projects:
+        _not_empty(project, "communities", problems)
+    for asset in parsed.assets:
+        if asset.get("unit") is not None and asset.get("building") is None:
+            if "building" not in asset.refused:
+                problems.add(asset.at("unit"), "needs a building")
+            asset.refused.add("unit")
+            del asset.values["unit"]
+    for handover in parsed.handovers:
+        _not_empty(handover, "assets", problems)
+        giver, receiver = handover.get("from"), handover.get("to")
+        if giver is not None and giver == receiver:
+            problems.add(handover.at("to"), "the receiver must differ from the transferor")
+            handover.refused.add("to")
+            del handover.values["to"]
 
 
 def _read_settings(value: object, problems: Problems) -> dict[str, object]:

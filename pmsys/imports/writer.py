@@ -4,7 +4,8 @@ Optional fields that a bundle leaves out keep their current value (a new row
 gets the default) and an explicit null clears them; a term without `end` is
 open-ended, and a user's `org` and `person` are always as the bundle says.
 Passwords are hashed only when a user is new or its password no longer
-matches, since each scrypt hash costs tens of milliseconds.
+matches, since each scrypt hash costs tens of milliseconds. register_writer.py
+writes projects, assets and hand-overs by the same rules, after these rows.
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ if TYPE_CHECKING:
 
 KINDS = (
     "settings", "regions", "organizations", "people", "communities", "buildings", "units",
-    "households", "users", "management_terms",
+    "households", "users", "projects", "project_items", "assets", "handovers",
+    "management_terms",
 )
 
 
-def _assign(row, values: dict) -> bool:
+def assign(row, values: dict) -> bool:
     """Set the columns whose value differs; return whether any did."""
     changed = False
     for name, value in values.items():
@@ -50,7 +52,7 @@ def _assign(row, values: dict) -> bool:
     return changed
 
 
-def _link(row, name: str, target) -> bool:
+def link(row, name: str, target) -> bool:
     """Point relationship `name` at `target`, comparing foreign keys so nothing is loaded."""
     current = getattr(row, f"{name}_id")
     if target is None:
@@ -62,12 +64,22 @@ def _link(row, name: str, target) -> bool:
     return True
 
 
-def _present(item: Item, *names: str) -> dict:
+def present(item: Item, *names: str) -> dict:
     return {name: item.values[name] for name in names if name in item.values}
 
 
+def tally(counts: dict, kind: str, created: bool, changed: bool) -> None:
+    """Count one row of `kind` as created, updated or unchanged."""
+    state = "created" if created else "updated" if changed else "unchanged"
+    counts[kind][state] += 1
+
+
 def write_bundle(session: Session, parsed: Parsed, existing: Existing) -> dict:
-    """Create or update every row of the bundle; return the counts by kind."""
+    """Create or update the bundle's places, people, organisations, users and terms.
+
+    Return the counts by kind (every kind of KINDS; register_writer.py fills
+    those of projects, assets and hand-overs).
+    """
     return _Writer(session, parsed, existing).run()
 
 
@@ -77,8 +89,7 @@ class _Writer:
         self.counts = {kind: {"created": 0, "updated": 0, "unchanged": 0} for kind in KINDS}
 
     def tally(self, kind: str, created: bool, changed: bool) -> None:
-        state = "created" if created else "updated" if changed else "unchanged"
-        self.counts[kind][state] += 1
+        tally(self.counts, kind, created, changed)
 
     def run(self) -> dict:
         self.settings()
@@ -101,46 +112,46 @@ class _Writer:
             row = self.rows.settings.get(key)
             if row is None:
                 self.session.add(Setting(scope="", key=key, value=value))
-            changed = row is not None and _assign(row, {"value": value})
+            changed = row is not None and assign(row, {"value": value})
             self.tally("settings", row is None, changed)
 
     def regions(self) -> None:
         pending = []
         for item in self.parsed.regions:
             code = item.get("code")
-            values = _present(item, "name", "name_en")
+            values = present(item, "name", "name_en")
             values["kind"] = RegionKind(item.get("kind"))
             region = self.rows.regions.get(code)
             created = region is None
             if created:
                 region = self.rows.regions[code] = Region(code=code, **values)
                 self.session.add(region)
-            pending.append((item, region, created, not created and _assign(region, values)))
+            pending.append((item, region, created, not created and assign(region, values)))
         # Parents may come later in the list than their children.
         for item, region, created, changed in pending:
             if "parent" in item.values:
                 parent = item.get("parent")
                 target = self.rows.regions[parent] if parent else None
-                changed = _link(region, "parent", target) or changed
+                changed = link(region, "parent", target) or changed
             self.tally("regions", created, changed)
 
     def people(self) -> None:
         for item in self.parsed.people:
             code = item.get("code")
-            values = _present(item, "name", "phone")
+            values = present(item, "name", "phone")
             person = self.rows.people.get(code)
             if person is None:
                 self.rows.people[code] = person = Person(code=code, **values)
                 self.session.add(person)
                 self.tally("people", True, False)
             else:
-                self.tally("people", False, _assign(person, values))
+                self.tally("people", False, assign(person, values))
 
     def organizations(self) -> list[tuple[Item, Organization, bool, bool]]:
         done = []
         for item in self.parsed.organizations:
             code = item.get("code")
-            values = _present(item, "name", "duty", "phone")
+            values = present(item, "name", "duty", "phone")
             values["kind"] = OrgKind(item.get("kind"))
             org = self.rows.organizations.get(code)
             created = org is None
@@ -149,11 +160,11 @@ class _Writer:
                 self.session.add(org)
                 changed = False
             else:
-                changed = _assign(org, values)
+                changed = assign(org, values)
             if "region" in item.values:
                 region = item.get("region")
                 target = self.rows.regions[region] if region else None
-                changed = _link(org, "region", target) or changed
+                changed = link(org, "region", target) or changed
             if "categories" in item.values:
                 changed = self._categories(org, item.get("categories")) or changed
             done.append((item, org, created, changed))
@@ -175,13 +186,13 @@ class _Writer:
             if "community" in item.values:
                 community = item.get("community")
                 target = self.rows.communities[community] if community else None
-                changed = _link(org, "community", target) or changed
+                changed = link(org, "community", target) or changed
             self.tally("organizations", created, changed)
 
     def communities(self) -> None:
         for item in self.parsed.communities:
             code = item.get("code")
-            values = _present(item, "name", "built_year", "address")
+            values = present(item, "name", "built_year", "address")
             community = self.rows.communities.get(code)
             created = community is None
             if created:
@@ -189,33 +200,36 @@ class _Writer:
                 self.session.add(community)
                 changed = False
             else:
-                changed = _assign(community, values)
-            changed = _link(community, "street", self.rows.regions[item.get("street")]) or changed
+                changed = assign(community, values)
+            changed = link(community, "street", self.rows.regions[item.get("street")]) or changed
             if "community_office" in item.values:
                 office = item.get("community_office")
                 target = self.rows.organizations[office] if office else None
-                changed = _link(community, "community_office", target) or changed
+                changed = link(community, "community_office", target) or changed
             self.tally("communities", created, changed)
 
     def places(self) -> None:
         for community_item in self.parsed.communities:
-            community = self.rows.communities[community_item.get("code")]
+            code = community_item.get("code")
+            community = self.rows.communities[code]
             for building_item in community_item.get("buildings") or []:
                 building = self._building(community, building_item)
+                self.rows.buildings_by_code[(code, building.code)] = building
                 for unit_item in building_item.get("units") or []:
                     unit = self._unit(building, unit_item)
+                    self.rows.units_by_code[(code, building.code, unit.code)] = unit
                     for household_item in unit_item.get("households") or []:
                         self._household(unit, household_item)
 
     def _building(self, community: Community, item: Item) -> Building:
-        code, values = item.get("code"), _present(item, "name", "floors")
+        code, values = item.get("code"), present(item, "name", "floors")
         building = self.rows.buildings.get((community.id, code))
         if building is None:
             building = Building(community=community, code=code, **values)
             self.session.add(building)
             self.tally("buildings", True, False)
         else:
-            self.tally("buildings", False, _assign(building, values))
+            self.tally("buildings", False, assign(building, values))
         return building
 
     def _unit(self, building: Building, item: Item) -> Unit:
@@ -241,8 +255,8 @@ class _Writer:
             self.session.add(household)
             self.tally("households", True, False)
             return
-        changed = _assign(household, {"area": item.get("area")})
-        changed = _link(household, "owner", owner) or changed
+        changed = assign(household, {"area": item.get("area")})
+        changed = link(household, "owner", owner) or changed
         if residents is not None and {p.code for p in household.residents} != set(residents):
             household.residents = [self.rows.people[person] for person in residents]
             changed = True
@@ -266,9 +280,9 @@ class _Writer:
                 self.tally("users", True, False)
                 continue
             was_active = user.active
-            changed = _assign(user, {"role": role, **_present(item, "active")})
-            changed = _link(user, "organization", org) or changed
-            changed = _link(user, "person", person) or changed
+            changed = assign(user, {"role": role, **present(item, "active")})
+            changed = link(user, "organization", org) or changed
+            changed = link(user, "person", person) or changed
             new_password = not verify_password(user.password_hash, password)
             if new_password:
                 user.password_hash = hash_password(password)
@@ -284,7 +298,7 @@ class _Writer:
             org = self.rows.organizations[item.get("org")]
             start = item.get("start")
             values = {"mode": ManagementMode(item.get("mode")), "end": item.get("end")}
-            values.update(_present(item, "basis"))
+            values.update(present(item, "basis"))
             term = self.rows.terms.get((community.id, start))
             if term is None:
                 term = ManagementTerm(community=community, organization=org, start=start, **values)
@@ -292,6 +306,6 @@ class _Writer:
                 self.session.add(term)
                 self.tally("management_terms", True, False)
                 continue
-            changed = _assign(term, values)
-            changed = _link(term, "organization", org) or changed
+            changed = assign(term, values)
+            changed = link(term, "organization", org) or changed
             self.tally("management_terms", False, changed)

@@ -3,7 +3,13 @@
 The plan (pmsys/data/tumed_right_2021.json) gives the communities, the organisations
 and the totals; household-level detail is not public, so it is generated here with
 a fixed seed, such that the totals hold exactly and every call returns the same
-bundle (importing it twice changes nothing).
+bundle (importing it twice changes nothing). What the plan does not say — the
+shape of each community, the managers, the 2021 project's items and assets and
+which of them were handed over — is invented in pmsys/data/demo_region.json.
+
+A bundle records hand-overs as already effective; `build_workflow_examples`
+then drafts, submits, returns, inspects and signs the others through the
+hand-over services, as the demo users, so every state of DESIGN §4 is shown.
 """
 
 from __future__ import annotations
@@ -11,8 +17,17 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from importlib import resources
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pmsys import clock
+from pmsys.assets.models import Handover
+from pmsys.assets.services import create_handover, take_action
+from pmsys.auth.models import User
 
 SEED = 2021
 CENT = Decimal("0.01")
@@ -24,7 +39,7 @@ DEMO_PASSWORD = "Salaqi-2021"
 # (username, role, organisation code or None, what the login is for)
 _STAFF_LOGINS: tuple[tuple[str, str, str | None, str], ...] = (
     ("admin", "sysadmin", None, "sysadmin"),
-    ("bureau", "bureau_admin", "TYQ-HB", "bureau_admin — 旗住建局"),
+    ("bureau", "bureau_admin", "TYQ-HB", "bureau_admin — 旗住建局 (transferor of hand-overs)"),
     ("street", "street_officer", "SLQ-GOV", "street_officer — 萨拉齐镇人民政府"),
     ("shequ", "street_officer", "SLQ-DC", "street_officer — 东城社区居委会"),
     ("manager", "manager", "PM-XT", "manager — 鑫泰物业 (地矿华庭西区, 大众苑小区)"),
@@ -33,6 +48,8 @@ _STAFF_LOGINS: tuple[tuple[str, str, str | None, str], ...] = (
     ("water", "operator", "TYQ-WATER", "operator — 旗水投公司 (water, drainage)"),
     ("gas", "operator", "TYQ-GAS", "operator — 华亿能源公司 (gas)"),
     ("heat", "operator", "TYQ-HEAT", "operator — 旗祥隆热力公司 (heating)"),
+    ("power", "operator", "TYQ-POWER", "operator — 土右旗供电分局 (power)"),
+    ("unicom", "operator", "TYQ-CU", "operator — 中国联通土右分公司 (telecom)"),
 )
 # (username, community code whose first household the login's person owns, description)
 _RESIDENT_LOGINS: tuple[tuple[str, str, str], ...] = (
@@ -44,180 +61,24 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
     (username, DEMO_PASSWORD, description) for username, _, _, description in _STAFF_LOGINS
 ] + [(username, DEMO_PASSWORD, description) for username, _, description in _RESIDENT_LOGINS]
 
-
-@dataclass(frozen=True)
-class _CommunityPlan:
-    code: str
-    built_year: int
-    buildings: int
-    office: str
-    first_building: int = 1
-
-
-# Per community (by the plan's name): code from the pinyin initials, year built,
-# number of buildings and the community office (社区居委会) it belongs to.
-_COMMUNITIES: dict[str, _CommunityPlan] = {
-    "供销楼": _CommunityPlan("GXL", 1989, 3, "SLQ-DC"),
-    "地矿华庭西区": _CommunityPlan("DKHTXQ", 2003, 7, "SLQ-XC"),
-    "环卫小区": _CommunityPlan("HWXQ", 1996, 5, "SLQ-NC"),
-    "青山剧院住宅楼": _CommunityPlan("QSJYZZL", 1992, 2, "SLQ-DC"),
-    "大众苑小区": _CommunityPlan("DZYXQ", 2001, 7, "SLQ-XC"),
-    "黄河二处家属楼": _CommunityPlan("HHECJSL", 1987, 2, "SLQ-NC"),
-    "统建家属楼": _CommunityPlan("TJJSL", 1994, 5, "SLQ-DC"),
-    "地毯厂家属楼": _CommunityPlan("DTCJSL", 1986, 2, "SLQ-NC"),
-    "质监局家属楼": _CommunityPlan("ZJJJSL", 1998, 1, "SLQ-XC"),
-    "检察院家属楼": _CommunityPlan("JCYJSL", 1997, 1, "SLQ-DC"),
-    "公安局家属楼": _CommunityPlan("GAJJSL", 1995, 2, "SLQ-DC"),
-    "敖包小区": _CommunityPlan("ABXQ", 1999, 6, "SLQ-NC"),
-    "人行家属楼": _CommunityPlan("RHJSL", 1993, 1, "SLQ-XC"),
-    "公路段家属楼": _CommunityPlan("GLDJSL", 1990, 2, "SLQ-NC"),
-    "教育局家属楼": _CommunityPlan("JYJJSL", 1996, 2, "SLQ-DC"),
-    "微波站家属楼": _CommunityPlan("WBZJSL", 1988, 1, "SLQ-NC"),
-    "广电家属楼": _CommunityPlan("GDJSL", 1997, 1, "SLQ-XC"),
-    "邮电家属楼": _CommunityPlan("YDJSL", 1998, 3, "SLQ-DC"),
-    "国税局家属楼": _CommunityPlan("GSJJSL", 1999, 1, "SLQ-XC"),
-    "民政局家属楼": _CommunityPlan("MZJJSL", 1995, 1, "SLQ-DC"),
-    "西岳楼": _CommunityPlan("XYL", 1991, 1, "SLQ-XC"),
-    "一校家属楼": _CommunityPlan("YXJSL", 1990, 1, "SLQ-DC"),
-    "旧邮电家属楼": _CommunityPlan("JYDJSL", 1985, 1, "SLQ-NC"),
-    "气象局家属楼": _CommunityPlan("QXJJSL", 1994, 1, "SLQ-NC"),
-    "信用社集资楼": _CommunityPlan("XYSJZL", 2000, 3, "SLQ-XC"),
-    "农大教职工公寓楼1号楼": _CommunityPlan("NDGYL1", 2002, 1, "SLQ-XC"),
-    "农大教职工公寓楼2-5号楼": _CommunityPlan("NDGYL25", 2002, 4, "SLQ-XC", first_building=2),
-}
-
-# The energy-saving retrofit's one building per community: (floors, units).
-# Their 68 places less one ground-floor shop each give the plan's 65 households.
-_RETROFIT_SHAPES: dict[str, tuple[int, int]] = {
-    "西岳楼": (5, 2),
-    "一校家属楼": (6, 2),
-    "旧邮电家属楼": (4, 3),
-}
-
-# Invented organisations that the management modes and later issues need:
-# (code, name, kind, region, community or None, categories, duty).
-_INVENTED_ORGS: tuple[tuple[str, str, str, str, str | None, tuple[str, ...], str], ...] = (
-    ("SLQ-DC", "萨拉齐镇东城社区居委会", "community_office", "SLQ", None, (),
-     "community office; quasi-property service (社区托管) where no manager is in place"),
-    ("SLQ-XC", "萨拉齐镇西城社区居委会", "community_office", "SLQ", None, (),
-     "community office; quasi-property service (社区托管) where no manager is in place"),
-    ("SLQ-NC", "萨拉齐镇南城社区居委会", "community_office", "SLQ", None, (),
-     "community office; quasi-property service (社区托管) where no manager is in place"),
-    ("PM-XT", "土右旗鑫泰物业服务有限公司", "property_company", "TYQ", None, (), ""),
-    ("PM-AJ", "包头市安居物业服务有限公司", "property_company", "TYQ", None, (), ""),
-    ("PM-HD", "土右旗宏达物业服务有限公司", "property_company", "TYQ", None, (), ""),
-    ("TYQ-JCY", "土默特右旗人民检察院", "original_unit", "TYQ", None, (), ""),
-    ("TYQ-SCJG", "土默特右旗市场监督管理局", "original_unit", "TYQ", None, (),
-     "successor of the former quality-supervision bureau (质监局)"),
-    ("TYQ-QXJ", "土默特右旗气象局", "original_unit", "TYQ", None, (), ""),
-    ("TYQ-XYLS", "土默特右旗农村信用合作联社", "original_unit", "TYQ", None, (), ""),
-    ("TYQ-GLYH", "土默特右旗公路养护中心", "original_unit", "TYQ", None, (), ""),
-    ("TYQ-RHZH", "中国人民银行土默特右旗支行", "original_unit", "TYQ", None, (), ""),
-    ("TYQ-SWJ", "国家税务总局土默特右旗税务局", "original_unit", "TYQ", None, (), ""),
-    ("TYQ-NDZY", "内蒙古农业大学职业技术学院", "original_unit", "TYQ", None, (), ""),
-    ("OC-DKHTXQ", "地矿华庭西区业主委员会", "owners_committee", "SLQ", "DKHTXQ", (), ""),
-    ("OC-DZYXQ", "大众苑小区业主委员会", "owners_committee", "SLQ", "DZYXQ", (), ""),
-    ("OC-TJJSL", "统建家属楼业主委员会", "owners_committee", "SLQ", "TJJSL", (), ""),
-    ("OC-XYL", "西岳楼业主委员会", "owners_committee", "SLQ", "XYL", (), ""),
-    ("SM-DTCJSL", "地毯厂家属楼自管会", "self_management", "SLQ", "DTCJSL", (),
-     "owners' self-management group; the carpet factory that built the block has closed"),
-    ("SM-WBZJSL", "微波站家属楼自管会", "self_management", "SLQ", "WBZJSL", (), ""),
-    ("BUILD-AT", "包头市安泰建筑工程有限公司", "contractor", "TYQ", None, (),
-     "contractor of the 2021 renovation; responsible during warranty"),
-    ("MAINT-TD", "包头市通达电梯维保有限公司", "maintainer", "BT", None, ("elevator",),
-     "maintains elevators by contract"),
-)
-
-_BASIS = {
-    "professional": "业主大会决议，签订物业服务合同",
-    "professional_renewal": "业主大会决议续聘",
-    "self": "业主大会决议，业主自治",
-    "community": "街道办决定，社区托管",
-    "original_unit": "原产权单位管理",
-}
-
-# Management terms per community: (mode, org, start, end, basis key). Three
-# communities have none: coverage gaps the street office is meant to close.
-_TERMS: dict[str, tuple[tuple[str, str, str, str | None, str], ...]] = {
-    "DKHTXQ": (
-        ("professional", "PM-XT", "2019-07-01", "2022-06-30", "professional"),
-        ("professional", "PM-XT", "2022-07-01", None, "professional_renewal"),
-    ),
-    "DZYXQ": (("professional", "PM-XT", "2020-01-01", None, "professional"),),
-    "ABXQ": (
-        ("community", "SLQ-NC", "2017-01-01", "2020-12-31", "community"),
-        ("professional", "PM-AJ", "2021-01-01", None, "professional"),
-    ),
-    "QSJYZZL": (("professional", "PM-AJ", "2018-05-01", None, "professional"),),
-    "RHJSL": (
-        ("original_unit", "TYQ-RHZH", "2000-01-01", "2021-12-31", "original_unit"),
-        ("professional", "PM-HD", "2022-01-01", None, "professional"),
-    ),
-    "GSJJSL": (
-        ("original_unit", "TYQ-SWJ", "2000-01-01", "2021-12-31", "original_unit"),
-        ("professional", "PM-AJ", "2022-01-01", None, "professional"),
-    ),
-    "NDGYL1": (
-        ("original_unit", "TYQ-NDZY", "2003-01-01", "2021-12-31", "original_unit"),
-        ("professional", "PM-HD", "2022-01-01", None, "professional"),
-    ),
-    "NDGYL25": (
-        ("original_unit", "TYQ-NDZY", "2003-01-01", "2021-12-31", "original_unit"),
-        ("professional", "PM-HD", "2022-01-01", None, "professional"),
-    ),
-    "GXL": (
-        ("professional", "PM-HD", "2016-01-01", "2020-12-31", "professional"),
-        ("community", "SLQ-DC", "2021-01-01", None, "community"),
-    ),
-    "TJJSL": (("self", "OC-TJJSL", "2020-05-01", None, "self"),),
-    "DTCJSL": (("self", "SM-DTCJSL", "2019-01-01", None, "self"),),
-    "WBZJSL": (("self", "SM-WBZJSL", "2021-01-01", None, "self"),),
-    "XYL": (
-        ("community", "SLQ-XC", "2015-01-01", "2021-11-30", "community"),
-        ("self", "OC-XYL", "2021-12-01", None, "self"),
-    ),
-    "HWXQ": (("community", "SLQ-GOV", "2018-01-01", None, "community"),),
-    "YXJSL": (("community", "SLQ-DC", "2019-03-01", None, "community"),),
-    "JYDJSL": (("community", "SLQ-NC", "2019-03-01", None, "community"),),
-    "YDJSL": (("community", "SLQ-DC", "2020-01-01", None, "community"),),
-    "MZJJSL": (("community", "SLQ-DC", "2020-01-01", None, "community"),),
-    "JYJJSL": (("community", "SLQ-DC", "2021-01-01", None, "community"),),
-    "JCYJSL": (("original_unit", "TYQ-JCY", "1997-10-01", None, "original_unit"),),
-    "ZJJJSL": (("original_unit", "TYQ-SCJG", "1998-10-01", None, "original_unit"),),
-    "QXJJSL": (("original_unit", "TYQ-QXJ", "1994-10-01", None, "original_unit"),),
-    "XYSJZL": (("original_unit", "TYQ-XYLS", "2000-10-01", None, "original_unit"),),
-    "GLDJSL": (("original_unit", "TYQ-GLYH", "1990-10-01", None, "original_unit"),),
-}
-
-_SURNAMES = (
-    "王王王李李李张张张刘刘陈陈杨杨赵赵黄周吴徐孙胡朱高林何郭郭马罗梁宋郑谢韩唐冯于董"
-    "程曹袁邓许沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎潘杜戴田任姜范石姚金陆郝孔白崔康秦史侯孟"
-    "段雷尹常武乔贺云包"
-)
-_GIVEN = (
-    "建国华军平明志伟勇强丽敏静秀英芳红霞玉兰凤桂海林峰涛斌杰鹏辉磊刚娟燕艳萍婷雪梅"
-    "春晓文宏俊新利荣永福宝成东亮云飞鑫慧琳丹佳欣悦瑞翠彩淑玲凯宇浩博晨阳旭帅超龙德胜"
-    "忠民金祥喜贵"
-)
-# Mongolian given names, used alone as is common in Inner Mongolia.
-_MONGOLIAN = (
-    "巴特尔", "乌云", "其其格", "额尔敦", "斯琴", "那仁", "图雅", "阿拉坦", "苏日娜",
-    "宝音", "敖登", "萨仁", "巴图", "乌兰", "格日勒", "朝鲁", "呼和", "孟和", "娜仁", "哈斯",
-)
-_MOBILE_PREFIXES = (
-    "130", "131", "132", "133", "134", "135", "136", "137", "138", "139",
-    "150", "151", "152", "153", "155", "156", "157", "158", "159",
-    "180", "181", "182", "183", "185", "186", "187", "188", "189",
-)
-
+# The housing bureau hands the renovated assets over (DESIGN §4).
+TRANSFEROR = "TYQ-HB"
 _SECOND_HOMES = 14  # people who own two households
 _TENANTS = 20  # households with a tenant living in them
 
 
+def _read(name: str) -> dict:
+    return json.loads(resources.files("pmsys").joinpath(f"data/{name}").read_text("utf-8"))
+
+
 def load_facts() -> dict:
     """Return the 2021 renovation plan's facts shipped with the package."""
-    text = resources.files("pmsys").joinpath("data/tumed_right_2021.json").read_text("utf-8")
-    return json.loads(text)
+    return _read("tumed_right_2021.json")
+
+
+def load_invented() -> dict:
+    """Return the demo region's invented detail shipped with the package."""
+    return _read("demo_region.json")
 
 
 @dataclass
@@ -291,26 +152,28 @@ def _set_areas(
     buildings[0].remainder = total - laid_out()
 
 
-def _plan_buildings(rng: random.Random, facts: dict) -> list[_Building]:
+def _plan_buildings(rng: random.Random, facts: dict, invented: dict) -> list[_Building]:
     """Return every building with its shape and layouts, meeting the plan's totals exactly."""
     plan = facts["renovation_2021"]
     retrofit = plan["energy_saving_retrofit"]
+    shapes, communities = invented["retrofit_shapes"], invented["communities"]
+    # The energy-saving retrofit's one building per community: its 68 places less
+    # one ground-floor shop each give the plan's 65 households.
     retrofit_buildings = [
-        _Building(_COMMUNITIES[name].code, "1", *_RETROFIT_SHAPES[name])
+        _Building(communities[name]["code"], "1", shapes[name]["floors"], shapes[name]["units"])
         for name in retrofit["communities"]
     ]
     _shape_to(rng, retrofit_buildings, retrofit["households"])
     others: list[_Building] = []
     for name in facts["communities"]:
-        if name in _RETROFIT_SHAPES:
+        if name in shapes:
             continue
-        community = _COMMUNITIES[name]
-        for number in range(community.buildings):
+        community = communities[name]
+        first = community.get("first_building", 1)
+        for number in range(community["buildings"]):
             floors = rng.choice((3, 4, 5, 5, 6, 6))
             units = rng.choice((2, 2, 3))
-            others.append(
-                _Building(community.code, str(community.first_building + number), floors, units)
-            )
+            others.append(_Building(community["code"], str(first + number), floors, units))
     _shape_to(rng, others, plan["households_total"] - retrofit["households"])
     retrofit_area = Decimal(retrofit["area_m2"])
     _set_areas(rng, retrofit_buildings, retrofit_area, 112, 142)
@@ -321,21 +184,23 @@ def _plan_buildings(rng: random.Random, facts: dict) -> list[_Building]:
 class _People:
     """Invents people with plausible names and distinct mobile numbers."""
 
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
+    def __init__(self, rng: random.Random, names: dict) -> None:
+        self.rng, self.names = rng, names
         self.records: list[dict] = []
         self.phones: set[str] = set()
 
     def new(self) -> str:
-        rng = self.rng
+        rng, names = self.rng, self.names
+        # Mongolian given names are used alone, as is common in Inner Mongolia.
         if rng.random() < 0.05:
-            name = rng.choice(_MONGOLIAN)
+            name = rng.choice(names["mongolian"])
         else:
-            given = rng.choice(_GIVEN) + (rng.choice(_GIVEN) if rng.random() < 0.6 else "")
-            name = rng.choice(_SURNAMES) + given
+            given = rng.choice(names["given"])
+            given += rng.choice(names["given"]) if rng.random() < 0.6 else ""
+            name = rng.choice(names["surnames"]) + given
         phone = ""
         while not phone or phone in self.phones:
-            phone = rng.choice(_MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+            phone = rng.choice(names["mobile_prefixes"]) + f"{rng.randrange(10**8):08d}"
         self.phones.add(phone)
         code = f"P{len(self.records) + 1:05d}"
         self.records.append({"code": code, "name": name, "phone": phone})
@@ -343,14 +208,14 @@ class _People:
 
 
 def _households(
-    rng: random.Random, buildings: list[_Building]
+    rng: random.Random, buildings: list[_Building], names: dict
 ) -> tuple[list[dict], dict[tuple[str, str, int], list[dict]]]:
     """Return the people and each unit's households, keyed by (community, building, unit).
 
     A few people own a second flat, half of them in the same community; a few flats
     have a tenant living in them.
     """
-    people = _People(rng)
+    people = _People(rng, names)
     flats = [
         (building, unit, code, building.area(position, first=index == 0))
         for building in buildings
@@ -378,31 +243,15 @@ def _households(
     return people.records, units
 
 
-def _organizations(facts: dict) -> list[dict]:
+def _organizations(facts: dict, invented: dict) -> list[dict]:
     """Return the plan's organisations with their duties, then the invented ones."""
-    regions = {"BT", "TYQ", "SLQ"}
     organizations = []
-    for org in facts["organizations"]:
-        region = org["code"].split("-")[0]
-        record = {
-            "code": org["code"],
-            "name": org["name"],
-            "kind": org["kind"],
-            "region": region if region in regions else "TYQ",
-        }
-        if org.get("duty"):
-            record["duty"] = org["duty"]
-        if org.get("categories"):
-            record["categories"] = list(org["categories"])
-        organizations.append(record)
-    for code, name, kind, region, community, categories, duty in _INVENTED_ORGS:
-        record = {"code": code, "name": name, "kind": kind, "region": region}
-        if community:
-            record["community"] = community
-        if duty:
-            record["duty"] = duty
-        if categories:
-            record["categories"] = list(categories)
+    for org in facts["organizations"] + invented["invented_organizations"]:
+        region = org.get("region") or org["code"].split("-")[0]
+        record = {"code": org["code"], "name": org["name"], "kind": org["kind"],
+                  "region": region if region in ("BT", "TYQ", "SLQ") else "TYQ"}
+        record.update({name: org[name] for name in ("community", "duty", "categories")
+                       if org.get(name)})
         organizations.append(record)
     return organizations
 
@@ -416,34 +265,35 @@ def _region(fact: dict, kind: str, parent: str | None) -> dict:
 
 def build_bundle() -> dict:
     """Return the demo region as a region bundle (API.md, Import); the same every call."""
-    facts = load_facts()
+    facts, invented = load_facts(), load_invented()
     rng = random.Random(SEED)
-    buildings = _plan_buildings(rng, facts)
-    people, units = _households(rng, buildings)
+    buildings = _plan_buildings(rng, facts, invented)
+    people, units = _households(rng, buildings, invented["names"])
 
     by_community: dict[str, list[_Building]] = {}
     for building in buildings:
         by_community.setdefault(building.community, []).append(building)
     communities = []
     for name in facts["communities"]:
-        plan = _COMMUNITIES[name]
+        plan = invented["communities"][name]
         communities.append({
-            "code": plan.code,
+            "code": plan["code"],
             "name": name,
             "street": facts["street"]["code"],
-            "built_year": plan.built_year,
-            "community_office": plan.office,
+            "built_year": plan["built_year"],
+            "community_office": plan["office"],
             "buildings": [
                 {
                     "code": building.code,
                     "name": f"{building.code}号楼",
                     "floors": building.floors,
                     "units": [
-                        {"code": str(unit), "households": units[(plan.code, building.code, unit)]}
+                        {"code": str(unit),
+                         "households": units[(plan["code"], building.code, unit)]}
                         for unit in range(1, building.units + 1)
                     ],
                 }
-                for building in sorted(by_community[plan.code], key=lambda b: int(b.code))
+                for building in sorted(by_community[plan["code"]], key=lambda b: int(b.code))
             ],
         })
 
@@ -460,12 +310,14 @@ def build_bundle() -> dict:
             {"username": username, "password": DEMO_PASSWORD, "role": "resident", "person": owner}
         )
 
+    basis = invented["term_basis"]
     terms = [
-        {"community": community, "mode": mode, "org": org, "start": start, "end": end,
-         "basis": _BASIS[basis]}
-        for community, community_terms in _TERMS.items()
-        for mode, org, start, end, basis in community_terms
+        {"community": community, "mode": term["mode"], "org": term["org"],
+         "start": term["start"], "end": term["end"], "basis": basis[term["basis"]]}
+        for community, community_terms in invented["terms"].items()
+        for term in community_terms
     ]
+    names = {c["code"]: c["name"] for c in communities}
     return {
         "version": 1,
         "settings": {
@@ -478,9 +330,122 @@ def build_bundle() -> dict:
             _region(facts["district"], "district", facts["city"]["code"]),
             _region(facts["street"], "street", facts["district"]["code"]),
         ],
-        "organizations": _organizations(facts),
+        "organizations": _organizations(facts, invented),
         "people": people,
         "communities": communities,
         "users": users,
+        "projects": [_project(invented, names)],
+        "assets": _assets(invented, names),
+        "handovers": [
+            {"code": plan["code"], "from": TRANSFEROR, "to": plan["to"],
+             "assets": _asset_codes(plan), "effective_on": plan["effective_on"]}
+            for plan in invented["handovers"]
+        ],
         "management_terms": terms,
     }
+
+
+def _retrofitted(invented: dict) -> set[str]:
+    return {invented["communities"][name]["code"] for name in invented["retrofit_shapes"]}
+
+
+def _project(invented: dict, names: dict[str, str]) -> dict:
+    """Return the 2021 project: the same works in every community, and some more in a few."""
+    plan = invented["project"]
+    retrofitted = _retrofitted(invented)
+    items = []
+    for code in names:
+        works = list(plan["items"])
+        if code in plan["gas_communities"]:
+            works += plan["gas_items"]
+        if code in retrofitted:
+            works += plan["retrofit_items"]
+        if code in plan["elderly_communities"]:
+            works += plan["elderly_items"]
+        for item_class, kind, *description in works:
+            item = {"kind": kind, "class": item_class, "community": code}
+            if description:
+                item["description"] = description[0]
+            items.append(item)
+    project = {
+        key: plan[key]
+        for key in ("code", "name", "year", "contractor", "completed_on", "accepted_on",
+                    "satisfaction_rate")
+    }
+    return {**project, "communities": list(names), "items": items}
+
+
+def _assets(invented: dict, names: dict[str, str]) -> list[dict]:
+    """Return what the project renewed in each community, named "<community><what>"."""
+    plan, kinds = invented["project"], invented["assets"]
+    retrofitted = _retrofitted(invented)
+    assets = []
+    for code, name in names.items():
+        rows = [(*row, None, None) for row in kinds["every_community"]]
+        if code in plan["gas_communities"]:
+            rows += [(*row, None, None) for row in kinds["gas"]]
+        if code in retrofitted:
+            rows += [tuple(row) for row in kinds["retrofit"]]
+        if code in plan["elderly_communities"]:
+            rows += [(*row, None, None) for row in kinds["elderly"]]
+        for suffix, category, what, building, contract_until in rows:
+            asset = {"code": f"{code}-{suffix}", "name": name + what, "category": category,
+                     "community": code, "project": plan["code"]}
+            if building:
+                asset["building"] = building
+            if contract_until:
+                asset["warranty_until"] = contract_until
+            assets.append(asset)
+    return assets
+
+
+def _asset_codes(plan: dict) -> list[str]:
+    return [f"{community}-{suffix}" for community in plan["communities"]
+            for suffix in plan["assets"]]
+
+
+def _first_of_month_after_next(day: date) -> date:
+    month = day.month + 2
+    return date(day.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
+def build_workflow_examples(session: Session) -> dict[str, list[str]]:
+    """Take the demo's other hand-overs through the workflow, as the demo users would.
+
+    A bundle records only effective hand-overs; these show the other states of
+    DESIGN §4 (draft, submitted, returned, inspected with open defects, signed
+    and waiting for its date). Run after the demo bundle is imported; a
+    hand-over whose code exists is left as it is, so running twice changes
+    nothing. The signed one takes effect on the first day of the month after
+    next. Returns the codes created and those left unchanged.
+    """
+    plans = load_invented()["workflow"]
+    codes = [plan["code"] for plan in plans]
+    existing = set(session.scalars(select(Handover.code).where(Handover.code.in_(codes))))
+    wanted = {"bureau"} | {plan["receiver"] for plan in plans}
+    wanted |= {plan["committee"] for plan in plans if "committee" in plan}
+    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(wanted)))}
+    bureau = users["bureau"]
+    done: dict[str, list[str]] = {"created": [], "unchanged": sorted(existing)}
+    for plan in plans:
+        if plan["code"] in existing:
+            continue
+        handover = create_handover(session, bureau, code=plan["code"], from_org=TRANSFEROR,
+                                   to_org=plan["to"], assets=_asset_codes(plan))
+        state, receiver = plan["state"], users[plan["receiver"]]
+        if state != "draft":
+            take_action(session, bureau, handover, "submit")
+        if state == "returned":
+            take_action(session, receiver, handover, "return", note=plan["note"])
+        if state in ("inspected", "signed"):
+            take_action(session, receiver, handover, "inspect", note=plan["note"],
+                        defects=plan.get("defects", []))
+            for position in plan.get("fixed", []):
+                take_action(session, bureau, handover, "fix_defect", defect=position)
+        if state == "signed":
+            effective_on = _first_of_month_after_next(clock.today())
+            take_action(session, receiver, handover, "sign", effective_on=effective_on)
+            take_action(session, bureau, handover, "sign")
+            take_action(session, users[plan["committee"]], handover, "sign")
+        done["created"].append(plan["code"])
+    return done

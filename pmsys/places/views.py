@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from pmsys.assets.views import home_panels
 from pmsys.auth import permissions
 from pmsys.auth.models import Role
 from pmsys.extensions import db
@@ -74,13 +75,15 @@ def home():
     user = current_user._get_current_object()
     session = db.session
     if user.role in AREA_ROLES:
-        return render_template("places/home_area.html", totals=services.totals(session, user))
+        return render_template("places/home_area.html", totals=services.totals(session, user),
+                               **home_panels(session, user))
     communities = list(session.scalars(permissions.visible_communities(user)))
     if user.role is Role.operator:
         served = [categories.get(code) for code in user.organization.categories
                   if code in categories.CODES]
         return render_template(
-            "places/home_operator.html", served=served, community_count=len(communities)
+            "places/home_operator.html", served=served, community_count=len(communities),
+            **home_panels(session, user),
         )
     summaries = services.summarise(session, communities)
     if user.role is Role.resident:
@@ -89,7 +92,8 @@ def home():
             households=services.own_households(session, user),
             summaries=summaries,
         )
-    return render_template("places/home_staff.html", summaries=summaries)
+    return render_template("places/home_staff.html", summaries=summaries,
+                           **home_panels(session, user))
 
 
 @bp.get("/communities")

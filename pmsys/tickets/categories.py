@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,10 @@ class Category:
     by_duty: str | None = None  # "authority" when an authority handles it by duty
 
     @property
-    def label(self):
-        return _l(self.name_en)
+    def label(self) -> str:
+        """The name in the interface's language (both are part of the category's data)."""
+        locale = get_locale()
+        return self.name_zh if locale is None or locale.language == "zh" else self.name_en
 
 
 CATEGORIES: tuple[Category, ...] = (

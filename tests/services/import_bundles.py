@@ -6,6 +6,16 @@ import copy
 
 from sqlalchemy import func, select
 
+from pmsys.assets.models import (
+    Asset,
+    AssetMaintainer,
+    Handover,
+    HandoverAsset,
+    HandoverEvent,
+    Project,
+    ProjectCommunity,
+    ProjectItem,
+)
 from pmsys.audit import AuditRecord
 from pmsys.auth.models import Organization, OrganizationCategory, User
 from pmsys.governance.models import ManagementTerm
@@ -47,6 +57,7 @@ _SMALL = {
         {"code": "GXL-OC", "name": "供销楼业主委员会", "kind": "owners_committee",
          "community": "GXL"},
         {"code": "DH-CO", "name": "东河社区居委会", "kind": "community_office", "region": "SLQ"},
+        {"code": "BUILDER", "name": "安泰建筑公司", "kind": "contractor", "region": "TYQ"},
     ],
     "people": [
         {"code": "P1", "name": "张三", "phone": "13800000001"},
@@ -75,6 +86,34 @@ _SMALL = {
         {"username": "bureau", "password": PASSWORDS["bureau"], "role": "bureau_admin",
          "org": "TYQ-HB"},
     ],
+    "projects": [
+        {"code": "2021-01", "name": "供销楼改造", "year": 2021, "contractor": "BUILDER",
+         "communities": ["GXL"], "completed_on": "2021-10-31", "accepted_on": "2021-11-20",
+         "satisfaction_rate": "0.9370",
+         "items": [
+             {"kind": "water_pipes", "class": "basic"},
+             {"kind": "drainage_pipes", "class": "basic", "community": "GXL"},
+             {"kind": "heating_pipes", "class": "basic", "community": "GXL"},
+             {"kind": "roof_waterproofing", "class": "basic", "community": "GXL",
+              "contractor": "BUILDER", "description": "1号楼屋面防水"},
+         ]},
+    ],
+    "assets": [
+        {"code": "GXL-WS", "category": "water_supply", "community": "GXL", "building": None,
+         "unit": None, "project": "2021-01", "warranty_contractor": "BUILDER",
+         "warranty_until": None},
+        {"code": "GXL-DR", "name": "供销楼排水管网", "category": "drainage", "community": "GXL",
+         "project": "2021-01"},
+        {"code": "GXL-HT", "category": "heating", "community": "GXL", "project": "2021-01"},
+        {"code": "GXL-1-ROOF", "category": "roof_leak", "community": "GXL", "building": "1",
+         "project": "2021-01", "warranty_until": "2028-12-31"},
+        {"code": "GXL-1-2-DOOR", "category": "access_security", "community": "GXL",
+         "building": "1", "unit": "2"},
+    ],
+    "handovers": [
+        {"code": "H-1", "from": "TYQ-HB", "to": "WATER", "assets": ["GXL-WS", "GXL-DR"],
+         "effective_on": "2022-03-01"},
+    ],
     "management_terms": [
         {"community": "GXL", "mode": "community", "org": "DH-CO", "start": "2021-01-01",
          "end": "2021-12-31", "basis": "街道托管"},
@@ -91,7 +130,8 @@ def small_bundle() -> dict:
 
 COUNTED = (
     Region, Organization, OrganizationCategory, Person, Community, Building, Unit, Household,
-    HouseholdResident, User, ManagementTerm, Setting,
+    HouseholdResident, User, ManagementTerm, Setting, Project, ProjectCommunity, ProjectItem,
+    Asset, AssetMaintainer, Handover, HandoverAsset, HandoverEvent,
 )
 
 
@@ -101,9 +141,10 @@ def row_counts(session) -> dict[str, int]:
         model.__tablename__: session.scalar(select(func.count()).select_from(model))
         for model in COUNTED
     }
-    counts["bundle_imported"] = session.scalar(
-        select(func.count()).select_from(AuditRecord).where(AuditRecord.action == "bundle_imported")
-    )
+    for action in ("bundle_imported", "handover_imported"):
+        counts[action] = session.scalar(
+            select(func.count()).select_from(AuditRecord).where(AuditRecord.action == action)
+        )
     return counts
 
 
@@ -117,8 +158,15 @@ def snapshot(session) -> dict[str, list[tuple]]:
     return result
 
 
-def sized_bundle(households: int, per_unit: int = 12, per_building: int = 3) -> dict:
-    """The small bundle plus a community of `households` households, each with its own owner."""
+def sized_bundle(
+    households: int, per_unit: int = 12, per_building: int = 3, community: str = "BIG"
+) -> dict:
+    """The small bundle plus a community of `households` households, each with its own owner.
+
+    The community is renovated by one project; each building has a roof and each unit a
+    power line, and each building's power lines are handed over to the water company (a
+    utility like any other here) in a hand-over of their own.
+    """
     bundle = small_bundle()
     units, buildings = [], []
     for number in range(households):
@@ -134,6 +182,29 @@ def sized_bundle(households: int, per_unit: int = 12, per_building: int = 3) -> 
              "owner": person}
         )
     bundle["communities"].append(
-        {"code": "BIG", "name": "大众苑小区", "street": "SLQ", "buildings": buildings}
+        {"code": community, "name": "大众苑小区", "street": "SLQ", "buildings": buildings}
     )
+    project = f"{community}-2021"
+    bundle["projects"].append({
+        "code": project, "year": 2021, "contractor": "BUILDER", "communities": [community],
+        "completed_on": "2021-10-31", "accepted_on": "2021-11-20",
+        "items": [
+            {"kind": "roof_waterproofing", "class": "basic", "community": community,
+             "description": f"{building['code']}号楼"}
+            for building in buildings
+        ] + [{"kind": "power_lines", "class": "basic"}],
+    })
+    for building in buildings:
+        place = f"{community}-{building['code']}"
+        bundle["assets"].append({"code": f"{place}-ROOF", "category": "roof_leak",
+                                 "community": community, "building": building["code"],
+                                 "project": project})
+        lines = []
+        for unit in building["units"]:
+            lines.append(f"{place}-{unit['code']}-PW")
+            bundle["assets"].append({"code": lines[-1], "category": "power",
+                                     "community": community, "building": building["code"],
+                                     "unit": unit["code"], "project": project})
+        bundle["handovers"].append({"code": f"{place}-H", "from": "TYQ-HB", "to": "WATER",
+                                    "assets": lines, "effective_on": "2022-05-01"})
     return bundle

@@ -11,6 +11,22 @@ import pytest
 from sqlalchemy import func, select
 
 from pmsys import clock
+from pmsys.assets.models import (
+    ITEM_KINDS,
+    Asset,
+    AssetMaintainer,
+    Handover,
+    HandoverAsset,
+    HandoverCommitteeSignature,
+    HandoverDefect,
+    HandoverEvent,
+    HandoverStatus,
+    Project,
+    ProjectCommunity,
+    ProjectItem,
+)
+from pmsys.assets.services import handover_backlog, maintainer_on
+from pmsys.audit import AuditRecord
 from pmsys.auth.models import (
     COMMUNITY_BOUND_KINDS,
     ROLE_ORG_KINDS,
@@ -23,7 +39,7 @@ from pmsys.auth.models import (
 from pmsys.auth.passwords import password_problem, verify_password
 from pmsys.governance.models import ManagementTerm
 from pmsys.imports.services import import_bundle
-from pmsys.places.demo import DEMO_LOGINS, build_bundle, load_facts
+from pmsys.places.demo import DEMO_LOGINS, build_bundle, load_facts, load_invented
 from pmsys.places.models import (
     Building,
     Community,
@@ -35,6 +51,12 @@ from pmsys.places.models import (
     Unit,
 )
 
+# What every renovated community has in the demo register (DESIGN §4, §7).
+COMMUNITY_CATEGORIES = {
+    "water_supply", "drainage", "heating", "power", "telecom", "cable_tv", "road", "lighting",
+    "access_security", "fitness", "parcel_locker",
+}
+CARRIERS = {"TEL-CU": "联通", "TEL-CM": "移动", "TEL-CT": "电信"}
 MODE_KINDS = {
     "professional": {"property_company"},
     "self": {"self_management", "owners_committee"},
@@ -290,12 +312,14 @@ def test_the_manager_and_the_resident_have_a_managed_community(bundle):
 
 
 def snapshot(session) -> dict:
-    """Return what the demo import writes, in a form two imports can be compared by."""
+    """Return what the demo writes, in a form two runs can be compared by."""
     counts = {
         model.__tablename__: session.scalar(select(func.count()).select_from(model))
         for model in (
             Region, Organization, OrganizationCategory, Person, Community, Building, Unit,
-            Household, HouseholdResident, User, ManagementTerm, Setting,
+            Household, HouseholdResident, User, ManagementTerm, Setting, Project,
+            ProjectCommunity, ProjectItem, Asset, AssetMaintainer, Handover, HandoverAsset,
+            HandoverDefect, HandoverCommitteeSignature, HandoverEvent,
         )
     }
     households = session.execute(
@@ -318,7 +342,25 @@ def snapshot(session) -> dict:
         .join(Organization, Organization.id == ManagementTerm.organization_id)
         .order_by(Community.code, ManagementTerm.start)
     ).all()
-    return {"counts": counts, "households": households, "users": users, "terms": terms}
+    assets = session.execute(
+        select(Asset.code, Asset.category, Asset.building_id, Asset.project_item_id,
+               Asset.warranty_contractor_id, Asset.warranty_until)
+        .order_by(Asset.code)
+    ).all()
+    stints = session.execute(
+        select(AssetMaintainer.asset_id, AssetMaintainer.organization_id, AssetMaintainer.start,
+               AssetMaintainer.end, AssetMaintainer.handover_id)
+        .order_by(AssetMaintainer.asset_id, AssetMaintainer.start)
+    ).all()
+    handovers = session.execute(
+        select(Handover.code, Handover.status, Handover.effective_on, Handover.version)
+        .order_by(Handover.code)
+    ).all()
+    audit = session.scalar(
+        select(func.count()).select_from(AuditRecord).where(AuditRecord.object_type != "bundle")
+    )
+    return {"counts": counts, "households": households, "users": users, "terms": terms,
+            "assets": assets, "stints": stints, "handovers": handovers, "audit": audit}
 
 
 def test_the_demo_bundle_imports_and_a_second_import_changes_nothing(db):
@@ -349,6 +391,7 @@ def test_flask_pmsys_demo_loads_the_region_and_prints_every_login(app, db):
     result = app.test_cli_runner().invoke(args=["pmsys", "demo"])
     assert result.exit_code == 0, result.output
     assert "households: 1514 created" in result.output
+    assert "hand-overs in progress: 5 created, 0 unchanged" in result.output
     for username, password, _ in DEMO_LOGINS:
         line = rf"^\s+{re.escape(username)}\s+{re.escape(password)}\s"
         assert re.search(line, result.output, re.MULTILINE), username
@@ -356,3 +399,189 @@ def test_flask_pmsys_demo_loads_the_region_and_prints_every_login(app, db):
     manager = db.session.scalar(select(User).where(User.username == "manager"))
     assert manager.role is Role.manager
     assert verify_password(manager.password_hash, DEMO_LOGINS[0][1])
+
+    # Running it again changes nothing, the hand-overs in progress included.
+    first = snapshot(db.session)
+    again = app.test_cli_runner().invoke(args=["pmsys", "demo"])
+    assert again.exit_code == 0, again.output
+    assert "hand-overs in progress: 0 created, 5 unchanged" in again.output
+    assert "assets: 0 created, 0 updated, 367 unchanged" in again.output
+    assert snapshot(db.session) == first
+
+
+# The 2021 project's register in the bundle.
+
+
+def test_the_project_was_accepted_in_november_2021_and_covers_all_27(bundle, facts):
+    [project] = bundle["projects"]
+    assert (project["code"], project["name"]) == ("TYQ-2021", "土右旗2021年老旧小区改造项目")
+    assert project["year"] == 2021 and project["contractor"] == "BUILD-AT"
+    construction = facts["renovation_2021"]["schedule"]["construction"]
+    assert project["completed_on"] == construction[1] == "2021-10-31"
+    assert project["accepted_on"][:7] == facts["renovation_2021"]["schedule"][
+        "joint_acceptance_month"] == "2021-11"
+    assert Decimal("0.90") <= Decimal(project["satisfaction_rate"]) <= 1
+    codes = [c["code"] for c in bundle["communities"]]
+    assert project["communities"] == codes
+    orgs = {o["code"]: o for o in bundle["organizations"]}
+    assert orgs["BUILD-AT"]["kind"] == "contractor"
+
+
+def test_every_community_has_the_basic_and_complete_works_and_a_few_more(bundle, facts):
+    [project] = bundle["projects"]
+    works = defaultdict(set)
+    for item in project["items"]:
+        assert item["kind"] in ITEM_KINDS
+        works[item["community"]].add((item["class"], item["kind"]))
+    assert set(works) == set(project["communities"])
+    for kinds in works.values():
+        assert {("basic", "water_pipes"), ("basic", "drainage_pipes"), ("basic", "heating_pipes"),
+                ("basic", "power_lines"), ("basic", "weak_current_buried"), ("basic", "road"),
+                ("complete", "lighting"), ("complete", "fitness_equipment"),
+                ("complete", "parcel_lockers")} <= kinds
+    names = {c["code"]: c["name"] for c in bundle["communities"]}
+    retrofit = {code for code, kinds in works.items() if ("complete", "energy_saving") in kinds}
+    assert {names[code] for code in retrofit} == set(
+        facts["renovation_2021"]["energy_saving_retrofit"]["communities"]
+    )
+    assert all(("basic", "roof_waterproofing") in works[code] for code in retrofit)
+    assert any(("upgrade", "elderly_care_room") in kinds for kinds in works.values())
+
+
+def test_every_community_has_its_assets_and_three_carriers_lines(bundle):
+    assets = bundle["assets"]
+    codes = [a["code"] for a in assets]
+    assert len(set(codes)) == len(codes) == 367
+    places = {
+        c["code"]: {b["code"]: {u["code"] for u in b["units"]} for b in c["buildings"]}
+        for c in bundle["communities"]
+    }
+    by_community = defaultdict(list)
+    for asset in assets:
+        assert asset["project"] == "TYQ-2021"
+        assert asset["name"] and asset["code"].startswith(asset["community"] + "-")
+        if "building" in asset:
+            assert asset["building"] in places[asset["community"]]
+        by_community[asset["community"]].append(asset)
+    assert set(by_community) == set(places)
+    for code, rows in by_community.items():
+        assert COMMUNITY_CATEGORIES <= {a["category"] for a in rows}
+        telecom = {a["code"]: a["name"] for a in rows if a["category"] == "telecom"}
+        assert len(telecom) == 3
+        for suffix, carrier in CARRIERS.items():
+            assert carrier in telecom[f"{code}-{suffix}"]
+    roofs = [a for a in assets if a["category"] == "roof_leak"]
+    assert sorted(a["code"] for a in roofs) == ["JYDJSL-1-ROOF", "XYL-1-ROOF", "YXJSL-1-ROOF"]
+    assert all(a["building"] == "1" for a in roofs)
+    assert 3 <= sum(1 for a in assets if a["category"] == "gas") < 27
+
+
+def test_bundle_handovers_go_to_operators_serving_the_category(bundle):
+    orgs = {o["code"]: o for o in bundle["organizations"]}
+    assets = {a["code"]: a for a in bundle["assets"]}
+    seen = Counter()
+    for handover in bundle["handovers"]:
+        assert handover["from"] == "TYQ-HB"
+        receiver = orgs[handover["to"]]
+        assert receiver["kind"] == "utility"
+        for code in handover["assets"]:
+            assert assets[code]["category"] in receiver["categories"]
+            seen[code] += 1
+        assert "2021-11-20" < handover["effective_on"] < "2024-01-01"
+    assert max(seen.values()) == 1
+    receivers = Counter(h["to"] for h in bundle["handovers"])
+    assert {"TYQ-WATER", "TYQ-POWER", "TYQ-HEAT", "TYQ-CU", "TYQ-CM", "TYQ-CT"} <= set(receivers)
+    # Gas and cable TV were never handed over: the backlog is not empty.
+    assert not any(assets[code]["category"] in ("gas", "cable_tv") for code in seen)
+
+
+def test_the_workflow_examples_use_assets_no_bundle_handover_moves(bundle):
+    moved = {code for handover in bundle["handovers"] for code in handover["assets"]}
+    assets = {a["code"] for a in bundle["assets"]}
+    users = {u["username"]: u for u in bundle["users"]}
+    plans = load_invented()["workflow"]
+    assert [p["state"] for p in plans] == [
+        "draft", "submitted", "returned", "inspected", "signed"
+    ]
+    for plan in plans:
+        codes = {f"{c}-{suffix}" for c in plan["communities"] for suffix in plan["assets"]}
+        assert codes <= assets and not codes & moved
+        assert users[plan["receiver"]]["org"] == plan["to"]
+
+
+# After `flask pmsys demo`.
+
+
+def _run_demo(app):
+    result = app.test_cli_runner().invoke(args=["pmsys", "demo"])
+    assert result.exit_code == 0, result.output
+
+
+def test_after_the_demo_handovers_are_in_every_state(app, db):
+    _run_demo(app)
+    session = db.session
+    handovers = {h.code: h for h in session.scalars(select(Handover))}
+    assert {h.status for h in handovers.values()} == set(HandoverStatus)
+
+    returned = handovers["YJ-2026-03"]
+    assert returned.status is HandoverStatus.returned and returned.return_reason
+    inspected = handovers["YJ-2026-04"]
+    assert inspected.status is HandoverStatus.inspected
+    assert [d.fixed_at is None for d in inspected.defects] == [True, True, False]
+    signed = handovers["YJ-2026-05"]
+    assert signed.status is HandoverStatus.signed
+    assert signed.effective_on > clock.today() and signed.effective_on.day == 1
+    assert signed.receiver_signed_by_id and signed.transferor_signed_by_id
+    assert [s.signed_by_id for s in signed.committee_signatures] == [
+        session.scalar(select(User.id).where(User.username == "committee"))
+    ]
+    events = session.scalars(
+        select(HandoverEvent.action).where(HandoverEvent.handover_id == signed.id)
+        .order_by(HandoverEvent.id)
+    ).all()
+    assert events == ["create", "submit", "inspect", "sign", "sign", "sign"]
+    imported = handovers["YJ-2022-01"]
+    assert imported.status is HandoverStatus.effective and len(imported.assets) == 24
+
+
+def test_after_the_demo_the_register_answers_who_maintains_what(app, db):
+    _run_demo(app)
+    session = db.session
+    project = session.scalar(select(Project).where(Project.code == "TYQ-2021"))
+    assert project.accepted_on == date(2021, 11, 20)
+    assert len(project.community_links) == 27
+
+    def asset(code: str) -> Asset:
+        return session.scalar(select(Asset).where(Asset.code == code))
+
+    water = asset("GXL-WS")
+    assert water.warranty_until == date(2023, 11, 20)
+    assert maintainer_on(water, date(2022, 2, 28)) is None
+    assert maintainer_on(water, date(2026, 11, 21)).code == "TYQ-WATER"
+    assert asset("DKHTXQ-HT").warranty_until == date(2024, 4, 15)
+    roof = asset("XYL-1-ROOF")
+    assert (roof.scope, roof.warranty_until) == ("building", date(2031, 11, 19))
+    assert roof.project_item.kind == "roof_waterproofing"
+    # The signed hand-over's receiver takes over only on its date.
+    line = asset("DKHTXQ-TEL-CU")
+    assert maintainer_on(line, clock.today()) is None
+    assert maintainer_on(line, line.stints[-1].start).code == "TYQ-CU"
+
+
+def test_after_the_demo_the_bureau_sees_a_backlog_in_2026(app, db):
+    _run_demo(app)
+    session = db.session
+    bureau = session.scalar(select(User).where(User.username == "bureau"))
+    backlog = handover_backlog(session, bureau, date(2026, 11, 21))
+    overdue = {item.asset.code: item for item in backlog.items}
+    assert overdue
+    assert {"gas", "cable_tv", "telecom", "water_supply"} <= set(backlog.by_category)
+    assert "GXL-WS" not in overdue and "GXL-CATV" in overdue
+    # Accepted 2021-11-20, due 90 days later (2022-02-18).
+    assert overdue["GXL-CATV"].days_overdue == (date(2026, 11, 21) - date(2022, 2, 18)).days
+    assert overdue["GXL-CATV"].receiver.code == "TYQ-CATV"
+    # An asset whose hand-over is under way shows that hand-over.
+    assert overdue["ZJJJSL-WS"].handover.code == "YJ-2026-04"
+    assert not any(item.asset.category not in {
+        "water_supply", "drainage", "heating", "gas", "power", "telecom", "cable_tv"
+    } for item in backlog.items)

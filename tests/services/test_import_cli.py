@@ -28,11 +28,14 @@ def test_a_valid_file_loads_and_prints_a_summary(db, run_import):
     assert result.exit_code == 0, result.output
     assert "households: 3 created, 0 updated, 0 unchanged" in result.stdout
     assert "users: 3 created, 0 updated, 0 unchanged" in result.stdout
+    assert "assets: 5 created, 0 updated, 0 unchanged" in result.stdout
+    assert "handovers: 1 created, 0 updated, 0 unchanged" in result.stdout
     assert row_counts(db.session)["households"] == 3
 
     again = run_import(json.dumps(small_bundle(), ensure_ascii=False))
     assert again.exit_code == 0
     assert "households: 0 created, 0 updated, 3 unchanged" in again.stdout
+    assert "handovers: 0 created, 0 updated, 1 unchanged" in again.stdout
     assert row_counts(db.session)["bundle_imported"] == 2
 
 

@@ -4,6 +4,7 @@ import copy
 
 import pytest
 
+from pmsys.assets.models import ITEM_KINDS
 from pmsys.auth.models import OrgKind, Role
 from pmsys.governance.models import ManagementMode
 from pmsys.imports.services import BundleInvalid, import_bundle
@@ -16,6 +17,9 @@ H0 = "communities[0].buildings[0].units[0].households[0]"
 ORG_KINDS = ", ".join(kind.value for kind in OrgKind)
 ROLES = ", ".join(role.value for role in Role)
 MODES = ", ".join(mode.value for mode in ManagementMode)
+ITEM_KIND_LIST = ", ".join(ITEM_KINDS)
+# What a project the bundle fails to define breaks: the four assets it renewed.
+UNKNOWN_PROJECT = [f"assets[{n}].project: unknown project 2021-01" for n in range(4)]
 
 
 def change(bundle: dict, path: str, value) -> dict:
@@ -51,9 +55,6 @@ CASES = [
     ("version", 2, ["version: must be 1"]),
     ("version", "1", ["version: must be 1"]),
     ("version", True, ["version: must be 1"]),
-    ("projects", [], ["projects: not supported yet by this version of pmsys"]),
-    ("assets", [], ["assets: not supported yet by this version of pmsys"]),
-    ("handovers", [], ["handovers: not supported yet by this version of pmsys"]),
     ("fee_standards", [], ["fee_standards: not supported yet by this version of pmsys"]),
     ("foo", 1, ["foo: unknown key"]),
     # Settings.
@@ -128,12 +129,16 @@ CASES = [
       "it must be a community_office organization"]),
     ("communities.0.community_office", "NOPE",
      ["communities[0].community_office: unknown organization NOPE"]),
-    ("communities.0.buildings", {}, ["communities[0].buildings: must be a list"]),
+    ("communities.0.buildings", {},
+     ["communities[0].buildings: must be a list",
+      "assets[3].building: unknown building 1 in GXL",
+      "assets[4].building: unknown building 1 in GXL"]),
     ("communities.0.buildings.0.floors", 0,
      ["communities[0].buildings[0].floors: must be between 1 and 200"]),
     ("communities.0.buildings.0.units.1.code", "1",
      ["communities[0].buildings[0].units[0].code: duplicate",
-      "communities[0].buildings[0].units[1].code: duplicate"]),
+      "communities[0].buildings[0].units[1].code: duplicate",
+      "assets[4].unit: unknown unit 2 in GXL/1"]),
     ("communities.0.buildings.0.units.0.code", "1/2",
      ["communities[0].buildings[0].units[0].code: must not contain '/'"]),
     (f"{HOUSEHOLDS}.1.code", "101",
@@ -202,6 +207,94 @@ CASES = [
     ("management_terms.0.community", "NOPE",
      ["management_terms[0].community: unknown community NOPE"]),
     ("management_terms.0.basis", 5, ["management_terms[0].basis: must be a string"]),
+    # Projects and their items.
+    ("projects", {}, ["projects: must be a list", *UNKNOWN_PROJECT]),
+    ("projects.0.colour", "red", ["projects[0].colour: unknown field"]),
+    ("projects.0.code", DELETE, ["projects[0].code: required", *UNKNOWN_PROJECT]),
+    ("projects.0.year", DELETE, ["projects[0].year: required"]),
+    ("projects.0.year", "2021", ["projects[0].year: must be a whole number"]),
+    ("projects.0.year", 1980, ["projects[0].year: must be between 1990 and 2100"]),
+    ("projects.0.name", " ", ["projects[0].name: must not be empty"]),
+    ("projects.0.name", None, ["projects[0].name: must not be null"]),
+    ("projects.0.communities", DELETE, ["projects[0].communities: required"]),
+    ("projects.0.communities", [], ["projects[0].communities: must not be empty"]),
+    ("projects.0.communities", "GXL", ["projects[0].communities: must be a list"]),
+    ("projects.0.communities", ["GXL", "NOPE"],
+     ["projects[0].communities[1]: unknown community NOPE"]),
+    ("projects.0.communities", ["GXL", "GXL"], ["projects[0].communities[1]: duplicate"]),
+    ("projects.0.contractor", "NOPE", ["projects[0].contractor: unknown organization NOPE"]),
+    ("projects.0.contractor", "WATER",
+     ["projects[0].contractor: WATER is a utility; the contractor must be a contractor "
+      "organization"]),
+    ("projects.0.completed_on", "2021-11-31",
+     ["projects[0].completed_on: must be a date as YYYY-MM-DD"]),
+    ("projects.0.accepted_on", "2021-10-30",
+     ["projects[0].accepted_on: before completed_on (2021-10-31)"]),
+    ("projects.0.satisfaction_rate", "1.01",
+     ["projects[0].satisfaction_rate: must be between 0 and 1"]),
+    ("projects.0.satisfaction_rate", "0.93705",
+     ["projects[0].satisfaction_rate: at most 4 decimal places"]),
+    ("projects.0.satisfaction_rate", "93.7%",
+     ['projects[0].satisfaction_rate: must be a decimal number such as "0.9370"']),
+    ("projects.0.items", None, ["projects[0].items: must not be null"]),
+    ("projects.0.items.0", "water_pipes", ["projects[0].items[0]: must be an object"]),
+    ("projects.0.items.0.kind", "gold_plating",
+     [f"projects[0].items[0].kind: must be one of {ITEM_KIND_LIST}"]),
+    ("projects.0.items.0.class", DELETE, ["projects[0].items[0].class: required"]),
+    ("projects.0.items.0.class", "luxury",
+     ["projects[0].items[0].class: must be one of basic, complete, upgrade"]),
+    ("projects.0.items.0.community", "NOPE",
+     ["projects[0].items[0].community: NOPE is not one of the project's communities"]),
+    ("projects.0.items.3.contractor", "PM1",
+     ["projects[0].items[3].contractor: PM1 is a property_company; the contractor must be a "
+      "contractor organization"]),
+    ("projects.0.items.3.description", 5, ["projects[0].items[3].description: must be a string"]),
+    ("projects.0.items.0.price", "100", ["projects[0].items[0].price: unknown field"]),
+    # Assets.
+    ("assets", "GXL-WS",
+     ["assets: must be a list", "handovers[0].assets[0]: unknown asset GXL-WS",
+      "handovers[0].assets[1]: unknown asset GXL-DR"]),
+    ("assets.0.code", "GXL/WS",
+     ["assets[0].code: must not contain '/'", "handovers[0].assets[0]: unknown asset GXL-WS"]),
+    ("assets.0.owner", "P1", ["assets[0].owner: unknown field"]),
+    ("assets.0.name", None, ["assets[0].name: must not be null"]),
+    ("assets.0.category", DELETE, ["assets[0].category: required"]),
+    ("assets.0.category", "plumbing", ["assets[0].category: unknown category plumbing"]),
+    ("assets.0.community", DELETE, ["assets[0].community: required"]),
+    ("assets.0.community", "NOPE", ["assets[0].community: unknown community NOPE"]),
+    ("assets.0.building", "9", ["assets[0].building: unknown building 9 in GXL"]),
+    ("assets.0.unit", "1", ["assets[0].unit: needs a building"]),
+    ("assets.4.building", None, ["assets[4].unit: needs a building"]),
+    ("assets.4.unit", "7", ["assets[4].unit: unknown unit 7 in GXL/1"]),
+    ("assets.0.project", "NOPE", ["assets[0].project: unknown project NOPE"]),
+    ("assets.0.warranty_contractor", "WATER",
+     ["assets[0].warranty_contractor: WATER is a utility; the warranty contractor must be a "
+      "contractor organization"]),
+    ("assets.0.warranty_until", "2023-02-30",
+     ["assets[0].warranty_until: must be a date as YYYY-MM-DD"]),
+    ("assets.1.code", "GXL-WS",
+     ["assets[0].code: duplicate", "assets[1].code: duplicate",
+      "handovers[0].assets[1]: unknown asset GXL-DR"]),
+    # Hand-overs.
+    ("handovers", {}, ["handovers: must be a list"]),
+    ("handovers.0", "H-1", ["handovers[0]: must be an object"]),
+    ("handovers.0.status", "draft", ["handovers[0].status: unknown field"]),
+    ("handovers.0.code", DELETE, ["handovers[0].code: required"]),
+    ("handovers.0.from", DELETE, ["handovers[0].from: required"]),
+    ("handovers.0.from", "NOPE", ["handovers[0].from: unknown organization NOPE"]),
+    ("handovers.0.to", "NOPE", ["handovers[0].to: unknown organization NOPE"]),
+    ("handovers.0.to", "TYQ-HB",
+     ["handovers[0].to: the receiver must differ from the transferor"]),
+    ("handovers.0.to", "PM1",
+     ["handovers[0].to: PM1 is a property_company; the receiver must be an authority or "
+      "contractor or maintainer or utility organization"]),
+    ("handovers.0.assets", [], ["handovers[0].assets: must not be empty"]),
+    ("handovers.0.assets", DELETE, ["handovers[0].assets: required"]),
+    ("handovers.0.assets", ["GXL-WS", "GXL-WS"], ["handovers[0].assets[1]: duplicate"]),
+    ("handovers.0.assets", ["GXL-WS", "NOPE"], ["handovers[0].assets[1]: unknown asset NOPE"]),
+    ("handovers.0.effective_on", DELETE, ["handovers[0].effective_on: required"]),
+    ("handovers.0.effective_on", "2022-3-1",
+     ["handovers[0].effective_on: must be a date as YYYY-MM-DD"]),
 ]
 
 
@@ -285,7 +378,7 @@ def test_two_owners_committees_for_one_community(db):
         {"code": "GXL-OC2", "name": "另一个业委会", "kind": "owners_committee", "community": "GXL"}
     )
     assert errors_of(db, bundle) == [
-        "organizations[6].community: GXL already has an owners' committee (GXL-OC)"
+        "organizations[7].community: GXL already has an owners' committee (GXL-OC)"
     ]
 
 

@@ -7,8 +7,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pmsys.assets.maintainers import Stint
 from pmsys.imports.fields import INVALID, Problems, day, decimal, month_day, to_decimal
-from pmsys.imports.references import Known, check_references, wanted_codes
+from pmsys.imports.references import Known, RecordedHandover, check_references, wanted_codes
+from pmsys.imports.register_checks import check_register
 from pmsys.imports.validation import ORDER, parse_bundle
 from tests.services.import_bundles import small_bundle
 
@@ -17,6 +19,7 @@ def check(bundle) -> list[str]:
     parsed, problems = parse_bundle(bundle)
     if parsed is not None:
         check_references(parsed, Known(), problems)
+        check_register(parsed, Known(), problems)
     return problems.lines(ORDER)
 
 
@@ -29,10 +32,63 @@ def test_wanted_codes_name_everything_the_bundle_refers_to():
     wanted = wanted_codes(parsed)
     assert wanted.regions == {"BT", "TYQ", "SLQ"}
     assert wanted.people == {"P1", "P2", "P3"}
-    assert wanted.organizations == {"TYQ-HB", "SLQ-SO", "WATER", "PM1", "GXL-OC", "DH-CO"}
+    assert wanted.organizations == {
+        "TYQ-HB", "SLQ-SO", "WATER", "PM1", "GXL-OC", "DH-CO", "BUILDER"
+    }
     assert wanted.communities == {"GXL"}
     assert wanted.term_communities == {"GXL"} == wanted.committee_communities
     assert wanted.usernames == {"zhang", "water1", "bureau"}
+
+
+def test_wanted_codes_name_the_register_and_its_places():
+    parsed, _problems = parse_bundle(small_bundle())
+    wanted = wanted_codes(parsed)
+    assert wanted.projects == {"2021-01"}
+    assert wanted.assets == {"GXL-WS", "GXL-DR", "GXL-HT", "GXL-1-ROOF", "GXL-1-2-DOOR"}
+    assert wanted.handovers == {"H-1"}
+    assert wanted.place_communities == {"GXL"}
+
+
+def _history_problems(effective_on: str, known: Known) -> list[str]:
+    bundle = {"version": 1, "handovers": [
+        {"code": "H-2", "from": "HB", "to": "W2", "assets": ["A"], "effective_on": effective_on},
+    ]}
+    parsed, problems = parse_bundle(bundle)
+    check_register(parsed, known, problems)
+    return problems.lines(ORDER)
+
+
+def test_a_handover_must_follow_the_recorded_history():
+    known = Known(
+        org_kinds={"HB": "housing_bureau", "W1": "utility", "W2": "utility"},
+        asset_communities={"A": "GXL"},
+        asset_stints={"A": [Stint(1, date(2022, 3, 1), date(2023, 12, 31)),
+                            Stint(2, date(2024, 1, 1), None)]},
+    )
+    assert _history_problems("2024-01-02", known) == []
+    assert _history_problems("2024-01-01", known) == [
+        "handovers[0].effective_on: A: effective date 2024-01-01 is not after the current "
+        "maintainer's start 2024-01-01"
+    ]
+    # A first hand-over has no history to follow.
+    assert _history_problems("2001-01-01", Known(
+        org_kinds={"HB": "housing_bureau", "W2": "utility"}, asset_communities={"A": "GXL"},
+    )) == []
+
+
+def test_a_recorded_handover_is_compared_not_replayed():
+    known = Known(
+        org_kinds={"HB": "housing_bureau", "W2": "utility"},
+        asset_communities={"A": "GXL"},
+        asset_stints={"A": [Stint(2, date(2024, 1, 1), None)]},
+        handovers={"H-2": RecordedHandover("effective", "HB", "W2", frozenset({"A"}),
+                                           date(2024, 1, 1))},
+    )
+    assert _history_problems("2024-01-01", known) == []
+    assert _history_problems("2024-02-01", known) == [
+        "handovers[0].effective_on: H-2 took effect with effective_on 2024-01-01; an effective "
+        "hand-over cannot change"
+    ]
 
 
 def test_known_rows_satisfy_references():

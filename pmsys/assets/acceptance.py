@@ -1,0 +1,52 @@
+"""Whether a renovation project may be accepted (DESIGN.md §3): pure rules.
+
+Acceptance (竣工验收) needs a resident satisfaction rate of at least the
+configured minimum (default 90 %, the rule Shenyang and others apply: no
+acceptance below it) and, where a community has an active owners' committee,
+that committee's sign-off (several cities: no committee signature, no
+acceptance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from decimal import Decimal
+
+
+def acceptance_problems(
+    *,
+    satisfaction_rate: Decimal,
+    minimum: Decimal,
+    accepted_on: date,
+    completed_on: date | None,
+    need_signoff: Collection[str],
+    signed_off: Collection[str],
+) -> list[tuple[str, str]]:
+    """Return (code, reason) for every rule the acceptance breaks; empty when it may proceed."""
+    problems: list[tuple[str, str]] = []
+    if not Decimal(0) <= satisfaction_rate <= Decimal(1):
+        problems.append(("bad_satisfaction", "the satisfaction rate must be between 0 and 1"))
+    elif satisfaction_rate < minimum:
+        problems.append(
+            (
+                "satisfaction_too_low",
+                f"resident satisfaction {satisfaction_rate:.4f} is below the minimum {minimum:.4f}",
+            )
+        )
+    if completed_on is not None and accepted_on < completed_on:
+        problems.append(
+            (
+                "accepted_before_completion",
+                f"acceptance {accepted_on} is before completion {completed_on}",
+            )
+        )
+    missing = sorted(set(need_signoff) - set(signed_off))
+    if missing:
+        problems.append(
+            (
+                "committee_signoff_missing",
+                "the owners' committee has not signed off: " + ", ".join(missing),
+            )
+        )
+    return problems

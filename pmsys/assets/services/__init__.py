@@ -1,0 +1,53 @@
+"""Use cases of the assets domain: projects, the register, hand-overs, the backlog."""
+
+from pmsys.assets.services.backlog import Backlog, BacklogItem, handover_backlog
+from pmsys.assets.services.handovers import (
+    activate_due_handovers,
+    available_actions,
+    count_open,
+    create_handover,
+    get_handover_or_404,
+    handover_parties,
+    signed_by,
+    take_action,
+    waiting_for,
+)
+from pmsys.assets.services.register import (
+    accept_project,
+    create_asset,
+    create_project,
+    get_asset_or_404,
+    get_project_or_404,
+    heating_season_for,
+    maintainer_on,
+    parse_day,
+    refresh_warranty,
+    set_warranty_contract,
+    sign_off_project,
+)
+
+__all__ = [
+    "Backlog",
+    "BacklogItem",
+    "accept_project",
+    "activate_due_handovers",
+    "available_actions",
+    "count_open",
+    "create_asset",
+    "create_handover",
+    "create_project",
+    "get_asset_or_404",
+    "get_handover_or_404",
+    "get_project_or_404",
+    "handover_backlog",
+    "handover_parties",
+    "heating_season_for",
+    "maintainer_on",
+    "parse_day",
+    "refresh_warranty",
+    "set_warranty_contract",
+    "sign_off_project",
+    "signed_by",
+    "take_action",
+    "waiting_for",
+]

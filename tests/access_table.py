@@ -1,0 +1,310 @@
+"""Who may do what: every URL rule × method × role, deny by default (RELIABILITY.md §1).
+
+Read a row as "METHOD url, asked by ROLE, answers STATUS". The URLs name the
+fixture world of tests/world.py: community CA (street S1, district D1), CB
+(street S2, district D2) and CC (street S3, D1, managed by nobody).
+
+Every row lists every role. There is no default: a role without a status is
+an error of the table, never an implied "allowed". A status is an HTTP code,
+LOGIN (302 to /login, the answer to an anonymous visitor of a page), or
+another Redirect (302 to that path).
+
+Web pages are requested with a session login, and unsafe methods carry a
+valid CSRF token unless the row says `csrf=False`. API rules (/api/v1/…) are
+requested with a bearer token, anonymous without one.
+
+tests/web/test_access_table.py walks app.url_map: a rule or method missing
+here, a row whose rule is gone, or an answer that differs fails the suite.
+A developer who adds a route adds its rows here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tests.factories import DEFAULT_PASSWORD
+
+ROLES = (
+    "anonymous",     # anon    not logged in
+    "resident_a",    # res_a   owns a household in CA
+    "resident_b",    # res_b   owns a household in CB
+    "manager_a",     # mgr_a   CA's manager (term in force today)
+    "manager_b",     # mgr_b   CB's manager; its term on CA has ended
+    "committee_a",   # cmt_a   member of CA's owners' committee
+    "operator_in",   # op_in   utility staff whose region covers CA ("assigned")
+    "operator_out",  # op_out  utility staff whose region does not cover CA
+    "officer",       # offcr   street officer of CA's street
+    "bureau",        # bureau  bureau admin of CA's district (not CB's)
+    "sysadmin",      # sys
+)
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to `to`; LOGIN also accepts the query string (`/login?next=…`)."""
+
+    to: str
+
+    def __str__(self) -> str:
+        return f"302→{self.to}"
+
+
+LOGIN = Redirect("/login")
+HOME = Redirect("/")
+ACCOUNT = Redirect("/account")
+
+Status = int | Redirect
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One request and what each role gets back."""
+
+    method: str
+    rule: str
+    url: str
+    expect: dict[str, Status]
+    form: dict | None = None
+    json: dict | None = None
+    csrf: bool = True
+    note: str = ""
+
+    @property
+    def is_api(self) -> bool:
+        return self.rule.startswith("/api/")
+
+    @property
+    def label(self) -> str:
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.method} {self.url}{note}"
+
+
+def grid(*statuses: Status) -> dict[str, Status]:
+    """The statuses in the order of ROLES, one per role."""
+    if len(statuses) != len(ROLES):
+        raise ValueError(f"{len(statuses)} statuses for {len(ROLES)} roles")
+    return dict(zip(ROLES, statuses, strict=True))
+
+
+def everyone(status: Status) -> dict[str, Status]:
+    """The same answer for every role, anonymous included."""
+    return grid(*[status] * len(ROLES))
+
+
+def logged_in(status: Status) -> dict[str, Status]:
+    """A page for every logged-in role; anonymous visitors are sent to log in."""
+    return grid(LOGIN, *[status] * (len(ROLES) - 1))
+
+
+def bearer(status: Status) -> dict[str, Status]:
+    """An API call for every role with a token; without one, 401."""
+    return grid(401, *[status] * (len(ROLES) - 1))
+
+
+PASSWORD_FORM = {
+    "current_password": DEFAULT_PASSWORD,
+    "new_password": "seven lanterns over the yellow river",
+    "confirm": "seven lanterns over the yellow river",
+}
+CREDENTIALS = {"username": "resident_a", "password": DEFAULT_PASSWORD}
+EMPTY_BUNDLE = {"version": 1}
+
+# Who sees which community. Columns in the order of ROLES:
+#                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
+SEES_CA_PAGE = grid(LOGIN,  200,  404,  200,  404,  200,  200,  404,   200,  200,   200)
+SEES_CB_PAGE = grid(LOGIN,  404,  200,  404,  200,  404,  404,  200,   404,  404,   200)
+SEES_CA_API = grid(401,     200,  404,  200,  404,  200,  200,  404,   200,  200,   200)
+SEES_CB_API = grid(401,     404,  200,  404,  200,  404,  404,  200,   404,  404,   200)
+# Loading a region bundle: bureau admins and sysadmins only (API.md, Import).
+IMPORTS = grid(401,         403,  403,  403,  403,  403,  403,  403,   403,  200,   200)
+
+# The register (DESIGN §3–§4). Hand-over H-CA: a draft from the bureau's HB-D1 to
+# op_in's utility W-D1 over CA-WS. Its parties and the overseers of CA see it; residents
+# and managers see none, and op_out is no party.
+#                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
+SEES_H_CA_PAGE = grid(LOGIN, 404,  404,  404,  404,  200,  200,  404,   200,  200,   200)
+SEES_H_CA_API = grid(401,    404,  404,  404,  404,  200,  200,  404,   200,  200,   200)
+# Submitting H-CA: the transferor's staff only; the others who see it are refused.
+SUBMITS_API = grid(401,      404,  404,  404,  404,  403,  403,  404,   403,  200,   403)
+# Drafting a hand-over over CA-DR: an asset the caller cannot see is unknown (400, as a
+# code that exists nowhere); who sees it but is neither the transferor nor the
+# keeper of CA's register is refused.
+DRAFTS_API = grid(401,       403,  400,  403,  400,  403,  403,  400,   403,  201,   201)
+# The hand-over backlog: the bureau, the street offices and sysadmins.
+BACKLOG_API = grid(401,      403,  403,  403,  403,  403,  403,  403,   200,  200,   200)
+BACKLOG_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   200,  200,   200)
+# Recording a project or an asset: the keepers of the register (bureau, sysadmin).
+KEEPS_API = grid(401,        403,  403,  403,  403,  403,  403,  403,   403,  201,   201)
+# An asset in CA: whoever cannot see CA is told there is no such community.
+KEEPS_CA_API = grid(401,     403,  404,  403,  404,  403,  403,  404,   403,  201,   201)
+# Accepting P-CA before CA's committee signed off: the keepers get the rule's 422.
+ACCEPTS_API = grid(401,      403,  404,  403,  404,  403,  403,  404,   403,  422,   422)
+# Signing P-CA off for CA: a member of CA's owners' committee only.
+SIGNS_OFF_API = grid(401,    403,  404,  403,  404,  200,  403,  404,   403,  403,   403)
+
+NEW_HANDOVER = {"code": "H-NEW", "from": "HB-D1", "to": "W-D1", "assets": ["CA-DR"]}
+NEW_PROJECT = {"code": "P-NEW", "year": 2025, "communities": ["CA"], "items": []}
+NEW_ASSET = {"code": "CA-NEW", "category": "water_supply", "community": "CA"}
+ACCEPTANCE = {"accepted_on": "2025-06-01", "satisfaction_rate": "0.95"}
+
+# The same as pages. Who may draft a hand-over at all: the roles whose organisation may
+# hand assets over (residents and committee members never do).
+#                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
+DRAFTERS_PAGE = grid(LOGIN,  403,  403,  200,  200,  403,  200,  200,   200,  200,   200)
+DRAFTS_CA_PAGE = grid(LOGIN, 403,  403,  200,  404,  403,  200,  404,   200,  200,   200)
+# Drafting from HB-D1 over CA-DR with the form of ?community=CA: the other drafters are
+# offered only their own organisation as transferor, so HB-D1 is no valid choice (400).
+H_NEW = Redirect("/handovers/H-NEW")
+DRAFTS_PAGE = grid(LOGIN,    403,  403,  400,  404,  403,  400,  404,   400,  H_NEW, H_NEW)
+H_CA = Redirect("/handovers/H-CA")
+SUBMITS_PAGE = grid(LOGIN,   404,  404,  404,  404,  403,  403,  404,   403,  H_CA,  403)
+KEEPS_PAGE = grid(LOGIN,     403,  403,  403,  403,  403,  403,  403,   403,  200,   200)
+P_NEW = Redirect("/projects/P-NEW")
+RECORDS_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   403,  P_NEW, P_NEW)
+KEEPS_CA_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   403,  200,   200)
+CA_NEW = Redirect("/assets/CA-NEW")
+REGISTERS_PAGE = grid(LOGIN, 403,  404,  403,  404,  403,  403,  404,   403,  CA_NEW, CA_NEW)
+CA_WS = Redirect("/assets/CA-WS")
+WARRANTY_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   403,  CA_WS, CA_WS)
+ACCEPTS_PAGE = grid(LOGIN,   403,  404,  403,  404,  403,  403,  404,   403,  422,   422)
+P_CA = Redirect("/projects/P-CA")
+SIGNS_OFF_PAGE = grid(LOGIN, 403,  404,  403,  404,  P_CA, 403,  404,   403,  403,   403)
+
+HANDOVER_FORM = {"code": "H-NEW", "from_org": "HB-D1", "to_org": "W-D1", "assets": "CA-DR"}
+PROJECT_FORM = {"code": "P-NEW", "year": "2025", "communities": "CA"}
+ASSET_FORM = {"code": "CA-NEW", "category": "water_supply"}
+WARRANTY_FORM = {"until": "2030-12-31"}
+ACCEPT_FORM = {"accepted_on": "2025-06-01", "satisfaction_percent": "95"}
+
+TABLE: list[Entry] = [
+    # --- public -------------------------------------------------------------------
+    Entry("GET", "/static/<path:filename>", "/static/css/pmsys.css", everyone(200)),
+    Entry("GET", "/login", "/login", grid(200, *[HOME] * (len(ROLES) - 1)),
+          note="logged in: straight home"),
+    Entry("POST", "/login", "/login", everyone(HOME), form=CREDENTIALS),
+    Entry("POST", "/login", "/login", everyone(400), form=CREDENTIALS, csrf=False,
+          note="no CSRF token"),
+    Entry("POST", "/language/<code>", "/language/en", everyone(HOME)),
+    Entry("POST", "/language/<code>", "/language/en", everyone(400), csrf=False,
+          note="no CSRF token"),
+    # --- own account --------------------------------------------------------------
+    Entry("POST", "/logout", "/logout", everyone(LOGIN)),
+    Entry("POST", "/logout", "/logout", everyone(400), csrf=False, note="no CSRF token"),
+    Entry("GET", "/account", "/account", logged_in(200)),
+    Entry("POST", "/account", "/account", logged_in(ACCOUNT), form=PASSWORD_FORM),
+    Entry("POST", "/account", "/account", everyone(400), form=PASSWORD_FORM, csrf=False,
+          note="no CSRF token"),
+    # --- places pages -------------------------------------------------------------
+    Entry("GET", "/", "/", logged_in(200)),
+    Entry("GET", "/communities", "/communities", logged_in(200)),
+    Entry("GET", "/communities/<code>", "/communities/CA", SEES_CA_PAGE),
+    Entry("GET", "/communities/<code>", "/communities/CB", SEES_CB_PAGE),
+    Entry("GET", "/communities/<code>", "/communities/NONE", logged_in(404),
+          note="no such community"),
+    Entry("GET", "/communities/<code>/buildings/<building_code>",
+          "/communities/CA/buildings/1", SEES_CA_PAGE),
+    Entry("GET", "/communities/<code>/buildings/<building_code>",
+          "/communities/CB/buildings/1", SEES_CB_PAGE),
+    Entry("GET", "/communities/<code>/buildings/<building_code>",
+          "/communities/CA/buildings/9", logged_in(404), note="no such building"),
+    # --- register pages: projects -------------------------------------------------
+    Entry("GET", "/projects", "/projects", logged_in(200)),
+    Entry("GET", "/projects/new", "/projects/new", KEEPS_PAGE),
+    Entry("POST", "/projects/new", "/projects/new", RECORDS_PAGE, form=PROJECT_FORM),
+    Entry("POST", "/projects/new", "/projects/new", everyone(400), form=PROJECT_FORM,
+          csrf=False, note="no CSRF token"),
+    Entry("GET", "/projects/<code>", "/projects/P-CA", SEES_CA_PAGE),
+    Entry("GET", "/projects/<code>", "/projects/NONE", logged_in(404),
+          note="no such project"),
+    Entry("POST", "/projects/<code>/sign-off", "/projects/P-CA/sign-off", SIGNS_OFF_PAGE,
+          form={"community": "CA"}),
+    Entry("POST", "/projects/<code>/sign-off", "/projects/P-CA/sign-off", everyone(400),
+          form={"community": "CA"}, csrf=False, note="no CSRF token"),
+    Entry("POST", "/projects/<code>/accept", "/projects/P-CA/accept", ACCEPTS_PAGE,
+          form=ACCEPT_FORM, note="before the committee's sign-off"),
+    Entry("POST", "/projects/<code>/accept", "/projects/P-CA/accept", everyone(400),
+          form=ACCEPT_FORM, csrf=False, note="no CSRF token"),
+    # --- register pages: assets ---------------------------------------------------
+    Entry("GET", "/communities/<code>/assets", "/communities/CA/assets", SEES_CA_PAGE),
+    Entry("GET", "/communities/<code>/assets", "/communities/CB/assets", SEES_CB_PAGE),
+    Entry("GET", "/communities/<code>/assets", "/communities/NONE/assets", logged_in(404),
+          note="no such community"),
+    Entry("GET", "/assets/new", "/assets/new", KEEPS_PAGE, note="choosing the community"),
+    Entry("GET", "/assets/new", "/assets/new?community=CA", KEEPS_CA_PAGE),
+    Entry("POST", "/assets/new", "/assets/new?community=CA", REGISTERS_PAGE, form=ASSET_FORM),
+    Entry("POST", "/assets/new", "/assets/new?community=CA", everyone(400), form=ASSET_FORM,
+          csrf=False, note="no CSRF token"),
+    Entry("GET", "/assets/<code>", "/assets/CA-WS", SEES_CA_PAGE),
+    Entry("GET", "/assets/<code>", "/assets/CB-WS", SEES_CB_PAGE),
+    Entry("GET", "/assets/<code>", "/assets/NONE", logged_in(404), note="no such asset"),
+    Entry("POST", "/assets/<code>/warranty", "/assets/CA-WS/warranty", WARRANTY_PAGE,
+          form=WARRANTY_FORM),
+    Entry("POST", "/assets/<code>/warranty", "/assets/CA-WS/warranty", everyone(400),
+          form=WARRANTY_FORM, csrf=False, note="no CSRF token"),
+    # --- register pages: hand-overs and the backlog -------------------------------
+    Entry("GET", "/handovers", "/handovers", logged_in(200)),
+    Entry("GET", "/handovers/new", "/handovers/new", DRAFTERS_PAGE,
+          note="choosing the community"),
+    Entry("GET", "/handovers/new", "/handovers/new?community=CA", DRAFTS_CA_PAGE),
+    Entry("POST", "/handovers/new", "/handovers/new?community=CA", DRAFTS_PAGE,
+          form=HANDOVER_FORM),
+    Entry("POST", "/handovers/new", "/handovers/new?community=CA", everyone(400),
+          form=HANDOVER_FORM, csrf=False, note="no CSRF token"),
+    Entry("GET", "/handovers/<code>", "/handovers/H-CA", SEES_H_CA_PAGE),
+    Entry("GET", "/handovers/<code>", "/handovers/NONE", logged_in(404),
+          note="no such hand-over"),
+    Entry("POST", "/handovers/<code>/actions", "/handovers/H-CA/actions", SUBMITS_PAGE,
+          form={"action": "submit"}),
+    Entry("POST", "/handovers/<code>/actions", "/handovers/H-CA/actions", everyone(400),
+          form={"action": "submit"}, csrf=False, note="no CSRF token"),
+    Entry("GET", "/reports/handover-backlog", "/reports/handover-backlog", BACKLOG_PAGE),
+    # --- API: tokens and the caller -----------------------------------------------
+    Entry("POST", "/api/v1/auth/token", "/api/v1/auth/token", everyone(201),
+          json=CREDENTIALS),
+    Entry("DELETE", "/api/v1/auth/token", "/api/v1/auth/token", bearer(204)),
+    Entry("GET", "/api/v1/me", "/api/v1/me", bearer(200)),
+    Entry("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", everyone(200)),
+    # --- API: places and imports --------------------------------------------------
+    Entry("GET", "/api/v1/communities", "/api/v1/communities", bearer(200)),
+    Entry("GET", "/api/v1/communities/<code>", "/api/v1/communities/CA", SEES_CA_API),
+    Entry("GET", "/api/v1/communities/<code>", "/api/v1/communities/CB", SEES_CB_API),
+    Entry("GET", "/api/v1/communities/<code>", "/api/v1/communities/NONE", bearer(404),
+          note="no such community"),
+    Entry("POST", "/api/v1/imports", "/api/v1/imports", IMPORTS, json=EMPTY_BUNDLE),
+    # --- API: hand-overs ----------------------------------------------------------
+    Entry("GET", "/api/v1/handovers", "/api/v1/handovers", bearer(200)),
+    Entry("POST", "/api/v1/handovers", "/api/v1/handovers", DRAFTS_API, json=NEW_HANDOVER),
+    Entry("GET", "/api/v1/handovers/<code>", "/api/v1/handovers/H-CA", SEES_H_CA_API),
+    Entry("GET", "/api/v1/handovers/<code>", "/api/v1/handovers/NONE", bearer(404),
+          note="no such hand-over"),
+    Entry("POST", "/api/v1/handovers/<code>/actions", "/api/v1/handovers/H-CA/actions",
+          SUBMITS_API, json={"action": "submit"}),
+    Entry("GET", "/api/v1/reports/handover-backlog", "/api/v1/reports/handover-backlog",
+          BACKLOG_API),
+    # --- API: assets --------------------------------------------------------------
+    Entry("GET", "/api/v1/assets", "/api/v1/assets", bearer(200)),
+    Entry("POST", "/api/v1/assets", "/api/v1/assets", KEEPS_CA_API, json=NEW_ASSET),
+    Entry("GET", "/api/v1/assets/<code>", "/api/v1/assets/CA-WS", SEES_CA_API),
+    Entry("GET", "/api/v1/assets/<code>", "/api/v1/assets/CB-WS", SEES_CB_API),
+    Entry("GET", "/api/v1/assets/<code>", "/api/v1/assets/NONE", bearer(404),
+          note="no such asset"),
+    # --- API: projects ------------------------------------------------------------
+    Entry("GET", "/api/v1/projects", "/api/v1/projects", bearer(200)),
+    Entry("POST", "/api/v1/projects", "/api/v1/projects", KEEPS_API, json=NEW_PROJECT),
+    Entry("GET", "/api/v1/projects/<code>", "/api/v1/projects/P-CA", SEES_CA_API),
+    Entry("GET", "/api/v1/projects/<code>", "/api/v1/projects/NONE", bearer(404),
+          note="no such project"),
+    Entry("POST", "/api/v1/projects/<code>/accept", "/api/v1/projects/P-CA/accept",
+          ACCEPTS_API, json=ACCEPTANCE, note="before the committee's sign-off"),
+    Entry("POST", "/api/v1/projects/<code>/sign-off", "/api/v1/projects/P-CA/sign-off",
+          SIGNS_OFF_API, json={"community": "CA"}),
+]
+
+# Methods every rule answers by itself; the table covers the rest.
+IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
+
+
+def table_keys() -> set[tuple[str, str]]:
+    """The (rule, method) pairs the table covers."""
+    return {(entry.rule, entry.method) for entry in TABLE}
+
