@@ -30,7 +30,6 @@ from pmsys.assets.models import (
     ITEM_KINDS,
     Asset,
     Handover,
-    HandoverAsset,
     HandoverStatus,
     ItemClass,
     Project,
@@ -40,7 +39,7 @@ from pmsys.assets.services import handovers as handover_services
 from pmsys.assets.services import register
 from pmsys.assets.workflow import ACTIONS
 from pmsys.auth import permissions
-from pmsys.errors import Forbidden, InvalidInput, NotFound, RuleRefused
+from pmsys.errors import Forbidden, InvalidInput, RuleRefused
 from pmsys.extensions import db
 from pmsys.places.models import Community
 from pmsys.tickets.categories import CODES as CATEGORY_CODES
@@ -177,16 +176,6 @@ def _page_of_list(rows: list) -> tuple[list, int]:
 # --- hand-overs --------------------------------------------------------------------------------
 
 
-def _in_community(community: str):
-    """Hand-over ids that touch an asset of the community with this code."""
-    return (
-        select(HandoverAsset.handover_id)
-        .join(Asset, Asset.id == HandoverAsset.asset_id)
-        .join(Community, Community.id == Asset.community_id)
-        .where(Community.code == community)
-    )
-
-
 @bp.get("/handovers")
 @api_login_required
 def list_handovers():
@@ -201,11 +190,9 @@ def list_handovers():
             waiting = [h for h in waiting if any(a.community.code == community for a in h.assets)]
         rows, total = _page_of_list(waiting)
     else:
-        query = select(Handover).where(permissions.handover_clause(g.api_user))
-        if status is not None:
-            query = query.where(Handover.status == HandoverStatus(status))
-        if community is not None:
-            query = query.where(Handover.id.in_(_in_community(community)))
+        query = handover_services.visible_handovers(
+            g.api_user, status=status, community=community
+        )
         rows, total = page_rows(query.order_by(Handover.code))
     return {"items": [serializers.handover_json(db.session, h) for h in rows], "total": total}
 
@@ -309,11 +296,7 @@ def list_assets():
 @api_login_required
 def get_asset(code: str):
     """One asset with its warranty and maintainers."""
-    asset = db.session.scalar(
-        select(Asset).where(Asset.code == code, permissions.asset_clause(g.api_user))
-    )
-    if asset is None:
-        raise NotFound(f"no asset {code}", code="asset_not_found")
+    asset = register.get_asset_or_404(db.session, g.api_user, code)
     return serializers.asset_json(db.session, asset, clock.today())
 
 
@@ -343,12 +326,7 @@ def create_asset():
 
 
 def _project_or_404(code: str) -> Project:
-    project = db.session.scalar(
-        select(Project).where(Project.code == code, permissions.project_clause(g.api_user))
-    )
-    if project is None:
-        raise NotFound(f"no project {code}", code="project_not_found")
-    return project
+    return register.get_project_or_404(db.session, g.api_user, code)
 
 
 @bp.get("/projects")

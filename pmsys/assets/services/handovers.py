@@ -27,6 +27,7 @@ from pmsys.auth import permissions
 from pmsys.auth.models import Organization, OrgKind, Role
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from pmsys.governance.services import active_committees
+from pmsys.places.models import Community
 
 OPEN_STATES = (
     HandoverStatus.draft,
@@ -82,6 +83,22 @@ def get_handover_or_404(session: Session, actor, code: str) -> Handover:
     if handover is None:
         raise NotFound(f"no hand-over {code}", code="handover_not_found")
     return handover
+
+
+def visible_handovers(actor, *, status: str | None = None, community: str | None = None):
+    """A select of the hand-overs `actor` may see, optionally by status and community code."""
+    query = select(Handover).where(permissions.handover_clause(actor))
+    if status is not None:
+        query = query.where(Handover.status == HandoverStatus(status))
+    if community is not None:
+        touching = (
+            select(HandoverAsset.handover_id)
+            .join(Asset, Asset.id == HandoverAsset.asset_id)
+            .join(Community, Community.id == Asset.community_id)
+            .where(Community.code == community)
+        )
+        query = query.where(Handover.id.in_(touching))
+    return query
 
 
 def create_handover(

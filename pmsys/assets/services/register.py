@@ -39,10 +39,13 @@ def heating_season_for(session: Session, community: Community) -> HeatingSeason:
     return HeatingSeason.parse(get_setting(session, "heating_season", community.street))
 
 
-def refresh_warranty(session: Session, asset: Asset) -> None:
-    """Recompute the asset's warranty end from its project's acceptance and its contract."""
+def refresh_warranty(session: Session, asset: Asset, season: HeatingSeason | None = None) -> None:
+    """Recompute the asset's warranty end from its project's acceptance and its contract.
+
+    `season` may be given when the caller already read the community's heating season.
+    """
     accepted_on = asset.project.accepted_on if asset.project is not None else None
-    season = heating_season_for(session, asset.community)
+    season = season or heating_season_for(session, asset.community)
     asset.warranty_until = warranty_end(
         asset.category, accepted_on, season, asset.warranty_contract_until
     )
@@ -308,8 +311,13 @@ def accept_project(
     project.accepted_by_id = actor.id
     project.accepted_at = clock.now()
     project.acceptance_note = remark
+    # One settings read per street, not per asset.
+    seasons: dict[int, HeatingSeason] = {}
     for asset in session.scalars(select(Asset).where(Asset.project_id == project.id)):
-        refresh_warranty(session, asset)
+        street_id = asset.community.street_id
+        if street_id not in seasons:
+            seasons[street_id] = heating_season_for(session, asset.community)
+        refresh_warranty(session, asset, seasons[street_id])
     session.flush()
     audit.record(session, actor, "project_accepted", "project", project.code,
                  accepted_on=day.isoformat(), satisfaction_rate=str(rate),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from pmsys.assets import forms
 from pmsys.assets import services as assets
-from pmsys.assets.models import Asset, Handover, HandoverEvent, HandoverStatus
+from pmsys.assets.models import Asset, Handover, HandoverEvent
 from pmsys.assets.services import handovers as handover_services
 from pmsys.assets.views.common import bp, category_label, current_actor, refusal_message, refused
 from pmsys.auth import permissions
@@ -36,9 +36,7 @@ def handover_list():
     if not form.validate():
         return render_template("assets/handover_list.html", form=form, waiting=[],
                                handovers=[], statuses=forms.HANDOVER_STATUS_LABELS), 400
-    query = select(Handover).where(permissions.handover_clause(user))
-    if form.status.data:
-        query = query.where(Handover.status == HandoverStatus(form.status.data))
+    query = handover_services.visible_handovers(user, status=form.status.data or None)
     handovers = db.session.scalars(
         query.options(selectinload(Handover.from_org), selectinload(Handover.to_org))
         .order_by(Handover.created_at.desc(), Handover.code)
