@@ -42,6 +42,7 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     register_error_handlers(app)
 
     from pmsys.cli import register_cli
+    from pmsys.tickets import jobs  # noqa: F401  (register the ticket jobs)
 
     register_cli(app)
     return app

@@ -25,6 +25,7 @@ from pmsys.places.models import (
     Setting,
     Unit,
 )
+from pmsys.tickets.models import Notification, Ticket, TicketEvent, TicketPhoto
 
 __all__ = [
     "ApiToken",
@@ -51,4 +52,8 @@ __all__ = [
     "Setting",
     "Unit",
     "User",
+    "Notification",
+    "Ticket",
+    "TicketEvent",
+    "TicketPhoto",
 ]

@@ -274,3 +274,90 @@ BACKLOG_READERS = frozenset({Role.bureau_admin, Role.street_officer, Role.sysadm
 def can_see_handover_backlog(actor) -> bool:
     """Whether `actor` may read the hand-over backlog report (of the communities it sees)."""
     return _is_user(actor) and actor.role in BACKLOG_READERS
+
+
+# --- Repair tickets (DESIGN.md §8–§9) ------------------------------------------------
+
+# Roles that read every ticket of the communities they see (masked phones): the
+# committee watches its community; the street office and the bureau their area.
+TICKET_OVERSEERS = frozenset({Role.committee_member, Role.street_officer, Role.bureau_admin})
+
+
+def ticket_clause(actor) -> ColumnElement[bool]:
+    """The filter on Ticket for the tickets `actor` may see.
+
+    A resident sees only the tickets they reported; staff see the tickets assigned
+    to their organisation and those they entered for a caller; a manager also
+    sees every ticket of the communities it manages today; committee members,
+    street officers and bureau administrators those of the communities they see.
+    An operator never sees another organisation's tickets.
+    """
+    from pmsys.tickets.models import Ticket
+
+    if not _is_user(actor):
+        return false()
+    if actor.role is Role.sysadmin:
+        return true()
+    if actor.role is Role.resident:
+        return Ticket.reporter_id == actor.id
+    clauses = [Ticket.filed_by_id == actor.id]
+    if actor.organization_id is not None:
+        clauses.append(Ticket.assignee_id == actor.organization_id)
+        if actor.role is Role.manager:
+            clauses.append(Ticket.community_id.in_(managed_community_ids(actor.organization_id)))
+    if actor.role in TICKET_OVERSEERS:
+        clauses.append(Ticket.community_id.in_(_visible_community_ids(actor)))
+    return or_(*clauses)
+
+
+def may_file_tickets(actor) -> bool:
+    """Whether `actor` may file tickets at all (for a community it sees; a resident: its own)."""
+    return _is_user(actor) and actor.role is not Role.sysadmin
+
+
+def may_file_for_callers(actor) -> bool:
+    """Whether `actor` enters hotline calls (a caller's name, phone and time of the call)."""
+    return _is_user(actor) and actor.role in (Role.street_officer, Role.bureau_admin)
+
+
+def may_arbitrate(session: Session, actor, community: Community) -> bool:
+    """Whether `actor` decides disputes of this community's tickets (DESIGN §8).
+
+    The street office of the community's street, or its delegate community office.
+    """
+    if not _is_user(actor) or actor.role is not Role.street_officer or actor.organization is None:
+        return False
+    org = actor.organization
+    if org.kind is OrgKind.community_office:
+        return community.community_office_id == org.id
+    return org.kind is OrgKind.street_office and org.region_id == community.street_id
+
+
+def can_see_reporter_phone(actor, ticket) -> bool:
+    """Whether `actor` may read the reporter's phone in full (DESIGN §9).
+
+    The reporter reads their own; the assigned organisation while the ticket is
+    open; everyone else sees it masked (Personal Information Protection Law,
+    minimum necessary).
+    """
+    if not _is_user(actor):
+        return False
+    if ticket.reporter_id is not None and ticket.reporter_id == actor.id:
+        return True
+    return (
+        actor.organization_id is not None
+        and actor.organization_id == ticket.assignee_id
+        and ticket.is_open
+    )
+
+
+# Roles that read the ticket measures of the communities (or the organisation) they see.
+TICKET_REPORT_READERS = frozenset(
+    {Role.bureau_admin, Role.street_officer, Role.sysadmin, Role.manager, Role.operator,
+     Role.committee_member}
+)
+
+
+def can_read_ticket_reports(actor) -> bool:
+    """Whether `actor` may read ticket measures (always limited to the tickets it sees)."""
+    return _is_user(actor) and actor.role in TICKET_REPORT_READERS

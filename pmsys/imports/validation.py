@@ -39,6 +39,7 @@ from pmsys.imports.fields import (
     text,
 )
 from pmsys.places.models import RegionKind
+from pmsys.tickets import sla
 from pmsys.tickets.categories import CODES as CATEGORY_CODES
 
 VERSION = 1
@@ -331,6 +332,17 @@ def _read_settings(value: object, problems: Problems) -> dict[str, object]:
             )(raw, path, problems)
             if ratio is not INVALID:
                 settings[key] = str(ratio)
+        elif key == "ticket_deadlines":
+            try:
+                sla.validate_policy(raw)
+            except sla.PolicyError as refused:
+                problems.add(path, str(refused))
+            else:
+                settings[key] = raw
+        elif key == "ticket_auto_close_hours":
+            hours = integer(1)(raw, path, problems)
+            if hours is not INVALID:
+                settings[key] = hours
         else:
             problems.add(path, "unknown setting")
     return settings

@@ -31,6 +31,13 @@ DEFAULT_SETTINGS: dict[str, object] = {
     "heating_season": {"start": "10-15", "end": "04-15"},
     "handover_overdue_days": 90,
     "acceptance_min_satisfaction": "0.90",
+    # Response and resolution windows in minutes (DESIGN §9; shape in tickets/sla.py).
+    "ticket_deadlines": {
+        "emergency": {"respond": 30, "resolve": 24 * 60},
+        "urgent": {"respond": 2 * 60, "resolve": 48 * 60},
+        "normal": {"respond": 24 * 60, "resolve": 7 * 24 * 60},
+    },
+    "ticket_auto_close_hours": 72,
 }
 
 

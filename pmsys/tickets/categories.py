@@ -29,16 +29,22 @@ class Category:
 
 
 CATEGORIES: tuple[Category, ...] = (
-    Category("water_supply", "供水", "Water supply", utility=True, in_home="owner"),
     Category(
-        "drainage", "排水 / 化粪池", "Drainage and septic tanks", utility=True, in_home="owner"
+        "water_supply", "供水", "Water supply", utility=True, in_home="owner",
+        default_priority="urgent",
     ),
-    Category("heating", "供热", "Heating", utility=True, in_home="owner"),
+    Category(
+        "drainage", "排水 / 化粪池", "Drainage and septic tanks", utility=True, in_home="owner",
+        default_priority="urgent",
+    ),
+    Category(
+        "heating", "供热", "Heating", utility=True, in_home="owner", default_priority="urgent"
+    ),
     Category("gas", "燃气", "Gas", utility=True, in_home="owner", default_priority="emergency"),
-    Category("power", "供电", "Power", utility=True, in_home="owner"),
+    Category("power", "供电", "Power", utility=True, in_home="owner", default_priority="urgent"),
     Category("telecom", "通信 / 弱电", "Telecom lines", utility=True, in_home="owner"),
     Category("cable_tv", "有线电视", "Cable TV", utility=True, in_home="owner"),
-    Category("elevator", "电梯", "Elevator"),
+    Category("elevator", "电梯", "Elevator", default_priority="urgent"),
     Category("roof_leak", "屋面渗漏", "Roof leak"),
     Category("facade", "外墙", "Facade"),
     Category("common_parts", "楼道 / 公共部位", "Stairwells and common parts"),
@@ -63,3 +69,19 @@ UTILITY_CODES: frozenset[str] = frozenset(c.code for c in CATEGORIES if c.utilit
 def get(code: str) -> Category:
     """Return the category with this code; KeyError when there is none."""
     return BY_CODE[code]
+
+
+# Words that make a report an emergency whatever its category's default (DESIGN §9:
+# a gas smell, a burst main, people trapped in an elevator, a building without power).
+EMERGENCY_WORDS: tuple[str, ...] = (
+    "燃气味", "煤气味", "漏气", "爆管", "爆裂", "管道破裂", "被困", "困人", "整栋停电", "起火",
+    "gas smell", "smell of gas", "gas leak", "burst", "trapped", "on fire",
+)
+
+
+def default_priority(code: str, description: str = "") -> str:
+    """The priority of a report that names none: emergency words first, else the category's."""
+    text = (description or "").lower()
+    if any(word in text for word in EMERGENCY_WORDS):
+        return "emergency"
+    return BY_CODE[code].default_priority

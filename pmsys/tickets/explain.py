@@ -1,0 +1,140 @@
+"""Ticket words in the reader's language: routing steps, reasons, flags, statuses, actions.
+
+Routing stores its steps as codes with parameters (tickets/routing.py); this
+module turns them into sentences through gettext, so a resident reads 供水管网
+已于2022-03-01移交… and a utility's English-speaking engineer the same in English.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from pmsys.tickets import categories
+
+
+def category_label(code: str) -> str:
+    """The category's name in the interface's language (the code when unknown)."""
+    try:
+        return categories.get(code).label
+    except KeyError:
+        return code
+
+
+def step_text(step: dict) -> str:
+    """One routing step as a sentence."""
+    params = dict(step.get("params") or {})
+    if "category" in params:
+        params["category"] = category_label(params["category"])
+    code = step.get("code")
+    texts = {
+        "duty": lambda p: _("%(category)s is handled by duty by %(org)s", **p),
+        "duty_none": lambda p: _("No authority serves %(category)s here; routing goes on", **p),
+        "gas_asset": lambda p: _("Gas goes to the gas operator: %(org)s maintains %(asset)s", **p),
+        "gas_region": lambda p: _("Gas goes to the gas operator of this area: %(org)s", **p),
+        "gas_none": lambda p: _("No gas operator is recorded here; routing goes on"),
+        "owner_side": lambda p: _(
+            "Inside the home, past the meter, %(category)s is the owner's: a paid service "
+            "of the manager", **p),
+        "asset_given": lambda p: _("The reporter named the asset %(name)s (%(asset)s)", **p),
+        "asset_found": lambda p: _("The asset covering this place: %(name)s (%(asset)s)", **p),
+        "no_asset": lambda p: _("No %(category)s asset is recorded for this place", **p),
+        "warranty": lambda p: _("Under warranty until %(until)s: the contractor %(org)s", **p),
+        "warranty_ended": lambda p: _("The warranty ended on %(until)s", **p),
+        "no_warranty": lambda p: _("No warranty is recorded"),
+        "maintainer": lambda p: _("%(asset)s was handed over to %(org)s on %(since)s", **p),
+        "not_handed_over": lambda p: _("%(asset)s has not been handed over", **p),
+        "manager": lambda p: _("The community's manager: %(org)s", **p),
+        "no_manager": lambda p: _(
+            "Nobody manages the community: its street office %(org)s (a coverage gap)", **p),
+        "reassigned": lambda p: _("The street office reassigned it to %(org)s: %(note)s", **p),
+    }
+    render = texts.get(code)
+    if render is None:
+        return str(code)
+    try:
+        return render(params)
+    except KeyError:
+        return str(code)
+
+
+def steps_text(steps: list[dict]) -> list[str]:
+    return [step_text(step) for step in steps or []]
+
+
+def reason_label(code: str) -> str:
+    labels = {
+        "duty": _("by duty"),
+        "gas_emergency": _("gas emergency"),
+        "owner_side": _("owner's side (paid service)"),
+        "warranty": _("under warranty"),
+        "maintainer": _("handed over"),
+        "manager": _("the manager"),
+        "no_manager": _("no manager"),
+    }
+    return labels.get(code, code)
+
+
+def flag_label(code: str) -> str:
+    labels = {
+        "not_handed_over": _("not handed over"),
+        "coverage_gap": _("coverage gap"),
+        "paid_service": _("paid service"),
+        "notify_manager": _("manager notified"),
+    }
+    return labels.get(code, code)
+
+
+def status_label(code: str) -> str:
+    labels = {
+        "assigned": _("assigned"),
+        "accepted": _("accepted"),
+        "in_progress": _("in progress"),
+        "disputed": _("disputed"),
+        "resolved": _("resolved"),
+        "closed": _("closed"),
+        "cancelled": _("cancelled"),
+    }
+    return labels.get(code, code)
+
+
+def priority_label(code: str) -> str:
+    labels = {"emergency": _("emergency"), "urgent": _("urgent"), "normal": _("normal")}
+    return labels.get(code, code)
+
+
+def action_label(code: str) -> str:
+    labels = {
+        "file": _("filed"),
+        "accept": _("accept"),
+        "start": _("start work"),
+        "resolve": _("resolve"),
+        "dispute": _("dispute"),
+        "reassign": _("reassign"),
+        "uphold": _("send back"),
+        "confirm": _("confirm and rate"),
+        "reopen": _("reopen"),
+        "cancel": _("cancel"),
+        "comment": _("comment"),
+        "escalate": _("escalated"),
+        "auto_close": _("closed automatically"),
+    }
+    return labels.get(code, code)
+
+
+def notification_text(kind: str, data: dict) -> str:
+    """A notification as a sentence in the reader's language."""
+    params = {"number": data.get("number", ""), "level": data.get("level", ""),
+              "status": status_label(data.get("status", ""))}
+    texts = {
+        "new": _("New ticket %(number)s for your organisation", **params),
+        "reassigned": _("Ticket %(number)s was reassigned to your organisation", **params),
+        "escalated": _("Ticket %(number)s escalated to level %(level)s", **params),
+        "gas_notice": _("Gas ticket %(number)s in a community you manage", **params),
+        "filed": _("Ticket %(number)s was filed for you", **params),
+        "status": _("Ticket %(number)s is now %(status)s", **params),
+        "comment": _("New comment on ticket %(number)s", **params),
+        "disputed": _("Ticket %(number)s is disputed and waits for your decision", **params),
+        "upheld": _("Ticket %(number)s was sent back to your organisation", **params),
+        "reopened": _("Ticket %(number)s was reopened by the reporter", **params),
+    }
+    return texts.get(kind, kind)

@@ -1,0 +1,25 @@
+"""Ticket use cases: filing and routing, lifecycle actions, notifications, jobs."""
+
+from pmsys.tickets.services.actions import allowed_actions, take_action, ticket_parties
+from pmsys.tickets.services.filing import (
+    file_ticket,
+    gather_facts,
+    get_ticket_or_404,
+    open_queue,
+    preview_routing,
+    resolve_place,
+    visible_tickets,
+)
+
+__all__ = [
+    "allowed_actions",
+    "file_ticket",
+    "gather_facts",
+    "get_ticket_or_404",
+    "open_queue",
+    "preview_routing",
+    "resolve_place",
+    "take_action",
+    "ticket_parties",
+    "visible_tickets",
+]

@@ -1,0 +1,97 @@
+"""In-app notifications (DESIGN.md §9): who is told what about a ticket.
+
+The assignee organisation's staff on a new, reassigned or escalated ticket; the
+reporter on every change of status; the escalation level's organisation. A
+notification stores its kind and parameters, so each reader sees it in their
+own language.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from pmsys import clock
+from pmsys.auth.models import User
+from pmsys.errors import NotFound
+from pmsys.tickets.models import Notification, Ticket
+
+KINDS = (
+    "new", "reassigned", "escalated", "gas_notice", "filed", "status", "comment", "disputed",
+    "upheld", "reopened",
+)
+
+
+def notify_users(session: Session, user_ids, kind: str, ticket: Ticket | None, **data) -> int:
+    """Add one notification per user; returns how many were written (one statement)."""
+    ids = sorted({uid for uid in user_ids if uid is not None})
+    if not ids:
+        return 0
+    payload = {"number": ticket.number, "status": ticket.status.value, **data} if ticket else data
+    now = clock.now()
+    session.execute(
+        insert(Notification),
+        [
+            {"user_id": uid, "kind": kind, "ticket_id": ticket.id if ticket else None,
+             "data": payload, "created_at": now}
+            for uid in ids
+        ],
+    )
+    return len(ids)
+
+
+def org_user_ids(session: Session, org_id: int) -> list[int]:
+    """The active users of an organisation."""
+    return list(session.scalars(
+        select(User.id).where(User.organization_id == org_id, User.active.is_(True))
+    ))
+
+
+def notify_org(session: Session, org_id: int, kind: str, ticket: Ticket, **data) -> int:
+    """Tell every active user of an organisation."""
+    return notify_users(session, org_user_ids(session, org_id), kind, ticket, **data)
+
+
+def notify_reporter(session: Session, ticket: Ticket, kind: str = "status", *, actor=None,
+                    **data) -> int:
+    """Tell the reporter (not when the reporter is the one acting)."""
+    if ticket.reporter_id is None or getattr(actor, "id", None) == ticket.reporter_id:
+        return 0
+    return notify_users(session, [ticket.reporter_id], kind, ticket, **data)
+
+
+def notifications_for(user):
+    """A select of a user's notifications, newest first."""
+    return (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def unread_count(session: Session, user) -> int:
+    return session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)
+        )
+    ) or 0
+
+
+def mark_read(session: Session, user, notification_id=None) -> int:
+    """Mark one notification (or, with None, all) of `user` read; NotFound for another's."""
+    query = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        try:
+            key = int(notification_id)
+        except (TypeError, ValueError):
+            key = 0
+        owned = session.scalar(
+            select(Notification.id).where(Notification.id == key,
+                                          Notification.user_id == user.id)
+        ) if 0 < key < 2**63 else None
+        if owned is None:
+            raise NotFound("no such notification", code="notification_not_found")
+        query = query.where(Notification.id == key)
+    return session.execute(query.values(read_at=clock.now())).rowcount or 0
