@@ -72,14 +72,19 @@ def _register_blueprints(app: Flask) -> None:
     from pmsys.assets.views import bp as assets_bp
     from pmsys.auth.views import bp as auth_bp
     from pmsys.extensions import csrf
+    from pmsys.open311 import bp as open311_bp
     from pmsys.places.views import bp as places_bp
+    from pmsys.tickets.views import bp as tickets_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(places_bp)
     app.register_blueprint(assets_bp)
-    # The API authenticates with bearer tokens, never cookies, so CSRF cannot apply.
+    app.register_blueprint(tickets_bp)
+    # The API and Open311 authenticate with keys, never cookies, so CSRF cannot apply.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    csrf.exempt(open311_bp)
+    app.register_blueprint(open311_bp)
 
 
 def select_locale() -> str:

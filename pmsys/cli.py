@@ -62,13 +62,16 @@ def demo_command() -> None:
     from pmsys.extensions import db
     from pmsys.imports.services import import_bundle
     from pmsys.places.demo import DEMO_LOGINS, build_bundle, build_workflow_examples
+    from pmsys.tickets.demo import build_ticket_examples
 
     summary = import_bundle(db.session, build_bundle(), actor="demo")
     examples = build_workflow_examples(db.session)
+    tickets = build_ticket_examples(db.session)
     db.session.commit()
     click.echo(summary.describe())
     click.echo(f"hand-overs in progress: {len(examples['created'])} created, "
                f"{len(examples['unchanged'])} unchanged")
+    click.echo(f"demo tickets: {tickets['created']} created, {tickets['existing']} unchanged")
     click.echo("")
     click.echo("Demo logins (username / password — role):")
     for username, password, role in DEMO_LOGINS:

@@ -11,7 +11,15 @@ another Redirect (302 to that path).
 
 Web pages are requested with a session login, and unsafe methods carry a
 valid CSRF token unless the row says `csrf=False`. API rules (/api/v1/…) are
-requested with a bearer token, anonymous without one.
+requested with a bearer token, anonymous without one. Open311 rules
+(/open311/v2/…) carry the same token as `api_key` (in the query string of a
+GET, in the body of a POST); a row with `token=False` sends no credentials.
+
+The ticket rows name tickets, photos and notifications of
+tests/access_tickets.py, whose ids differ between runs: their URLs, bodies and
+redirects hold placeholders ("/tickets/{T_A}") filled in from the world. A
+Redirect with "*" in it is a shell-style pattern of paths (a new ticket's page).
+A form value given as bytes is uploaded as a file.
 
 tests/web/test_access_table.py walks app.url_map: a rule or method missing
 here, a row whose rule is gone, or an answer that differs fails the suite.
@@ -22,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tests.access_tickets import tiny_png
 from tests.factories import DEFAULT_PASSWORD
 
 ROLES = (
@@ -68,10 +77,15 @@ class Entry:
     json: dict | None = None
     csrf: bool = True
     note: str = ""
+    token: bool = True
 
     @property
     def is_api(self) -> bool:
         return self.rule.startswith("/api/")
+
+    @property
+    def is_open311(self) -> bool:
+        return self.rule.startswith("/open311/")
 
     @property
     def label(self) -> str:
@@ -175,6 +189,64 @@ PROJECT_FORM = {"code": "P-NEW", "year": "2025", "communities": "CA"}
 ASSET_FORM = {"code": "CA-NEW", "category": "water_supply"}
 WARRANTY_FORM = {"until": "2030-12-31"}
 ACCEPT_FORM = {"accepted_on": "2025-06-01", "satisfaction_percent": "95"}
+
+# Repair tickets (DESIGN §8–§9; tests/access_tickets.py). T_A: resident_a's water leak
+# in CA, assigned to op_in's utility W-D1, with resident_a's photo P_A and notification
+# N_A; T_B: resident_b's in CB, assigned to mgr_b's PM-B. Residents see what they
+# reported; staff what is assigned to their organisation; a manager also its communities'
+# tickets; the committee, the street office and the bureau those of the communities they
+# see. op_out sees CB but T_B is no utility's: a utility never sees other people's work.
+#                     anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
+SEES_T_A_PAGE = grid(LOGIN,  200,  404,  200,  404,  200,  200,  404,   200,  200,   200)
+SEES_T_B_PAGE = grid(LOGIN,  404,  200,  404,  200,  404,  404,  404,   404,  404,   200)
+SEES_T_A_API = grid(401,     200,  404,  200,  404,  200,  200,  404,   200,  200,   200)
+SEES_T_B_API = grid(401,     404,  200,  404,  200,  404,  404,  404,   404,  404,   200)
+# Filing a water leak in CA: whoever sees CA (a resident: where they live) files; a
+# sysadmin administers, never files. The form offers only the communities the caller
+# sees, so on a page CA is no valid choice for the others (400, as for a code that exists
+# nowhere), and the QR code's prefill of such a community is left out of the form (200);
+# through the API a community the caller cannot see is unknown (404).
+T_NEW = Redirect("/tickets/[0-9]*")  # the new ticket's page
+FILES_FORM_PAGE = grid(LOGIN, 200,  200,  200,  200,  200,  200,  200,   200,  200,   403)
+FILES_CA_PAGE = grid(LOGIN,  T_NEW, 400, T_NEW, 400, T_NEW, T_NEW, 400,  T_NEW, T_NEW, 403)
+FILERS_400_PAGE = grid(LOGIN, 400,  400,  400,  400,  400,  400,  400,   400,  400,   403)
+PREVIEWS_CA_PAGE = grid(LOGIN, 200, 400,  200,  400,  200,  200,  400,   200,  200,   200)
+FILES_CA_API = grid(401,     201,  404,  201,  404,  201,  201,  404,   201,  201,   403)
+# Acting on T_A: accepting is its assignee's (op_in), reassigning the arbiter's (the
+# street office of CA's street), cancelling and adding report photos the reporter's.
+# Who sees T_A but is not that party is refused (403); who does not see it, 404.
+T_A = Redirect("/tickets/{T_A}")
+ACCEPTS_T_A_PAGE = grid(LOGIN, 403, 404,  403,  404,  403,  T_A,  404,   403,  403,   403)
+ACCEPTS_T_A_API = grid(401,  403,  404,  403,  404,  403,  200,  404,   403,  403,   403)
+REASSIGNS_T_A_PAGE = grid(LOGIN, 403, 404, 403,  404,  403,  403,  404,   T_A,  403,   403)
+REASSIGNS_T_A_API = grid(401, 403,  404,  403,  404,  403,  403,  404,   200,  403,   403)
+CANCELS_T_A_PAGE = grid(LOGIN, T_A, 404,  403,  404,  403,  403,  404,   403,  403,   403)
+CANCELS_T_A_API = grid(401,  200,  404,  403,  404,  403,  403,  404,   403,  403,   403)
+ADDS_PHOTO_T_A_PAGE = grid(LOGIN, T_A, 404, 403, 404,  403,  403,  404,   403,  403,   403)
+ADDS_PHOTO_T_A_API = grid(401, 201, 404,  403,  404,  403,  403,  404,   403,  403,   403)
+# The building's QR code: staff who serve the community; residents and utilities 404.
+QR_CA_PAGE = grid(LOGIN,     404,  404,  200,  404,  200,  404,  404,   200,  200,   200)
+QR_CB_PAGE = grid(LOGIN,     404,  404,  404,  200,  404,  404,  404,   404,  404,   200)
+# Ticket measures: every staff role (over the tickets it sees); residents are refused.
+TICKET_REPORT_PAGE = grid(LOGIN, 403, 403, 200,  200,  200,  200,  200,   200,  200,   200)
+TICKET_REPORT_API = grid(401, 403,  403,  200,  200,  200,  200,  200,   200,  200,   200)
+# Reading notification N_A: resident_a's own; anybody else's id is unknown.
+NOTIFICATIONS = Redirect("/notifications")
+READS_N_A_PAGE = grid(LOGIN, NOTIFICATIONS, 404, 404, 404, 404, 404, 404, 404, 404, 404)
+READS_N_A_API = grid(401,    200,  404,  404,  404,  404,  404,  404,   404,  404,   404)
+# Open311: the services are public; requests need a key (an API token) and then follow
+# the caller's visibility, as the API does.
+FILES_CA_311 = grid(401,     201,  404,  201,  404,  201,  201,  404,   201,  201,   403)
+
+WATER_LEAK = {"category": "water_supply", "community": "CA", "description": "楼道水管漏水"}
+NEW_TICKET = dict(WATER_LEAK)
+TICKET_FORM = dict(WATER_LEAK)
+PNG = tiny_png()
+ACCEPT = {"action": "accept"}
+REASSIGN = {"action": "reassign", "org": "PM-A", "note": "井盖属物业"}
+CANCEL = {"action": "cancel"}
+OPEN311_REQUEST = {"service_code": "water_supply", "address_string": "CA",
+                   "description": "楼道水管漏水"}
 
 TABLE: list[Entry] = [
     # --- public -------------------------------------------------------------------
@@ -298,6 +370,114 @@ TABLE: list[Entry] = [
           ACCEPTS_API, json=ACCEPTANCE, note="before the committee's sign-off"),
     Entry("POST", "/api/v1/projects/<code>/sign-off", "/api/v1/projects/P-CA/sign-off",
           SIGNS_OFF_API, json={"community": "CA"}),
+    # --- ticket pages -------------------------------------------------------------
+    Entry("GET", "/tickets", "/tickets", logged_in(200)),
+    Entry("GET", "/tickets/new", "/tickets/new", FILES_FORM_PAGE),
+    Entry("GET", "/tickets/new", "/tickets/new?community=CA&building=1", FILES_FORM_PAGE,
+          note="the QR code's link"),
+    Entry("POST", "/tickets/new", "/tickets/new", FILES_CA_PAGE, form=TICKET_FORM),
+    Entry("POST", "/tickets/new", "/tickets/new", FILERS_400_PAGE,
+          form={**TICKET_FORM, "community": "NONE"}, note="no such community"),
+    Entry("POST", "/tickets/new", "/tickets/new", everyone(400), form=TICKET_FORM,
+          csrf=False, note="no CSRF token"),
+    Entry("GET", "/tickets/preview", "/tickets/preview?category=water_supply&community=CA",
+          PREVIEWS_CA_PAGE),
+    Entry("GET", "/tickets/preview",
+          "/tickets/preview?category=water_supply&community=NONE", logged_in(400),
+          note="no such community"),
+    Entry("POST", "/tickets/preview", "/tickets/preview", PREVIEWS_CA_PAGE,
+          form={"category": "water_supply", "community": "CA", "description": "漏水"},
+          note="the filing form's preview button"),
+    Entry("POST", "/tickets/preview", "/tickets/preview", everyone(400),
+          form={"category": "water_supply", "community": "CA"}, csrf=False,
+          note="no CSRF token"),
+    Entry("GET", "/tickets/<int:ticket_id>", "/tickets/{T_A}", SEES_T_A_PAGE),
+    Entry("GET", "/tickets/<int:ticket_id>", "/tickets/{T_B}", SEES_T_B_PAGE),
+    Entry("GET", "/tickets/<int:ticket_id>", "/tickets/{MISSING}", logged_in(404),
+          note="no such ticket"),
+    Entry("POST", "/tickets/<int:ticket_id>/actions", "/tickets/{T_A}/actions",
+          ACCEPTS_T_A_PAGE, form=ACCEPT),
+    Entry("POST", "/tickets/<int:ticket_id>/actions", "/tickets/{T_A}/actions",
+          REASSIGNS_T_A_PAGE, form=REASSIGN),
+    Entry("POST", "/tickets/<int:ticket_id>/actions", "/tickets/{T_A}/actions",
+          CANCELS_T_A_PAGE, form=CANCEL),
+    Entry("POST", "/tickets/<int:ticket_id>/actions", "/tickets/{T_A}/actions",
+          everyone(400), form=ACCEPT, csrf=False, note="no CSRF token"),
+    Entry("POST", "/tickets/<int:ticket_id>/photos", "/tickets/{T_A}/photos",
+          ADDS_PHOTO_T_A_PAGE, form={"photos": PNG, "purpose": "report"}),
+    Entry("POST", "/tickets/<int:ticket_id>/photos", "/tickets/{T_A}/photos",
+          everyone(400), form={"photos": PNG, "purpose": "report"}, csrf=False,
+          note="no CSRF token"),
+    Entry("GET", "/tickets/<int:ticket_id>/photos/<int:photo_id>",
+          "/tickets/{T_A}/photos/{P_A}", SEES_T_A_PAGE),
+    Entry("GET", "/tickets/<int:ticket_id>/photos/<int:photo_id>",
+          "/tickets/{T_B}/photos/{P_A}", logged_in(404), note="a photo of another ticket"),
+    Entry("GET", "/communities/<code>/buildings/<building_code>/qr",
+          "/communities/CA/buildings/1/qr", QR_CA_PAGE),
+    Entry("GET", "/communities/<code>/buildings/<building_code>/qr",
+          "/communities/CB/buildings/1/qr", QR_CB_PAGE),
+    Entry("GET", "/communities/<code>/buildings/<building_code>/qr",
+          "/communities/CA/buildings/9/qr", logged_in(404), note="no such building"),
+    Entry("GET", "/communities/<code>/buildings/<building_code>/qr.svg",
+          "/communities/CA/buildings/1/qr.svg", QR_CA_PAGE),
+    Entry("GET", "/reports/tickets", "/reports/tickets", TICKET_REPORT_PAGE),
+    # --- notification pages -------------------------------------------------------
+    Entry("GET", "/notifications", "/notifications", logged_in(200)),
+    Entry("POST", "/notifications/read", "/notifications/read", READS_N_A_PAGE,
+          form={"id": "{N_A}"}),
+    Entry("POST", "/notifications/read", "/notifications/read", logged_in(NOTIFICATIONS),
+          form={}, note="all of one's own"),
+    Entry("POST", "/notifications/read", "/notifications/read", everyone(400), form={},
+          csrf=False, note="no CSRF token"),
+    # --- API: tickets -------------------------------------------------------------
+    Entry("GET", "/api/v1/tickets", "/api/v1/tickets", bearer(200)),
+    Entry("GET", "/api/v1/tickets", "/api/v1/tickets?status=lost", bearer(400),
+          note="no such status"),
+    Entry("POST", "/api/v1/tickets", "/api/v1/tickets", FILES_CA_API, json=NEW_TICKET),
+    Entry("POST", "/api/v1/tickets", "/api/v1/tickets", grid(401, *[404] * 9, 403),
+          json={**NEW_TICKET, "community": "NONE"}, note="no such community"),
+    Entry("GET", "/api/v1/tickets/<int:ticket_id>", "/api/v1/tickets/{T_A}", SEES_T_A_API),
+    Entry("GET", "/api/v1/tickets/<int:ticket_id>", "/api/v1/tickets/{T_B}", SEES_T_B_API),
+    Entry("GET", "/api/v1/tickets/<int:ticket_id>", "/api/v1/tickets/{MISSING}",
+          bearer(404), note="no such ticket"),
+    Entry("POST", "/api/v1/tickets/<int:ticket_id>/actions", "/api/v1/tickets/{T_A}/actions",
+          ACCEPTS_T_A_API, json=ACCEPT),
+    Entry("POST", "/api/v1/tickets/<int:ticket_id>/actions", "/api/v1/tickets/{T_A}/actions",
+          REASSIGNS_T_A_API, json=REASSIGN),
+    Entry("POST", "/api/v1/tickets/<int:ticket_id>/actions", "/api/v1/tickets/{T_A}/actions",
+          CANCELS_T_A_API, json=CANCEL),
+    Entry("GET", "/api/v1/routing/preview",
+          "/api/v1/routing/preview?category=water_supply&community=CA", SEES_CA_API),
+    Entry("GET", "/api/v1/routing/preview",
+          "/api/v1/routing/preview?category=water_supply&community=NONE", bearer(404),
+          note="no such community"),
+    Entry("POST", "/api/v1/tickets/<int:ticket_id>/photos", "/api/v1/tickets/{T_A}/photos",
+          ADDS_PHOTO_T_A_API, form={"photos": PNG, "purpose": "report"}),
+    Entry("GET", "/api/v1/tickets/<int:ticket_id>/photos/<int:photo_id>",
+          "/api/v1/tickets/{T_A}/photos/{P_A}", SEES_T_A_API),
+    Entry("GET", "/api/v1/tickets/<int:ticket_id>/photos/<int:photo_id>",
+          "/api/v1/tickets/{T_B}/photos/{P_A}", bearer(404), note="a photo of another ticket"),
+    Entry("GET", "/api/v1/reports/tickets", "/api/v1/reports/tickets", TICKET_REPORT_API),
+    # --- API: notifications -------------------------------------------------------
+    Entry("GET", "/api/v1/notifications", "/api/v1/notifications", bearer(200)),
+    Entry("POST", "/api/v1/notifications/<int:notification_id>/read",
+          "/api/v1/notifications/{N_A}/read", READS_N_A_API),
+    Entry("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", bearer(200)),
+    # --- Open311 GeoReport v2 -----------------------------------------------------
+    Entry("GET", "/open311/v2/services.json", "/open311/v2/services.json", everyone(200)),
+    Entry("GET", "/open311/v2/requests.json", "/open311/v2/requests.json", bearer(200)),
+    Entry("GET", "/open311/v2/requests.json", "/open311/v2/requests.json?api_key=nonsense",
+          everyone(401), token=False, note="not a key"),
+    Entry("POST", "/open311/v2/requests.json", "/open311/v2/requests.json", FILES_CA_311,
+          form=OPEN311_REQUEST),
+    Entry("GET", "/open311/v2/requests/<ticket_id>.json", "/open311/v2/requests/{T_A}.json",
+          SEES_T_A_API),
+    Entry("GET", "/open311/v2/requests/<ticket_id>.json",
+          "/open311/v2/requests/{T_A_NUMBER}.json", SEES_T_A_API, note="by its number"),
+    Entry("GET", "/open311/v2/requests/<ticket_id>.json", "/open311/v2/requests/{T_B}.json",
+          SEES_T_B_API),
+    Entry("GET", "/open311/v2/requests/<ticket_id>.json",
+          "/open311/v2/requests/{MISSING}.json", bearer(404), note="no such request"),
 ]
 
 # Methods every rule answers by itself; the table covers the rest.

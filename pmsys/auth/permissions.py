@@ -28,7 +28,7 @@ def _is_user(actor) -> bool:
 
 def region_subtree(region_id: int):
     """A selectable of the ids of a region and everything below it."""
-    tree = select(Region.id).where(Region.id == region_id).cte("region_tree", recursive=True)
+    tree = select(Region.id).where(Region.id == region_id).cte(recursive=True)
     tree = tree.union_all(select(Region.id).where(Region.parent_id == tree.c.id))
     return select(tree.c.id)
 
@@ -361,3 +361,25 @@ TICKET_REPORT_READERS = frozenset(
 def can_read_ticket_reports(actor) -> bool:
     """Whether `actor` may read ticket measures (always limited to the tickets it sees)."""
     return _is_user(actor) and actor.role in TICKET_REPORT_READERS
+
+
+# Organisations that never hold tickets: the housing bureau watches and arbitrates upwards.
+# (An owners' committee may manage its community itself, and then it holds tickets.)
+NO_TICKET_KINDS = frozenset({OrgKind.housing_bureau})
+
+
+def has_ticket_queue(actor) -> bool:
+    """Whether `actor`'s organisation may be assigned tickets (and so has a queue)."""
+    org = getattr(actor, "organization", None)
+    return _is_user(actor) and org is not None and org.kind not in NO_TICKET_KINDS
+
+
+# Staff who serve a community print its buildings' QR codes; residents and operators do not.
+QR_PRINTERS = frozenset(
+    {Role.manager, Role.committee_member, Role.street_officer, Role.bureau_admin, Role.sysadmin}
+)
+
+
+def may_print_qr(actor) -> bool:
+    """Whether `actor`'s role prints the QR codes of the buildings it sees."""
+    return _is_user(actor) and actor.role in QR_PRINTERS

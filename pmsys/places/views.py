@@ -21,6 +21,7 @@ from pmsys.places.forms import (
     CommunityFilterForm,
 )
 from pmsys.tickets import categories
+from pmsys.tickets.views.common import ticket_panels
 
 bp = Blueprint("places", __name__)
 
@@ -76,24 +77,24 @@ def home():
     session = db.session
     if user.role in AREA_ROLES:
         return render_template("places/home_area.html", totals=services.totals(session, user),
-                               **home_panels(session, user))
+                               **home_panels(session, user), **ticket_panels(session, user))
     communities = list(session.scalars(permissions.visible_communities(user)))
     if user.role is Role.operator:
         served = [categories.get(code) for code in user.organization.categories
                   if code in categories.CODES]
         return render_template(
             "places/home_operator.html", served=served, community_count=len(communities),
-            **home_panels(session, user),
+            **home_panels(session, user), **ticket_panels(session, user),
         )
     summaries = services.summarise(session, communities)
     if user.role is Role.resident:
         return render_template(
             "places/home_resident.html",
             households=services.own_households(session, user),
-            summaries=summaries,
+            summaries=summaries, **ticket_panels(session, user),
         )
     return render_template("places/home_staff.html", summaries=summaries,
-                           **home_panels(session, user))
+                           **home_panels(session, user), **ticket_panels(session, user))
 
 
 @bp.get("/communities")

@@ -123,6 +123,10 @@ def action_label(code: str) -> str:
 
 def notification_text(kind: str, data: dict) -> str:
     """A notification as a sentence in the reader's language."""
+    if kind == "handover":
+        return _("Hand-over %(code)s: %(action)s, now %(status)s",
+                 code=data.get("handover", ""), action=handover_action_label(data.get("action")),
+                 status=handover_status_label(data.get("status")))
     params = {"number": data.get("number", ""), "level": data.get("level", ""),
               "status": status_label(data.get("status", ""))}
     texts = {
@@ -138,3 +142,20 @@ def notification_text(kind: str, data: dict) -> str:
         "reopened": _("Ticket %(number)s was reopened by the reporter", **params),
     }
     return texts.get(kind, kind)
+
+
+
+def handover_action_label(code: str | None) -> str:
+    from pmsys.assets.forms import EVENT_LABELS
+
+    return str(EVENT_LABELS.get(code or "", code or ""))
+
+
+def handover_status_label(code: str | None) -> str:
+    from pmsys.assets.forms import HANDOVER_STATUS_LABELS
+    from pmsys.assets.models import HandoverStatus
+
+    try:
+        return str(HANDOVER_STATUS_LABELS[HandoverStatus(code)])
+    except ValueError:
+        return code or ""

@@ -19,7 +19,8 @@ from pmsys.places.services import get_setting
 from pmsys.scheduling import job
 from pmsys.tickets import sla
 from pmsys.tickets.models import OPEN_STATUSES, Ticket, TicketEvent, TicketStatus
-from pmsys.tickets.services.filing import deadline_windows, housing_bureau, street_office
+from pmsys.tickets.services.facts import housing_bureau, street_office
+from pmsys.tickets.services.filing import deadline_windows
 from pmsys.tickets.services.notifications import notify_org, notify_reporter
 
 BATCH = 200

@@ -187,7 +187,9 @@ def route(facts: Facts) -> Routing:
 
     # 2. Gas goes to the gas operator whatever warranty and hand-over say.
     if facts.category == "gas":
-        for asset in covering_assets(facts) or facts.assets:
+        # The asset the ticket names comes first; else those covering the place, else any.
+        named = tuple(a for a in facts.assets if a.id == facts.asset_id)
+        for asset in named or covering_assets(facts) or facts.assets:
             operator = maintainer_on(asset.stints, facts.on)
             if operator is not None:
                 steps.append(Step("gas_asset", {"org": operator.name, "asset": asset.code}))

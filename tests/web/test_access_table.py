@@ -6,9 +6,11 @@ probes: a forbidden object looks like a missing one and nothing changes).
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
+from fnmatch import fnmatchcase
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -21,18 +23,22 @@ from tests.access_table import (
     IMPLICIT_METHODS,
     LOGIN,
     ROLES,
+    SEES_T_A_API,
+    SEES_T_B_API,
     TABLE,
     Entry,
     Redirect,
     table_keys,
 )
+from tests.access_tickets import EXAMPLE_IDS, build_access_ticket_world, ids
 from tests.conftest import csrf_token
-from tests.world import VISIBLE, build_world
+from tests.world import VISIBLE
 
 
 @pytest.fixture
 def world(db):
-    return build_world()
+    """tests/world.py's world with the tickets the rows name (tests/access_tickets.py)."""
+    return build_access_ticket_world()
 
 
 def routed_pairs(app) -> set[tuple[str, str]]:
@@ -60,7 +66,8 @@ def test_every_row_names_a_route(app):
 def test_each_row_requests_its_own_rule_and_names_every_role(app, entry):
     """A row's URL must reach the row's rule, and no role may be left to a default."""
     adapter = app.url_map.bind("localhost")
-    path = urlsplit(entry.url).path  # a page may take its subject in the query string
+    # A page may take its subject in the query string; ids are the placeholders' examples.
+    path = urlsplit(entry.url.format_map(EXAMPLE_IDS)).path
     rule, _args = adapter.match(path, method=entry.method, return_rule=True)
     assert rule.rule == entry.rule
     assert tuple(entry.expect) == ROLES
@@ -77,36 +84,63 @@ def bearer_headers(user) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
+def filled(value, values: dict[str, str]):
+    """`value` with the world's ids in place of its placeholders; bytes become a file."""
+    if isinstance(value, str):
+        return value.format_map(values)
+    if isinstance(value, bytes):
+        return (io.BytesIO(value), "photo.png")
+    if isinstance(value, dict):
+        return {key: filled(item, values) for key, item in value.items()}
+    return value
+
+
 def request_as(client, entry: Entry, role: str, world, login_as):
-    """Make `entry`'s request as `role`: session login for pages, bearer token for the API."""
-    user = world.users.get(role)
-    headers = {}
+    """Make `entry`'s request as `role`.
+
+    A session login for pages, a bearer token for the API, the token as
+    `api_key` for Open311 (in the query of a GET, in the body of a POST).
+    """
+    values = ids(world)
+    user = world.users.get(role) if entry.token else None
+    headers, url = {}, entry.url.format_map(values)
+    form = filled(entry.form, values) if entry.form is not None else None
+    body = filled(entry.json, values) if entry.json is not None else None
     if entry.is_api:
         if user is not None:
             headers = bearer_headers(user)
+    elif entry.is_open311:
+        if user is not None:
+            key = bearer_headers(user)["Authorization"].removeprefix("Bearer ")
+            if entry.method == "GET":
+                url += ("&" if "?" in url else "?") + urlencode({"api_key": key})
+            elif body is not None:
+                body["api_key"] = key
+            else:
+                form = {**(form or {}), "api_key": key}
     elif user is not None:
         login_as(user)
-    form = dict(entry.form or {})
-    if not entry.is_api and entry.csrf and entry.method not in ("GET", "HEAD"):
+    if (not entry.is_api and not entry.is_open311 and entry.csrf
+            and entry.method not in ("GET", "HEAD")):
         # The login page shows a token to visitors; everyone else is sent home from it.
-        form["csrf_token"] = csrf_token(client, "/" if user else "/login")
-    return client.open(
-        entry.url,
-        method=entry.method,
-        headers=headers,
-        data=form if entry.form is not None or "csrf_token" in form else None,
-        json=entry.json,
-    )
+        form = {**(form or {}), "csrf_token": csrf_token(client, "/" if user else "/login")}
+    return client.open(url, method=entry.method, headers=headers, data=form, json=body)
 
 
-def mismatch(response, expected) -> str | None:
+def mismatch(response, expected, values: dict[str, str]) -> str | None:
     """What is wrong with `response` if `expected` was due, or None."""
     if isinstance(expected, Redirect):
         if response.status_code != 302:
             return f"{response.status_code}, expected {expected}"
         path = urlsplit(response.headers["Location"]).path
-        fits = path.startswith("/login") if expected == LOGIN else path == expected.to
-        return None if fits else f"302→{path}, expected {expected}"
+        target = expected.to.format_map(values)
+        if expected == LOGIN:
+            fits = path.startswith("/login")
+        elif "*" in target:
+            fits = fnmatchcase(path, target)
+        else:
+            fits = path == target
+        return None if fits else f"302→{path}, expected {target}"
     if response.status_code != expected:
         return f"{response.status_code}, expected {expected}"
     return None
@@ -134,7 +168,7 @@ def test_route_answers_as_the_table_says(client, world, login_as, entry, roles):
             session.clear()  # the previous role's login
         response = request_as(client, entry, role, world, login_as)
         try:
-            problem = mismatch(response, entry.expect[role])
+            problem = mismatch(response, entry.expect[role], ids(world))
         finally:
             response.close()  # a static file's answer holds the file open
         if problem:
@@ -219,3 +253,87 @@ def test_other_communities_answer_like_missing_ones_and_change_nothing(
                 assert page_text(response, code) == page_text(missing, "NONE"), (role, url)
         db.session.expire_all()
     assert snapshot(db.session) == before
+
+
+# Every route that takes a ticket's or a photo's id, as (template, kind). MISSING is an id
+# that exists nowhere.
+SEES_API_OF = {"T_A": SEES_T_A_API, "T_B": SEES_T_B_API}
+TICKET_PROBES = [
+    ("/tickets/{ticket}", "page"),
+    ("/tickets/{ticket}/photos/{photo}", "page"),
+    ("/api/v1/tickets/{ticket}", "api"),
+    ("/api/v1/tickets/{ticket}/photos/{photo}", "api"),
+    ("/open311/v2/requests/{ticket}.json", "open311"),
+]
+TICKET_ACTION_PROBES = [
+    ("/tickets/{ticket}/actions", "page", {"action": "accept"}),
+    ("/tickets/{ticket}/photos", "page", {"purpose": "report"}),
+    ("/api/v1/tickets/{ticket}/actions", "api", {"action": "accept"}),
+]
+
+
+def without(text: str, url: str) -> str:
+    """A page's text without its CSRF tokens and its own URL (the language form's `next`)."""
+    return CSRF_VALUE.sub("", text).replace(url, "URL")
+
+
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_other_peoples_tickets_answer_like_missing_ones_and_change_nothing(
+    db, client, world, login_as, role
+):
+    """RELIABILITY.md §2 for tickets: reading or acting on a hidden ticket is a 404."""
+    user = world.users[role]
+    token, _row = issue_token(_db.session, user, timedelta(hours=1))
+    headers = {"Authorization": f"Bearer {token}"}
+    login_as(user)
+    client.set_cookie("lang", "en")
+    values = ids(world)
+    hidden = [name for name in ("T_A", "T_B") if SEES_API_OF[name][role] == 404]
+    assert hidden or role == "sysadmin"
+    photo = values["P_A"]
+    before = snapshot(db.session)
+
+    def answer(template, kind, ticket, method="GET", form=None):
+        url = template.format(ticket=ticket, photo=photo)
+        if kind == "open311":
+            return url, client.get(url, query_string={"api_key": token})
+        if kind == "api":
+            return url, client.open(url, method=method, headers=headers, json=form)
+        if method == "POST":
+            form = {**form, "csrf_token": csrf_token(client, "/")}
+        return url, client.open(url, method=method, data=form)
+
+    for name in hidden:
+        ticket = values[name]
+        for template, kind in TICKET_PROBES:
+            missing_url, missing = answer(template, kind, values["MISSING"])
+            url, response = answer(template, kind, ticket)
+            assert missing.status_code == response.status_code == 404, (role, url)
+            if kind == "page":
+                assert without(response.get_data(as_text=True), url) == without(
+                    missing.get_data(as_text=True), missing_url), (role, url)
+            else:
+                assert json_without(response, ticket) == json_without(
+                    missing, values["MISSING"]), (role, url)
+        for template, kind, form in TICKET_ACTION_PROBES:
+            _url, missing = answer(template, kind, values["MISSING"], "POST", form)
+            url, response = answer(template, kind, ticket, "POST", form)
+            assert missing.status_code == response.status_code == 404, (role, url)
+        db.session.expire_all()
+    assert snapshot(db.session) == before
+
+
+def json_without(response, ticket: str):
+    """An error answer (envelope or Open311 list) with the asked-for id as NONE in its texts."""
+    word = re.compile(rf"\b{ticket}\b")
+
+    def clean(value):
+        if isinstance(value, str):
+            return word.sub("NONE", value)
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        if isinstance(value, dict):
+            return {key: clean(item) for key, item in value.items()}
+        return value
+
+    return clean(response.get_json())

@@ -222,7 +222,20 @@ def take_action(session: Session, actor, handover: Handover, action: str, **payl
     audit.record(session, actor, f"handover_{action}", "handover", handover.code,
                  party=party.value, status=handover.status.value, **(detail or {}))
     session.flush()
+    _notify_parties(session, actor, handover, action)
     return handover
+
+
+def _notify_parties(session: Session, actor, handover: Handover, action: str) -> None:
+    """Tell the other parties' staff (and, once inspected, the committees) what happened."""
+    from pmsys.tickets.services.notifications import notify_users, org_user_ids
+
+    orgs = {handover.from_org_id, handover.to_org_id}
+    if handover.status in (HandoverStatus.inspected, HandoverStatus.signed):
+        orgs |= {c.id for c in committees_for(session, handover).values()}
+    users = {uid for org_id in orgs for uid in org_user_ids(session, org_id)} - {actor.id}
+    notify_users(session, users, "handover", None, handover=handover.code, action=action,
+                 status=handover.status.value)
 
 
 def _submit(session, actor, handover, party, **_):

@@ -1,13 +1,13 @@
 """Ticket use cases: filing and routing, lifecycle actions, notifications, jobs."""
 
 from pmsys.tickets.services.actions import allowed_actions, take_action, ticket_parties
-from pmsys.tickets.services.filing import (
-    file_ticket,
-    gather_facts,
+from pmsys.tickets.services.facts import gather_facts
+from pmsys.tickets.services.filing import file_ticket, preview_routing
+from pmsys.tickets.services.places import resolve_place
+from pmsys.tickets.services.queries import (
     get_ticket_or_404,
     open_queue,
-    preview_routing,
-    resolve_place,
+    ticket_communities,
     visible_tickets,
 )
 
@@ -20,6 +20,7 @@ __all__ = [
     "preview_routing",
     "resolve_place",
     "take_action",
+    "ticket_communities",
     "ticket_parties",
     "visible_tickets",
 ]

@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 from pmsys import audit, clock
 from pmsys.assets.models import Handover, HandoverAsset, HandoverEvent, HandoverStatus
 from pmsys.auth import permissions
-from pmsys.auth.models import Organization, OrgKind, Role
+from pmsys.auth.models import Organization, Role
 from pmsys.errors import Conflict, Forbidden, InvalidInput, RuleRefused
 from pmsys.places.models import Community
 from pmsys.tickets import lifecycle, sla
 from pmsys.tickets.lifecycle import ActionRefused, Party, Refusal
 from pmsys.tickets.models import Ticket, TicketEvent, TicketStatus
-from pmsys.tickets.services.filing import deadline_windows, street_office
+from pmsys.tickets.services.facts import street_office
+from pmsys.tickets.services.filing import deadline_windows
 from pmsys.tickets.services.notifications import (
     notify_org,
     notify_reporter,
@@ -31,8 +32,6 @@ from pmsys.tickets.services.notifications import (
 
 _REFUSALS = {Refusal.state: Conflict, Refusal.party: Forbidden, Refusal.rule: RuleRefused}
 MAX_NOTE = 2000
-# Organisations that may not receive a ticket: the bureau watches, committees co-sign.
-NOT_ASSIGNABLE = frozenset({OrgKind.housing_bureau})
 
 
 def ticket_parties(session: Session, actor, ticket: Ticket) -> set[Party]:
@@ -153,7 +152,7 @@ def _new_assignee(session, ticket, code) -> Organization:
     org = session.scalar(select(Organization).where(Organization.code == code))
     if org is None:
         raise InvalidInput(f"unknown organisation {code}", fields={"org": "unknown"})
-    if org.kind in NOT_ASSIGNABLE:
+    if org.kind in permissions.NO_TICKET_KINDS:
         raise InvalidInput(f"{code} does not take tickets", fields={"org": "does not take tickets"})
     if org.id == ticket.assignee_id:
         raise InvalidInput("the ticket is already assigned there; uphold sends it back",

@@ -95,3 +95,23 @@ def mark_read(session: Session, user, notification_id=None) -> int:
             raise NotFound("no such notification", code="notification_not_found")
         query = query.where(Notification.id == key)
     return session.execute(query.values(read_at=clock.now())).rowcount or 0
+
+
+def still_visible(session: Session, user, rows) -> tuple[set[int], set[str]]:
+    """Of the tickets and hand-overs these notifications name, those `user` may still open.
+
+    A ticket reassigned away, or a hand-over the user is no longer party to, keeps its
+    notification (what was said was said) but loses its link.
+    """
+    from pmsys.assets.models import Handover
+    from pmsys.auth import permissions
+
+    ticket_ids = {n.ticket_id for n in rows if n.ticket_id is not None}
+    codes = {(n.data or {}).get("handover") for n in rows} - {None}
+    tickets = set(session.scalars(
+        select(Ticket.id).where(Ticket.id.in_(ticket_ids), permissions.ticket_clause(user))
+    )) if ticket_ids else set()
+    handovers = set(session.scalars(
+        select(Handover.code).where(Handover.code.in_(codes), permissions.handover_clause(user))
+    )) if codes else set()
+    return tickets, handovers

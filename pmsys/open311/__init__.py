@@ -1,0 +1,9 @@
+"""Open311 GeoReport v2 (API.md): categories as services, tickets as service requests."""
+
+from flask import Blueprint
+
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+
+from pmsys.open311 import views  # noqa: E402,F401 (routes)
+
+__all__ = ["bp"]

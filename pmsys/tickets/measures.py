@@ -1,0 +1,235 @@
+"""Ticket measures (DESIGN.md §9, "Measures"): pure counts, rates and medians.
+
+A bureau reports its repair service in the 接诉即办 style: how many tickets were
+answered within their deadline, how many fixed, how many fixed in time, how
+satisfied the reporters were, how often a fix failed and how often a ticket
+was sent to the wrong party. The functions here take one small row per ticket
+and the moment of the report, and return plain numbers; they know nothing of
+the database or of who may read them (pmsys/tickets/services/reports.py does).
+
+Definitions, per group and in total (a cancelled ticket counts nowhere):
+
+- filed: tickets reported in the period, cancelled excluded;
+- responded: filed tickets with a response (accepted by the current assignee);
+  responded_on_time: those answered at or before their response deadline;
+- due: filed tickets whose response deadline had passed at `now`, or that were
+  answered (an open ticket still within its window is not yet due);
+- resolved: filed tickets that are resolved or closed (a reopened ticket is not,
+  until it is resolved again); resolved_on_time: those resolved at or before
+  their (current) resolution deadline;
+- rated: filed tickets with a rating; satisfied: rated 4 or 5;
+- reopens: filed tickets reopened at least once; disputes: filed tickets
+  disputed at least once (a ticket counts once however often it happened);
+- response_rate = responded_on_time / due ("responded within deadline / due");
+- resolution_rate = resolved / filed;
+- on_time_rate = resolved_on_time / resolved;
+- satisfaction_rate = satisfied / rated ("rated 4–5 / rated");
+- reopen_rate = reopens / resolved (a ticket reopened and not yet resolved again
+  counts in reopens but not in resolved);
+- dispute_rate = disputes / filed;
+- median_response_minutes: the median of responded tickets' reported → responded
+  times; median_resolution_minutes: of resolved tickets' reported → resolved
+  times. Minutes to one decimal place (an even count takes the mean of the two
+  middle values).
+
+Rates are Decimals with 4 places, rounded half up; a rate or a median over no
+tickets is None (nothing to measure is not 0 %).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+RATE_PLACES = Decimal("0.0001")
+MINUTE_PLACES = Decimal("0.1")
+# Statuses in which the fix has been delivered (DESIGN §9: resolved, then closed).
+RESOLVED_STATUSES = frozenset({"resolved", "closed"})
+SATISFIED_FROM = 4  # "rated 4–5"
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """The facts of one ticket a measure needs; `key`/`name` name its group."""
+
+    key: str
+    name: str
+    status: str
+    reported_at: datetime
+    due_respond_at: datetime
+    responded_at: datetime | None
+    due_resolve_at: datetime
+    resolved_at: datetime | None
+    rating: int | None = None
+    reopen_count: int = 0
+    dispute_count: int = 0
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class Measures:
+    """The counts, rates and medians of one group (or of all tickets: `key` None)."""
+
+    key: str | None
+    name: str | None
+    filed: int = 0
+    due: int = 0
+    responded: int = 0
+    responded_on_time: int = 0
+    resolved: int = 0
+    resolved_on_time: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    reopens: int = 0
+    disputes: int = 0
+    response_rate: Decimal | None = None
+    resolution_rate: Decimal | None = None
+    on_time_rate: Decimal | None = None
+    satisfaction_rate: Decimal | None = None
+    reopen_rate: Decimal | None = None
+    dispute_rate: Decimal | None = None
+    median_response_minutes: Decimal | None = None
+    median_resolution_minutes: Decimal | None = None
+
+
+def rate(part: int, whole: int) -> Decimal | None:
+    """`part / whole` to 4 places, rounded half up; None when `whole` is 0."""
+    if whole == 0:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _seconds(duration: timedelta) -> Decimal:
+    """A duration in seconds, exactly (microseconds included)."""
+    return Decimal(duration // timedelta(microseconds=1)) / 1_000_000
+
+
+def median_minutes(durations: Iterable[timedelta]) -> Decimal | None:
+    """The median of these durations in minutes to one decimal place; None if there are none."""
+    values = sorted(_seconds(duration) for duration in durations)
+    if not values:
+        return None
+    middle = len(values) // 2
+    if len(values) % 2:
+        seconds = values[middle]
+    else:
+        seconds = (values[middle - 1] + values[middle]) / 2
+    return (seconds / 60).quantize(MINUTE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def is_resolved(row: TicketRow) -> bool:
+    """Whether the ticket's fix stands (resolved, or closed after resolution)."""
+    return row.status in RESOLVED_STATUSES
+
+
+@dataclass
+class _Tally:
+    filed: int = 0
+    due: int = 0
+    responded: int = 0
+    responded_on_time: int = 0
+    resolved: int = 0
+    resolved_on_time: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    reopens: int = 0
+    disputes: int = 0
+    response_times: list[timedelta] = field(default_factory=list)
+    resolution_times: list[timedelta] = field(default_factory=list)
+
+    def add(self, row: TicketRow, now: datetime) -> None:
+        if row.cancelled or row.status == "cancelled":
+            return
+        self.filed += 1
+        if row.responded_at is not None:
+            self.responded += 1
+            self.response_times.append(row.responded_at - row.reported_at)
+            if row.responded_at <= row.due_respond_at:
+                self.responded_on_time += 1
+        if row.responded_at is not None or row.due_respond_at < now:
+            self.due += 1
+        if is_resolved(row):
+            self.resolved += 1
+            if row.resolved_at is not None:
+                self.resolution_times.append(row.resolved_at - row.reported_at)
+                if row.resolved_at <= row.due_resolve_at:
+                    self.resolved_on_time += 1
+        if row.rating is not None:
+            self.rated += 1
+            if row.rating >= SATISFIED_FROM:
+                self.satisfied += 1
+        if row.reopen_count > 0:
+            self.reopens += 1
+        if row.dispute_count > 0:
+            self.disputes += 1
+
+    def measures(self, key: str | None, name: str | None) -> Measures:
+        return Measures(
+            key=key,
+            name=name,
+            filed=self.filed,
+            due=self.due,
+            responded=self.responded,
+            responded_on_time=self.responded_on_time,
+            resolved=self.resolved,
+            resolved_on_time=self.resolved_on_time,
+            rated=self.rated,
+            satisfied=self.satisfied,
+            reopens=self.reopens,
+            disputes=self.disputes,
+            response_rate=rate(self.responded_on_time, self.due),
+            resolution_rate=rate(self.resolved, self.filed),
+            on_time_rate=rate(self.resolved_on_time, self.resolved),
+            satisfaction_rate=rate(self.satisfied, self.rated),
+            reopen_rate=rate(self.reopens, self.resolved),
+            dispute_rate=rate(self.disputes, self.filed),
+            median_response_minutes=median_minutes(self.response_times),
+            median_resolution_minutes=median_minutes(self.resolution_times),
+        )
+
+
+def measure(rows: Iterable[TicketRow], now: datetime, *, key: str | None = None,
+            name: str | None = None) -> Measures:
+    """Measure these tickets as one group, as of `now`."""
+    tally = _Tally()
+    for row in rows:
+        tally.add(row, now)
+    return tally.measures(key, name)
+
+
+def measure_groups(rows: Iterable[TicketRow], now: datetime, *,
+                   keys: Iterable[str] = ()) -> tuple[list[Measures], Measures]:
+    """Measure each group (by `row.key`) and all rows together, as of `now`.
+
+    Groups come ordered by key. `keys` are groups to list even without tickets
+    (the months of a trend); such a group is named by its key. A group whose
+    tickets were all cancelled is listed with zero filed.
+    """
+    tallies: dict[str, _Tally] = {key: _Tally() for key in keys}
+    names: dict[str, str] = {key: key for key in tallies}
+    total = _Tally()
+    for row in rows:
+        tallies.setdefault(row.key, _Tally()).add(row, now)
+        names[row.key] = row.name
+        total.add(row, now)
+    items = [tallies[key].measures(key, names[key]) for key in sorted(tallies)]
+    return items, total.measures(None, None)
+
+
+def month_key(moment: date | datetime) -> str:
+    """The `YYYY-MM` key of a date (or of a time, in its own time zone)."""
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def months_between(first: date, last: date) -> list[str]:
+    """The `YYYY-MM` keys of the months from `first` to `last`, both included; none if reversed."""
+    if first > last:
+        return []
+    keys = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return keys

@@ -1,0 +1,173 @@
+"""Photos of a problem and of its fix (RELIABILITY.md §10).
+
+An upload is opened by Pillow, refused unless it is a JPEG, PNG or WebP within
+the size and pixel limits, turned upright, and re-encoded without its metadata
+(EXIF, with the GPS position of the reporter's home). The file is written under
+a random name in UPLOAD_FOLDER/tickets/ — never under static/ — and fsynced
+before the row that names it is flushed, so a crash never leaves a row without
+its file. Photos are served only through a route that checks the ticket.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pmsys import audit
+from pmsys.errors import Forbidden, InvalidInput, NotFound
+from pmsys.tickets.lifecycle import Party
+from pmsys.tickets.models import Ticket, TicketPhoto, TicketStatus
+
+MAX_PHOTOS = 4  # per ticket and purpose (the report's, the fix's)
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 4096  # larger photos are scaled down: a repair needs no more
+FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"),
+           "WEBP": ("image/webp", ".webp")}
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    stored_name: str
+    content_type: str
+    width: int
+    height: int
+    size: int
+
+
+def _refuse(message: str) -> InvalidInput:
+    return InvalidInput(message, code="invalid_photo", fields={"photos": message})
+
+
+def reencode(data: bytes) -> tuple[bytes, str, str, int, int]:
+    """Return (bytes, content type, extension, width, height) of a clean copy; InvalidInput."""
+    if not data:
+        raise _refuse("the photo is empty")
+    if len(data) > MAX_BYTES:
+        raise _refuse(f"a photo may have at most {MAX_BYTES // (1024 * 1024)} MB")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            fmt = image.format
+            if fmt not in FORMATS:
+                raise _refuse("only JPEG, PNG and WebP photos are accepted")
+            if image.width * image.height > MAX_PIXELS:
+                raise _refuse("the photo has too many pixels")
+            image.load()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _refuse("the file is not a readable photo") from None
+    image = ImageOps.exif_transpose(image)
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    content_type, extension = FORMATS[fmt]
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+    elif fmt == "PNG":
+        if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+            image = image.convert("RGBA")
+        image.save(out, "PNG", optimize=True)
+    else:
+        if image.mode not in ("RGB", "RGBA"):
+            image = image.convert("RGBA")
+        image.save(out, "WEBP", quality=85)
+    return out.getvalue(), content_type, extension, image.width, image.height
+
+
+def photo_dir(upload_folder: str) -> Path:
+    return Path(upload_folder) / "tickets"
+
+
+def write_photo(upload_folder: str, cleaned: tuple[bytes, str, str, int, int]) -> StoredPhoto:
+    """Write a re-encoded photo (see `reencode`) durably under a random name."""
+    clean, content_type, extension, width, height = cleaned
+    folder = photo_dir(upload_folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = secrets.token_hex(16) + extension
+    temporary = folder / (name + ".part")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(clean)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, folder / name)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
+    return StoredPhoto(name, content_type, width, height, len(clean))
+
+
+def add_photos(session: Session, actor, ticket: Ticket, uploads: list[bytes], *,
+               purpose: str, parties: set[Party], upload_folder: str) -> list[TicketPhoto]:
+    """Attach photos: the reporter's while the ticket is open, the assignee's fix photos.
+
+    All or nothing: one bad photo refuses the lot and writes no row.
+    """
+    if purpose not in ("report", "fix"):
+        raise InvalidInput("purpose must be report or fix", fields={"purpose": "report or fix"})
+    if not uploads:
+        return []
+    needed = Party.reporter if purpose == "report" else Party.assignee
+    if needed not in parties:
+        raise Forbidden(f"only the {needed.value} adds {purpose} photos", code="not_your_photos")
+    if purpose == "report" and ticket.status in (TicketStatus.closed, TicketStatus.cancelled):
+        raise InvalidInput("the ticket is finished", code="ticket_finished",
+                           fields={"photos": "the ticket is finished"})
+    existing = session.scalar(
+        select(func.count(TicketPhoto.id)).where(
+            TicketPhoto.ticket_id == ticket.id, TicketPhoto.purpose == purpose
+        )
+    ) or 0
+    if existing + len(uploads) > MAX_PHOTOS:
+        raise _refuse(f"at most {MAX_PHOTOS} photos")
+    cleaned = [reencode(data) for data in uploads]  # refuse before writing anything
+    written: list[StoredPhoto] = []
+    try:
+        for clean in cleaned:
+            written.append(write_photo(upload_folder, clean))
+    except OSError:
+        # All or nothing on disk too: a full disk must not leave half the lot behind.
+        for stored in written:
+            (photo_dir(upload_folder) / stored.stored_name).unlink(missing_ok=True)
+        raise
+    photos = []
+    for stored in written:
+        photo = TicketPhoto(ticket_id=ticket.id, stored_name=stored.stored_name,
+                            content_type=stored.content_type, width=stored.width,
+                            height=stored.height, size=stored.size, purpose=purpose,
+                            uploaded_by_id=actor.id)
+        session.add(photo)
+        photos.append(photo)
+    session.flush()
+    audit.record(session, actor, "ticket_photos_added", "ticket", ticket.number,
+                 purpose=purpose, count=len(photos))
+    return photos
+
+
+def get_photo_or_404(session: Session, ticket: Ticket, photo_id) -> TicketPhoto:
+    """A photo of this (already permission-checked) ticket; else NotFound."""
+    try:
+        key = int(photo_id)
+    except (TypeError, ValueError):
+        key = 0
+    photo = None
+    if 0 < key < 2**63:
+        photo = session.scalar(
+            select(TicketPhoto).where(TicketPhoto.id == key, TicketPhoto.ticket_id == ticket.id)
+        )
+    if photo is None:
+        raise NotFound("no such photo", code="photo_not_found")
+    return photo
+
+
+def photo_path(upload_folder: str, photo: TicketPhoto) -> Path:
+    return photo_dir(upload_folder) / photo.stored_name

@@ -1,0 +1,138 @@
+"""Where a ticket says the problem is: the community and, possibly, more precisely.
+
+Codes are relative to the community; a resident may name only their own home.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pmsys.assets.models import Asset
+from pmsys.auth import permissions
+from pmsys.auth.models import Role
+from pmsys.errors import InvalidInput
+from pmsys.places.models import Building, Community, Household, Unit
+
+
+@dataclass
+class Place:
+    """Where a ticket says the problem is: the community, and possibly more precisely."""
+
+    community: Community
+    building: Building | None = None
+    unit: Unit | None = None
+    household: Household | None = None
+    inside_home: bool = False
+    asset: Asset | None = None
+
+
+
+def text_field(value, field: str, limit: int, required: bool = False) -> str:
+    """The stripped text of an optional or required field, within `limit` characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be text", fields={field: "must be text"})
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(f"{field} is required", fields={field: "required"})
+    if len(value) > limit:
+        raise InvalidInput(f"{field} is too long", fields={field: f"at most {limit} characters"})
+    return value
+
+
+def _code(value, field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 64:
+        raise InvalidInput(f"{field} must be a code", fields={field: "must be a code"})
+    return value
+
+
+def resolve_place(
+    session: Session,
+    actor,
+    *,
+    community,
+    building=None,
+    unit=None,
+    household=None,
+    inside_home=False,
+    asset=None,
+    category: str | None = None,
+) -> Place:
+    """Look up the place a ticket names, by codes relative to the community.
+
+    `household` may also be the full path COMMUNITY/BUILDING/UNIT/HOUSEHOLD.
+    The community must be one `actor` may see (a resident: one they live in).
+    """
+    community_code = _code(community, "community")
+    if community_code is None:
+        raise InvalidInput("name the community", fields={"community": "required"})
+    if not isinstance(inside_home, bool):
+        raise InvalidInput("inside_home must be true or false", fields={"inside_home": "boolean"})
+    household_code = _code(household, "household")
+    if household_code and "/" in household_code:
+        parts = household_code.split("/")
+        if len(parts) != 4 or parts[0] != community_code:
+            raise InvalidInput(
+                "household must be HOUSEHOLD or COMMUNITY/BUILDING/UNIT/HOUSEHOLD",
+                fields={"household": "not a household of this community"},
+            )
+        _, building, unit, household_code = parts
+    found = permissions.get_community_or_404(session, actor, community_code)
+    place = Place(found, inside_home=inside_home)
+    building_code, unit_code = _code(building, "building"), _code(unit, "unit")
+    if unit_code and not building_code:
+        raise InvalidInput("a unit needs its building", fields={"building": "required"})
+    if household_code and not unit_code:
+        raise InvalidInput("a household needs its unit", fields={"unit": "required"})
+    if building_code:
+        place.building = session.scalar(
+            select(Building).where(
+                Building.community_id == found.id, Building.code == building_code
+            )
+        )
+        if place.building is None:
+            raise InvalidInput("no such building here", fields={"building": "unknown"})
+    if unit_code:
+        place.unit = session.scalar(
+            select(Unit).where(Unit.building_id == place.building.id, Unit.code == unit_code)
+        )
+        if place.unit is None:
+            raise InvalidInput("no such unit in this building", fields={"unit": "unknown"})
+    if household_code:
+        place.household = session.scalar(
+            select(Household).where(
+                Household.unit_id == place.unit.id, Household.code == household_code
+            )
+        )
+        if place.household is None:
+            raise InvalidInput("no such household in this unit", fields={"household": "unknown"})
+    if inside_home and place.household is None:
+        raise InvalidInput(
+            "a problem inside a home names the household", fields={"household": "required"}
+        )
+    if place.household is not None and actor.role is Role.resident:
+        own = session.scalar(
+            select(Household.id).where(
+                Household.id == place.household.id, permissions.household_clause(actor, found)
+            )
+        )
+        if own is None:
+            # A resident reports about their own home only; others' homes look unknown.
+            raise InvalidInput("no such household in this unit", fields={"household": "unknown"})
+    asset_code = _code(asset, "asset")
+    if asset_code:
+        place.asset = session.scalar(
+            select(Asset).where(Asset.code == asset_code, Asset.community_id == found.id)
+        )
+        if place.asset is None or (category is not None and place.asset.category != category):
+            raise InvalidInput(
+                "the asset is not one of this category in this community",
+                fields={"asset": "unknown here"},
+            )
+    return place
