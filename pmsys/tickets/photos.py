@@ -171,3 +171,22 @@ def get_photo_or_404(session: Session, ticket: Ticket, photo_id) -> TicketPhoto:
 
 def photo_path(upload_folder: str, photo: TicketPhoto) -> Path:
     return photo_dir(upload_folder) / photo.stored_name
+
+
+def photo_response(upload_folder: str, photo: TicketPhoto):
+    """The HTTP response serving a photo whose ticket the caller may see (pages and API).
+
+    Read at once (photos are small after re-encoding), so no file handle outlives
+    the request; never sniffed; photos show people's homes, so a browser may keep
+    them and a shared cache may not.
+    """
+    from flask import send_file
+
+    path = photo_path(upload_folder, photo)
+    if not path.is_file():
+        raise NotFound("the photo's file is missing", code="photo_not_found")
+    response = send_file(io.BytesIO(path.read_bytes()), mimetype=photo.content_type,
+                         download_name=photo.stored_name, etag=photo.stored_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

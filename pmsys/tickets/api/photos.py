@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import current_app, request, send_file
+from flask import current_app, request
 
 from pmsys.api import bp
 from pmsys.api.helpers import api_login_required
 from pmsys.api.openapi import describe, errors, json_response, ref
-from pmsys.errors import InvalidInput, NotFound
+from pmsys.errors import InvalidInput
 from pmsys.extensions import db
 from pmsys.tickets import photos as ticket_photos
 from pmsys.tickets import serializers
@@ -49,16 +47,7 @@ def get_ticket_photo(ticket_id: int, photo_id: int):
     actor = caller()
     ticket = ticket_services.get_ticket_or_404(db.session, actor, ticket_id)
     photo = ticket_photos.get_photo_or_404(db.session, ticket, photo_id)
-    path = ticket_photos.photo_path(current_app.config["UPLOAD_FOLDER"], photo)
-    if not path.is_file():
-        raise NotFound("no such photo", code="photo_not_found")
-    # Read whole (at most a few MB after re-encoding): no file handle outlives the request.
-    response = send_file(io.BytesIO(path.read_bytes()), mimetype=photo.content_type,
-                         download_name=photo.stored_name, etag=photo.stored_name)
-    # A resident's photo of their home: never stored by a shared cache, never sniffed.
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return ticket_photos.photo_response(current_app.config["UPLOAD_FOLDER"], photo)
 
 
 # --- OpenAPI -----------------------------------------------------------------------------------

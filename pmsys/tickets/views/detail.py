@@ -7,9 +7,7 @@ re-renders the page with its status (400 input, 403 not the user's to take,
 
 from __future__ import annotations
 
-import io
-
-from flask import current_app, flash, redirect, render_template, send_file, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
@@ -20,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from pmsys.assets.views.common import current_actor, refused
 from pmsys.auth import permissions
 from pmsys.auth.models import Organization, OrgKind
-from pmsys.errors import DomainError, NotFound
+from pmsys.errors import DomainError
 from pmsys.extensions import db
 from pmsys.places.forms import ORG_KIND_LABELS
 from pmsys.tickets import explain, forms, lifecycle, photos
@@ -173,13 +171,4 @@ def ticket_photo(ticket_id: int, photo_id: int):
     user = current_actor()
     ticket = tickets.get_ticket_or_404(db.session, user, ticket_id)
     photo = photos.get_photo_or_404(db.session, ticket, photo_id)
-    path = photos.photo_path(current_app.config["UPLOAD_FOLDER"], photo)
-    if not path.is_file():
-        raise NotFound("the photo's file is missing", code="photo_not_found")
-    # Read at once (photos are small after re-encoding): no file handle outlives the request.
-    response = send_file(io.BytesIO(path.read_bytes()), mimetype=photo.content_type,
-                         max_age=0, etag=photo.stored_name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # Photos show people's homes: browsers may keep them, shared caches may not.
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photos.photo_response(current_app.config["UPLOAD_FOLDER"], photo)
