@@ -42,6 +42,7 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     register_error_handlers(app)
 
     from pmsys.cli import register_cli
+    from pmsys.fees import jobs as fee_jobs  # noqa: F401  (register the billing job)
     from pmsys.tickets import jobs  # noqa: F401  (register the ticket jobs)
 
     register_cli(app)
@@ -72,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from pmsys.assets.views import bp as assets_bp
     from pmsys.auth.views import bp as auth_bp
     from pmsys.extensions import csrf
+    from pmsys.fees.views import bp as fees_bp
     from pmsys.open311 import bp as open311_bp
     from pmsys.places.views import bp as places_bp
     from pmsys.tickets.views import bp as tickets_bp
@@ -80,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(places_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(tickets_bp)
+    app.register_blueprint(fees_bp)
     # The API and Open311 authenticate with keys, never cookies, so CSRF cannot apply.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

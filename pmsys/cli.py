@@ -60,6 +60,7 @@ def import_command(path: str) -> None:
 def demo_command() -> None:
     """Load the demo region (Tumed Right Banner, 2021) and print the demo logins."""
     from pmsys.extensions import db
+    from pmsys.fees.demo import build_fee_examples
     from pmsys.imports.services import import_bundle
     from pmsys.places.demo import DEMO_LOGINS, build_bundle, build_workflow_examples
     from pmsys.tickets.demo import build_ticket_examples
@@ -67,11 +68,15 @@ def demo_command() -> None:
     summary = import_bundle(db.session, build_bundle(), actor="demo")
     examples = build_workflow_examples(db.session)
     tickets = build_ticket_examples(db.session)
+    fees = build_fee_examples(db.session)
     db.session.commit()
     click.echo(summary.describe())
     click.echo(f"hand-overs in progress: {len(examples['created'])} created, "
                f"{len(examples['unchanged'])} unchanged")
     click.echo(f"demo tickets: {tickets['created']} created, {tickets['existing']} unchanged")
+    click.echo(f"demo fees: {fees['standards']} standards, {fees['bills']} bills, "
+               f"{fees['payments']} payments ({fees['payments_existing']} already posted), "
+               f"{fees['waived_bills']} waived bills, {fees['revenue_entries']} revenue entries")
     click.echo("")
     click.echo("Demo logins (username / password — role):")
     for username, password, role in DEMO_LOGINS:

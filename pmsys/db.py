@@ -20,6 +20,22 @@ NAMING_CONVENTION = {
 }
 
 
+# Primary keys are INTEGER columns (32 bits on PostgreSQL): an id past this cannot exist,
+# and asking the database for one fails instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value) -> int | None:
+    """`value` as a row id if it can be one (a whole number in 1..MAX_ID), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        key = int(value)
+    except (TypeError, ValueError):
+        return None
+    return key if 0 < key <= MAX_ID else None
+
+
 class Base(DeclarativeBase):
     """Base of every model; constraints get predictable names."""
 

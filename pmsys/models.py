@@ -14,6 +14,15 @@ from pmsys.assets.models import (
 )
 from pmsys.audit import AuditRecord
 from pmsys.auth.models import ApiToken, Organization, OrganizationCategory, User
+from pmsys.fees.models import (
+    Bill,
+    BillAdjustment,
+    BillingRun,
+    FeeStandard,
+    Payment,
+    PaymentAllocation,
+    RevenueEntry,
+)
 from pmsys.governance.models import ManagementTerm
 from pmsys.places.models import (
     Building,
@@ -52,6 +61,13 @@ __all__ = [
     "Setting",
     "Unit",
     "User",
+    "Bill",
+    "BillAdjustment",
+    "BillingRun",
+    "FeeStandard",
+    "Payment",
+    "PaymentAllocation",
+    "RevenueEntry",
     "Notification",
     "Ticket",
     "TicketEvent",

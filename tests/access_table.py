@@ -16,10 +16,12 @@ requested with a bearer token, anonymous without one. Open311 rules
 GET, in the body of a POST); a row with `token=False` sends no credentials.
 
 The ticket rows name tickets, photos and notifications of
-tests/access_tickets.py, whose ids differ between runs: their URLs, bodies and
+tests/access_tickets.py, the fee rows bills of tests/access_fees.py, whose ids
+differ between runs: their URLs, bodies and
 redirects hold placeholders ("/tickets/{T_A}") filled in from the world. A
 Redirect with "*" in it is a shell-style pattern of paths (a new ticket's page).
-A form value given as bytes is uploaded as a file.
+A form value given as bytes is uploaded as a file (an .xlsx file if it is one,
+else a photo).
 
 tests/web/test_access_table.py walks app.url_map: a rule or method missing
 here, a row whose rule is gone, or an answer that differs fails the suite.
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tests.access_fees import NEXT_PERIOD, NEXT_START, payments_xlsx
 from tests.access_tickets import tiny_png
 from tests.factories import DEFAULT_PASSWORD
 
@@ -247,6 +250,59 @@ REASSIGN = {"action": "reassign", "org": "PM-A", "note": "井盖属物业"}
 CANCEL = {"action": "cancel"}
 OPEN311_REQUEST = {"service_code": "water_supply", "address_string": "CA",
                    "description": "楼道水管漏水"}
+
+# Property fees (DESIGN §10; tests/access_fees.py). The staff who read fees (FEE_READERS:
+# managers, the committee, street officers, the bureau, sysadmins) read those of the
+# communities they see; the manager in office (and a sysadmin) keeps them: standards,
+# billing, payments, adjustments. A resident or an operator finds no fee page of a
+# community (404, as for a page that does not exist) and reads their own bills at /bills.
+#                     anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
+READS_CA_FEES_PAGE = grid(LOGIN, 404, 404, 200,  404,  200,  404,  404,   200,  200,   200)
+READS_CB_FEES_PAGE = grid(LOGIN, 404, 404, 404,  200,  404,  404,  404,   404,  404,   200)
+CA_FEES = Redirect("/communities/CA/fees")
+KEEPS_CA_FEES_PAGE = grid(LOGIN, 404, 404, CA_FEES, 404, 403, 404, 404,  403,  403,   CA_FEES)
+IMPORTS_CA_FEES_PAGE = grid(LOGIN, 404, 404, 200, 404,  403,  404,  404,   403,  403,   200)
+MY_BILLS_PAGE = grid(LOGIN,  200,  200,  404,  404,  404,  404,  404,   404,  404,   404)
+# Through the API a community's prices are public to whoever sees it; the keepers' calls
+# answer 403 to the others who see CA and 404 to who does not.
+KEEPS_CA_FEES_API = grid(401, 403, 404,  201,  404,  403,  403,  404,   403,  403,   201)
+BILLS_CA_API = grid(401,     403,  404,  200,  404,  403,  403,  404,   403,  403,   200)
+# Paying or adjusting for CA/1/1/102 (resident_ac's): who may not read that household
+# (resident_a is only its neighbour, an operator reads no household) is told it does
+# not exist; who reads it but does not keep CA's fees is refused.
+KEEPS_CA_102_API = grid(401, 404,  404,  201,  404,  403,  404,  404,   403,  403,   201)
+# Adjusting resident_a's own bill B_A: resident_a reads it, so the API refuses (403);
+# the pages are no resident's (404 as for every community fee page).
+KEEPS_B_A_API = grid(401,    403,  404,  201,  404,  403,  404,  404,   403,  403,   201)
+# Importing payments: a manager's or a sysadmin's file; each row is then decided on its own
+# (mgr_b's row for CA/1/1/102 is refused in the 200 report).
+IMPORTS_PAYMENTS_API = grid(401, 403, 403, 200,  200,  403,  403,  403,   403,  403,   200)
+# Collection reports: the fee readers; residents and operators are refused. The city is
+# no level of the report (400).
+READS_COLLECTION_PAGE = grid(LOGIN, 403, 403, 200, 200, 200,  403,  403,   200,  200,   200)
+BAD_COLLECTION_PAGE = grid(LOGIN, 403, 403, 400,  400,  400,  403,  403,   400,  400,   400)
+READS_COLLECTION_API = grid(401, 403, 403, 200,  200,  200,  403,  403,   200,  200,   200)
+BAD_COLLECTION_API = grid(401, 403, 403,  400,  400,  400,  403,  403,   400,  400,   400)
+# The public revenue ledger (公共收益) is published to whoever sees the community; its
+# keepers are the manager in office and the owners' committee (and a sysadmin).
+CA_REVENUE = Redirect("/communities/CA/revenue")
+KEEPS_CA_REVENUE_PAGE = grid(LOGIN, 403, 404, CA_REVENUE, 404, CA_REVENUE, 403, 404, 403,
+                             403, CA_REVENUE)
+KEEPS_CA_REVENUE_API = grid(401, 403, 404, 201,  404,  201,  403,  404,   403,  403,   201)
+
+STANDARD_FORM = {"price_per_m2_month": "0.60", "fixed_per_household": "", "start": NEXT_START}
+NEW_STANDARD = {"price_per_m2_month": "0.60", "start": NEXT_START}
+BILLING_FORM = {"period": NEXT_PERIOD}
+PAYMENT_FORM = {"receipt_no": "R-NEW", "household": "1/1/102", "amount": "24.13",
+                "paid_on": "2025-06-01", "method": "cash", "period": ""}
+NEW_PAYMENT = {"receipt_no": "R-NEW", "household": "CA/1/1/102", "amount": "24.13",
+               "paid_on": "2025-06-01", "method": "cash"}
+XLSX = payments_xlsx()
+ADJUSTMENT = {"kind": "waiver", "amount": "-5.00", "reason": "low-income household"}
+REVENUE_FORM = {"direction": "income", "category": "parking", "amount": "1200.00",
+                "on": "2025-06-01", "description": "停车费", "resolution": ""}
+NEW_REVENUE = {"direction": "income", "category": "parking", "amount": "1200.00",
+               "on": "2025-06-01", "description": "停车费"}
 
 TABLE: list[Entry] = [
     # --- public -------------------------------------------------------------------
@@ -478,6 +534,92 @@ TABLE: list[Entry] = [
           SEES_T_B_API),
     Entry("GET", "/open311/v2/requests/<ticket_id>.json",
           "/open311/v2/requests/{MISSING}.json", bearer(404), note="no such request"),
+    # --- fee pages ----------------------------------------------------------------
+    Entry("GET", "/communities/<code>/fees", "/communities/CA/fees", READS_CA_FEES_PAGE),
+    Entry("GET", "/communities/<code>/fees", "/communities/CA/fees?period=2025-05",
+          READS_CA_FEES_PAGE, note="a month's bills"),
+    Entry("GET", "/communities/<code>/fees", "/communities/CB/fees", READS_CB_FEES_PAGE),
+    Entry("GET", "/communities/<code>/fees", "/communities/NONE/fees", logged_in(404),
+          note="no such community"),
+    Entry("POST", "/communities/<code>/fees/standards", "/communities/CA/fees/standards",
+          KEEPS_CA_FEES_PAGE, form=STANDARD_FORM),
+    Entry("POST", "/communities/<code>/fees/standards", "/communities/CA/fees/standards",
+          everyone(400), form=STANDARD_FORM, csrf=False, note="no CSRF token"),
+    Entry("POST", "/communities/<code>/fees/billing", "/communities/CA/fees/billing",
+          KEEPS_CA_FEES_PAGE, form=BILLING_FORM),
+    Entry("POST", "/communities/<code>/fees/billing", "/communities/CA/fees/billing",
+          everyone(400), form=BILLING_FORM, csrf=False, note="no CSRF token"),
+    Entry("POST", "/communities/<code>/fees/payments", "/communities/CA/fees/payments",
+          KEEPS_CA_FEES_PAGE, form=PAYMENT_FORM),
+    Entry("POST", "/communities/<code>/fees/payments", "/communities/CA/fees/payments",
+          everyone(400), form=PAYMENT_FORM, csrf=False, note="no CSRF token"),
+    Entry("POST", "/communities/<code>/fees/payments/import",
+          "/communities/CA/fees/payments/import", IMPORTS_CA_FEES_PAGE, form={"file": XLSX}),
+    Entry("POST", "/communities/<code>/fees/payments/import",
+          "/communities/CA/fees/payments/import", everyone(400), form={"file": XLSX},
+          csrf=False, note="no CSRF token"),
+    Entry("POST", "/bills/<int:bill_id>/adjustments", "/bills/{B_N}/adjustments",
+          KEEPS_CA_FEES_PAGE, form=ADJUSTMENT),
+    Entry("POST", "/bills/<int:bill_id>/adjustments", "/bills/{B_A}/adjustments",
+          KEEPS_CA_FEES_PAGE, form=ADJUSTMENT, note="resident_a's own bill"),
+    Entry("POST", "/bills/<int:bill_id>/adjustments", "/bills/{MISSING}/adjustments",
+          logged_in(404), form=ADJUSTMENT, note="no such bill"),
+    Entry("POST", "/bills/<int:bill_id>/adjustments", "/bills/{B_N}/adjustments",
+          everyone(400), form=ADJUSTMENT, csrf=False, note="no CSRF token"),
+    Entry("GET", "/bills", "/bills", MY_BILLS_PAGE),
+    Entry("GET", "/reports/collection", "/reports/collection", READS_COLLECTION_PAGE),
+    Entry("GET", "/reports/collection", "/reports/collection?level=city", BAD_COLLECTION_PAGE,
+          note="no such level"),
+    Entry("GET", "/reports/collection.xlsx", "/reports/collection.xlsx",
+          READS_COLLECTION_PAGE),
+    Entry("GET", "/reports/collection.xlsx", "/reports/collection.xlsx?level=city",
+          BAD_COLLECTION_PAGE, note="no such level"),
+    Entry("GET", "/communities/<code>/revenue", "/communities/CA/revenue", SEES_CA_PAGE),
+    Entry("GET", "/communities/<code>/revenue", "/communities/CB/revenue", SEES_CB_PAGE),
+    Entry("GET", "/communities/<code>/revenue", "/communities/NONE/revenue", logged_in(404),
+          note="no such community"),
+    Entry("POST", "/communities/<code>/revenue", "/communities/CA/revenue",
+          KEEPS_CA_REVENUE_PAGE, form=REVENUE_FORM),
+    Entry("POST", "/communities/<code>/revenue", "/communities/CA/revenue", everyone(400),
+          form=REVENUE_FORM, csrf=False, note="no CSRF token"),
+    Entry("GET", "/communities/<code>/notices", "/communities/CA/notices", SEES_CA_PAGE),
+    Entry("GET", "/communities/<code>/notices", "/communities/CB/notices", SEES_CB_PAGE),
+    Entry("GET", "/communities/<code>/notices", "/communities/NONE/notices", logged_in(404),
+          note="no such community"),
+    # --- API: fees ----------------------------------------------------------------
+    Entry("GET", "/api/v1/communities/<code>/fee-standards",
+          "/api/v1/communities/CA/fee-standards", SEES_CA_API),
+    Entry("GET", "/api/v1/communities/<code>/fee-standards",
+          "/api/v1/communities/CB/fee-standards", SEES_CB_API),
+    Entry("GET", "/api/v1/communities/<code>/fee-standards",
+          "/api/v1/communities/NONE/fee-standards", bearer(404), note="no such community"),
+    Entry("POST", "/api/v1/communities/<code>/fee-standards",
+          "/api/v1/communities/CA/fee-standards", KEEPS_CA_FEES_API, json=NEW_STANDARD),
+    Entry("POST", "/api/v1/billing/run", "/api/v1/billing/run", BILLS_CA_API,
+          json={"period": NEXT_PERIOD, "community": "CA"}),
+    Entry("POST", "/api/v1/payments", "/api/v1/payments", KEEPS_CA_102_API, json=NEW_PAYMENT),
+    Entry("POST", "/api/v1/payments/import", "/api/v1/payments/import", IMPORTS_PAYMENTS_API,
+          form={"file": XLSX}),
+    Entry("GET", "/api/v1/bills", "/api/v1/bills", bearer(200)),
+    Entry("GET", "/api/v1/bills", "/api/v1/bills?status=lost", bearer(400),
+          note="no such status"),
+    Entry("POST", "/api/v1/bills/<int:bill_id>/adjustments", "/api/v1/bills/{B_N}/adjustments",
+          KEEPS_CA_102_API, json=ADJUSTMENT),
+    Entry("POST", "/api/v1/bills/<int:bill_id>/adjustments", "/api/v1/bills/{B_A}/adjustments",
+          KEEPS_B_A_API, json=ADJUSTMENT, note="resident_a's own bill"),
+    Entry("POST", "/api/v1/bills/<int:bill_id>/adjustments",
+          "/api/v1/bills/{MISSING}/adjustments", bearer(404), json=ADJUSTMENT,
+          note="no such bill"),
+    Entry("GET", "/api/v1/reports/collection", "/api/v1/reports/collection",
+          READS_COLLECTION_API),
+    Entry("GET", "/api/v1/reports/collection", "/api/v1/reports/collection?level=city",
+          BAD_COLLECTION_API, note="no such level"),
+    Entry("GET", "/api/v1/communities/<code>/revenue", "/api/v1/communities/CA/revenue",
+          SEES_CA_API),
+    Entry("GET", "/api/v1/communities/<code>/revenue", "/api/v1/communities/CB/revenue",
+          SEES_CB_API),
+    Entry("POST", "/api/v1/communities/<code>/revenue", "/api/v1/communities/CA/revenue",
+          KEEPS_CA_REVENUE_API, json=NEW_REVENUE),
 ]
 
 # Methods every rule answers by itself; the table covers the rest.

@@ -20,8 +20,11 @@ and, for the list checks only (`with_more=True`):
     T_MOVED  resident_a: water in CA → W-D1, reassigned by the officer to PM-A
     T_OUT    operator_out for itself: water in CB → PM-B (operator_out entered it)
 
-Ticket and photo ids differ between runs and engines, so the table's URLs name
-them as placeholders ("/tickets/{T_A}"); `ids(world)` gives their values.
+The fee rows of tests/access_fees.py (standards, two months of bills, a payment)
+come on top, so the fee rows of the table find their bills B_A, B_N and B_B.
+
+Ticket, photo and bill ids differ between runs and engines, so the table's URLs
+name them as placeholders ("/tickets/{T_A}"); `ids(world)` gives their values.
 """
 
 from __future__ import annotations
@@ -37,12 +40,13 @@ from pmsys.tickets.lifecycle import Party
 from pmsys.tickets.models import Notification
 from pmsys.tickets.photos import add_photos
 from pmsys.tickets.services import take_action
+from tests.access_fees import add_fees, bill_ids
 from tests.ticket_world import build_ticket_world, file_as
 from tests.world import World
 
 # Placeholders whose values exist in every world, for checking a row's rule without one.
 EXAMPLE_IDS = {"T_A": "1", "T_A_NUMBER": "20250602-000001", "T_B": "2", "P_A": "1",
-               "N_A": "1", "MISSING": "999999999"}
+               "N_A": "1", "B_A": "1", "B_N": "2", "B_B": "3", "MISSING": "999999999"}
 
 
 def tiny_png(colour: str = "red") -> bytes:
@@ -53,10 +57,11 @@ def tiny_png(colour: str = "red") -> bytes:
 
 
 def build_access_ticket_world(with_more: bool = False) -> World:
-    """The ticket world with T_A, T_B, P_A and N_A (and the list checks' tickets); committed.
+    """The ticket world with T_A, T_B, P_A, N_A (and the list checks' tickets) and fees; committed.
 
     `world.tickets` holds the tickets by name, `world.photos` and
-    `world.notifications` the photo and notification the table names.
+    `world.notifications` the photo and notification the table names,
+    `world.bills` the bills by (household, period).
     """
     world = build_ticket_world()
     tickets = {
@@ -79,6 +84,7 @@ def build_access_ticket_world(with_more: bool = False) -> World:
     world.tickets = tickets
     world.photos = {"P_A": photo}
     world.notifications = {"N_A": notification}
+    add_fees(world)
     return world
 
 
@@ -113,5 +119,6 @@ def ids(world: World) -> dict[str, str]:
         "T_B": str(world.tickets["T_B"].id),
         "P_A": str(world.photos["P_A"].id),
         "N_A": str(world.notifications["N_A"].id),
+        **bill_ids(world),
         "MISSING": EXAMPLE_IDS["MISSING"],
     }

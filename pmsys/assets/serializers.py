@@ -1,7 +1,7 @@
 """JSON shapes of projects, assets, hand-overs and the backlog (API.md), with their schemas.
 
 Each shape sits next to the OpenAPI schema that documents it, so the two are
-changed together; pmsys/assets/api.py registers the schemas with the routes.
+changed together; pmsys/assets/api/docs.py registers the schemas next to the routes.
 """
 
 from __future__ import annotations

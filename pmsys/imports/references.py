@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from pmsys.assets.maintainers import Stint
 from pmsys.auth.models import COMMUNITY_BOUND_KINDS, ROLE_ORG_KINDS, OrgKind, Role
@@ -40,6 +41,8 @@ class Wanted:
     handovers: set[str] = field(default_factory=set)
     # Communities whose buildings and units the assets name.
     place_communities: set[str] = field(default_factory=set)
+    # Communities whose fee standards and bills matter.
+    fee_communities: set[str] = field(default_factory=set)
 
 
 def _codes(items: list[Item], *names: str) -> set[str]:
@@ -81,10 +84,11 @@ def wanted_codes(parsed: Parsed) -> Wanted:
         asset.get("community") for asset in parsed.assets
         if isinstance(asset.get("community"), str) and asset.get("building") is not None
     }
+    wanted.fee_communities = _codes(parsed.fee_standards, "community")
     wanted.communities = (
         _codes(parsed.communities, "code") | wanted.term_communities
         | wanted.committee_communities | _codes(items, "community")
-        | _codes(parsed.assets, "community")
+        | _codes(parsed.assets, "community") | wanted.fee_communities
     )
     for project in parsed.projects:
         wanted.communities.update(project.get("communities") or [])
@@ -106,6 +110,15 @@ class RecordedHandover:
     receiver: str
     assets: frozenset[str]
     effective_on: date | None
+
+
+@dataclass(frozen=True)
+class RecordedStandard:
+    """A fee standard already in the database, as the bundle would describe it."""
+
+    price_per_m2_month: Decimal
+    fixed_per_household: Decimal
+    billed: bool  # bills were made with it, so its amounts are history
 
 
 @dataclass
@@ -130,6 +143,10 @@ class Known:
     asset_communities: dict[str, str] = field(default_factory=dict)
     asset_stints: dict[str, list[Stint]] = field(default_factory=dict)
     handovers: dict[str, RecordedHandover] = field(default_factory=dict)
+    # (community code, start) → (price, fixed part, whether bills were made with it)
+    fee_standards: dict[tuple[str, date], RecordedStandard] = field(default_factory=dict)
+    # community code → the latest period billed ("YYYY-MM")
+    billed_until: dict[str, str] = field(default_factory=dict)
 
 
 class Lookup:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from pmsys import audit
@@ -21,8 +21,10 @@ from pmsys.assets.models import Asset, Handover, Project, ProjectCommunity
 from pmsys.auth import permissions
 from pmsys.auth.models import Organization, OrgKind, User
 from pmsys.errors import DomainError, Forbidden
+from pmsys.fees.models import Bill, FeeStandard
 from pmsys.governance.models import ManagementTerm
-from pmsys.imports import references, register_checks, scope, validation
+from pmsys.imports import fee_checks, references, register_checks, scope, validation
+from pmsys.imports.fee_writer import write_fee_standards
 from pmsys.imports.register_writer import write_register
 from pmsys.imports.writer import KINDS, write_bundle
 from pmsys.places.models import Building, Community, Household, Person, Region, Setting, Unit
@@ -75,11 +77,13 @@ def import_bundle(session: Session, bundle: object, actor) -> ImportSummary:
     known = existing.known()
     references.check_references(parsed, known, problems)
     register_checks.check_register(parsed, known, problems)
+    fee_checks.check_fee_standards(parsed, known, problems)
     scope.check_scope(session, actor, parsed, problems)
     if problems:
         raise BundleInvalid(problems.lines(validation.ORDER))
     counts = write_bundle(session, parsed, existing)
     write_register(session, parsed, existing, actor, counts)
+    write_fee_standards(session, parsed, existing, actor, counts)
     audit.record(session, actor, "bundle_imported", "bundle", "", counts=counts)
     session.flush()
     return ImportSummary({kind: counts[kind] for kind in KINDS})
@@ -103,6 +107,10 @@ class Existing:
     projects: dict[str, Project] = field(default_factory=dict)
     assets: dict[str, Asset] = field(default_factory=dict)
     handovers: dict[str, Handover] = field(default_factory=dict)
+    fee_standards: dict[tuple[int, date], FeeStandard] = field(default_factory=dict)
+    # community id → the latest period billed; the standards bills were made with
+    billed_until: dict[int, str] = field(default_factory=dict)
+    billed_standards: set[int] = field(default_factory=set)
     # The bundle's buildings and units by (community, building[, unit]) code, new ones too.
     buildings_by_code: dict[tuple[str, str], Building] = field(default_factory=dict)
     units_by_code: dict[tuple[str, str, str], Unit] = field(default_factory=dict)
@@ -144,6 +152,17 @@ class Existing:
                     effective_on=row.effective_on,
                 )
                 for code, row in self.handovers.items()
+            },
+            fee_standards={
+                (community_codes[community_id], start): references.RecordedStandard(
+                    row.price_per_m2_month, row.fixed_per_household,
+                    row.id in self.billed_standards,
+                )
+                for (community_id, start), row in self.fee_standards.items()
+            },
+            billed_until={
+                community_codes[community_id]: period
+                for community_id, period in self.billed_until.items()
             },
         )
 
@@ -216,7 +235,26 @@ def load_existing(
     _load_places(session, found, parsed, wanted)
     _load_governance(session, found, wanted)
     _load_register(session, found, wanted)
+    _load_fees(session, found, wanted)
     return found
+
+
+def _load_fees(session: Session, found: Existing, wanted: references.Wanted) -> None:
+    """Read the fee standards of the communities the bundle's standards name, and their bills."""
+    ids = [found.communities[c].id for c in wanted.fee_communities if c in found.communities]
+    for row in _in_chunks(
+        session, lambda chunk: select(FeeStandard).where(FeeStandard.community_id.in_(chunk)), ids
+    ):
+        found.fee_standards[(row.community_id, row.start)] = row
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        found.billed_until.update(session.execute(
+            select(Bill.community_id, func.max(Bill.period))
+            .where(Bill.community_id.in_(chunk)).group_by(Bill.community_id)
+        ).all())
+        found.billed_standards.update(session.scalars(
+            select(Bill.standard_id).where(Bill.community_id.in_(chunk)).distinct()
+        ))
 
 
 def _load_places(

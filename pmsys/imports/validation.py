@@ -45,13 +45,13 @@ from pmsys.tickets.categories import CODES as CATEGORY_CODES
 VERSION = 1
 SECTIONS = (
     "settings", "regions", "organizations", "people", "communities", "users", "projects",
-    "assets", "handovers", "management_terms",
+    "assets", "handovers", "management_terms", "fee_standards",
 )
-# Keys of the bundle that later versions of pmsys load (API.md); refused by name.
-LATER_SECTIONS = ("fee_standards",)
-ORDER = ("bundle", "version", *SECTIONS, *LATER_SECTIONS)
+ORDER = ("bundle", "version", *SECTIONS)
 
 AREA_MAX = Decimal("99999999.99")  # what Numeric(10, 2) holds
+PRICE_MAX = Decimal("999999")  # what the fee services accept per m² and month
+MONEY_MAX = Decimal("99999999.99")  # what Numeric(12, 2) holds
 
 
 def _category(value, path, problems):
@@ -183,6 +183,16 @@ HANDOVER = {
     "assets": Field(code_list(), required=True),
     "effective_on": Field(day, required=True),
 }
+FEE_STANDARD = {
+    "community": Field(code(), required=True),
+    "price_per_m2_month": Field(
+        decimal(4, minimum=Decimal(0), maximum=PRICE_MAX, example="0.50"), required=True
+    ),
+    "fixed_per_household": Field(
+        decimal(2, minimum=Decimal(0), maximum=MONEY_MAX, example="0.00"), nullable=False
+    ),
+    "start": Field(day, required=True),
+}
 HEATING_SEASON = {
     "start": Field(month_day, required=True),
     "end": Field(month_day, required=True),
@@ -197,6 +207,7 @@ SECTION_SPECS = {
     "assets": ASSET,
     "handovers": HANDOVER,
     "management_terms": TERM,
+    "fee_standards": FEE_STANDARD,
 }
 
 
@@ -214,6 +225,7 @@ class Parsed:
     assets: list[Item] = field(default_factory=list)
     handovers: list[Item] = field(default_factory=list)
     management_terms: list[Item] = field(default_factory=list)
+    fee_standards: list[Item] = field(default_factory=list)
     # The first object of each code (or username) in the bundle.
     region_index: dict[str, Item] = field(default_factory=dict)
     org_index: dict[str, Item] = field(default_factory=dict)
@@ -249,9 +261,7 @@ def parse_bundle(bundle: object) -> tuple[Parsed | None, Problems]:
     for key, value in bundle.items():
         if key == "version":
             continue
-        if key in LATER_SECTIONS:
-            problems.add(key, "not supported yet by this version of pmsys")
-        elif key == "settings":
+        if key == "settings":
             parsed.settings = _read_settings(value, problems)
         elif key in SECTION_SPECS:
             setattr(parsed, key, read_list(value, key, SECTION_SPECS[key], problems))
@@ -279,7 +289,23 @@ def parse_bundle(bundle: object) -> tuple[Parsed | None, Problems]:
             problems.add(term.at("end"), "before start")
             term.refused.add("end")
     _check_register(parsed, problems)
+    _check_fee_standards(parsed, problems)
     return parsed, problems
+
+
+def _check_fee_standards(parsed: Parsed, problems: Problems) -> None:
+    """Flag two standards of one community starting on the same day."""
+    seen: dict[tuple[object, object], list[Item]] = {}
+    for standard in parsed.fee_standards:
+        community, start = standard.get("community"), standard.get("start")
+        if community is not None and start is not None:
+            seen.setdefault((community, start), []).append(standard)
+    for group in seen.values():
+        if len(group) > 1:
+            for standard in group:
+                others = ", ".join(other.path for other in group if other is not standard)
+                problems.add(standard.at("start"), f"duplicate: {others} also starts then")
+                standard.refused.add("start")
 
 
 def _not_empty(item: Item, name: str, problems: Problems) -> None:

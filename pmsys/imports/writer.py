@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 KINDS = (
     "settings", "regions", "organizations", "people", "communities", "buildings", "units",
     "households", "users", "projects", "project_items", "assets", "handovers",
-    "management_terms",
+    "management_terms", "fee_standards",
 )
 
 
@@ -78,7 +78,7 @@ def write_bundle(session: Session, parsed: Parsed, existing: Existing) -> dict:
     """Create or update the bundle's places, people, organisations, users and terms.
 
     Return the counts by kind (every kind of KINDS; register_writer.py fills
-    those of projects, assets and hand-overs).
+    those of projects, assets and hand-overs, fee_writer.py those of fee standards).
     """
     return _Writer(session, parsed, existing).run()
 

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pmsys import audit
+from pmsys.db import valid_id
 from pmsys.errors import Forbidden, InvalidInput, NotFound
 from pmsys.tickets.lifecycle import Party
 from pmsys.tickets.models import Ticket, TicketPhoto, TicketStatus
@@ -155,12 +156,9 @@ def add_photos(session: Session, actor, ticket: Ticket, uploads: list[bytes], *,
 
 def get_photo_or_404(session: Session, ticket: Ticket, photo_id) -> TicketPhoto:
     """A photo of this (already permission-checked) ticket; else NotFound."""
-    try:
-        key = int(photo_id)
-    except (TypeError, ValueError):
-        key = 0
+    key = valid_id(photo_id)
     photo = None
-    if 0 < key < 2**63:
+    if key is not None:
         photo = session.scalar(
             select(TicketPhoto).where(TicketPhoto.id == key, TicketPhoto.ticket_id == ticket.id)
         )

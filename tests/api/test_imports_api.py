@@ -82,7 +82,7 @@ def test_a_sysadmin_loads_a_bundle(db, client, api_token):
 
 def test_an_invalid_bundle_answers_400_with_every_error(db, client, bureau_headers):
     bundle = area_bundle()
-    bundle["fee_standards"] = []
+    bundle["fee_standards"] = {}
     bundle["users"][0]["password"] = "short"
     before = row_counts(db.session)
 
@@ -94,7 +94,7 @@ def test_an_invalid_bundle_answers_400_with_every_error(db, client, bureau_heade
     assert error["message"] == "the bundle was not loaded: 2 problems"
     assert error["fields"] == {"errors": [
         "users[0].password: Use at least 10 characters.",
-        "fee_standards: not supported yet by this version of pmsys",
+        "fee_standards: must be a list",
     ]}
     assert row_counts(db.session) == before
 

@@ -55,7 +55,7 @@ CASES = [
     ("version", 2, ["version: must be 1"]),
     ("version", "1", ["version: must be 1"]),
     ("version", True, ["version: must be 1"]),
-    ("fee_standards", [], ["fee_standards: not supported yet by this version of pmsys"]),
+    ("fee_standards", {}, ["fee_standards: must be a list"]),
     ("foo", 1, ["foo: unknown key"]),
     # Settings.
     ("settings", [], ["settings: must be an object"]),

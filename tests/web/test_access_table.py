@@ -13,6 +13,7 @@ from fnmatch import fnmatchcase
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from pmsys.auth.models import ApiToken
@@ -89,7 +90,9 @@ def filled(value, values: dict[str, str]):
     if isinstance(value, str):
         return value.format_map(values)
     if isinstance(value, bytes):
-        return (io.BytesIO(value), "photo.png")
+        # An .xlsx file is a zip archive.
+        name = "payments.xlsx" if value.startswith(b"PK") else "photo.png"
+        return (io.BytesIO(value), name)
     if isinstance(value, dict):
         return {key: filled(item, values) for key, item in value.items()}
     return value
@@ -337,3 +340,99 @@ def json_without(response, ticket: str):
         return value
 
     return clean(response.get_json())
+
+
+# The bills each role reads, written out (bill_clause's rule, not the clause itself):
+# residents their own households', the fee readers those of the communities they see.
+READS_BILLS = {
+    "resident_a": {"B_A"},
+    "resident_b": {"B_B"},
+    "manager_a": {"B_A", "B_N"},
+    "manager_b": {"B_B"},
+    "committee_a": {"B_A", "B_N"},
+    "operator_in": set(),
+    "operator_out": set(),
+    "officer": {"B_A", "B_N"},
+    "bureau": {"B_A", "B_N"},
+    "sysadmin": {"B_A", "B_N", "B_B"},
+}
+BILL_PROBES = [
+    ("/bills/{bill}/adjustments", "page"),
+    ("/api/v1/bills/{bill}/adjustments", "api"),
+]
+
+
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_other_peoples_bills_answer_like_missing_ones_and_change_nothing(
+    db, client, world, login_as, role
+):
+    """RELIABILITY.md §2 for bills: adjusting a bill one may not read is a 404, as for none."""
+    user = world.users[role]
+    token, _row = issue_token(_db.session, user, timedelta(hours=1))
+    headers = {"Authorization": f"Bearer {token}"}
+    login_as(user)
+    client.set_cookie("lang", "en")
+    values = ids(world)
+    hidden = sorted({"B_A", "B_N", "B_B"} - READS_BILLS[role])
+    assert hidden or role == "sysadmin"
+    body = {"kind": "waiver", "amount": "-5.00", "reason": "low-income household"}
+    before = snapshot(db.session)
+
+    def answer(template, kind, bill):
+        url = template.format(bill=bill)
+        if kind == "api":
+            return url, client.post(url, headers=headers, json=body)
+        return url, client.post(url, data={**body, "csrf_token": csrf_token(client, "/")})
+
+    for name in hidden:
+        bill = values[name]
+        for template, kind in BILL_PROBES:
+            missing_url, missing = answer(template, kind, values["MISSING"])
+            url, response = answer(template, kind, bill)
+            assert missing.status_code == response.status_code == 404, (role, url)
+            if kind == "page":
+                assert without(response.get_data(as_text=True), url) == without(
+                    missing.get_data(as_text=True), missing_url), (role, url)
+            else:
+                assert json_without(response, bill) == json_without(
+                    missing, values["MISSING"]), (role, url)
+        db.session.expire_all()
+    assert snapshot(db.session) == before
+
+
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_the_bills_api_lists_what_the_role_reads(client, world, role):
+    """GET /api/v1/bills of 2025-06 holds exactly the named bills the role reads."""
+    headers = bearer_headers(world.users[role])
+    values = ids(world)
+    named = {values[name]: name for name in ("B_A", "B_N", "B_B")}
+    response = client.get("/api/v1/bills?period=2025-06&per_page=100", headers=headers)
+    assert response.status_code == 200
+    listed = {str(item["id"]) for item in response.get_json()["items"]}
+    assert {named[i] for i in listed if i in named} == READS_BILLS[role]
+
+
+def test_an_import_row_of_a_household_one_may_not_read_reads_like_an_unknown_one(
+    db, client, world
+):
+    """manager_b's file with CA's household and a made-up one: both rows alike, nothing posted."""
+    book = Workbook()
+    book.active.append(["receipt_no", "household", "amount", "paid_on", "method"])
+    book.active.append(["R-X-1", "CA/1/1/102", "24.13", "2025-06-01", "cash"])
+    book.active.append(["R-X-2", "CA/9/9/999", "24.13", "2025-06-01", "cash"])
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    before = snapshot(db.session)
+    response = client.post("/api/v1/payments/import",
+                           headers=bearer_headers(world.users["manager_b"]),
+                           data={"file": (data, "payments.xlsx")})
+    assert response.status_code == 200
+    report = response.get_json()
+    assert (report["posted"], report["unchanged"], report["refused"]) == (0, 0, 2)
+    known, unknown = report["rows"]
+    assert known["code"] == unknown["code"] == "household_not_found"
+    assert known["reason"].replace("CA/1/1/102", "X") == unknown["reason"].replace(
+        "CA/9/9/999", "X")
+    db.session.expire_all()
+    assert snapshot(db.session) == before

@@ -4,7 +4,8 @@ For every login of the fixture world (tests/world.py): the communities in the
 API list, the web list and the home page are exactly those whose detail page
 and API answer 200, which are exactly the ones the login should see. The
 households shown are exactly those permissions.household_clause allows, and
-nobody is shown an owner they may not read.
+nobody is shown an owner they may not read. The bills listed by the API and on
+a resident's /bills page are exactly those the login may read.
 """
 
 from __future__ import annotations
@@ -22,8 +23,16 @@ from pmsys.auth.services import issue_token
 from pmsys.extensions import db as _db
 from pmsys.places.models import Community, Household
 from pmsys.places.services import LIST_MODES
+from tests.access_fees import PERIODS
 from tests.factories import DEFAULT_PASSWORD
-from tests.world import MODES_TODAY, READABLE_HOUSEHOLDS, STREETS, VISIBLE, build_world
+from tests.world import (
+    ALL_HOUSEHOLDS,
+    MODES_TODAY,
+    READABLE_HOUSEHOLDS,
+    STREETS,
+    VISIBLE,
+    build_world,
+)
 
 LOGINS = sorted(VISIBLE)
 AREA_ROLES = {Role.street_officer, Role.bureau_admin, Role.sysadmin}
@@ -487,3 +496,103 @@ def test_a_filing_cannot_choose_its_status_assignee_or_reporter(
         assert ticket.reporter_id == ticket.filed_by_id == resident.id
         assert (ticket.escalation_level, ticket.rating) == (0, None)
         assert ticket.channel.value in ("api", "web") and ticket.number != "FORGED-1"
+
+
+# --- Property fees (DESIGN §10) ------------------------------------------------------------
+# The bills of tests/access_fees.py (every household of CA, CB and CC for each of its
+# PERIODS) in the ticket world. Whose bills each login reads is written out here, not
+# computed from permissions.bill_clause: residents those of the households they own or
+# live in; the manager, the committee, street officers and the bureau those of the
+# communities they see; sysadmins all; everybody else none.
+
+CA_HOUSEHOLDS = {"CA/1/1/101", "CA/1/1/102", "CA/2/1/201"}
+BILLED_HOUSEHOLDS = {
+    "resident_a": {"CA/1/1/101"},
+    "resident_b": {"CB/1/1/101"},
+    "tenant_a": {"CA/2/1/201"},  # lives there without owning it
+    "resident_ac": {"CA/1/1/102", "CC/1/1/101"},
+    "manager_a": CA_HOUSEHOLDS,  # PM-A's term on CC starts next year
+    "manager_b": {"CB/1/1/101"},
+    "self_manager": set(),  # SM-B's term on CB has ended
+    "committee_a": CA_HOUSEHOLDS,
+    "officer": CA_HOUSEHOLDS,
+    "office_officer": {"CC/1/1/101"},
+    "officer_s3": {"CC/1/1/101"},
+    "bureau": CA_HOUSEHOLDS | {"CC/1/1/101"},
+    "operator_in": set(),
+    "operator_out": set(),
+    "gas_staff": set(),
+    "carrier": set(),
+    "authority": set(),
+    "contractor": set(),
+    "sysadmin": CA_HOUSEHOLDS | {"CB/1/1/101", "CC/1/1/101"},
+}
+BILL_LOGINS = sorted(BILLED_HOUSEHOLDS)
+RESIDENTS = ("resident_a", "resident_b", "tenant_a", "resident_ac")
+MY_BILLS_HOUSEHOLD = re.compile(
+    r'<section class="card household-bills"[^>]*>\s*<h2>([^<]+)</h2>(.*?)</section>', re.S)
+MY_BILLS_MONTH = re.compile(r'<td class="primary" data-label="Month">(\d{4}-\d{2})')
+
+
+def expected_bills(name: str) -> set[tuple[str, str]]:
+    return {(place, month) for place in BILLED_HOUSEHOLDS[name] for month in PERIODS}
+
+
+def api_bills(client, headers: dict, query: str = "") -> list[tuple[str, str]]:
+    """Every (household, period) of GET /api/v1/bills, one item a page, so paging is checked."""
+    first = get(client, f"/api/v1/bills?per_page=1{query}", headers).get_json()
+    total = first["total"]
+    items = first["items"]
+    for page in range(2, total + 2):
+        body = get(client, f"/api/v1/bills?per_page=1&page={page}{query}", headers).get_json()
+        assert body["total"] == total
+        items += body["items"]
+    assert len(items) == total, items  # the page after the last one is empty
+    for item in items:
+        assert item["community"] == item["household"].split("/")[0], item
+    return [(item["household"], item["period"]) for item in items]
+
+
+@pytest.mark.parametrize("name", BILL_LOGINS)
+def test_the_bills_listed_are_exactly_those_the_login_may_read(client, ticket_world,
+                                                               ticket_login, name):
+    headers, _key = ticket_login(name)
+    listed = api_bills(client, headers)
+    assert len(listed) == len(set(listed)), "a bill listed twice"
+    assert set(listed) == expected_bills(name)
+    periods = [period for _place, period in listed]
+    assert periods == sorted(periods, reverse=True), "the latest month first"
+
+
+@pytest.mark.parametrize("name", BILL_LOGINS)
+def test_bill_filters_only_narrow_the_list(client, ticket_world, ticket_login, name):
+    """Each filter keeps what it names of the login's bills, and never shows another's."""
+    headers, _key = ticket_login(name)
+    allowed = expected_bills(name)
+    for code in ("CA", "CB", "CC", "NONE"):
+        got = set(api_bills(client, headers, f"&community={code}"))
+        assert got == {bill for bill in allowed if bill[0].startswith(f"{code}/")}, code
+    for place in sorted(ALL_HOUSEHOLDS["CA"] | {"CB/1/1/101", "CC/1/1/101"}):
+        got = set(api_bills(client, headers, f"&household={place}"))
+        assert got == {bill for bill in allowed if bill[0] == place}, place
+    for month in ("2025-05", "2025-06", "2025-07"):
+        got = set(api_bills(client, headers, f"&period={month}"))
+        assert got == {bill for bill in allowed if bill[1] == month}, month
+    open_bills = set(api_bills(client, headers, "&status=open"))
+    paid_bills = set(api_bills(client, headers, "&status=paid"))
+    assert not open_bills & paid_bills
+    assert open_bills | paid_bills == allowed
+
+
+@pytest.mark.parametrize("name", BILL_LOGINS)
+def test_a_residents_bills_page_shows_exactly_their_households(client, ticket_world,
+                                                               ticket_login, name):
+    ticket_login(name)
+    if name not in RESIDENTS:
+        get(client, "/bills", status=404)
+        return
+    html = get(client, "/bills").get_data(as_text=True)
+    shown = {(place, month) for place, section in MY_BILLS_HOUSEHOLD.findall(html)
+             for month in MY_BILLS_MONTH.findall(section)}
+    assert {place for place, _month in shown} == BILLED_HOUSEHOLDS[name]
+    assert shown == expected_bills(name)

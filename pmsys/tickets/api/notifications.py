@@ -5,6 +5,7 @@ from __future__ import annotations
 from pmsys.api import bp
 from pmsys.api.helpers import api_login_required, page_rows
 from pmsys.api.openapi import PAGING_PARAMETERS, describe, errors, json_response, page_of, ref
+from pmsys.db import MAX_ID
 from pmsys.extensions import db
 from pmsys.tickets import serializers
 from pmsys.tickets.api.tickets import caller
@@ -97,7 +98,7 @@ describe(
                 "parameters": [
                     {"name": "notification_id", "in": "path", "required": True,
                      "description": "The notification's id.",
-                     "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
                 ],
                 "requestBody": _NO_BODY,
                 "responses": {

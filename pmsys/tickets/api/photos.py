@@ -7,6 +7,7 @@ from flask import current_app, request
 from pmsys.api import bp
 from pmsys.api.helpers import api_login_required
 from pmsys.api.openapi import describe, errors, json_response, ref
+from pmsys.db import MAX_ID
 from pmsys.errors import InvalidInput
 from pmsys.extensions import db
 from pmsys.tickets import photos as ticket_photos
@@ -114,7 +115,7 @@ describe(
                     TICKET_ID,
                     {"name": "photo_id", "in": "path", "required": True,
                      "description": "The photo's id.",
-                     "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
                 ],
                 "responses": {
                     "200": {

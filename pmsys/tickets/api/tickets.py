@@ -10,6 +10,15 @@ from sqlalchemy.orm import selectinload
 from pmsys import clock
 from pmsys.api import bp
 from pmsys.api.helpers import api_login_required, json_body, page_rows
+from pmsys.api.inputs import (
+    CODE_LENGTH,
+    Body,
+    choice_arg,
+    day_arg,
+    flag_arg,
+    text_arg,
+    use_callers_language,
+)
 from pmsys.api.openapi import (
     CODE,
     DATE,
@@ -23,19 +32,11 @@ from pmsys.api.openapi import (
     page_of,
     ref,
 )
+from pmsys.db import MAX_ID
 from pmsys.errors import Forbidden
 from pmsys.extensions import db
 from pmsys.tickets import lifecycle, serializers
 from pmsys.tickets import services as ticket_services
-from pmsys.tickets.api.inputs import (
-    CODE_LENGTH,
-    Body,
-    choice_arg,
-    day_arg,
-    flag_arg,
-    text_arg,
-    use_callers_language,
-)
 from pmsys.tickets.categories import CODES as CATEGORY_CODES
 from pmsys.tickets.models import Channel, Ticket
 from pmsys.tickets.services.actions import MAX_NOTE
@@ -184,7 +185,7 @@ def _query(name: str, description: str, schema: dict | None = None,
 
 TICKET_ID = {"name": "ticket_id", "in": "path", "required": True,
              "description": "The ticket's id.",
-             "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}}
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 _CODE_IN = {"type": "string", "minLength": 1, "maxLength": CODE_LENGTH}
 _HOUSEHOLD = {"type": "string", "maxLength": 4 * CODE_LENGTH + 3,
               "description": "The household's code in `unit`, or its full path "

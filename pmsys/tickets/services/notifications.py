@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from pmsys import clock
 from pmsys.auth.models import User
+from pmsys.db import valid_id
 from pmsys.errors import NotFound
 from pmsys.tickets.models import Notification, Ticket
 
@@ -83,14 +84,11 @@ def mark_read(session: Session, user, notification_id=None) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None)
     )
     if notification_id is not None:
-        try:
-            key = int(notification_id)
-        except (TypeError, ValueError):
-            key = 0
+        key = valid_id(notification_id)
         owned = session.scalar(
             select(Notification.id).where(Notification.id == key,
                                           Notification.user_id == user.id)
-        ) if 0 < key < 2**63 else None
+        ) if key is not None else None
         if owned is None:
             raise NotFound("no such notification", code="notification_not_found")
         query = query.where(Notification.id == key)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from pmsys import clock
 from pmsys.auth import permissions
 from pmsys.auth.models import Organization
+from pmsys.db import valid_id
 from pmsys.errors import InvalidInput, NotFound
 from pmsys.places.models import Community
 from pmsys.tickets.models import Ticket, TicketStatus
@@ -51,12 +52,9 @@ def _local_midnight(day: date) -> datetime:
 
 def get_ticket_or_404(session: Session, actor, ticket_id) -> Ticket:
     """The ticket with this id if `actor` may see it; else NotFound."""
-    try:
-        key = int(ticket_id)
-    except (TypeError, ValueError):
-        key = None
+    key = valid_id(ticket_id)
     ticket = None
-    if key is not None and 0 < key < 2**63:
+    if key is not None:
         ticket = session.scalar(
             select(Ticket).where(Ticket.id == key, permissions.ticket_clause(actor))
         )

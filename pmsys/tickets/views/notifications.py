@@ -21,7 +21,7 @@ PER_PAGE = 50
 
 @bp.app_context_processor
 def _menu_context():
-    """The menu's unread count (asked only when a menu is drawn) and who reads the measures."""
+    """The menu's unread count (asked only when a menu is drawn) and who reads the reports."""
     def unread_notifications() -> int:
         """How many of the logged-in user's notifications are unread (for the menu)."""
         if not getattr(current_user, "is_authenticated", False):
@@ -29,7 +29,8 @@ def _menu_context():
         return notes.unread_count(db.session, current_user)
 
     return {"unread_notifications": unread_notifications,
-            "ticket_report_readers": permissions.TICKET_REPORT_READERS}
+            "ticket_report_readers": permissions.TICKET_REPORT_READERS,
+            "fee_readers": permissions.FEE_READERS}
 
 
 def _link(note: Notification, visible: tuple[set[int], set[str]]) -> str | None:

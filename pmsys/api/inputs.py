@@ -1,4 +1,4 @@
-"""Reading the ticket API's query strings and bodies: typed, every problem a 400 envelope.
+"""Reading the API's query strings and bodies: typed, every problem a 400 envelope.
 
 The services check meaning (a known category, a visible community); these
 helpers only make sure each value has the type the service expects, so that

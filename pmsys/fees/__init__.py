@@ -1,0 +1,1 @@
+"""Property fees: standards, bills, payments, collection rates, public revenue (DESIGN §10)."""

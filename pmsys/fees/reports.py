@@ -1,0 +1,342 @@
+"""Fee collection reports over the communities a reader may see (DESIGN.md §10).
+
+Each figure is one aggregate statement: the bills of the period (or of the
+arrears) are joined to their adjustments and payment allocations summed per
+bill, and the database groups them by community, street, district or
+management mode. The number of statements is fixed — never one per household
+(a city has 350,000) — and the arithmetic of the rates is the pure code of
+pmsys/fees/rates.py.
+
+Money compares with half a fen of slack: on SQLite the sums are floating point,
+and 62.50 paid in three parts must still pay a 62.50 bill in full.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, case, func, literal, select, type_coerce
+from sqlalchemy.orm import Session, aliased
+
+from pmsys import clock
+from pmsys.auth import permissions
+from pmsys.errors import Forbidden, InvalidInput
+from pmsys.fees import billing, rates, services
+from pmsys.fees.models import MONEY, Bill, BillAdjustment, Payment, PaymentAllocation
+from pmsys.places.forms import MODE_LABELS
+from pmsys.places.models import Community, Region
+
+LEVELS = ("community", "street", "district", "mode")
+TREND_MONTHS = 12
+HALF_FEN = Decimal("0.005")
+NO_GROUP = "none"
+
+_street = aliased(Region, name="street")
+_district = aliased(Region, name="district")
+
+
+@dataclass(frozen=True)
+class CollectionReport:
+    """Everything the collection page and API show for one period, as of one day."""
+
+    period: str
+    as_of: date
+    level: str
+    items: list[rates.Collection]
+    total: rates.Collection
+    trend: list[rates.Collection]
+    arrears: list[rates.Arrears]
+    arrears_total: rates.Arrears
+    recovery_from: date
+    recovery_to: date
+    recovery: list[rates.Recovery]
+    recovery_total: rates.Recovery
+
+
+# --- input -------------------------------------------------------------------------------------
+
+
+def default_period(today: date) -> str:
+    """Return the month before `today`'s: the last one billed in full."""
+    return billing.next_period(billing.period_of(today), -1)
+
+
+def require_reader(actor) -> None:
+    """Refuse (403) a role outside permissions.FEE_READERS (residents, operators)."""
+    if not permissions.can_read_fees(actor):
+        raise Forbidden("fee reports are for managers, committees, street offices and bureaus",
+                        code="not_a_fee_reader")
+
+
+def check_level(level) -> str:
+    """A grouping of LEVELS; InvalidInput (400) otherwise."""
+    if level not in LEVELS:
+        raise InvalidInput("unknown level", code="invalid_level",
+                           fields={"level": "one of " + ", ".join(LEVELS)})
+    return level
+
+
+def check(actor, period, as_of, level) -> tuple[str, date, str]:
+    """Refuse a reader outside FEE_READERS (403) and bad filters (400); return them parsed."""
+    require_reader(actor)
+    return check_period(period), check_day(as_of), check_level(level)
+
+
+def check_period(period) -> str:
+    """A period "YYYY-MM" from 1970 to 2999; InvalidInput (400, `invalid_period`) otherwise."""
+    try:
+        return services.period(period)
+    except InvalidInput as refused:
+        raise InvalidInput(refused.message, code="invalid_period",
+                           fields=refused.fields) from None
+
+
+def check_day(as_of) -> date:
+    """A day from 1970 to 2999; InvalidInput (400, `invalid_date`) otherwise."""
+    try:
+        day = services.day(as_of, "as_of")
+    except InvalidInput as refused:
+        raise InvalidInput(refused.message, code="invalid_date", fields=refused.fields) from None
+    # services.day takes a date object as it is; a form's date may be any year.
+    if not 1970 <= day.year <= 2999:
+        raise InvalidInput("as_of must be a date from 1970 to 2999", code="invalid_date",
+                           fields={"as_of": "YYYY-MM-DD"})
+    return day
+
+
+def period_end(period: str) -> date:
+    """Return the last day of a period."""
+    year, month = billing.parse_period(period)
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+# --- the building blocks of every statement ----------------------------------------------------
+
+
+def _money(expression):
+    return type_coerce(expression, MONEY)
+
+
+def _adjusted(name: str, *bills_where):
+    """Per bill (of those `bills_where` selects): the sum of its adjustments."""
+    return (
+        select(BillAdjustment.bill_id, func.sum(BillAdjustment.amount).label("amount"))
+        .join(Bill, Bill.id == BillAdjustment.bill_id)
+        .where(*bills_where)
+        .group_by(BillAdjustment.bill_id)
+        .subquery(name)
+    )
+
+
+def _allocated(name: str, bills_where, payments_where):
+    """Per bill: what payments matching `payments_where` allocated to it."""
+    return (
+        select(PaymentAllocation.bill_id, func.sum(PaymentAllocation.amount).label("amount"))
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .join(Bill, Bill.id == PaymentAllocation.bill_id)
+        .where(*bills_where, *payments_where)
+        .group_by(PaymentAllocation.bill_id)
+        .subquery(name)
+    )
+
+
+def _grouped(level: str, *columns) -> Select:
+    """SELECT key, name, *columns FROM bills … GROUP BY the level's key."""
+    if level == "mode":
+        key = name = Bill.mode
+        keys = (Bill.mode,)
+    else:
+        table = {"community": Community, "street": _street, "district": _district}[level]
+        key, name = table.code, table.name
+        keys = (key, name)
+    query = (
+        select(key.label("key"), name.label("name"), *columns)
+        .select_from(Bill)
+        .join(Community, Community.id == Bill.community_id)
+    )
+    if level in ("street", "district"):
+        query = query.join(_street, _street.id == Community.street_id)
+    if level == "district":
+        query = query.outerjoin(_district, _district.id == _street.parent_id)
+    return query.group_by(*keys)
+
+
+def _group_name(level: str, key, name) -> tuple[str, str]:
+    """The key and name a group shows: a mode's code and label; "none" where there is none."""
+    if level == "mode":
+        code = getattr(key, "value", key) or NO_GROUP
+        return code, str(MODE_LABELS.get(code, code))
+    if key is None:
+        return NO_GROUP, _("No district")
+    return key, name
+
+
+def _visible(actor):
+    """The filter on Bill: bills of the communities `actor` sees."""
+    return Bill.community_id.in_(select(Community.id).where(permissions.community_clause(actor)))
+
+
+# --- the figures -------------------------------------------------------------------------------
+
+
+def _collection_sums(bills_where, as_of: date):
+    """(net billed, paid by `as_of`, bills, bills paid in full) columns over bills_where."""
+    adjusted = _adjusted("adjusted", *bills_where)
+    paid = _allocated("paid", bills_where, [Payment.paid_on <= as_of])
+    net = Bill.amount + func.coalesce(adjusted.c.amount, 0)
+    paid_amount = func.coalesce(paid.c.amount, 0)
+    columns = (
+        _money(func.sum(net)).label("billed"),
+        _money(func.sum(paid_amount)).label("paid"),
+        func.count(Bill.id).label("households_billed"),
+        func.sum(case((paid_amount > net - HALF_FEN, 1), else_=0)).label("households_paid"),
+    )
+    joins = ((adjusted, adjusted.c.bill_id == Bill.id), (paid, paid.c.bill_id == Bill.id))
+    return columns, joins
+
+
+def collection(session: Session, actor, *, period: str, as_of, level: str = "community"
+               ) -> tuple[list[rates.Collection], rates.Collection]:
+    """Measure the collection of `period` as of `as_of` per group of `level`, and in total.
+
+    Over the bills of the communities `actor` sees; one statement.
+    """
+    period, as_of, level = check(actor, period, as_of, level)
+    bills_where = [Bill.period == period,
+                   _visible(actor)]
+    columns, joins = _collection_sums(bills_where, as_of)
+    query = _grouped(level, *columns)
+    for subquery, on in joins:
+        query = query.outerjoin(subquery, on)
+    items = []
+    for row in session.execute(query.where(*bills_where)):
+        key, name = _group_name(level, row.key, row.name)
+        items.append(rates.collection(key, name, row.billed, row.paid, row.households_billed,
+                                      row.households_paid))
+    items.sort(key=lambda item: item.key)
+    return items, rates.collection_total(items)
+
+
+def trend(session: Session, actor, *, period: str, as_of, months: int = TREND_MONTHS
+          ) -> list[rates.Collection]:
+    """Measure the total collection of each of the `months` periods up to `period`.
+
+    As of `as_of`, in one statement; a month without bills is listed with nothing billed.
+    """
+    period, as_of, _level = check(actor, period, as_of, "community")
+    periods = rates.trend_periods(period, months)
+    bills_where = [Bill.period.in_(periods),
+                   _visible(actor)]
+    columns, joins = _collection_sums(bills_where, as_of)
+    query = select(Bill.period.label("key"), *columns).select_from(Bill)
+    for subquery, on in joins:
+        query = query.outerjoin(subquery, on)
+    found = {
+        row.key: rates.collection(row.key, row.key, row.billed, row.paid,
+                                  row.households_billed, row.households_paid)
+        for row in session.execute(query.where(*bills_where).group_by(Bill.period))
+    }
+    return rates.trend(periods, found)
+
+
+def _outstanding(net, paid):
+    return case((net - paid > 0, net - paid), else_=0)
+
+
+def arrears(session: Session, actor, *, as_of, level: str = "community"
+            ) -> tuple[list[rates.Arrears], rates.Arrears]:
+    """Sum what is owed on `as_of` on the bills of its month and earlier, by age, per group.
+
+    One statement: the database sorts each bill into its age bucket by period.
+    """
+    require_reader(actor)
+    as_of, level = check_day(as_of), check_level(level)
+    month = billing.period_of(as_of)
+    bills_where = [Bill.period <= month,
+                   _visible(actor)]
+    adjusted = _adjusted("adjusted", *bills_where)
+    paid = _allocated("paid", bills_where, [Payment.paid_on <= as_of])
+    net = Bill.amount + func.coalesce(adjusted.c.amount, 0)
+    paid_amount = func.coalesce(paid.c.amount, 0)
+    floors = rates.bucket_floors(month)
+    bucket = case(*((Bill.period >= floor, literal(name)) for name, floor in floors if floor),
+                  else_=literal(floors[-1][0]))
+    query = (
+        _grouped(level, bucket.label("bucket"),
+                 _money(func.sum(_outstanding(net, paid_amount))).label("outstanding"))
+        .outerjoin(adjusted, adjusted.c.bill_id == Bill.id)
+        .outerjoin(paid, paid.c.bill_id == Bill.id)
+        .where(*bills_where, net - paid_amount > HALF_FEN)
+        .group_by(bucket)
+    )
+    rows = []
+    for row in session.execute(query):
+        key, name = _group_name(level, row.key, row.name)
+        rows.append((key, name, row.bucket, row.outstanding))
+    items = rates.arrears(rows)
+    return items, rates.arrears_total(items)
+
+
+def recovery(session: Session, actor, *, period: str, as_of, level: str = "community"
+             ) -> tuple[list[rates.Recovery], rates.Recovery]:
+    """Measure how much of the arrears owed on `period`'s first day payments within it paid.
+
+    Arrears are the bills of earlier periods less what payments dated before
+    the period (and not after `as_of`) paid; the recovered part is what
+    payments dated from the period's first day to its last, and not after
+    `as_of`, paid toward them. One statement.
+    """
+    period, as_of, level = check(actor, period, as_of, level)
+    first, last = billing.period_start(period), min(period_end(period), as_of)
+    bills_where = [Bill.period < period,
+                   _visible(actor)]
+    adjusted = _adjusted("adjusted", *bills_where)
+    before = _allocated("paid_before", bills_where,
+                        [Payment.paid_on < first, Payment.paid_on <= as_of])
+    within = _allocated("paid_within", bills_where,
+                        [Payment.paid_on >= first, Payment.paid_on <= last])
+    net = Bill.amount + func.coalesce(adjusted.c.amount, 0)
+    paid_before = func.coalesce(before.c.amount, 0)
+    query = (
+        _grouped(level,
+                 _money(func.sum(net - paid_before)).label("owed"),
+                 _money(func.sum(func.coalesce(within.c.amount, 0))).label("recovered"))
+        .outerjoin(adjusted, adjusted.c.bill_id == Bill.id)
+        .outerjoin(before, before.c.bill_id == Bill.id)
+        .outerjoin(within, within.c.bill_id == Bill.id)
+        .where(*bills_where, net - paid_before > HALF_FEN)
+    )
+    items = []
+    for row in session.execute(query):
+        key, name = _group_name(level, row.key, row.name)
+        items.append(rates.recovery(key, name, row.owed, row.recovered))
+    items.sort(key=lambda item: item.key)
+    return items, rates.recovery_total(items)
+
+
+def collection_report(session: Session, actor, *, period: str | None = None, as_of=None,
+                      level: str = "community") -> CollectionReport:
+    """Build the collection report of `period` as of `as_of`: trend, arrears and recovery too.
+
+    Defaults: the last month, as of today, per community. Four statements.
+    """
+    today = clock.today()
+    period = default_period(today) if period is None else period
+    as_of = today if as_of is None else as_of
+    period, as_of, level = check(actor, period, as_of, level)
+    items, total = collection(session, actor, period=period, as_of=as_of, level=level)
+    owed, owed_total = arrears(session, actor, as_of=as_of, level=level)
+    recovered, recovered_total = recovery(session, actor, period=period, as_of=as_of,
+                                          level=level)
+    return CollectionReport(
+        period=period, as_of=as_of, level=level, items=items, total=total,
+        trend=trend(session, actor, period=period, as_of=as_of),
+        arrears=owed, arrears_total=owed_total,
+        recovery_from=billing.period_start(period),
+        recovery_to=min(period_end(period), as_of),
+        recovery=recovered, recovery_total=recovered_total,
+    )

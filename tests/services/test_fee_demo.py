@@ -1,0 +1,101 @@
+"""The demo fees: they load through the services, once, with collection that differs by mode."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from pmsys import clock
+from pmsys.fees import billing
+from pmsys.fees.demo import RECEIPT_PREFIX, WAIVER_REASON, build_fee_examples
+from pmsys.fees.models import (
+    Bill,
+    BillAdjustment,
+    BillingRun,
+    FeeStandard,
+    Payment,
+    PaymentAllocation,
+    RevenueDirection,
+    RevenueEntry,
+)
+from pmsys.governance.models import ManagementMode
+from pmsys.imports.services import import_bundle
+from pmsys.places.demo import build_bundle
+
+TABLES = (FeeStandard, Bill, BillAdjustment, BillingRun, Payment, PaymentAllocation,
+          RevenueEntry)
+
+
+def counts(session) -> dict[str, int]:
+    return {table.__name__: session.scalar(select(func.count()).select_from(table))
+            for table in TABLES}
+
+
+def collection_by_mode(session) -> dict[ManagementMode, Decimal]:
+    """Paid toward the bills / what they ask, by the bills' mode, over every month billed."""
+    paid = (select(PaymentAllocation.bill_id, func.sum(PaymentAllocation.amount).label("paid"))
+            .group_by(PaymentAllocation.bill_id).subquery())
+    rows = session.execute(
+        select(Bill.mode, func.sum(Bill.amount), func.sum(func.coalesce(paid.c.paid, 0)))
+        .outerjoin(paid, paid.c.bill_id == Bill.id).group_by(Bill.mode))
+    return {mode: billing.ratio(settled, asked) for mode, asked, settled in rows}
+
+
+def test_the_demo_fees_load_once_with_collection_lower_without_a_professional_manager(db):
+    import_bundle(db.session, build_bundle(), actor="demo")
+    summary = build_fee_examples(db.session)
+    db.session.commit()
+    today = clock.today()
+    last_month = billing.next_period(billing.period_of(today), -1)
+
+    standards = db.session.scalars(select(FeeStandard)).all()
+    assert summary["standards"] == len(standards) >= 20
+    assert {s.start for s in standards} == {date(today.year - 2, today.month, 1)}
+    assert all(Decimal("0.30") <= s.price_per_m2_month <= Decimal("0.80") for s in standards)
+    periods = sorted(db.session.scalars(select(Bill.period).distinct()))
+    assert len(periods) == 24 and periods[-1] == last_month
+    assert summary["bills"] == db.session.scalar(select(func.count(Bill.id))) > 30_000
+    # Every household of a billed community has one bill a month.
+    per_household = set(db.session.execute(
+        select(func.count(Bill.id)).group_by(Bill.household_id)).scalars())
+    assert per_household == {24}
+
+    payments = db.session.scalars(select(Payment)).all()
+    assert summary["payments"] == len(payments) > 2_000
+    assert all(p.receipt_no.startswith(RECEIPT_PREFIX) and p.paid_on < today
+               for p in payments)
+    # Each payment is spent on bills in full: the plan pays exactly the oldest open bills.
+    allocated = db.session.scalar(select(func.sum(PaymentAllocation.amount)))
+    assert allocated == sum(p.amount for p in payments)
+    waivers = db.session.scalars(select(BillAdjustment)).all()
+    assert summary["waived_bills"] == len(waivers) > 0
+    assert all(w.kind.value == "waiver" and w.reason == WAIVER_REASON and w.amount < 0
+               for w in waivers)
+    entries = db.session.scalars(select(RevenueEntry)).all()
+    assert summary["revenue_entries"] == len(entries) >= 5
+    assert {e.direction for e in entries} == set(RevenueDirection)
+    assert all(e.resolution for e in entries if e.direction is RevenueDirection.spending)
+
+    rates = collection_by_mode(db.session)
+    professional = rates[ManagementMode.professional]
+    assert Decimal("0.70") <= professional <= Decimal("0.92")
+    for mode in (ManagementMode.self, ManagementMode.community):
+        assert Decimal("0.35") <= rates[mode] <= Decimal("0.65"), mode
+        assert rates[mode] < professional - Decimal("0.15"), mode
+    # Some arrears are settled long after their month.
+    settled = db.session.execute(
+        select(Payment.paid_on, Bill.period)
+        .join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
+        .join(Bill, Bill.id == PaymentAllocation.bill_id))
+    late = sum(1 for paid_on, period in settled
+               if billing.months_between(period, billing.period_of(paid_on)) >= 6)
+    assert late > 100
+
+    before = counts(db.session)
+    again = build_fee_examples(db.session)
+    db.session.commit()
+    assert again == {"standards": 0, "bills": 0, "waived_bills": 0, "payments": 0,
+                     "payments_existing": len(payments), "revenue_entries": 0}
+    assert counts(db.session) == before
