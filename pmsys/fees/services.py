@@ -351,8 +351,9 @@ def post_payment(session: Session, actor, *, receipt_no, household, amount, paid
         readable = session.scalar(select(Household.id).where(
             Household.id == target.id, permissions.household_clause(actor, community)))
         if readable is None:  # a household the caller may not read looks like a missing one
-            raise NotFound(f"no household {getattr(household, 'code', household)}",
-                           code="household_not_found")
+            # The same words as for a household that does not exist (RELIABILITY §2).
+            named = household if isinstance(household, str) else target.place_code
+            raise NotFound(f"no household {named}", code="household_not_found")
         raise Forbidden("only the community's manager records payments", code="not_the_manager")
     existing = session.scalar(select(Payment).where(Payment.receipt_no == receipt_no))
     if existing is not None:

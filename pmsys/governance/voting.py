@@ -246,7 +246,8 @@ def _effective_choices(
         if owner is None:  # tenants and strangers have no vote
             continue
         current = latest.get(owner)
-        if current is None or (ballot.cast_at, position) >= current[:2]:
+        # The position makes every key distinct, so the later in sequence wins a tie.
+        if current is None or (ballot.cast_at, position) > current[:2]:
             latest[owner] = (ballot.cast_at, position, ballot.choice)
     return {owner: choice for owner, (_, _, choice) in latest.items()}
 

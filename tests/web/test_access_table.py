@@ -423,9 +423,9 @@ def test_an_import_row_of_a_household_one_may_not_read_reads_like_an_unknown_one
     data = io.BytesIO()
     book.save(data)
     data.seek(0)
+    headers = bearer_headers(world.users["manager_b"])  # its token is not the import's doing
     before = snapshot(db.session)
-    response = client.post("/api/v1/payments/import",
-                           headers=bearer_headers(world.users["manager_b"]),
+    response = client.post("/api/v1/payments/import", headers=headers,
                            data={"file": (data, "payments.xlsx")})
     assert response.status_code == 200
     report = response.get_json()
