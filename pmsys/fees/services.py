@@ -249,6 +249,11 @@ def run_billing(session: Session, actor, period_text, communities: list[Communit
         session.add(BillingRun(period=month, community_id=community.id,
                                bills_created=created[community.id], run_by_id=actor_id))
     session.flush()
+    if total:
+        from pmsys.fees.credit import apply_credit
+
+        # Households that paid ahead: their credit pays the new bills.
+        apply_credit(session, actor, [c.id for c in communities] if communities else None)
     audit.record(session, actor if actor is not None else "scheduler", "billing_run", "period",
                  month, bills_created=total,
                  communities=[c.code for c in communities] if communities else "all")
@@ -318,7 +323,7 @@ def adjust_bill(session: Session, actor, bill: Bill, *, amount, reason, kind) ->
 
 # --- payments --------------------------------------------------------------------------
 
-def _lock_household(session: Session, household_id: int) -> None:
+def lock_household(session: Session, household_id: int) -> None:
     """Serialise payments of one household (PostgreSQL row lock; SQLite's writer lock)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(Household.id).where(Household.id == household_id)
@@ -358,7 +363,7 @@ def post_payment(session: Session, actor, *, receipt_no, household, amount, paid
     existing = session.scalar(select(Payment).where(Payment.receipt_no == receipt_no))
     if existing is not None:
         return _same_receipt(existing, target, value), False
-    _lock_household(session, target.id)
+    lock_household(session, target.id)
     payment = Payment(receipt_no=receipt_no, household_id=target.id, amount=value, paid_on=on,
                       method=PaymentMethod(method), period=month, recorded_by_id=actor.id)
     try:
