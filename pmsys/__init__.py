@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from pmsys.auth.views import bp as auth_bp
     from pmsys.extensions import csrf
     from pmsys.fees.views import bp as fees_bp
+    from pmsys.governance.views import bp as governance_bp
     from pmsys.open311 import bp as open311_bp
     from pmsys.places.views import bp as places_bp
     from pmsys.tickets.views import bp as tickets_bp
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets_bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(fees_bp)
+    app.register_blueprint(governance_bp)
     # The API and Open311 authenticate with keys, never cookies, so CSRF cannot apply.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -23,7 +23,15 @@ from pmsys.fees.models import (
     PaymentAllocation,
     RevenueEntry,
 )
-from pmsys.governance.models import ManagementTerm
+from pmsys.governance.models import (
+    Committee,
+    CommitteeCandidate,
+    CommitteeMember,
+    ManagementTerm,
+    Vote,
+    VoteBallot,
+    VoteRollEntry,
+)
 from pmsys.places.models import (
     Building,
     Community,
@@ -54,6 +62,12 @@ __all__ = [
     "Household",
     "HouseholdResident",
     "ManagementTerm",
+    "Committee",
+    "CommitteeCandidate",
+    "CommitteeMember",
+    "Vote",
+    "VoteBallot",
+    "VoteRollEntry",
     "Organization",
     "OrganizationCategory",
     "Person",

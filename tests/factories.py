@@ -11,7 +11,13 @@ from factory.alchemy import SQLAlchemyModelFactory
 from pmsys.auth.models import Organization, OrganizationCategory, OrgKind, Role, User
 from pmsys.auth.passwords import hash_password
 from pmsys.extensions import db
-from pmsys.governance.models import ManagementMode, ManagementTerm
+from pmsys.governance.models import (
+    Committee,
+    CommitteeKind,
+    CommitteeStatus,
+    ManagementMode,
+    ManagementTerm,
+)
 from pmsys.places.models import Building, Community, Household, Person, Region, RegionKind, Unit
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -65,6 +71,17 @@ class OrganizationFactory(_Base):
         for code in extracted or ():
             self.category_links.append(OrganizationCategory(category=code))
         if extracted:
+            db.session.flush()
+
+    @factory.post_generation
+    def in_office(self, create, extracted, **kwargs):
+        """An owners' committee organisation bound to a community is its committee in office
+        (pass in_office=False for one that is not)."""
+        if self.kind is OrgKind.owners_committee and self.community is not None and (
+            extracted is None or extracted
+        ):
+            db.session.add(Committee(community=self.community, kind=CommitteeKind.owners,
+                                     status=CommitteeStatus.active, organization=self))
             db.session.flush()
 
 
