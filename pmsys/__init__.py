@@ -43,6 +43,7 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
 
     from pmsys.cli import register_cli
     from pmsys.fees import jobs as fee_jobs  # noqa: F401  (register the billing job)
+    from pmsys.governance import jobs as governance_jobs  # noqa: F401  (votes, committee terms)
     from pmsys.tickets import jobs  # noqa: F401  (register the ticket jobs)
 
     register_cli(app)

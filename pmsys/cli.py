@@ -61,6 +61,7 @@ def demo_command() -> None:
     """Load the demo region (Tumed Right Banner, 2021) and print the demo logins."""
     from pmsys.extensions import db
     from pmsys.fees.demo import build_fee_examples
+    from pmsys.governance.demo import build_governance_examples
     from pmsys.imports.services import import_bundle
     from pmsys.places.demo import DEMO_LOGINS, build_bundle, build_workflow_examples
     from pmsys.tickets.demo import build_ticket_examples
@@ -69,6 +70,7 @@ def demo_command() -> None:
     examples = build_workflow_examples(db.session)
     tickets = build_ticket_examples(db.session)
     fees = build_fee_examples(db.session)
+    governance = build_governance_examples(db.session)
     db.session.commit()
     click.echo(summary.describe())
     click.echo(f"hand-overs in progress: {len(examples['created'])} created, "
@@ -77,6 +79,10 @@ def demo_command() -> None:
     click.echo(f"demo fees: {fees['standards']} standards, {fees['bills']} bills, "
                f"{fees['payments']} payments ({fees['payments_existing']} already posted), "
                f"{fees['waived_bills']} waived bills, {fees['revenue_entries']} revenue entries")
+    click.echo(f"demo governance: {governance['committees']} committees, "
+               f"{governance['votes']} votes, {governance['ballots']} ballots, "
+               f"{governance['terms']} terms created ({governance['existing']} examples "
+               f"already there)")
     click.echo("")
     click.echo("Demo logins (username / password — role):")
     for username, password, role in DEMO_LOGINS:

@@ -6,12 +6,12 @@ here so that module stays about visibility in general.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from pmsys.auth import permissions
 from pmsys.auth.models import Role
-from pmsys.governance.models import Committee, CommitteeStatus, Vote
+from pmsys.governance.models import Committee, CommitteeStatus, Vote, VoteRollEntry
 from pmsys.places.models import Community
 
 # Roles that read management coverage (DESIGN §5) for the communities they see.
@@ -77,17 +77,25 @@ def may_read_coverage(actor) -> bool:
 def vote_clause(actor) -> ColumnElement[bool]:
     """The filter on Vote for the votes `actor` may see: those of the communities it sees.
 
-    Residents (owners and tenants alike) see their community's votes; only an
-    owner on the roll may vote (the service checks).
+    Residents (owners and tenants alike) see their community's votes, and an
+    owner on a vote's frozen roll keeps seeing it after selling during the vote;
+    only an owner on the roll may vote (the service checks).
     """
     if not permissions.is_active_user(actor):
         return false()
     seen = select(Community.id).where(permissions.community_clause(actor))
-    return Vote.community_id.in_(seen)
+    if actor.person_id is None:
+        return Vote.community_id.in_(seen)
+    # An owner on a frozen roll keeps the vote even after selling during it.
+    on_roll = select(VoteRollEntry.vote_id).where(VoteRollEntry.person_id == actor.person_id)
+    return or_(Vote.community_id.in_(seen), Vote.id.in_(on_roll))
 
 
 def may_read_ballots(session: Session, actor, vote: Vote) -> bool:
-    """Whether `actor` reads who voted how (the convening side and the bureau); owners only their own."""
+    """Whether `actor` reads the ballot list (the convening side and the bureau).
+
+    Owners read only their own ballot.
+    """
     if not permissions.is_active_user(actor):
         return False
     community = vote.community

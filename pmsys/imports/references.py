@@ -134,6 +134,8 @@ class Known:
     committees: dict[str, str] = field(default_factory=dict)
     # community code → (start, end) of each of its terms
     terms: dict[str, list[tuple[date, date | None]]] = field(default_factory=dict)
+    # (community code, start) → the end pmsys recorded when a new term replaced it
+    ended_terms: dict[tuple[str, date], date] = field(default_factory=dict)
     # project code → the communities it covers, and its (completed_on, accepted_on)
     project_communities: dict[str, set[str]] = field(default_factory=dict)
     project_dates: dict[str, tuple[date | None, date | None]] = field(default_factory=dict)
@@ -412,6 +414,8 @@ def _check_terms(parsed: Parsed, known: Known, lookup: Lookup, problems: Problem
         start, end = term.get("start"), term.get("end")
         if community is None or start is None or "end" in term.refused:
             continue
+        if end is None:  # a term ended in pmsys keeps its end (see writer.terms)
+            end = known.ended_terms.get((community, start))
         earlier = spans.setdefault(community, [])
         twin = next((span for span in earlier if span.path and span.start == start), None)
         if twin is not None:

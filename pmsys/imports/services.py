@@ -22,7 +22,7 @@ from pmsys.auth import permissions
 from pmsys.auth.models import Organization, OrgKind, User
 from pmsys.errors import DomainError, Forbidden
 from pmsys.fees.models import Bill, FeeStandard
-from pmsys.governance.models import ManagementTerm
+from pmsys.governance.models import Committee, CommitteeStatus, ManagementTerm
 from pmsys.imports import fee_checks, references, register_checks, scope, validation
 from pmsys.imports.fee_writer import write_fee_standards
 from pmsys.imports.register_writer import write_register
@@ -104,6 +104,8 @@ class Existing:
     users: dict[str, User] = field(default_factory=dict)
     terms: dict[tuple[int, date], ManagementTerm] = field(default_factory=dict)
     committees: dict[str, str] = field(default_factory=dict)
+    # Ids of the communities with a committee preparing or in office.
+    in_office: set[int] = field(default_factory=set)
     projects: dict[str, Project] = field(default_factory=dict)
     assets: dict[str, Asset] = field(default_factory=dict)
     handovers: dict[str, Handover] = field(default_factory=dict)
@@ -132,6 +134,10 @@ class Existing:
             communities=set(self.communities),
             committees=dict(self.committees),
             terms=terms,
+            ended_terms={
+                (community_codes[row.community_id], row.start): row.end
+                for row in self.terms.values() if row.ended_at is not None and row.end is not None
+            },
             project_communities={
                 code: {link.community.code for link in row.community_links}
                 for code, row in self.projects.items()
@@ -305,6 +311,15 @@ def _load_governance(session: Session, found: Existing, wanted: references.Wante
         ids,
     ):
         found.committees[codes[row.community_id]] = row.code
+    # Which of them have a committee preparing or in office (the writer gives the others one).
+    found.in_office.update(_in_chunks(
+        session,
+        lambda chunk: select(Committee.community_id).where(
+            Committee.community_id.in_(chunk),
+            Committee.status.in_([CommitteeStatus.preparing, CommitteeStatus.active]),
+        ),
+        ids,
+    ))
 
 
 def _load_register(session: Session, found: Existing, wanted: references.Wanted) -> None:

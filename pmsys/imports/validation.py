@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from pmsys.assets.models import ITEM_KINDS, ItemClass
 from pmsys.auth.models import OrgKind, Role
 from pmsys.auth.passwords import password_problem
+from pmsys.governance.committees import rules_from
 from pmsys.governance.models import ManagementMode
 from pmsys.imports.fields import (
     INVALID,
@@ -102,6 +103,8 @@ PERSON = {
     "code": Field(code(), required=True),
     "name": Field(text(200), required=True),
     "phone": Field(text(20)),
+    # A developer (开发建设单位): the households it owns are its unsold parts.
+    "developer": Field(boolean, nullable=False),
 }
 HOUSEHOLD = {
     "code": Field(code(), required=True),
@@ -362,6 +365,15 @@ def _read_settings(value: object, problems: Problems) -> dict[str, object]:
             try:
                 sla.validate_policy(raw)
             except sla.PolicyError as refused:
+                problems.add(path, str(refused))
+            else:
+                settings[key] = raw
+        elif key == "committee_rules":
+            try:
+                if raw is None:  # rules_from reads None as "no setting": the defaults
+                    raise ValueError("committee_rules must be an object")
+                rules_from(raw)
+            except ValueError as refused:
                 problems.add(path, str(refused))
             else:
                 settings[key] = raw

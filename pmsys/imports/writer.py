@@ -2,7 +2,11 @@
 
 Optional fields that a bundle leaves out keep their current value (a new row
 gets the default) and an explicit null clears them; a term without `end` is
-open-ended, and a user's `org` and `person` are always as the bundle says.
+open-ended (but a term that pmsys ended when it installed the next one keeps
+that end), and a user's `org` and `person` are always as the bundle says.
+An owners' committee organisation bound to a community gets a committee in
+office (kind owners, active, no term dates: elected before pmsys) when the
+community has none preparing or active.
 Passwords are hashed only when a user is new or its password no longer
 matches, since each scrypt hash costs tens of milliseconds. register_writer.py
 writes projects, assets and hand-overs by the same rules, after these rows.
@@ -18,7 +22,13 @@ from pmsys import clock
 from pmsys.auth.models import Organization, OrganizationCategory, OrgKind, Role, User
 from pmsys.auth.passwords import hash_password, verify_password
 from pmsys.auth.services import end_all_sessions
-from pmsys.governance.models import ManagementMode, ManagementTerm
+from pmsys.governance.models import (
+    Committee,
+    CommitteeKind,
+    CommitteeStatus,
+    ManagementMode,
+    ManagementTerm,
+)
 from pmsys.imports.fields import Item
 from pmsys.places.models import (
     Building,
@@ -38,7 +48,7 @@ if TYPE_CHECKING:
 KINDS = (
     "settings", "regions", "organizations", "people", "communities", "buildings", "units",
     "households", "users", "projects", "project_items", "assets", "handovers",
-    "management_terms", "fee_standards",
+    "management_terms", "committees", "fee_standards",
 )
 
 
@@ -105,6 +115,8 @@ class _Writer:
         self.users()
         self.terms()
         self.session.flush()
+        self.committees(organizations)
+        self.session.flush()
         return self.counts
 
     def settings(self) -> None:
@@ -139,6 +151,8 @@ class _Writer:
         for item in self.parsed.people:
             code = item.get("code")
             values = present(item, "name", "phone")
+            if "developer" in item.values:
+                values["is_developer"] = item.get("developer")
             person = self.rows.people.get(code)
             if person is None:
                 self.rows.people[code] = person = Person(code=code, **values)
@@ -306,6 +320,29 @@ class _Writer:
                 self.session.add(term)
                 self.tally("management_terms", True, False)
                 continue
+            if values["end"] is None and term.ended_at is not None:
+                # Ended in pmsys by a new term (DESIGN §5): a bundle without an end
+                # does not reopen it.
+                values["end"] = term.end
             changed = assign(term, values)
             changed = link(term, "organization", org) or changed
             self.tally("management_terms", False, changed)
+
+    def committees(self, done) -> None:
+        """Give the community of each owners' committee organisation a committee in office.
+
+        Only where it has none preparing or active; imported committees were elected outside
+        pmsys, so their term dates are unknown (null).
+        """
+        in_office = self.rows.in_office
+        for _item, org, _created, _changed in done:
+            if org.kind is not OrgKind.owners_committee or org.community_id is None:
+                continue
+            created = org.community_id not in in_office
+            if created:
+                in_office.add(org.community_id)
+                self.session.add(Committee(
+                    community_id=org.community_id, kind=CommitteeKind.owners,
+                    status=CommitteeStatus.active, organization=org,
+                ))
+            self.tally("committees", created, False)

@@ -161,7 +161,11 @@ _SUMMARY_PROPERTIES = {
     "management": nullable(
         {**_MANAGEMENT, "description": "The management term in force today; null if none."}
     ),
-    "committee_status": {"type": "string", "enum": ["active", "none"]},
+    "committee_status": {
+        "type": "string", "enum": ["none", "preparing", "active", "expired"],
+        "description": "The owners' committee: none, preparing (being formed), active (in "
+                       "office, elected or interim) or expired (term over, none in office).",
+    },
 }
 
 describe(

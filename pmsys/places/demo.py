@@ -42,7 +42,7 @@ _STAFF_LOGINS: tuple[tuple[str, str, str | None, str], ...] = (
     ("bureau", "bureau_admin", "TYQ-HB", "bureau_admin — 旗住建局 (transferor of hand-overs)"),
     ("street", "street_officer", "SLQ-GOV", "street_officer — 萨拉齐镇人民政府"),
     ("shequ", "street_officer", "SLQ-DC", "street_officer — 东城社区居委会"),
-    ("manager", "manager", "PM-XT", "manager — 鑫泰物业 (地矿华庭西区, 大众苑小区)"),
+    ("manager", "manager", "PM-XT", "manager — 鑫泰物业 (地矿华庭西区, 大众苑小区, 人行家属楼)"),
     ("selfmgr", "manager", "SM-DTCJSL", "manager — 地毯厂家属楼自管会 (self mode)"),
     ("committee", "committee_member", "OC-DKHTXQ", "committee_member — 地矿华庭西区业主委员会"),
     ("water", "operator", "TYQ-WATER", "operator — 旗水投公司 (water, drainage)"),
@@ -55,6 +55,7 @@ _STAFF_LOGINS: tuple[tuple[str, str, str | None, str], ...] = (
 _RESIDENT_LOGINS: tuple[tuple[str, str, str], ...] = (
     ("resident", "DKHTXQ", "resident — owner in 地矿华庭西区 (professional manager)"),
     ("resident2", "TJJSL", "resident — owner in 统建家属楼 (self-managed)"),
+    ("resident3", "YXJSL", "resident — owner in 一校家属楼 (no owners' committee yet)"),
 )
 
 DEMO_LOGINS: list[tuple[str, str, str]] = [

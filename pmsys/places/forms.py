@@ -20,6 +20,8 @@ MODE_LABELS = {
 COMMITTEE_LABELS = {
     "active": _l("In office"),
     "none": _l("Not formed"),
+    "preparing": _l("Being prepared"),
+    "expired": _l("Expired"),
 }
 
 ROLE_LABELS = {

@@ -7,14 +7,16 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from pmsys import clock
 from pmsys.auth import permissions
-from pmsys.auth.models import Organization, OrgKind
+from pmsys.auth.models import Organization
 from pmsys.errors import InvalidInput, NotFound
-from pmsys.governance.models import ManagementMode, ManagementTerm
+from pmsys.governance import committees as committee_rules
+from pmsys.governance.models import Committee, CommitteeStatus, ManagementMode, ManagementTerm
+from pmsys.governance.services import active_committees
 from pmsys.places.models import (
     Building,
     Community,
@@ -38,6 +40,8 @@ DEFAULT_SETTINGS: dict[str, object] = {
         "normal": {"respond": 24 * 60, "resolve": 7 * 24 * 60},
     },
     "ticket_auto_close_hours": 72,
+    # Committee size, term and warning (DESIGN §6; shape in governance/committees.py).
+    "committee_rules": dict(committee_rules.DEFAULT_RULES),
 }
 
 
@@ -66,7 +70,10 @@ class CommunitySummary:
     households: int = 0
     area: Decimal = Decimal("0.00")
     term: ManagementTerm | None = None
+    # The organisation of the committee in office (owners' or interim), if any.
     committee: Organization | None = None
+    # "none", "preparing", "active" or "expired", as governance.services.committees.status_of.
+    committee_state: str = "none"
 
     @property
     def mode(self) -> ManagementMode | None:
@@ -78,7 +85,7 @@ class CommunitySummary:
 
     @property
     def committee_status(self) -> str:
-        return "active" if self.committee is not None else "none"
+        return self.committee_state
 
 
 def active_terms(session: Session, community_ids: list[int], on: date) -> dict[int, ManagementTerm]:
@@ -123,12 +130,21 @@ def summarise(
         summaries[community_id].area = Decimal(area or 0).quantize(Decimal("0.01"))
     for community_id, term in active_terms(session, ids, on).items():
         summaries[community_id].term = term
-    for committee in session.scalars(
-        select(Organization).where(
-            Organization.kind == OrgKind.owners_committee, Organization.community_id.in_(ids)
+    for community_id, preparing, active, count in session.execute(
+        select(
+            Committee.community_id,
+            func.max(case((Committee.status == CommitteeStatus.preparing, 1), else_=0)),
+            func.max(case((Committee.status == CommitteeStatus.active, 1), else_=0)),
+            func.count(Committee.id),
         )
+        .where(Committee.community_id.in_(ids))
+        .group_by(Committee.community_id)
     ):
-        summaries[committee.community_id].committee = committee
+        summaries[community_id].committee_state = (
+            "preparing" if preparing else "active" if active else "expired" if count else "none"
+        )
+    for community_id, org in active_committees(session, ids).items():
+        summaries[community_id].committee = org
     return [summaries[i] for i in ids]
 
 

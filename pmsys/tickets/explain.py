@@ -7,8 +7,11 @@ module turns them into sentences through gettext, so a resident reads 供水管�
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import gettext as _
 
+from pmsys import clock
 from pmsys.tickets import categories
 
 
@@ -127,6 +130,8 @@ def notification_text(kind: str, data: dict) -> str:
         return _("Hand-over %(code)s: %(action)s, now %(status)s",
                  code=data.get("handover", ""), action=handover_action_label(data.get("action")),
                  status=handover_status_label(data.get("status")))
+    if kind in ("vote_opened", "vote_result", "committee_term_ending"):
+        return governance_notification_text(kind, data)
     params = {"number": data.get("number", ""), "level": data.get("level", ""),
               "status": status_label(data.get("status", ""))}
     texts = {
@@ -143,6 +148,48 @@ def notification_text(kind: str, data: dict) -> str:
     }
     return texts.get(kind, kind)
 
+
+def governance_notification_text(kind: str, data: dict) -> str:
+    """An assembly-vote or committee notification as a sentence in the reader's language."""
+    community = data.get("community_name") or data.get("community") or ""
+    if kind == "committee_term_ending":
+        return _("The owners' committee of %(community)s ends its term on %(term_end)s "
+                 "(in %(days)s days)", community=community, term_end=data.get("term_end", ""),
+                 days=data.get("days", ""))
+    if kind == "vote_opened":
+        return _("Assembly vote in %(community)s is open until %(closes_at)s: %(title)s",
+                 community=community, closes_at=_local_time(data.get("closes_at")),
+                 title=data.get("title", ""))
+    if data.get("passed"):
+        return _("Assembly vote in %(community)s passed: %(title)s",
+                 community=community, title=data.get("title", ""))
+    return _("Assembly vote in %(community)s did not pass (%(reason)s): %(title)s",
+             community=community, reason=vote_reason_label(data.get("reason")),
+             title=data.get("title", ""))
+
+
+def vote_reason_label(code: str | None) -> str:
+    """Why an assembly vote passed or failed, in words (governance.voting.REASONS)."""
+    labels = {
+        "passed": _("passed"),
+        "quorum_area": _("too little of the area took part"),
+        "quorum_owners": _("too few owners took part"),
+        "approval_area": _("too little of the participating area approved"),
+        "approval_owners": _("too few of the participating owners approved"),
+        "empty_roll": _("nobody on the roll"),
+    }
+    return labels.get(code or "", code or "")
+
+
+def _local_time(value: str | None) -> str:
+    """An ISO time from a notification's data as Asia/Shanghai wall-clock time."""
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        return value or ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=clock.UTC)
+    return moment.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def handover_action_label(code: str | None) -> str:

@@ -351,9 +351,11 @@ def test_schemathesis_get_operations(app, api_token, db, role):
     # Schemathesis leaves out the operation that serves the document it was loaded from.
     assert sorted(ran) == [
         "/assets", "/assets/{code}", "/bills", "/communities", "/communities/{code}",
-        "/communities/{code}/fee-standards", "/communities/{code}/revenue", "/handovers",
-        "/handovers/{code}", "/me", "/notifications", "/projects", "/projects/{code}",
-        "/reports/collection", "/reports/handover-backlog", "/reports/tickets",
-        "/routing/preview", "/tickets", "/tickets/{ticket_id}",
-        "/tickets/{ticket_id}/photos/{photo_id}",
+        "/communities/{code}/committee", "/communities/{code}/fee-standards",
+        "/communities/{code}/revenue", "/communities/{code}/terms", "/communities/{code}/votes",
+        "/handovers", "/handovers/{code}", "/me", "/notifications", "/projects",
+        "/projects/{code}", "/reports/collection", "/reports/coverage",
+        "/reports/handover-backlog", "/reports/tickets", "/routing/preview", "/tickets",
+        "/tickets/{ticket_id}", "/tickets/{ticket_id}/photos/{photo_id}", "/votes/{vote_id}",
+        "/votes/{vote_id}/ballots",
     ]

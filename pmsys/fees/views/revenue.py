@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -26,6 +27,8 @@ from pmsys.extensions import db
 from pmsys.fees import revenue
 from pmsys.fees.models import REVENUE_SOURCES, SPENDING_USES
 from pmsys.fees.views import bp
+from pmsys.governance import access as governance_access
+from pmsys.governance.models import Vote, VoteStatus
 
 DIRECTION_LABELS = {"income": _l("Income"), "spending": _l("Spending")}
 CATEGORY_LABELS = {
@@ -146,9 +149,20 @@ def revenue_ledger(code: str):
 @bp.get("/communities/<code>/notices")
 @login_required
 def community_notices(code: str):
-    """The community's public notice page: this year's public revenue and its balance."""
+    """The community's public notice page: this year's public revenue and its balance,
+    the owners' assembly votes (open ones to vote in, closed ones with their results)
+    and the owners' committee in office with its members and term (DESIGN §6, §10).
+    """
     user = current_actor()
     community = permissions.get_community_or_404(db.session, user, code)
     ledger = revenue.ledger(db.session, user, community, clock.today().year)
-    return render_template("places/notices.html", community=community, ledger=ledger,
-                           directions=DIRECTION_LABELS)
+    votes = db.session.scalars(
+        select(Vote).where(Vote.community_id == community.id)
+        .order_by(Vote.opens_at.desc(), Vote.id.desc())
+    ).all()
+    return render_template(
+        "places/notices.html", community=community, ledger=ledger, directions=DIRECTION_LABELS,
+        open_votes=[v for v in votes if v.status is not VoteStatus.closed],
+        closed_votes=[v for v in votes if v.status is VoteStatus.closed],
+        committee=governance_access.active_committee(db.session, community),
+    )

@@ -95,21 +95,37 @@ def mark_read(session: Session, user, notification_id=None) -> int:
     return session.execute(query.values(read_at=clock.now())).rowcount or 0
 
 
-def still_visible(session: Session, user, rows) -> tuple[set[int], set[str]]:
-    """Of the tickets and hand-overs these notifications name, those `user` may still open.
+def still_visible(session: Session, user, rows) -> tuple[set[int], set[str], set[int], set[str]]:
+    """Of the tickets, hand-overs, votes and communities these notifications name, those
+    `user` may still open.
 
     A ticket reassigned away, or a hand-over the user is no longer party to, keeps its
     notification (what was said was said) but loses its link.
     """
     from pmsys.assets.models import Handover
     from pmsys.auth import permissions
+    from pmsys.governance.access import vote_clause
+    from pmsys.governance.models import Vote
+    from pmsys.places.models import Community
 
     ticket_ids = {n.ticket_id for n in rows if n.ticket_id is not None}
     codes = {(n.data or {}).get("handover") for n in rows} - {None}
+    vote_ids = {(n.data or {}).get("vote") for n in rows} - {None}
+    vote_ids = {v for v in vote_ids if isinstance(v, int)}
+    community_codes = {
+        (n.data or {}).get("community") for n in rows if n.kind == "committee_term_ending"
+    } - {None}
     tickets = set(session.scalars(
         select(Ticket.id).where(Ticket.id.in_(ticket_ids), permissions.ticket_clause(user))
     )) if ticket_ids else set()
     handovers = set(session.scalars(
         select(Handover.code).where(Handover.code.in_(codes), permissions.handover_clause(user))
     )) if codes else set()
-    return tickets, handovers
+    votes = set(session.scalars(
+        select(Vote.id).where(Vote.id.in_(vote_ids), vote_clause(user))
+    )) if vote_ids else set()
+    communities = set(session.scalars(
+        select(Community.code).where(Community.code.in_(community_codes),
+                                     permissions.community_clause(user))
+    )) if community_codes else set()
+    return tickets, handovers, votes, communities

@@ -33,15 +33,20 @@ def _menu_context():
             "fee_readers": permissions.FEE_READERS}
 
 
-def _link(note: Notification, visible: tuple[set[int], set[str]]) -> str | None:
-    tickets, handovers = visible
+def _link(note: Notification, visible: tuple[set[int], set[str], set[int], set[str]]
+          ) -> str | None:
+    tickets, handovers, votes, communities = visible
     if note.ticket_id is not None:
         if note.ticket_id in tickets:
             return url_for("tickets.ticket_detail", ticket_id=note.ticket_id)
         return None
-    code = (note.data or {}).get("handover")
-    if code in handovers:
-        return url_for("assets.handover_detail", code=code)
+    data = note.data or {}
+    if data.get("handover") in handovers:
+        return url_for("assets.handover_detail", code=data["handover"])
+    if data.get("vote") in votes:
+        return url_for("governance.vote_detail", vote_id=data["vote"])
+    if note.kind == "committee_term_ending" and data.get("community") in communities:
+        return url_for("governance.committee_page", code=data["community"])
     return None
 
 
