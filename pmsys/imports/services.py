@@ -22,7 +22,7 @@ from pmsys.auth import permissions
 from pmsys.auth.models import Organization, OrgKind, User
 from pmsys.errors import DomainError, Forbidden
 from pmsys.fees.models import Bill, FeeStandard
-from pmsys.governance.models import Committee, CommitteeStatus, ManagementTerm
+from pmsys.governance.models import Committee, ManagementTerm
 from pmsys.imports import fee_checks, references, register_checks, scope, validation
 from pmsys.imports.fee_writer import write_fee_standards
 from pmsys.imports.register_writer import write_register
@@ -311,13 +311,11 @@ def _load_governance(session: Session, found: Existing, wanted: references.Wante
         ids,
     ):
         found.committees[codes[row.community_id]] = row.code
-    # Which of them have a committee preparing or in office (the writer gives the others one).
+    # Which of them have (or had) a committee: the writer gives the others one. A committee
+    # that pmsys saw expire stays expired; the next one is elected, not imported.
     found.in_office.update(_in_chunks(
         session,
-        lambda chunk: select(Committee.community_id).where(
-            Committee.community_id.in_(chunk),
-            Committee.status.in_([CommitteeStatus.preparing, CommitteeStatus.active]),
-        ),
+        lambda chunk: select(Committee.community_id).where(Committee.community_id.in_(chunk)),
         ids,
     ))
 

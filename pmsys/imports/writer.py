@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pmsys import clock
@@ -25,6 +26,7 @@ from pmsys.auth.services import end_all_sessions
 from pmsys.governance.models import (
     Committee,
     CommitteeKind,
+    CommitteeMember,
     CommitteeStatus,
     ManagementMode,
     ManagementTerm,
@@ -294,6 +296,9 @@ class _Writer:
                 self.tally("users", True, False)
                 continue
             was_active = user.active
+            if role is Role.resident and self._elected(user):
+                # Elected in pmsys: the committee's term, not the bundle, ends the role.
+                role, org = user.role, user.organization
             changed = assign(user, {"role": role, **present(item, "active")})
             changed = link(user, "organization", org) or changed
             changed = link(user, "person", person) or changed
@@ -305,6 +310,19 @@ class _Writer:
             if new_password or (was_active and not user.active):
                 end_all_sessions(self.session, user)
             self.tally("users", False, changed or new_password)
+
+    def _elected(self, user: User) -> bool:
+        """Whether a login is a committee member's through a committee in office it sits on."""
+        if user.role is not Role.committee_member or user.person_id is None:
+            return False
+        return self.session.scalar(
+            select(CommitteeMember.id)
+            .join(Committee, Committee.id == CommitteeMember.committee_id)
+            .where(CommitteeMember.person_id == user.person_id,
+                   Committee.organization_id == user.organization_id,
+                   Committee.status == CommitteeStatus.active)
+            .limit(1)
+        ) is not None
 
     def terms(self) -> None:
         for item in self.parsed.management_terms:
@@ -331,8 +349,8 @@ class _Writer:
     def committees(self, done) -> None:
         """Give the community of each owners' committee organisation a committee in office.
 
-        Only where it has none preparing or active; imported committees were elected outside
-        pmsys, so their term dates are unknown (null).
+        Only where it has never had one (an expired committee is not brought back); imported
+        committees were elected outside pmsys, so their term dates are unknown (null).
         """
         in_office = self.rows.in_office
         for _item, org, _created, _changed in done:

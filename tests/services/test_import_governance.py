@@ -130,9 +130,9 @@ def test_a_bundle_without_owners_committees_counts_none(db):
 
 
 @pytest.mark.parametrize(("status", "created"), [
-    (CommitteeStatus.preparing, 0), (CommitteeStatus.active, 0), (CommitteeStatus.expired, 1),
+    (CommitteeStatus.preparing, 0), (CommitteeStatus.active, 0), (CommitteeStatus.expired, 0),
 ])
-def test_a_committee_is_created_only_where_none_is_preparing_or_in_office(db, status, created):
+def test_a_committee_is_created_only_where_the_community_never_had_one(db, status, created):
     import_bundle(db.session, small_bundle(), actor="cli")
     [first] = committees(db.session)
     first.status = status
@@ -246,3 +246,26 @@ def test_an_end_set_by_an_earlier_bundle_is_cleared_by_null(db):
 
     assert summary.counts["management_terms"]["updated"] == 1
     assert _gxl_terms(db.session)[-1].end is None
+
+
+# --- logins of committee members elected in pmsys -----------------------------------------
+
+@pytest.mark.parametrize(("sits", "role_after"), [(True, "committee_member"), (False, "resident")])
+def test_a_reimport_keeps_the_login_of_a_member_of_the_committee_in_office(db, sits, role_after):
+    from pmsys.auth.models import Role, User
+    from pmsys.governance.models import CommitteeMember, MemberRole
+
+    import_bundle(db.session, small_bundle(), actor="cli")
+    [committee] = committees(db.session)
+    zhang = db.session.scalar(select(User).where(User.username == "zhang"))
+    if sits:
+        db.session.add(CommitteeMember(committee_id=committee.id, person_id=zhang.person_id,
+                                       role=MemberRole.director))
+    zhang.role, zhang.organization_id = Role.committee_member, committee.organization_id
+    db.session.flush()
+
+    import_bundle(db.session, small_bundle(), actor="cli")
+
+    db.session.refresh(zhang)
+    assert zhang.role.value == role_after
+    assert (zhang.organization_id is not None) is sits

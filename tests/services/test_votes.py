@@ -196,6 +196,19 @@ def test_an_ownership_change_after_opening_does_not_change_the_roll(db, world):
     assert votes.tally(db.session, vote) == {"ballots": 1, "owners": OWNERS_ON_ROLL}
 
 
+def test_an_owner_who_sells_during_the_vote_still_sees_it_and_votes(db, world):
+    vote = convene(db, world)
+    sell(db, world, "VA/2/1/101", "V-B")  # V-O4's only home here
+    seller = world.residents["V-O4"]
+    seen = select(Vote.id).where(Vote.id == vote.id, access.vote_clause(seller))
+    assert db.session.scalar(seen) == vote.id
+    ballot, replaced = cast(db, world, vote, "V-O4", "approve")
+    assert (ballot.person.code, ballot.paper, replaced) == ("V-O4", False, False)
+    buyer_sees = select(Vote.id).where(Vote.id == vote.id,
+                                       access.vote_clause(world.residents["V-B"]))
+    assert db.session.scalar(buyer_sees) == vote.id  # a resident of the community now
+
+
 def test_an_ownership_change_before_opening_does(db, world):
     vote = convene(db, world, opens_at=NOW + timedelta(hours=1))
     sell(db, world, "VA/2/1/101", "V-B")
