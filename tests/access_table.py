@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tests.access_fees import NEXT_PERIOD, NEXT_START, payments_xlsx
+from tests.access_governance import NEXT_TERM_START, Number
 from tests.access_tickets import tiny_png
 from tests.factories import DEFAULT_PASSWORD
 
@@ -303,6 +304,88 @@ REVENUE_FORM = {"direction": "income", "category": "parking", "amount": "1200.00
                 "on": "2025-06-01", "description": "停车费", "resolution": ""}
 NEW_REVENUE = {"direction": "income", "category": "parking", "amount": "1200.00",
                "on": "2025-06-01", "description": "停车费"}
+
+# Owners' committees, assembly votes, terms and coverage (DESIGN §5–§6;
+# tests/access_governance.py). Whoever sees a community reads its committee, votes and
+# terms. The street office of CA's street (and a sysadmin) guides the committee's
+# formation; a resident owner may propose only themself. The committee in office and the
+# street office convene votes, record paper ballots and close votes; only an owner on the
+# roll casts their own ballot. Terms are decided by the street office, the bureau and the
+# committee in office. Coverage is read by street offices, the bureau and sysadmins. Who
+# sees the community but may not act is refused (403); who does not see it, 404.
+# CC is seen by op_in, the bureau and sysadmins only; its street office has no login here.
+CA_COMMITTEE = Redirect("/communities/CA/committee")
+CC_COMMITTEE = Redirect("/communities/CC/committee")
+CA_TERMS = Redirect("/communities/CA/terms")
+V_A = Redirect("/votes/{V_A}")
+V_O = Redirect("/votes/{V_O}")
+V_NEW = Redirect("/votes/[0-9]*")  # the new vote's page
+
+
+def oversees_ca(status: Status, api: bool = False) -> dict[str, Status]:
+    """CA's street office (and a sysadmin) get `status`; the others are refused or told 404."""
+    #            anon             res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr   bureau sys
+    return grid(401 if api else LOGIN, 403, 404, 403, 404, 403, 403, 404, status, 403, status)
+
+
+def oversees_cc(status: Status, api: bool = False) -> dict[str, Status]:
+    """A sysadmin gets `status` for CC; op_in and the bureau see CC but are refused."""
+    return grid(401 if api else LOGIN, 404, 404, 404, 404, 404, 403, 404, 404, 403, status)
+
+
+def convenes_ca(status: Status, api: bool = False) -> dict[str, Status]:
+    """CA's committee in office, its street office and a sysadmin get `status`."""
+    return grid(401 if api else LOGIN, 403, 404, 403, 404, status, 403, 404, status, 403,
+                status)
+
+
+def decides_ca_terms(status: Status, api: bool = False) -> dict[str, Status]:
+    """The committee in office, the street office, the bureau and a sysadmin get `status`."""
+    return grid(401 if api else LOGIN, 403, 404, 403, 404, status, 403, 404, status, status,
+                status)
+
+
+#                       anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
+PROPOSES_SELF_PAGE = grid(LOGIN, CA_COMMITTEE, 404, 403, 404, 403, 403, 404, CA_COMMITTEE,
+                          403, CA_COMMITTEE)
+PROPOSES_SELF_API = grid(401,  201,  404,  403,  404,  403,  403,  404,   201,  403,   201)
+# resident_a's own ballot in V_A (CA, open); resident_b's in V_B (CB, open). Nobody else
+# is an owner on those rolls.
+OWN_BALLOT_V_A_PAGE = grid(LOGIN, V_A, 404,  403,  404,  403,  403,  404,   403,  403,   403)
+OWN_BALLOT_V_A_API = grid(401, 201,  404,  403,  404,  403,  403,  404,   403,  403,   403)
+OWN_BALLOT_V_B_API = grid(401, 404,  201,  404,  403,  404,  404,  403,   404,  404,   403)
+# Who voted how: the convening side and the bureau.
+READS_BALLOTS_API = grid(401,  403,  404,  403,  404,  200,  403,  404,   200,  200,   200)
+READS_COVERAGE_PAGE = grid(LOGIN, 403, 403, 403,  403,  403,  403,  403,   200,  200,   200)
+BAD_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   400,  400,   400)
+READS_COVERAGE_API = grid(401, 403,  403,  403,  403,  403,  403,  403,   200,  200,   200)
+BAD_COVERAGE_API = grid(401,   403,  403,  403,  403,  403,  403,  403,   400,  400,   400)
+
+PREPARE_FORM = {"seats": "3", "note": ""}
+ACTIVATE = {"members": [{"person": "P-AC", "role": "director"}],
+            "term_start": NEXT_TERM_START}
+ACTIVATE_FORM = {"members-0-person": "P-AC", "members-0-role": "director",
+                 "term_start": NEXT_TERM_START, "term_end": ""}
+INTERIM = {"members": [{"person": "P-AC", "role": "director"}], "start": NEXT_TERM_START,
+           "note": "无人愿意参选"}
+INTERIM_FORM = {"members-0-person": "P-AC", "members-0-role": "director",
+                "start": NEXT_TERM_START, "end": "", "note": "无人愿意参选"}
+VETTING = {"decision": "approve", "note": "联审通过"}
+EXPIRY = {"on": "2025-06-02", "reason": "业主大会决定提前换届"}
+EXPIRY_FORM = {"which": "active", **EXPIRY}
+NEW_VOTE = {"matter": "hire_manager", "title": "选聘物业服务企业",
+            "opens_at": "2025-06-02T10:00:00+08:00", "closes_at": "2025-06-09T10:00:00+08:00"}
+VOTE_FORM = {"matter": "hire_manager", "title": "选聘物业服务企业", "description": "",
+             "opens_at": "2025-06-02T10:00", "closes_at": "2025-06-09T10:00"}
+APPROVE = {"choice": "approve"}
+PAPER_BALLOT = {"choice": "approve", "person": "P-AC"}
+NEW_TERM = {"mode": "professional", "org": "PM-B", "start": NEXT_TERM_START,
+            "basis_vote": Number("{V_C}")}
+TERM_FORM = {"mode": "professional", "org": "PM-B", "start": NEXT_TERM_START, "end": "",
+             "basis_vote": "{V_C}", "basis": ""}
+IMPOSED_TERM = {"mode": "community", "org": "SO-S1", "start": NEXT_TERM_START}
+IMPOSED_TERM_FORM = {"mode": "community", "org": "SO-S1", "start": NEXT_TERM_START,
+                     "end": "", "basis_vote": "", "basis": ""}
 
 TABLE: list[Entry] = [
     # --- public -------------------------------------------------------------------
@@ -620,6 +703,184 @@ TABLE: list[Entry] = [
           SEES_CB_API),
     Entry("POST", "/api/v1/communities/<code>/revenue", "/api/v1/communities/CA/revenue",
           KEEPS_CA_REVENUE_API, json=NEW_REVENUE),
+    # --- governance pages: the owners' committee ---------------------------------
+    Entry("GET", "/communities/<code>/committee", "/communities/CA/committee", SEES_CA_PAGE),
+    Entry("GET", "/communities/<code>/committee", "/communities/CB/committee", SEES_CB_PAGE),
+    Entry("GET", "/communities/<code>/committee", "/communities/NONE/committee",
+          logged_in(404), note="no such community"),
+    Entry("POST", "/communities/<code>/committee/prepare", "/communities/CC/committee/prepare",
+          oversees_cc(CC_COMMITTEE), form=PREPARE_FORM),
+    Entry("POST", "/communities/<code>/committee/prepare", "/communities/CA/committee/prepare",
+          oversees_ca(409), form=PREPARE_FORM, note="one is being prepared"),
+    Entry("POST", "/communities/<code>/committee/prepare", "/communities/CC/committee/prepare",
+          everyone(400), form=PREPARE_FORM, csrf=False, note="no CSRF token"),
+    Entry("POST", "/communities/<code>/committee/candidates",
+          "/communities/CA/committee/candidates", PROPOSES_SELF_PAGE, form={"person": "P-A"},
+          note="resident_a's own person"),
+    Entry("POST", "/communities/<code>/committee/candidates",
+          "/communities/CA/committee/candidates", oversees_ca(CA_COMMITTEE),
+          form={"person": "P-A201"}, note="another owner"),
+    Entry("POST", "/communities/<code>/committee/candidates",
+          "/communities/CA/committee/candidates", everyone(400), form={"person": "P-A"},
+          csrf=False, note="no CSRF token"),
+    Entry("POST", "/communities/<code>/committee/candidates/<person>/vetting",
+          "/communities/CA/committee/candidates/P-AC/vetting", oversees_ca(CA_COMMITTEE),
+          form=VETTING),
+    Entry("POST", "/communities/<code>/committee/candidates/<person>/vetting",
+          "/communities/CA/committee/candidates/P-A201/vetting", oversees_ca(404),
+          form=VETTING, note="no such candidate"),
+    Entry("POST", "/communities/<code>/committee/candidates/<person>/vetting",
+          "/communities/CA/committee/candidates/P-AC/vetting", everyone(400), form=VETTING,
+          csrf=False, note="no CSRF token"),
+    Entry("POST", "/communities/<code>/committee/activate", "/communities/CA/committee/activate",
+          oversees_ca(422), form=ACTIVATE_FORM, note="not elected yet"),
+    Entry("POST", "/communities/<code>/committee/activate", "/communities/CA/committee/activate",
+          everyone(400), form=ACTIVATE_FORM, csrf=False, note="no CSRF token"),
+    Entry("POST", "/communities/<code>/committee/interim", "/communities/CC/committee/interim",
+          oversees_cc(CC_COMMITTEE), form=INTERIM_FORM),
+    Entry("POST", "/communities/<code>/committee/interim", "/communities/CA/committee/interim",
+          oversees_ca(409), form=INTERIM_FORM, note="a committee is in office"),
+    Entry("POST", "/communities/<code>/committee/interim", "/communities/CC/committee/interim",
+          everyone(400), form=INTERIM_FORM, csrf=False, note="no CSRF token"),
+    Entry("POST", "/communities/<code>/committee/expire", "/communities/CA/committee/expire",
+          oversees_ca(CA_COMMITTEE), form=EXPIRY_FORM),
+    Entry("POST", "/communities/<code>/committee/expire", "/communities/CA/committee/expire",
+          everyone(400), form=EXPIRY_FORM, csrf=False, note="no CSRF token"),
+    # --- governance pages: assembly votes -----------------------------------------
+    Entry("GET", "/communities/<code>/votes", "/communities/CA/votes", SEES_CA_PAGE),
+    Entry("GET", "/communities/<code>/votes", "/communities/CB/votes", SEES_CB_PAGE),
+    Entry("GET", "/communities/<code>/votes", "/communities/NONE/votes", logged_in(404),
+          note="no such community"),
+    Entry("GET", "/communities/<code>/votes/new", "/communities/CA/votes/new",
+          convenes_ca(200)),
+    Entry("POST", "/communities/<code>/votes/new", "/communities/CA/votes/new",
+          convenes_ca(V_NEW), form=VOTE_FORM),
+    Entry("POST", "/communities/<code>/votes/new", "/communities/CA/votes/new",
+          convenes_ca(422), form={**VOTE_FORM, "matter": "elect_committee"},
+          note="the slate does not fit"),
+    Entry("POST", "/communities/<code>/votes/new", "/communities/CA/votes/new",
+          everyone(400), form=VOTE_FORM, csrf=False, note="no CSRF token"),
+    Entry("GET", "/votes/<int:vote_id>", "/votes/{V_A}", SEES_CA_PAGE),
+    Entry("GET", "/votes/<int:vote_id>", "/votes/{V_C}", SEES_CA_PAGE, note="closed"),
+    Entry("GET", "/votes/<int:vote_id>", "/votes/{V_B}", SEES_CB_PAGE),
+    Entry("GET", "/votes/<int:vote_id>", "/votes/{MISSING}", logged_in(404),
+          note="no such vote"),
+    Entry("POST", "/votes/<int:vote_id>/ballot", "/votes/{V_A}/ballot", OWN_BALLOT_V_A_PAGE,
+          form=APPROVE),
+    Entry("POST", "/votes/<int:vote_id>/ballot", "/votes/{V_A}/ballot", convenes_ca(V_A),
+          form=PAPER_BALLOT, note="a paper ballot"),
+    Entry("POST", "/votes/<int:vote_id>/ballot", "/votes/{MISSING}/ballot", logged_in(404),
+          form=APPROVE, note="no such vote"),
+    Entry("POST", "/votes/<int:vote_id>/ballot", "/votes/{V_A}/ballot", everyone(400),
+          form=APPROVE, csrf=False, note="no CSRF token"),
+    Entry("POST", "/votes/<int:vote_id>/close", "/votes/{V_O}/close", convenes_ca(V_O)),
+    Entry("POST", "/votes/<int:vote_id>/close", "/votes/{V_A}/close", convenes_ca(409),
+          note="open until its closing time"),
+    Entry("POST", "/votes/<int:vote_id>/close", "/votes/{V_O}/close", everyone(400),
+          csrf=False, note="no CSRF token"),
+    # --- governance pages: terms and coverage -------------------------------------
+    Entry("GET", "/communities/<code>/terms", "/communities/CA/terms", SEES_CA_PAGE),
+    Entry("GET", "/communities/<code>/terms", "/communities/CB/terms", SEES_CB_PAGE),
+    Entry("GET", "/communities/<code>/terms", "/communities/NONE/terms", logged_in(404),
+          note="no such community"),
+    Entry("POST", "/communities/<code>/terms", "/communities/CA/terms",
+          decides_ca_terms(CA_TERMS), form=TERM_FORM),
+    Entry("POST", "/communities/<code>/terms", "/communities/CA/terms", decides_ca_terms(422),
+          form=IMPOSED_TERM_FORM, note="imposed while a committee is in office"),
+    Entry("POST", "/communities/<code>/terms", "/communities/CA/terms", everyone(400),
+          form=TERM_FORM, csrf=False, note="no CSRF token"),
+    Entry("GET", "/reports/coverage", "/reports/coverage", READS_COVERAGE_PAGE),
+    Entry("GET", "/reports/coverage", "/reports/coverage?on=2025-06-02&level=district",
+          READS_COVERAGE_PAGE, note="by district on a day"),
+    Entry("GET", "/reports/coverage", "/reports/coverage?level=city", BAD_COVERAGE_PAGE,
+          note="no such level"),
+    # --- API: the owners' committee -----------------------------------------------
+    Entry("GET", "/api/v1/communities/<code>/committee", "/api/v1/communities/CA/committee",
+          SEES_CA_API),
+    Entry("GET", "/api/v1/communities/<code>/committee", "/api/v1/communities/CB/committee",
+          SEES_CB_API),
+    Entry("GET", "/api/v1/communities/<code>/committee",
+          "/api/v1/communities/NONE/committee", bearer(404), note="no such community"),
+    Entry("POST", "/api/v1/communities/<code>/committee", "/api/v1/communities/CC/committee",
+          oversees_cc(201, api=True), json={"seats": 3}),
+    Entry("POST", "/api/v1/communities/<code>/committee", "/api/v1/communities/CA/committee",
+          oversees_ca(409, api=True), json={"seats": 3}, note="one is being prepared"),
+    Entry("POST", "/api/v1/communities/<code>/committee/candidates",
+          "/api/v1/communities/CA/committee/candidates", PROPOSES_SELF_API,
+          json={"person": "P-A"}, note="resident_a's own person"),
+    Entry("POST", "/api/v1/communities/<code>/committee/candidates",
+          "/api/v1/communities/CA/committee/candidates", oversees_ca(201, api=True),
+          json={"person": "P-A201"}, note="another owner"),
+    Entry("POST", "/api/v1/communities/<code>/committee/candidates/<person>/vetting",
+          "/api/v1/communities/CA/committee/candidates/P-AC/vetting",
+          oversees_ca(200, api=True), json=VETTING),
+    Entry("POST", "/api/v1/communities/<code>/committee/candidates/<person>/vetting",
+          "/api/v1/communities/CA/committee/candidates/P-A201/vetting",
+          oversees_ca(404, api=True), json=VETTING, note="no such candidate"),
+    Entry("POST", "/api/v1/communities/<code>/committee/activate",
+          "/api/v1/communities/CA/committee/activate", oversees_ca(422, api=True),
+          json=ACTIVATE, note="not elected yet"),
+    Entry("POST", "/api/v1/communities/<code>/committee/interim",
+          "/api/v1/communities/CC/committee/interim", oversees_cc(201, api=True), json=INTERIM),
+    Entry("POST", "/api/v1/communities/<code>/committee/interim",
+          "/api/v1/communities/CA/committee/interim", oversees_ca(409, api=True), json=INTERIM,
+          note="a committee is in office"),
+    Entry("POST", "/api/v1/communities/<code>/committee/expire",
+          "/api/v1/communities/CA/committee/expire", oversees_ca(200, api=True), json=EXPIRY),
+    # --- API: assembly votes ------------------------------------------------------
+    Entry("GET", "/api/v1/communities/<code>/votes", "/api/v1/communities/CA/votes",
+          SEES_CA_API),
+    Entry("GET", "/api/v1/communities/<code>/votes", "/api/v1/communities/CB/votes",
+          SEES_CB_API),
+    Entry("GET", "/api/v1/communities/<code>/votes", "/api/v1/communities/NONE/votes",
+          bearer(404), note="no such community"),
+    Entry("POST", "/api/v1/communities/<code>/votes", "/api/v1/communities/CA/votes",
+          convenes_ca(201, api=True), json=NEW_VOTE),
+    Entry("POST", "/api/v1/communities/<code>/votes", "/api/v1/communities/CA/votes",
+          convenes_ca(422, api=True), json={**NEW_VOTE, "matter": "elect_committee"},
+          note="the slate does not fit"),
+    Entry("GET", "/api/v1/votes/<int:vote_id>", "/api/v1/votes/{V_A}", SEES_CA_API),
+    Entry("GET", "/api/v1/votes/<int:vote_id>", "/api/v1/votes/{V_C}", SEES_CA_API,
+          note="closed"),
+    Entry("GET", "/api/v1/votes/<int:vote_id>", "/api/v1/votes/{V_B}", SEES_CB_API),
+    Entry("GET", "/api/v1/votes/<int:vote_id>", "/api/v1/votes/{MISSING}", bearer(404),
+          note="no such vote"),
+    Entry("POST", "/api/v1/votes/<int:vote_id>/ballots", "/api/v1/votes/{V_A}/ballots",
+          OWN_BALLOT_V_A_API, json=APPROVE),
+    Entry("POST", "/api/v1/votes/<int:vote_id>/ballots", "/api/v1/votes/{V_B}/ballots",
+          OWN_BALLOT_V_B_API, json=APPROVE),
+    Entry("POST", "/api/v1/votes/<int:vote_id>/ballots", "/api/v1/votes/{V_A}/ballots",
+          convenes_ca(201, api=True), json=PAPER_BALLOT, note="a paper ballot"),
+    Entry("POST", "/api/v1/votes/<int:vote_id>/ballots", "/api/v1/votes/{MISSING}/ballots",
+          bearer(404), json=APPROVE, note="no such vote"),
+    Entry("GET", "/api/v1/votes/<int:vote_id>/ballots", "/api/v1/votes/{V_C}/ballots",
+          READS_BALLOTS_API),
+    Entry("GET", "/api/v1/votes/<int:vote_id>/ballots", "/api/v1/votes/{MISSING}/ballots",
+          bearer(404), note="no such vote"),
+    Entry("POST", "/api/v1/votes/<int:vote_id>/close", "/api/v1/votes/{V_O}/close",
+          convenes_ca(200, api=True)),
+    Entry("POST", "/api/v1/votes/<int:vote_id>/close", "/api/v1/votes/{V_A}/close",
+          convenes_ca(409, api=True), note="open until its closing time"),
+    Entry("POST", "/api/v1/votes/<int:vote_id>/close", "/api/v1/votes/{MISSING}/close",
+          bearer(404), note="no such vote"),
+    # --- API: terms and coverage --------------------------------------------------
+    Entry("GET", "/api/v1/communities/<code>/terms", "/api/v1/communities/CA/terms",
+          SEES_CA_API),
+    Entry("GET", "/api/v1/communities/<code>/terms", "/api/v1/communities/CB/terms",
+          SEES_CB_API),
+    Entry("GET", "/api/v1/communities/<code>/terms", "/api/v1/communities/NONE/terms",
+          bearer(404), note="no such community"),
+    Entry("POST", "/api/v1/communities/<code>/terms", "/api/v1/communities/CA/terms",
+          decides_ca_terms(201, api=True), json=NEW_TERM),
+    Entry("POST", "/api/v1/communities/<code>/terms", "/api/v1/communities/CA/terms",
+          decides_ca_terms(422, api=True), json=IMPOSED_TERM,
+          note="imposed while a committee is in office"),
+    Entry("GET", "/api/v1/reports/coverage", "/api/v1/reports/coverage", READS_COVERAGE_API),
+    Entry("GET", "/api/v1/reports/coverage",
+          "/api/v1/reports/coverage?on=2025-06-02&level=district", READS_COVERAGE_API,
+          note="by district on a day"),
+    Entry("GET", "/api/v1/reports/coverage", "/api/v1/reports/coverage?level=city",
+          BAD_COVERAGE_API, note="no such level"),
 ]
 
 # Methods every rule answers by itself; the table covers the rest.

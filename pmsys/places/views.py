@@ -12,6 +12,7 @@ from pmsys.assets.views import home_panels
 from pmsys.auth import permissions
 from pmsys.auth.models import Role
 from pmsys.extensions import db
+from pmsys.governance.views.panels import governance_panels
 from pmsys.places import services
 from pmsys.places.forms import (
     COMMITTEE_LABELS,
@@ -77,7 +78,8 @@ def home():
     session = db.session
     if user.role in AREA_ROLES:
         return render_template("places/home_area.html", totals=services.totals(session, user),
-                               **home_panels(session, user), **ticket_panels(session, user))
+                               **home_panels(session, user), **ticket_panels(session, user),
+                               **governance_panels(session, user))
     communities = list(session.scalars(permissions.visible_communities(user)))
     if user.role is Role.operator:
         served = [categories.get(code) for code in user.organization.categories
@@ -92,9 +94,11 @@ def home():
             "places/home_resident.html",
             households=services.own_households(session, user),
             summaries=summaries, **ticket_panels(session, user),
+            **governance_panels(session, user),
         )
     return render_template("places/home_staff.html", summaries=summaries,
-                           **home_panels(session, user), **ticket_panels(session, user))
+                           **home_panels(session, user), **ticket_panels(session, user),
+                           **governance_panels(session, user))
 
 
 @bp.get("/communities")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from pmsys.audit import AuditRecord
@@ -22,12 +23,18 @@ from pmsys.governance.models import (
     VoteStatus,
 )
 from pmsys.governance.services import votes
-from pmsys.tickets.explain import notification_text
+from pmsys.tickets.explain import notification_text as _notification_text
 from pmsys.tickets.models import Notification
 from tests.factories import CommunityFactory
 from tests.vote_world import NOW, OWNERS_ON_ROLL, build_vote_world
 
 WEEK = timedelta(days=7)
+
+
+def notification_text(kind: str, data: dict) -> str:
+    """The notification as an English reader sees it."""
+    with force_locale("en"):
+        return _notification_text(kind, data)
 
 
 @pytest.fixture

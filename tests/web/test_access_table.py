@@ -20,6 +20,7 @@ from pmsys.auth.models import ApiToken
 from pmsys.auth.services import issue_token
 from pmsys.extensions import db as _db
 from pmsys.places.models import Community
+from tests.access_governance import EXAMPLE_VOTE_IDS, Number, add_governance, vote_ids
 from tests.access_table import (
     IMPLICIT_METHODS,
     LOGIN,
@@ -31,15 +32,30 @@ from tests.access_table import (
     Redirect,
     table_keys,
 )
-from tests.access_tickets import EXAMPLE_IDS, build_access_ticket_world, ids
+from tests.access_tickets import EXAMPLE_IDS as TICKET_EXAMPLE_IDS
+from tests.access_tickets import build_access_ticket_world
+from tests.access_tickets import ids as ticket_ids
 from tests.conftest import csrf_token
 from tests.world import VISIBLE
+
+EXAMPLE_IDS = {**TICKET_EXAMPLE_IDS, **EXAMPLE_VOTE_IDS}
 
 
 @pytest.fixture
 def world(db):
-    """tests/world.py's world with the tickets the rows name (tests/access_tickets.py)."""
-    return build_access_ticket_world()
+    """tests/world.py's world with the tickets and votes the rows name.
+
+    Tickets and fees of tests/access_tickets.py, votes and committees of
+    tests/access_governance.py.
+    """
+    world = build_access_ticket_world()
+    add_governance(world)
+    return world
+
+
+def ids(world) -> dict[str, str]:
+    """The values of the table's placeholders in this world."""
+    return {**ticket_ids(world), **vote_ids(world)}
 
 
 def routed_pairs(app) -> set[tuple[str, str]]:
@@ -87,6 +103,8 @@ def bearer_headers(user) -> dict:
 
 def filled(value, values: dict[str, str]):
     """`value` with the world's ids in place of its placeholders; bytes become a file."""
+    if isinstance(value, Number):
+        return int(value.format_map(values))
     if isinstance(value, str):
         return value.format_map(values)
     if isinstance(value, bytes):
@@ -95,6 +113,8 @@ def filled(value, values: dict[str, str]):
         return (io.BytesIO(value), name)
     if isinstance(value, dict):
         return {key: filled(item, values) for key, item in value.items()}
+    if isinstance(value, list):
+        return [filled(item, values) for item in value]
     return value
 
 

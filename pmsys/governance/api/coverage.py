@@ -7,7 +7,9 @@ from pmsys.api import bp
 from pmsys.api.helpers import api_login_required
 from pmsys.api.inputs import choice_arg, day_arg
 from pmsys.api.openapi import DATE, describe, errors, json_response, ref
+from pmsys.errors import Forbidden
 from pmsys.extensions import db
+from pmsys.governance import access
 from pmsys.governance.api.committees import caller
 from pmsys.governance.services import coverage as services
 
@@ -17,6 +19,9 @@ from pmsys.governance.services import coverage as services
 def coverage_report():
     """Coverage on a date by street or district, with the communities left without a term."""
     actor = caller()
+    if not access.may_read_coverage(actor):
+        raise Forbidden("coverage is for the bureau and the street offices",
+                        code="forbidden")
     on = day_arg("on") or clock.today()
     level = choice_arg("level", services.LEVELS) or "street"
     return services.coverage(db.session, actor, on, level)

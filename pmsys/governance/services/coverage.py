@@ -49,10 +49,10 @@ def coverage(session: Session, actor, on: date, level: str = "street") -> dict:
     number of SQL statements whatever the number of communities. level
     unknown → InvalidInput(fields={"level"}).
     """
-    if level not in LEVELS:
-        raise InvalidInput(f"unknown level {level!r}", fields={"level": " or ".join(LEVELS)})
     if not access.may_read_coverage(actor):
         raise Forbidden("coverage is for the bureau and the street offices")
+    if level not in LEVELS:
+        raise InvalidInput(f"unknown level {level!r}", fields={"level": " or ".join(LEVELS)})
     in_force = (ManagementTerm.community_id == Community.id, ManagementTerm.start <= on,
                 or_(ManagementTerm.end.is_(None), ManagementTerm.end >= on))
     # Terms never overlap; should imported ones, the latest start decides the mode.
