@@ -10,84 +10,36 @@ migrations and dropped afterwards.
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pmsys import clock, create_app
+from pmsys import clock
 from pmsys.auth.models import User
-from pmsys.config import TestConfig
 from pmsys.extensions import db as _db
 from pmsys.fees import services
 from pmsys.fees.models import Bill, Payment, PaymentAllocation
 from tests.fee_world import NOW, build_fee_world
+from tests.live import at_once, live_database
 
 SCHEMA = "fee_concurrency"
 
 
 @pytest.fixture(scope="module")
 def live(app, database_url, tmp_path_factory):
-    """An app on a database of its own holding the fee world, committed; yields (app, world)."""
-    import flask_migrate
+    """An app on a database of its own holding the fee world, committed; yields (app, ids)."""
 
-    url = make_url(database_url)
-    if url.get_backend_name() == "postgresql":
-        with app.app_context(), _db.engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        url = url.update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-    else:
-        url = make_url("sqlite:///" + str(tmp_path_factory.mktemp("live") / "live.db"))
-    live_app = create_app(TestConfig, overrides={
-        "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
-        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("live-uploads")),
-    })
-    try:
-        with live_app.app_context():
-            flask_migrate.upgrade()
-            world = build_fee_world()
-            ids = {
-                "manager": world.users["manager_a"].id,
-                "bills": {key: bill.id for key, bill in world.bills.items()},
-            }
-            _db.session.remove()
-        yield live_app, ids
-    finally:
-        with live_app.app_context():
-            _db.engine.dispose()
-        if url.get_backend_name() == "postgresql":
-            with app.app_context(), _db.engine.begin() as connection:
-                connection.execute(text(f"DROP SCHEMA {SCHEMA} CASCADE"))
+    def build() -> dict:
+        world = build_fee_world()
+        return {
+            "manager": world.users["manager_a"].id,
+            "bills": {key: bill.id for key, bill in world.bills.items()},
+        }
 
-
-def at_once(live_app, count: int, work) -> list:
-    """Run `work(session, index)` in `count` threads started together, each committing."""
-    with live_app.app_context():
-        engine = _db.engine
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list = []
-
-    def run(index: int) -> None:
-        try:
-            with Session(engine) as session:
-                barrier.wait()
-                results[index] = work(session, index)
-                session.commit()
-        except Exception as error:  # reported by the test below, with its thread
-            errors.append((index, repr(error)))
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
+    with live_database(app, database_url, tmp_path_factory, SCHEMA, build) as live_world:
+        yield live_world
 
 
 def read(live_app, query):

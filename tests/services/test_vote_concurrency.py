@@ -10,21 +10,19 @@ ballots counts exactly the ballots that got in before it.
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pmsys import clock, create_app
+from pmsys import clock
 from pmsys.auth.models import User
-from pmsys.config import TestConfig
 from pmsys.errors import Conflict
 from pmsys.extensions import db as _db
 from pmsys.governance.models import Vote, VoteBallot
 from pmsys.governance.services import votes
+from tests.live import at_once, live_database
 from tests.vote_world import NOW, build_vote_world
 
 SCHEMA = "vote_concurrency"
@@ -34,39 +32,18 @@ OWNERS = ("V-O1", "V-O2", "V-O3", "V-O4", "V-O5", "V-DEV")
 @pytest.fixture(scope="module")
 def live(app, database_url, tmp_path_factory):
     """An app on a database of its own holding the vote world, committed; yields (app, ids)."""
-    import flask_migrate
 
-    url = make_url(database_url)
-    if url.get_backend_name() == "postgresql":
-        with app.app_context(), _db.engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        url = url.update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-    else:
-        url = make_url("sqlite:///" + str(tmp_path_factory.mktemp("live") / "votes.db"))
-    live_app = create_app(TestConfig, overrides={
-        "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
-        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("live-uploads")),
-    })
-    try:
-        with live_app.app_context():
-            flask_migrate.upgrade()
-            world = build_vote_world()
-            ids = {
-                "committee": world.committee.id,
-                "community": world.community.id,
-                "residents": {code: user.id for code, user in world.residents.items()},
-                "persons": {code: person.id for code, person in world.persons.items()},
-            }
-            _db.session.remove()
-        yield live_app, ids
-    finally:
-        clock.set_now(None)
-        with live_app.app_context():
-            _db.engine.dispose()
-        if url.get_backend_name() == "postgresql":
-            with app.app_context(), _db.engine.begin() as connection:
-                connection.execute(text(f"DROP SCHEMA {SCHEMA} CASCADE"))
+    def build() -> dict:
+        world = build_vote_world()
+        return {
+            "committee": world.committee.id,
+            "community": world.community.id,
+            "residents": {code: user.id for code, user in world.residents.items()},
+            "persons": {code: person.id for code, person in world.persons.items()},
+        }
+
+    with live_database(app, database_url, tmp_path_factory, SCHEMA, build) as live_world:
+        yield live_world
 
 
 def new_vote(live_app, ids, title: str) -> int:
@@ -80,32 +57,6 @@ def new_vote(live_app, ids, title: str) -> int:
                              now=NOW)
         session.commit()
         return vote.id
-
-
-def at_once(live_app, count: int, work) -> list:
-    """Run `work(session, index)` in `count` threads started together, each committing."""
-    with live_app.app_context():
-        engine = _db.engine
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list = []
-
-    def run(index: int) -> None:
-        try:
-            with live_app.app_context(), Session(engine) as session:
-                barrier.wait()
-                results[index] = work(session, index)
-                session.commit()
-        except Exception as error:  # reported by the test below, with its thread
-            errors.append((index, repr(error)))
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
 
 
 def ballots_of(live_app, vote_id: int) -> list[tuple]:
