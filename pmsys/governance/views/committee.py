@@ -183,6 +183,23 @@ def _invalid(user, community: Community, key: str, form):
     return _page(user, community, status=400, **{key: form})
 
 
+def _submit(user, community: Community, key: str, form, action, message: str, refill=None):
+    """Validate `form` and run `action()`; a refusal marks the form and changes nothing.
+
+    `refill` puts back the form's computed choices after a refusal.
+    """
+    if not form.validate_on_submit():
+        return _invalid(user, community, key, form)
+    try:
+        action()
+    except DomainError as error:
+        status = refuse(form, error)
+        if refill is not None:
+            refill()
+        return _page(user, community, status=status, **{key: form})
+    return _done(community.code, message)
+
+
 @bp.get("/communities/<code>/committee")
 @login_required
 def committee_page(code: str):
@@ -198,14 +215,11 @@ def committee_prepare(code: str):
     user, community = _community(code)
     _require_oversight(user, community)
     form = PrepareForm()
-    if not form.validate_on_submit():
-        return _invalid(user, community, "prepare", form)
-    try:
-        committees.prepare(db.session, user, community, seats=form.seats.data,
-                           note=form.note.data or "")
-    except DomainError as error:
-        return _page(user, community, status=refuse(form, error), prepare=form)
-    return _done(code, _("The owners' committee is being prepared."))
+    return _submit(
+        user, community, "prepare", form,
+        lambda: committees.prepare(db.session, user, community, seats=form.seats.data,
+                                   note=form.note.data or ""),
+        _("The owners' committee is being prepared."))
 
 
 @bp.post("/communities/<code>/committee/candidates")
@@ -217,18 +231,15 @@ def committee_propose(code: str):
     if not oversee and user.role is not Role.resident:
         raise Forbidden(_("Only the street office or an owner may propose a candidate."))
     form = ProposeForm()
-    key = "propose" if oversee else "self"
-    if not form.validate_on_submit():
-        return _invalid(user, community, key, form)
-    try:
-        committees.propose(db.session, user, community, form.person.data)
-    except DomainError as error:
-        status = refuse(form, error)
-        if key == "propose":
-            form.person.choices = [SelectChoice(p.code, f"{p.name} ({p.code})")
-                                   for p in _owners(community)]
-        return _page(user, community, status=status, **{key: form})
-    return _done(code, _("The candidate is proposed."))
+
+    def refill() -> None:
+        form.person.choices = [SelectChoice(p.code, f"{p.name} ({p.code})")
+                               for p in _owners(community)]
+
+    return _submit(
+        user, community, "propose" if oversee else "self", form,
+        lambda: committees.propose(db.session, user, community, form.person.data),
+        _("The candidate is proposed."), refill if oversee else None)
 
 
 @bp.post("/communities/<code>/committee/candidates/<person>/vetting")
@@ -240,14 +251,22 @@ def committee_vet(code: str, person: str):
     form = VetForm()
     form.decision.choices = [SelectChoice("approve", _("Approve")),
                              SelectChoice("reject", _("Reject"))]
-    if not form.validate_on_submit():
-        return _invalid(user, community, "vet:" + person, form)
-    try:
-        committees.vet(db.session, user, community, person, decision=form.decision.data,
-                       note=form.note.data or "")
-    except DomainError as error:
-        return _page(user, community, status=refuse(form, error), **{"vet:" + person: form})
-    return _done(code, _("The vetting is recorded."))
+    return _submit(
+        user, community, "vet:" + person, form,
+        lambda: committees.vet(db.session, user, community, person,
+                               decision=form.decision.data, note=form.note.data or ""),
+        _("The vetting is recorded."))
+
+
+def _member_roles(form, blank: bool):
+    """Give each member row of `form` the role choices; returns a refill for refusals."""
+
+    def fill() -> None:
+        for row in form.members:
+            row.form.role.choices = _role_choices(blank=blank)
+
+    fill()
+    return fill
 
 
 @bp.post("/communities/<code>/committee/activate")
@@ -257,20 +276,14 @@ def committee_activate(code: str):
     user, community = _community(code)
     _require_oversight(user, community)
     form = ActivateForm()
-    for row in form.members:
-        row.form.role.choices = _role_choices(blank=False)
-    if not form.validate_on_submit():
-        return _invalid(user, community, "activate", form)
-    roles = {row.form.person.data: row.form.role.data for row in form.members}
-    try:
-        committees.activate(db.session, user, community, roles=roles,
-                            term_start=form.term_start.data, term_end=form.term_end.data)
-    except DomainError as error:
-        status = refuse(form, error)
-        for row in form.members:
-            row.form.role.choices = _role_choices(blank=False)
-        return _page(user, community, status=status, activate=form)
-    return _done(code, _("The elected committee is in office."))
+    refill = _member_roles(form, blank=False)
+    return _submit(
+        user, community, "activate", form,
+        lambda: committees.activate(
+            db.session, user, community,
+            roles={row.form.person.data: row.form.role.data for row in form.members},
+            term_start=form.term_start.data, term_end=form.term_end.data),
+        _("The elected committee is in office."), refill)
 
 
 @bp.post("/communities/<code>/committee/interim")
@@ -280,20 +293,13 @@ def committee_interim(code: str):
     user, community = _community(code)
     _require_oversight(user, community)
     form = InterimForm()
-    for row in form.members:
-        row.form.role.choices = _role_choices(blank=True)
-    if not form.validate_on_submit():
-        return _invalid(user, community, "interim", form)
-    try:
-        committees.appoint_interim(db.session, user, community, members=form.chosen(),
-                                   start=form.start.data, end=form.end.data,
-                                   note=form.note.data)
-    except DomainError as error:
-        status = refuse(form, error)
-        for row in form.members:
-            row.form.role.choices = _role_choices(blank=True)
-        return _page(user, community, status=status, interim=form)
-    return _done(code, _("The interim management committee is appointed."))
+    refill = _member_roles(form, blank=True)
+    return _submit(
+        user, community, "interim", form,
+        lambda: committees.appoint_interim(db.session, user, community,
+                                           members=form.chosen(), start=form.start.data,
+                                           end=form.end.data, note=form.note.data),
+        _("The interim management committee is appointed."), refill)
 
 
 @bp.post("/communities/<code>/committee/expire")
@@ -305,16 +311,12 @@ def committee_expire(code: str):
     current = committees.current(db.session, community)
     form = ExpireForm()
     _expire_choices(form, current)
-    if not form.validate_on_submit():
-        if not form.which.choices:
-            error = Conflict("no committee in office", code="committee_not_in_office")
-            return _page(user, community, status=refuse(None, error))
-        return _invalid(user, community, "expire", form)
-    try:
-        committees.expire(db.session, user, current[form.which.data], on=form.on.data,
-                          reason=form.reason.data)
-    except DomainError as error:
-        status = refuse(form, error)
-        _expire_choices(form, committees.current(db.session, community))
-        return _page(user, community, status=status, expire=form)
-    return _done(code, _("The committee has ended."))
+    if not form.which.choices:
+        error = Conflict("no committee in office", code="committee_not_in_office")
+        return _page(user, community, status=refuse(None, error))
+    return _submit(
+        user, community, "expire", form,
+        lambda: committees.expire(db.session, user, current[form.which.data], on=form.on.data,
+                                  reason=form.reason.data),
+        _("The committee has ended."),
+        lambda: _expire_choices(form, committees.current(db.session, community)))
