@@ -38,5 +38,7 @@ translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o pmsys/translations/messages.pot .
 	$(BIN)/pybabel update -i pmsys/translations/messages.pot -d pmsys/translations --no-fuzzy-matching
 
+# The hot paths in-process and over HTTP beside a bare-Flask ceiling (bench/run.py --help).
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m pip install --quiet -e '.[prod]'
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -25,6 +25,9 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     values.update(overrides or {})
     config_class.validate(values, app.instance_path)
     app.config.update(values)
+    # Answers keep the order their keys are written in, and Chinese as UTF-8, not \uXXXX.
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["PROXY_COUNT"]:
         # Behind the HTTPS proxy the client's own address is the one to throttle.
@@ -40,6 +43,12 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     from pmsys.errors import register_error_handlers
 
     register_error_handlers(app)
+
+    from pmsys import unit_of_work
+    from pmsys.extensions import db
+
+    # Last, so that it runs first of the after-request hooks (see unit_of_work.init_app).
+    unit_of_work.init_app(app, lambda: db.session)
 
     from pmsys.cli import register_cli
     from pmsys.fees import jobs as fee_jobs  # noqa: F401  (register the billing job)
@@ -63,6 +72,10 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        if app.testing:
+            from pmsys.unit_of_work import refuse_writes_in_safe_requests
+
+            refuse_writes_in_safe_requests(db.engine)
 
     from pmsys.auth.views import init_login
 

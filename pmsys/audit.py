@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from pmsys import unit_of_work
 from pmsys.db import Base, UTCDateTime, utcnow
 
 
@@ -41,6 +42,23 @@ def _refuse_audit_changes(session, _context, _instances):
             raise AuditTamperError("audit records are append-only")
 
 
+def _entry(actor, action, object_type, object_key, client, data) -> AuditRecord:
+    if isinstance(actor, str) or actor is None:
+        actor_id, actor_name = None, actor or "system"
+    else:
+        actor_id, actor_name = actor.id, actor.username
+    return AuditRecord(
+        at=utcnow(),
+        actor_id=actor_id,
+        actor=actor_name,
+        action=action,
+        object_type=object_type,
+        object_key=str(object_key),
+        data=data,
+        client=client,
+    )
+
+
 def record(
     session: Session,
     actor,
@@ -55,18 +73,19 @@ def record(
 
     `data` must hold no secret: no password, token or full phone number.
     """
-    if isinstance(actor, str) or actor is None:
-        actor_id, actor_name = None, actor or "system"
-    else:
-        actor_id, actor_name = actor.id, actor.username
-    entry = AuditRecord(
-        actor_id=actor_id,
-        actor=actor_name,
-        action=action,
-        object_type=object_type,
-        object_key=str(object_key),
-        data=data,
-        client=client,
-    )
+    entry = _entry(actor, action, object_type, object_key, client, data)
     session.add(entry)
     return entry
+
+
+def refusal(session: Session, actor, action: str, object_type: str, object_key: object = "",
+            **details) -> None:
+    """Record a refused attempt; the record stays although the refused work is rolled back.
+
+    It is written in a short transaction of its own when the unit of work ends
+    (pmsys/unit_of_work.py), whether or not that commits. `details` as `record`'s
+    `data` (and its `client`).
+    """
+    client = details.pop("client", None)
+    entry = _entry(actor, action, object_type, object_key, client, details)
+    unit_of_work.after_end(session, lambda later: later.add(entry))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from pmsys import clock
+from pmsys.unit_of_work import sqlite_begin, sqlite_waits
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -82,25 +83,40 @@ def str_enum(enum_class, name: str) -> Enum:
     )
 
 
+# How long a writer waits for SQLite's write lock before giving up.
+BUSY_TIMEOUT_MS = 10_000
+
+
 def configure_sqlite(engine: Engine) -> None:
-    """Make SQLite safe for concurrent writers (RELIABILITY.md §14).
+    """Make SQLite safe and quick for concurrent workers (RELIABILITY.md §14).
 
     WAL lets readers run beside a writer, busy_timeout waits instead of failing,
-    foreign keys are enforced, and every transaction starts IMMEDIATE so two
-    writers never deadlock on a lock upgrade. pysqlite's own transaction handling
-    is switched off so SAVEPOINTs work.
+    foreign keys are enforced. A transaction that may write starts IMMEDIATE, so
+    two writers never deadlock on a lock upgrade; a safe request's starts
+    deferred and never takes the write lock (pmsys/unit_of_work.py). WAL with
+    synchronous=NORMAL keeps every committed transaction through a crash of the
+    process (kill -9); only a power cut may lose the last ones, never consistency.
+    pysqlite's own transaction handling is switched off so SAVEPOINTs work.
     """
-
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if sqlite_waits():
+            connection.exec_driver_sql(sqlite_begin())
+            return
+        # Bookkeeping that may be skipped fails at once instead of waiting for the lock.
+        connection.exec_driver_sql("PRAGMA busy_timeout=0")
+        try:
+            connection.exec_driver_sql(sqlite_begin())
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

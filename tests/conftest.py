@@ -10,6 +10,7 @@ import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from flask_login.utils import _create_identifier
 from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -29,6 +30,20 @@ def database_url(tmp_path_factory) -> str:
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "pmsys-test.db")
 
 
+class CommittingClient(FlaskClient):
+    """A test client whose requests see what the test set up as committed.
+
+    A request commits or rolls back its own transaction (pmsys/unit_of_work.py);
+    what a test wrote before it must not be part of that, just as a real
+    server only ever sees committed rows. Inside the `db` fixture a commit
+    releases a savepoint, and the test's outer transaction still rolls back.
+    """
+
+    def open(self, *args, **kwargs):
+        _db.session.commit()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     import flask_migrate
@@ -40,6 +55,7 @@ def app(database_url, tmp_path_factory):
             "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         },
     )
+    app.test_client_class = CommittingClient
     with app.app_context():
         if _db.engine.dialect.name == "postgresql":
             with _db.engine.begin() as connection:

@@ -7,8 +7,9 @@ from flask import current_app, g, request
 from pmsys.api import bp
 from pmsys.api.helpers import api_login_required, bearer_token, json_body
 from pmsys.auth import services
+from pmsys.auth.queries import org_profile
 from pmsys.auth.serializers import user_json
-from pmsys.errors import DomainError, InvalidInput
+from pmsys.errors import InvalidInput
 from pmsys.extensions import db
 
 
@@ -30,16 +31,11 @@ def create_token():
         config["LOGIN_MAX_FAILURES_PER_CLIENT"],
         config["LOGIN_FAILURE_WINDOW"],
     )
-    try:
-        user = services.authenticate(
-            db.session, username, password, client=request.remote_addr, limits=limits,
-            channel="api",
-        )
-    except DomainError:
-        db.session.commit()  # keep the audit record of the failure, which throttles
-        raise
+    user = services.authenticate(
+        db.session, username, password, client=request.remote_addr, limits=limits,
+        channel="api",
+    )
     token, row = services.issue_token(db.session, user, config["API_TOKEN_TTL"])
-    db.session.commit()
     return {"token": token, "expires_at": row.expires_at.isoformat()}, 201
 
 
@@ -48,7 +44,6 @@ def create_token():
 def delete_token():
     """Revoke the token used for this request (API logout)."""
     services.revoke_token(db.session, g.api_user, bearer_token())
-    db.session.commit()
     return "", 204
 
 
@@ -56,4 +51,6 @@ def delete_token():
 @api_login_required
 def me():
     """The caller: username, role, organisation, person, language."""
-    return user_json(g.api_user)
+    user = g.api_user
+    organization = org_profile(db.session, user.organization) if user.organization else None
+    return user_json(user, organization)

@@ -321,7 +321,12 @@ def may_file_for_callers(actor) -> bool:
 
 
 def may_arbitrate(session: Session, actor, community: Community) -> bool:
-    """Whether `actor` decides disputes of this community's tickets (DESIGN §8).
+    """Whether `actor` decides disputes of this community's tickets (DESIGN §8)."""
+    return arbitrates(actor, community.street_id, community.community_office_id)
+
+
+def arbitrates(actor, street_id: int, community_office_id: int | None) -> bool:
+    """Whether `actor` decides disputes in a community of this street and community office.
 
     The street office of the community's street, or its delegate community office.
     """
@@ -329,8 +334,8 @@ def may_arbitrate(session: Session, actor, community: Community) -> bool:
         return False
     org = actor.organization
     if org.kind is OrgKind.community_office:
-        return community.community_office_id == org.id
-    return org.kind is OrgKind.street_office and org.region_id == community.street_id
+        return community_office_id is not None and community_office_id == org.id
+    return org.kind is OrgKind.street_office and org.region_id == street_id
 
 
 def can_see_reporter_phone(actor, ticket) -> bool:

@@ -24,12 +24,14 @@ def org_json(org: Organization) -> dict:
     }
 
 
-def user_json(user: User) -> dict:
-    """The caller's own profile (GET /api/v1/me)."""
+def user_json(user: User, organization: dict | None = None) -> dict:
+    """The caller's own profile (GET /api/v1/me); `organization` as `org_json` gives it."""
+    if organization is None and user.organization is not None:
+        organization = org_json(user.organization)
     return {
         "username": user.username,
         "role": user.role.value,
-        "organization": org_json(user.organization) if user.organization else None,
+        "organization": organization,
         "person": (
             {"code": user.person.code, "name": user.person.name} if user.person else None
         ),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import partial
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.orm import Session, joinedload
 
-from pmsys import audit, clock
+from pmsys import audit, clock, unit_of_work
 from pmsys.audit import AuditRecord
 from pmsys.auth.models import ApiToken, User, hash_token, new_session_token
 from pmsys.auth.passwords import (
@@ -55,12 +56,12 @@ def authenticate(
     if _recent_failures(session, since, object_key=key) >= per_account or (
         client and _recent_failures(session, since, client=client) >= per_client
     ):
-        audit.record(session, None, "login_throttled", "user", key, client=client, channel=channel)
+        audit.refusal(session, None, "login_throttled", "user", key, client=client, channel=channel)
         raise TooManyRequests("too many failed logins; wait and try again", code="login_throttled")
     user = session.scalar(select(User).where(User.username == key)) if plausible else None
     valid = verify_password(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is None or not valid or not user.active:
-        audit.record(session, None, "login_failed", "user", key, client=client, channel=channel)
+        audit.refusal(session, None, "login_failed", "user", key, client=client, channel=channel)
         raise Unauthenticated("wrong username or password", code="bad_credentials")
     audit.record(session, user, "login", "user", key, client=client, channel=channel)
     return user
@@ -89,18 +90,45 @@ def issue_token(session: Session, user: User, ttl: timedelta) -> tuple[str, ApiT
     return token, row
 
 
+# A token's last use is bookkeeping: kept to the minute, written at most that often.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+# Built once: every API request runs it.
+_TOKEN_WITH_USER = (
+    select(ApiToken)
+    .options(joinedload(ApiToken.user).joinedload(User.organization),
+             joinedload(ApiToken.user).joinedload(User.person))
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def resolve_token(session: Session, token: str) -> User | None:
-    """Return the active user of a valid, unexpired, unrevoked token, else None."""
+    """Return the active user of a valid, unexpired, unrevoked token, else None.
+
+    One statement reads the token with its user, organisation and person. The
+    last use is recorded at most once a minute, after the request, in a short
+    transaction of its own: the token's row is never locked while a request
+    works, so requests carrying one token run side by side.
+    """
     if not token:
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    row = session.scalar(_TOKEN_WITH_USER, {"token_hash": hash_token(token)})
     now = clock.now()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     if not row.user.active:
         return None
-    row.last_used_at = now
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH_INTERVAL:
+        unit_of_work.after_end(session, partial(_touch_token, row.id, now), best_effort=True)
     return row.user
+
+
+def _touch_token(token_id: int, now: datetime, session: Session) -> None:
+    stale = or_(ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at <= now - TOKEN_TOUCH_INTERVAL)
+    session.execute(
+        update(ApiToken).where(ApiToken.id == token_id, stale).values(last_used_at=now),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def revoke_token(session: Session, user: User, token: str) -> None:
@@ -142,7 +170,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     A refusal is audited (RELIABILITY.md §16), so the caller should commit then too.
     """
     if not verify_password(user.password_hash, current or ""):
-        audit.record(
+        audit.refusal(
             session, user, "password_change_refused", "user", user.username,
             reason="bad_current_password",
         )
@@ -153,7 +181,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
         )
     problem = password_problem(new or "", user.username)
     if problem:
-        audit.record(
+        audit.refusal(
             session, user, "password_change_refused", "user", user.username,
             reason="weak_password",
         )

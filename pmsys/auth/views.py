@@ -19,6 +19,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from pmsys.auth import services
 from pmsys.auth.forms import LoginForm, PasswordForm
@@ -42,7 +44,12 @@ def init_login(app, login_manager) -> None:
         user_id, _, token = ident.partition(":")
         if not user_id.isdigit() or not token:
             return None
-        user = db.session.get(User, int(user_id))
+        # One statement: the user with the organisation and person every page reads.
+        user = db.session.scalar(
+            select(User)
+            .options(joinedload(User.organization), joinedload(User.person))
+            .where(User.id == int(user_id))
+        )
         if user is None or not user.active:
             return None
         if not hmac.compare_digest(user.session_token, token):
@@ -107,7 +114,6 @@ def login():
                 limits=_login_limits(),
             )
         except TooManyRequests:
-            db.session.commit()
             window = current_app.config["LOGIN_FAILURE_WINDOW"]
             flash(
                 _("Too many failed attempts. Please wait %(minutes)d minutes and try again.",
@@ -116,12 +122,10 @@ def login():
             )
             status = 429
         except DomainError:
-            db.session.commit()
             flash(_("Wrong username or password."), "error")
             status = 401
         else:
             login_user(user, remember=form.remember.data)
-            db.session.commit()
             return redirect(next_url or url_for("places.home"))
     elif request.method == "POST":
         status = 400
@@ -133,7 +137,6 @@ def login():
 def logout():
     """End this session: copies of its cookies stop working too (RELIABILITY.md §6)."""
     services.log_out(db.session, current_user._get_current_object())
-    db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -146,7 +149,6 @@ def set_language(code: str):
         code = current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated:
         current_user.locale = code
-        db.session.commit()
     g.locale_override = code
     target = safe_next(request.form.get("next")) or url_for("places.home")
     response = make_response(redirect(target))
@@ -170,7 +172,6 @@ def account():
                 db.session, user, form.current_password.data, form.new_password.data
             )
         except DomainError as error:
-            db.session.commit()  # keep the audit record of the refusal, nothing else changed
             target = form.current_password if "current_password" in error.fields else (
                 form.new_password
             )
@@ -180,7 +181,6 @@ def account():
             target.errors = [*target.errors, message]
             status = 400
         else:
-            db.session.commit()
             # This session continues under the new login generation, and so does
             # "keep me logged in" when this browser had chosen it.
             remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")

@@ -87,7 +87,7 @@ def check_keeper(session: Session, actor, community: Community) -> None:
         return
     if not permissions.can_see_community(session, actor, community):
         raise NotFound(f"no community {community.code}", code="community_not_found")
-    audit.record(session, actor, "revenue_entry_refused", "community", community.code,
+    audit.refusal(session, actor, "revenue_entry_refused", "community", community.code,
                  reason="not_a_keeper")
     raise Forbidden("only the community's manager or owners' committee keeps its "
                     "public revenue ledger", code="not_a_revenue_keeper")

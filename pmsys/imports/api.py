@@ -17,5 +17,4 @@ def import_region_bundle():
     """Load the bundle in the body: 200 with the counts, or 400 listing every problem."""
     require(permissions.can_import(g.api_user), "only bureau administrators may import")
     summary = import_bundle(db.session, json_body(), g.api_user)
-    db.session.commit()
     return {"counts": summary.counts}

@@ -204,7 +204,6 @@ def create_request():
         description=_text(data, "description", required=True, max_length=_TEXT_LIMIT),
         caller=caller, channel=Channel.open311, **place,
     )
-    db.session.commit()
     answer = [{"service_request_id": ticket.number,
                "service_notice": shapes.service_notice(ticket), "account_id": None}]
     return jsonify(answer), 201

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, case, func, literal, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from pmsys import clock
 from pmsys.auth import permissions
@@ -45,20 +45,51 @@ DEFAULT_SETTINGS: dict[str, object] = {
 }
 
 
+def lineage_cte(region_id):
+    """A recursive select of a region and its ancestors: (id, code, depth), nearest at 0."""
+    chain = (
+        select(Region.id, Region.code, Region.parent_id, literal(0).label("depth"))
+        .where(Region.id == region_id)
+        .cte("lineage", recursive=True)
+    )
+    return chain.union_all(
+        select(Region.id, Region.code, Region.parent_id, (chain.c.depth + 1).label("depth"))
+        .where(Region.id == chain.c.parent_id)
+    )
+
+
+# Built once, run with parameters: the recursive walk is the cost of building it.
+_LINEAGE = lineage_cte(bindparam("region_id"))
+_LINEAGE_IDS = select(_LINEAGE.c.id).order_by(_LINEAGE.c.depth)
+_NEAREST_SETTING = (
+    select(Setting.value)
+    .outerjoin(_LINEAGE, _LINEAGE.c.code == Setting.scope)
+    .where(Setting.key == bindparam("key"), or_(_LINEAGE.c.id.isnot(None), Setting.scope == ""))
+    .order_by(func.coalesce(_LINEAGE.c.depth, 1_000_000))
+    .limit(1)
+)
+_GLOBAL_SETTING = select(Setting.value).where(Setting.key == bindparam("key"),
+                                              Setting.scope == "")
+
+
+def region_lineage_ids(session: Session, region_id: int | None) -> list[int]:
+    """The ids of a region and its ancestors, nearest first (one statement)."""
+    if region_id is None:
+        return []
+    return list(session.scalars(_LINEAGE_IDS, {"region_id": region_id}))
+
+
 def get_setting(session: Session, key: str, region=None):
-    """Return a setting: the nearest region's value, else the global one, else the default."""
-    scopes = [r.code for r in region.lineage()] if region is not None else []
-    scopes.append("")
-    rows = {
-        row.scope: row.value
-        for row in session.scalars(
-            select(Setting).where(Setting.key == key, Setting.scope.in_(scopes))
-        )
-    }
-    for scope in scopes:
-        if scope in rows:
-            return rows[scope]
-    return DEFAULT_SETTINGS[key]
+    """Return a setting: the nearest region's value, else the global one, else the default.
+
+    `region` is a Region or a region's id; one statement walks its lineage.
+    """
+    region_id = region.id if isinstance(region, Region) else region
+    if region_id is None:
+        nearest = session.execute(_GLOBAL_SETTING, {"key": key}).first()
+    else:
+        nearest = session.execute(_NEAREST_SETTING, {"key": key, "region_id": region_id}).first()
+    return DEFAULT_SETTINGS[key] if nearest is None else nearest[0]
 
 
 @dataclass
@@ -94,7 +125,7 @@ def active_terms(session: Session, community_ids: list[int], on: date) -> dict[i
         return {}
     terms = session.scalars(
         select(ManagementTerm)
-        .options(selectinload(ManagementTerm.organization))
+        .options(joinedload(ManagementTerm.organization))
         .where(
             ManagementTerm.community_id.in_(community_ids),
             ManagementTerm.start <= on,

@@ -7,8 +7,11 @@ module turns them into sentences through gettext, so a resident reads 供水管�
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from functools import lru_cache
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from pmsys import clock
@@ -62,6 +65,21 @@ def step_text(step: dict) -> str:
 
 def steps_text(steps: list[dict]) -> list[str]:
     return [step_text(step) for step in steps or []]
+
+
+def stored_steps_text(stored: str | None, locale: str | None = None) -> list[str]:
+    """The routing steps as stored (their JSON text) as sentences in the reader's language.
+
+    A page of tickets repeats the same few routings; each is put into words
+    once per language and process (the catalogues never change while it runs).
+    `locale` is the request's, when the caller already knows it.
+    """
+    return list(_stored_steps_text(locale or str(get_locale()), stored or "[]"))
+
+
+@lru_cache(maxsize=4096)
+def _stored_steps_text(_locale: str, stored: str) -> tuple[str, ...]:
+    return tuple(steps_text(json.loads(stored)))
 
 
 def reason_label(code: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 class Party(enum.StrEnum):
@@ -110,8 +111,13 @@ def check(action: str, state: str, parties: Collection[Party]) -> Party:
 
 def allowed_actions(state: str, parties: Collection[Party]) -> list[str]:
     """The actions `parties` may take in `state`, in the order of ACTIONS (for buttons)."""
-    return [
+    return list(_allowed(state, frozenset(parties)))
+
+
+@lru_cache(maxsize=256)
+def _allowed(state: str, parties: frozenset[Party]) -> tuple[str, ...]:
+    return tuple(
         name
         for name, spec in ACTIONS.items()
         if state in spec.from_states and any(p in spec.parties for p in parties)
-    ]
+    )

@@ -79,7 +79,7 @@ class Ticket(Base):
     reporter_name: Mapped[str] = mapped_column(String(200), default="")
     reporter_phone: Mapped[str | None] = mapped_column(String(20))
     # Who typed it in: the reporter, or the hotline staff member for a caller.
-    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     assignee_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     # Routing (DESIGN §8): the reason code, flags and the steps considered, as data

@@ -9,14 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import url_for
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from pmsys import clock
 from pmsys.api.openapi import CODE, DATETIME, nullable, ref
 from pmsys.auth import permissions
-from pmsys.auth.models import Organization, User
-from pmsys.auth.serializers import org_ref
 from pmsys.tickets import explain, lifecycle, routing
 from pmsys.tickets.categories import CODES as CATEGORY_CODES
 from pmsys.tickets.models import (
@@ -24,10 +20,10 @@ from pmsys.tickets.models import (
     Notification,
     Priority,
     Ticket,
-    TicketPhoto,
     TicketStatus,
 )
-from pmsys.tickets.services import allowed_actions
+from pmsys.tickets.queries import TicketView
+from pmsys.tickets.services.actions import parties_of
 
 
 def time_str(moment: datetime | None) -> str | None:
@@ -66,7 +62,7 @@ def preview_json(decided: routing.Routing) -> dict:
     }
 
 
-def photo_json(photo: TicketPhoto) -> dict:
+def photo_json(photo) -> dict:
     """A photo of a ticket with the permission-checked URL that serves it."""
     return {
         "id": photo.id,
@@ -78,21 +74,16 @@ def photo_json(photo: TicketPhoto) -> dict:
     }
 
 
-def _names(session: Session, model, column, ids) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return dict(session.execute(select(model.id, column).where(model.id.in_(wanted))).all())
+def ticket_json(actor, ticket: TicketView, locale: str | None = None) -> dict:
+    """A ticket as `actor` may read it: the reporter's phone masked unless DESIGN §9 allows.
 
-
-def ticket_json(session: Session, actor, ticket: Ticket) -> dict:
-    """A ticket as `actor` may read it: the reporter's phone masked unless DESIGN §9 allows."""
+    `locale`: the request's language, when a page of tickets is written at once.
+    """
     phone = ticket.reporter_phone
     if not permissions.can_see_reporter_phone(actor, ticket):
         phone = permissions.mask_phone(phone)
-    events = ticket.events
-    users = _names(session, User, User.username, [e.actor_id for e in events])
-    orgs = _names(session, Organization, Organization.code, [e.actor_org_id for e in events])
+    flags = sorted(ticket.routing_flags)
+    parties = parties_of(actor, ticket, ticket.street_id, ticket.community_office_id)
     return {
         "id": ticket.id,
         "number": ticket.number,
@@ -108,16 +99,20 @@ def ticket_json(session: Session, actor, ticket: Ticket) -> dict:
         "asset": ticket.asset.code if ticket.asset else None,
         "description": ticket.description,
         "reported_at": time_str(ticket.reported_at),
-        "assignee": org_ref(ticket.assignee),
-        "routing": routing_json(ticket.routing_reason, ticket.routing_steps,
-                                ticket.routing_flags),
+        "assignee": {"org": ticket.assignee.code, "name": ticket.assignee.name},
+        "routing": {
+            "reason": ticket.routing_reason,
+            "steps": explain.stored_steps_text(ticket.routing_steps_json, locale),
+            "flags": flags,
+            "not_handed_over": routing.NOT_HANDED_OVER in flags,
+        },
         "due_respond_at": time_str(ticket.due_respond_at),
         "due_resolve_at": time_str(ticket.due_resolve_at),
         "responded_at": time_str(ticket.responded_at),
         "resolved_at": time_str(ticket.resolved_at),
         "closed_at": time_str(ticket.closed_at),
         "cancelled_at": time_str(ticket.cancelled_at),
-        "resolution_note": ticket.resolution_note or "",
+        "resolution_note": ticket.resolution_note,
         "escalation_level": ticket.escalation_level,
         "rating": ticket.rating,
         "reopen_count": ticket.reopen_count,
@@ -127,13 +122,13 @@ def ticket_json(session: Session, actor, ticket: Ticket) -> dict:
                 "at": time_str(event.at),
                 "action": event.action,
                 "status": event.status_after,
-                "actor": users.get(event.actor_id),
-                "org": orgs.get(event.actor_org_id),
+                "actor": event.actor,
+                "org": event.org,
                 "note": event.note or "",
             }
-            for event in events
+            for event in ticket.events
         ],
-        "allowed_actions": allowed_actions(session, actor, ticket),
+        "allowed_actions": lifecycle.allowed_actions(ticket.status.value, parties),
         "photos": [photo_json(photo) for photo in ticket.photos],
     }
 

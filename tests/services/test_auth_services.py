@@ -15,6 +15,7 @@ from pmsys.auth.models import ApiToken, Role
 from pmsys.auth.passwords import verify_password
 from pmsys.errors import InvalidInput, TooManyRequests, Unauthenticated
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.units import as_request
 
 LIMITS = (5, 30, timedelta(minutes=15))
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -29,9 +30,11 @@ def audits(db, action=None):
 
 
 def login(db, username, password, client="10.0.0.1", channel="web"):
-    return services.authenticate(
-        db.session, username, password, client=client, limits=LIMITS, channel=channel
-    )
+    """Log in as one request would: a refusal's audit record is written as the request ends."""
+    with as_request(db.session):
+        return services.authenticate(
+            db.session, username, password, client=client, limits=LIMITS, channel=channel
+        )
 
 
 def test_right_credentials_return_the_user_and_audit_the_login(db):
@@ -161,7 +164,7 @@ def test_no_audit_record_holds_the_password(db):
     with pytest.raises(Unauthenticated):
         login(db, "wu", secret_guess)
     login(db, "wu", DEFAULT_PASSWORD)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput), as_request(db.session):
         services.change_password(db.session, user, secret_guess, NEW_PASSWORD)
     services.change_password(db.session, user, DEFAULT_PASSWORD, NEW_PASSWORD)
     token, _row = services.issue_token(db.session, user, timedelta(days=1))
@@ -183,7 +186,8 @@ def test_tokens_are_stored_hashed_expire_and_can_be_revoked(db):
     token, row = services.issue_token(db.session, user, timedelta(days=30))
 
     assert row.token_hash != token and token not in row.token_hash
-    assert services.resolve_token(db.session, token) is user
+    with as_request(db.session):
+        assert services.resolve_token(db.session, token) is user
     assert row.last_used_at == T0
     assert services.resolve_token(db.session, token + "x") is None
     assert services.resolve_token(db.session, "") is None
@@ -212,7 +216,7 @@ def test_wrong_current_password_changes_nothing(db):
     old_hash, old_generation = user.password_hash, user.session_token
     token, _row = services.issue_token(db.session, user, timedelta(days=1))
 
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(InvalidInput) as caught, as_request(db.session):
         services.change_password(db.session, user, "not my password", NEW_PASSWORD)
 
     assert caught.value.code == "bad_current_password"

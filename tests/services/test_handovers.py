@@ -23,6 +23,7 @@ from pmsys.audit import AuditRecord
 from pmsys.auth.models import User
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from tests.asset_factories import asset, build_region, project_for, stint
+from tests.units import as_request
 
 NOW = datetime(2022, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 TODAY = date(2022, 6, 1)
@@ -339,7 +340,7 @@ def test_sign_with_an_open_defect_is_refused_and_changes_nothing(db, region):
     act(db, region, "water", handover, "inspect", defects=["漏水"])
     before = snapshot(handover)
     for who in ("water", "bureau", "committee_a"):
-        with pytest.raises(RuleRefused) as refused:
+        with pytest.raises(RuleRefused) as refused, as_request(db.session):
             act(db, region, who, handover, "sign")
         assert refused.value.status == 422 and refused.value.code == "open_defects"
         assert "1 defect(s)" in refused.value.message
@@ -470,7 +471,7 @@ def test_every_action_by_every_actor(db, region, action, who):
         assert audits(db, "H-OU")[-1] == f"handover_{action}"
         return
     # Also when a caller skipped get_handover_or_404: not a party, so not theirs to take.
-    with pytest.raises(Forbidden) as refused:
+    with pytest.raises(Forbidden) as refused, as_request(db.session):
         take_action(db.session, actor, handover, action, **PAYLOAD[action])
     assert refused.value.status == 403
     assert snapshot(handover) == before

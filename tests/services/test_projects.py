@@ -14,6 +14,7 @@ from pmsys.assets.services import accept_project, create_asset, create_project, 
 from pmsys.audit import AuditRecord
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from tests.asset_factories import build_region, setting
+from tests.units import as_request
 
 NOW = datetime(2021, 12, 1, 2, 0, tzinfo=UTC)
 
@@ -216,7 +217,7 @@ def test_a_float_rate_compares_exactly(db, region):
 def test_satisfaction_below_the_minimum_is_refused_and_nothing_changes(db, region, rate):
     project = new_project(db, region, communities=["CC"])
 
-    with pytest.raises(RuleRefused) as refused:
+    with pytest.raises(RuleRefused) as refused, as_request(db.session):
         accept(db, region, project, rate)
 
     assert refused.value.status == 422
@@ -335,7 +336,7 @@ def test_acceptance_recomputes_the_warranty_of_the_projects_assets(db, region):
 
 def test_every_step_is_audited(db, region):
     project = new_project(db, region)
-    with pytest.raises(RuleRefused):
+    with pytest.raises(RuleRefused), as_request(db.session):
         accept(db, region, project, "0.95")
     sign_off_project(db.session, region.users["committee_a"], project, region.ca)
     accept(db, region, project, "0.95")

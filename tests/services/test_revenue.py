@@ -12,6 +12,7 @@ from pmsys.audit import AuditRecord
 from pmsys.errors import Forbidden, InvalidInput, NotFound, RuleRefused
 from pmsys.fees import revenue
 from pmsys.fees.models import RevenueDirection, RevenueEntry
+from tests.units import as_request
 from tests.world import build_world
 
 
@@ -92,7 +93,7 @@ def test_a_spending_needs_the_committees_resolution(db, world):
 @pytest.mark.parametrize("login", ["resident_a", "tenant_a", "officer", "bureau",
                                    "operator_in"])
 def test_who_sees_the_community_but_does_not_keep_it_is_refused_and_audited(db, world, login):
-    with pytest.raises(Forbidden) as refused:
+    with pytest.raises(Forbidden) as refused, as_request(db.session):
         record(db, world, login=login)
     assert refused.value.code == "not_a_revenue_keeper"
     assert entry_count(db) == 0

@@ -19,6 +19,7 @@ from pmsys.tickets.models import Notification, Ticket, TicketEvent
 from pmsys.tickets.services import allowed_actions, take_action
 from tests.asset_factories import setting
 from tests.ticket_world import NOW, build_ticket_world, file_as
+from tests.units import as_request
 
 
 @pytest.fixture
@@ -305,7 +306,7 @@ def test_comments_tell_the_other_side(world, db):
 def test_a_party_refusal_is_audited_and_changes_nothing(world, db):
     ticket = file_as(world, "resident_a")
     version = ticket.version
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden), as_request(db.session):
         take_action(db.session, world.users["manager_a"], ticket, "accept")
     db.session.flush()
     assert ticket.version == version and ticket.status.value == "assigned"

@@ -24,7 +24,6 @@ from pmsys.assets.services import backlog as backlog_services
 from pmsys.assets.services import handovers as handover_services
 from pmsys.assets.workflow import ACTIONS
 from pmsys.auth import permissions
-from pmsys.errors import Forbidden, RuleRefused
 from pmsys.extensions import db
 
 # --- hand-overs --------------------------------------------------------------------------------
@@ -64,7 +63,6 @@ def create_handover():
     handover = handover_services.create_handover(
         db.session, g.api_user, code=code, from_org=from_org, to_org=to_org, assets=assets
     )
-    db.session.commit()
     return serializers.handover_json(db.session, handover), 201
 
 
@@ -93,13 +91,7 @@ def act_on_handover(code: str):
         "inspected_on": body.day("inspected_on"),
     }
     body.check()
-    try:
-        handover_services.take_action(db.session, g.api_user, handover, action, **payload)
-    except (Forbidden, RuleRefused):
-        # Keep the audit record of the denial: a refused action changes nothing else.
-        db.session.commit()
-        raise
-    db.session.commit()
+    handover_services.take_action(db.session, g.api_user, handover, action, **payload)
     return serializers.handover_json(db.session, handover)
 
 

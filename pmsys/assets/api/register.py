@@ -21,7 +21,6 @@ from pmsys.assets.models import (
 )
 from pmsys.assets.services import register
 from pmsys.auth import permissions
-from pmsys.errors import RuleRefused
 from pmsys.extensions import db
 from pmsys.places.models import Community
 from pmsys.tickets.categories import CODES as CATEGORY_CODES
@@ -83,7 +82,6 @@ def create_asset():
     }
     body.check()
     asset = register.create_asset(db.session, g.api_user, **fields)
-    db.session.commit()
     return serializers.asset_json(db.session, asset, clock.today()), 201
 
 
@@ -136,7 +134,6 @@ def create_project():
     ]
     body.check(*items)
     project = register.create_project(db.session, g.api_user, **fields)
-    db.session.commit()
     return serializers.project_json(db.session, project), 201
 
 
@@ -150,14 +147,8 @@ def accept_project(code: str):
     rate = body.decimal("satisfaction_rate", required=True)
     note = body.text("note", max_length=NOTE_LENGTH) or ""
     body.check()
-    try:
-        register.accept_project(db.session, g.api_user, project, accepted_on=accepted_on,
-                                satisfaction_rate=rate, note=note)
-    except RuleRefused:
-        # Keep the audit record of the refusal: a refused acceptance changes nothing else.
-        db.session.commit()
-        raise
-    db.session.commit()
+    register.accept_project(db.session, g.api_user, project, accepted_on=accepted_on,
+                            satisfaction_rate=rate, note=note)
     return serializers.project_json(db.session, project)
 
 
@@ -171,5 +162,4 @@ def sign_off_project(code: str):
     body.check()
     community = permissions.get_community_or_404(db.session, g.api_user, community_code)
     register.sign_off_project(db.session, g.api_user, project, community)
-    db.session.commit()
     return serializers.project_json(db.session, project)

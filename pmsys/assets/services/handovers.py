@@ -203,7 +203,7 @@ def take_action(session: Session, actor, handover: Handover, action: str, **payl
                                open_defects=open_defects, signed_by=signed)
     except TransitionRefused as refused:
         if refused.kind is not Refusal.state:  # denials are audited; state conflicts are not
-            audit.record(session, actor, "handover_action_refused", "handover", handover.code,
+            audit.refusal(session, actor, "handover_action_refused", "handover", handover.code,
                          attempted=action, reason=refused.code, status=handover.status.value,
                          open_defects=open_defects)
         raise _REFUSALS[refused.kind](refused.message, code=refused.code) from None

@@ -301,7 +301,7 @@ def accept_project(
         completed_on=project.completed_on, need_signoff=need, signed_off=signed,
     )
     if problems:
-        audit.record(session, actor, "project_acceptance_refused", "project", project.code,
+        audit.refusal(session, actor, "project_acceptance_refused", "project", project.code,
                      reasons=[code for code, _ in problems], satisfaction_rate=str(rate),
                      minimum=str(minimum))
         raise RuleRefused("; ".join(reason for _, reason in problems), code=problems[0][0],

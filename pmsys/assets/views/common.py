@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from pmsys import clock
-from pmsys.audit import AuditRecord
+from pmsys import clock, unit_of_work
 from pmsys.auth import permissions
 from pmsys.auth.models import Organization, OrgKind
 from pmsys.errors import DomainError, NotFound
@@ -69,23 +68,14 @@ def refusal_message(error: DomainError) -> str:
 
 
 def refused(error: DomainError) -> int:
-    """Undo the refused request but keep the audit records of the refusal; return its status.
+    """Undo what the refused request changed (its refusal audits stay); return its status.
 
-    A service may have changed rows before it refused, so everything else is
-    rolled back; refusals are audited (RELIABILITY §16), and those records stay.
+    A service may have changed rows before it refused; the page that shows the
+    refusal must not commit them (pmsys/unit_of_work.py keeps the audit records).
     """
     if isinstance(error, NotFound):
         raise error
-    kept = [
-        {"actor_id": r.actor_id, "actor": r.actor, "action": r.action,
-         "object_type": r.object_type, "object_key": r.object_key, "data": r.data}
-        for r in db.session.new
-        if isinstance(r, AuditRecord) and r.action.endswith("_refused")
-    ]
-    db.session.rollback()
-    for fields in kept:
-        db.session.add(AuditRecord(**fields))
-    db.session.commit()
+    unit_of_work.discard(db.session)
     return error.status
 
 

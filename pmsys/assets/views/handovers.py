@@ -89,7 +89,6 @@ def handover_new():
             status = refused(error)
             flash(refusal_message(error), "error")
         else:
-            db.session.commit()
             flash(_("Hand-over %(code)s drafted.", code=handover.code), "success")
             return redirect(url_for("assets.handover_detail", code=handover.code))
     elif request.method == "POST":
@@ -167,7 +166,6 @@ def handover_action(code: str):
         flash(refusal_message(error), "error")
         handover = assets.get_handover_or_404(db.session, user, code)
         return _handover_page(user, handover, form=form, status=status)
-    db.session.commit()
     flash(_("%(step)s: the hand-over is now %(status)s.", step=forms.EVENT_LABELS[action],
             status=forms.HANDOVER_STATUS_LABELS[handover.status]), "success")
     return redirect(url_for("assets.handover_detail", code=code))

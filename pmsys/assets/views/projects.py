@@ -78,7 +78,6 @@ def project_new():
             status = refused(error)
             flash(refusal_message(error), "error")
         else:
-            db.session.commit()
             flash(_("Project %(code)s recorded.", code=project.code), "success")
             return redirect(url_for("assets.project_detail", code=project.code))
     elif request.method == "POST":
@@ -140,7 +139,6 @@ def project_sign_off(code: str):
         status = refused(error)
         flash(refusal_message(error), "error")
         return _project_page(user, assets.get_project_or_404(db.session, user, code), status=status)
-    db.session.commit()
     flash(_("Signed off for %(name)s.", name=community.name), "success")
     return redirect(url_for("assets.project_detail", code=code))
 
@@ -173,7 +171,6 @@ def project_accept(code: str):
         ] or [refusal_message(error)]
         flash(_("The acceptance was refused."), "error")
         return _project_page(user, project, accept_form=form, reasons=reasons, status=status)
-    db.session.commit()
     flash(_("Project %(code)s accepted.", code=code), "success")
     return redirect(url_for("assets.project_detail", code=code))
 

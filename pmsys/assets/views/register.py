@@ -108,7 +108,6 @@ def asset_new():
             status = refused(error)
             flash(refusal_message(error), "error")
         else:
-            db.session.commit()
             flash(_("Asset %(code)s registered.", code=asset.code), "success")
             return redirect(url_for("assets.asset_detail", code=asset.code))
     elif request.method == "POST":
@@ -164,7 +163,6 @@ def asset_warranty(code: str):
         status = refused(error)
         flash(refusal_message(error), "error")
         return _asset_page(user, assets.get_asset_or_404(db.session, user, code), status=status)
-    db.session.commit()
     flash(_("The warranty of %(code)s is recorded.", code=code), "success")
     return redirect(url_for("assets.asset_detail", code=code))
 

@@ -101,7 +101,6 @@ def create_fee_standard(code: str):
     }
     body.check()
     standard = services.set_standard(db.session, actor, community, **fields)
-    db.session.commit()
     return serializers.standard_json(standard, community), 201
 
 
@@ -133,7 +132,6 @@ def run_billing():
     period = services.period(period)
     communities = _communities_to_bill(actor, code)
     created = services.run_billing(db.session, actor, period, communities) if communities else 0
-    db.session.commit()
     return {"bills_created": created}
 
 
@@ -155,7 +153,6 @@ def post_payment():
     payment, created = services.post_payment(
         db.session, actor, receipt_no=receipt_no, household=household_or_404(actor, path),
         amount=amount, paid_on=paid_on, method=method, period_text=period)
-    db.session.commit()
     return serializers.payment_json(db.session, payment), 201 if created else 200
 
 
@@ -170,7 +167,6 @@ def import_payments():
                            fields={"file": "required"})
     data = upload.read(payment_import.MAX_BYTES + 1)
     report = payment_import.import_payments(db.session, actor, data)
-    db.session.commit()
     return payment_import.report_json(report)
 
 
@@ -210,7 +206,6 @@ def adjust_bill(bill_id: int):
     body.check()
     adjustment = services.adjust_bill(db.session, actor, bill, amount=amount, reason=reason,
                                       kind=kind)
-    db.session.commit()
     db.session.refresh(bill)
     return {**serializers.adjustment_json(adjustment), "bill": bill_answer(bill)}, 201
 

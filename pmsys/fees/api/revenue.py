@@ -20,7 +20,6 @@ from pmsys.api.openapi import (
     ref,
 )
 from pmsys.auth.permissions import get_community_or_404
-from pmsys.errors import Forbidden
 from pmsys.extensions import db
 from pmsys.fees import revenue
 from pmsys.fees.models import REVENUE_SOURCES, SPENDING_USES, RevenueDirection, RevenueEntry
@@ -78,13 +77,7 @@ def post_revenue(code: str):
     community = get_community_or_404(db.session, g.api_user, code)
     body = json_body()
     fields = {name: body.get(name) for name in FIELDS}
-    try:
-        entry = revenue.record_entry(db.session, g.api_user, community, **fields)
-    except Forbidden:
-        # Keep the audit record of the denial; nothing else was written.
-        db.session.commit()
-        raise
-    db.session.commit()
+    entry = revenue.record_entry(db.session, g.api_user, community, **fields)
     return entry_json(entry), 201
 
 

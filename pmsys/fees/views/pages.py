@@ -209,7 +209,6 @@ def set_standard(code: str):
             start=form.start.data)
     except DomainError as error:
         return _refuse(user, community, error, "standard_form", form)
-    db.session.commit()
     flash(_("The fee from %(start)s is %(price)s yuan per m² per month.",
             start=standard.start.isoformat(), price=f"{standard.price_per_m2_month:.4f}"),
           "success")
@@ -229,7 +228,6 @@ def bill_month(code: str):
         created = services.run_billing(db.session, user, form.period.data, [community])
     except DomainError as error:
         return _refuse(user, community, error, "billing_form", form)
-    db.session.commit()
     if created:
         flash(_("%(num)s bills created for %(period)s.", num=created, period=form.period.data),
               "success")
@@ -267,7 +265,6 @@ def record_payment(code: str):
             period_text=form.period.data or None)
     except DomainError as error:
         return _refuse(user, community, error, "payment_form", form)
-    db.session.commit()
     if created:
         flash(_("Payment %(receipt)s of %(amount)s posted for %(household)s.",
                 receipt=payment.receipt_no, amount=yuan_filter(payment.amount),
@@ -296,7 +293,6 @@ def import_payments(code: str):
         report = payment_import.import_payments(db.session, user, data, community)
     except DomainError as error:
         return _refuse(user, community, error, "import_form", form)
-    db.session.commit()
     reasons = {row.row: refusal_message(DomainError(row.reason or "", code=row.code))
                for row in report.rows if row.status == "refused"}
     return render_template("fees/import_report.html", community=community, report=report,
@@ -321,7 +317,6 @@ def adjust_bill(bill_id: int):
                              reason=form.reason.data, kind=form.kind.data)
     except DomainError as error:
         return _refuse(user, community, error, "adjustment_form", form, **extra)
-    db.session.commit()
     flash(_("The bill of %(period)s is adjusted.", period=bill.period), "success")
     return redirect(url_for("fees.community_fees", code=community.code, period=bill.period,
                             _anchor=f"bill-{bill.id}"))

@@ -112,7 +112,6 @@ def revenue_ledger(code: str):
         try:
             revenue.check_keeper(db.session, user, community)
         except Forbidden:
-            db.session.commit()  # the audit record of the denial
             raise Forbidden(_("Only the community's manager or owners' committee keeps its "
                               "public revenue ledger.")) from None
         form = RevenueEntryForm()
@@ -128,7 +127,6 @@ def revenue_ledger(code: str):
                 status = refused(error)
                 flash(_mark(form, error), "error")
             else:
-                db.session.commit()
                 flash(_("The entry is recorded in the public revenue ledger."), "success")
                 return redirect(url_for("fees.revenue_ledger", code=code, year=entry.on.year))
         else:

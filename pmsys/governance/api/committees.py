@@ -8,9 +8,6 @@ reading dates and member lists) live here too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from flask import g
 from flask_babel import gettext as _
 
@@ -19,7 +16,7 @@ from pmsys.api.helpers import api_login_required, json_body
 from pmsys.api.inputs import TEXT_LENGTH, Body, parse_day, use_callers_language
 from pmsys.api.openapi import SEGMENT_PARAMETER, describe, errors, json_request, json_response, ref
 from pmsys.auth import permissions
-from pmsys.errors import Conflict, DomainError, Forbidden
+from pmsys.errors import Conflict, Forbidden
 from pmsys.extensions import db
 from pmsys.governance import access, serializers
 from pmsys.governance.models import MemberRole
@@ -39,17 +36,6 @@ def caller():
     """The authenticated caller, whose language the answer is written in."""
     use_callers_language(g.api_user)
     return g.api_user
-
-
-def committed(service: Callable[..., Any], *args, **kwargs) -> Any:
-    """Run a service call and commit it; on a refusal roll back whatever it began, then re-raise."""
-    try:
-        result = service(db.session, *args, **kwargs)
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return result
 
 
 def day(body: Body, name: str, *, required: bool = False):
@@ -123,7 +109,7 @@ def prepare_committee(code: str):
     seats = body.integer("seats", required=True)
     note = body.text("note", max_length=NOTE_LENGTH)
     body.check()
-    committee = committed(services.prepare, actor, community, seats=seats, note=note or "")
+    committee = services.prepare(db.session, actor, community, seats=seats, note=note or "")
     return serializers.committee_json(committee, serializers.Reader(actor)), 201
 
 
@@ -136,7 +122,7 @@ def propose_candidate(code: str):
     body = Body(json_body())
     person = body.text("person", required=True)
     body.check()
-    candidate = committed(services.propose, actor, community, person)
+    candidate = services.propose(db.session, actor, community, person)
     return serializers.candidate_json(candidate, serializers.Reader(actor)), 201
 
 
@@ -150,7 +136,7 @@ def vet_candidate(code: str, person: str):
     decision = body.text("decision", required=True)
     note = body.text("note", max_length=TEXT_LENGTH)
     body.check()
-    candidate = committed(services.vet, actor, community, person, decision=decision,
+    candidate = services.vet(db.session, actor, community, person, decision=decision,
                           note=note or "")
     return serializers.candidate_json(candidate, serializers.Reader(actor))
 
@@ -166,7 +152,7 @@ def activate_committee(code: str):
     term_start = day(body, "term_start", required=True)
     term_end = day(body, "term_end")
     body.check()
-    committee = committed(services.activate, actor, community, roles=dict(pairs),
+    committee = services.activate(db.session, actor, community, roles=dict(pairs),
                           term_start=term_start, term_end=term_end)
     return serializers.committee_json(committee, serializers.Reader(actor))
 
@@ -183,7 +169,7 @@ def appoint_interim(code: str):
     end = day(body, "end")
     note = body.text("note", required=True, max_length=NOTE_LENGTH)
     body.check()
-    committee = committed(services.appoint_interim, actor, community, members=pairs,
+    committee = services.appoint_interim(db.session, actor, community, members=pairs,
                           start=start, end=end, note=note)
     return serializers.committee_json(committee, serializers.Reader(actor)), 201
 
@@ -208,7 +194,7 @@ def expire_committee(code: str):
             raise Forbidden(_("Only the street office ends a committee."))
         raise Conflict(_("No committee is in office or in preparation."),
                        code="committee_not_in_office")
-    committee = committed(services.expire, actor, choices[0], on=on, reason=reason or "")
+    committee = services.expire(db.session, actor, choices[0], on=on, reason=reason or "")
     return serializers.committee_json(committee, serializers.Reader(actor))
 
 

@@ -17,7 +17,7 @@ from pmsys.api.openapi import (
 from pmsys.auth import permissions
 from pmsys.extensions import db
 from pmsys.governance import serializers
-from pmsys.governance.api.committees import CODE_PARAMETER, caller, committed, day
+from pmsys.governance.api.committees import CODE_PARAMETER, caller, day
 from pmsys.governance.services import terms as services
 
 
@@ -46,7 +46,7 @@ def start_term(code: str):
     end = day(body, "end")
     basis_vote = body.integer("basis_vote")
     body.check()
-    term = committed(services.start_term, actor, community, mode=mode, org_code=org,
+    term = services.start_term(db.session, actor, community, mode=mode, org_code=org,
                      start=start, basis_vote_id=basis_vote, end=end)
     return serializers.term_json(term), 201
 

@@ -29,7 +29,6 @@ from pmsys.governance.api.committees import (
     FIRST_YEAR,
     LAST_YEAR,
     caller,
-    committed,
 )
 from pmsys.governance.models import Vote, VoteBallot, VoteStatus
 from pmsys.governance.services import votes as services
@@ -90,7 +89,7 @@ def convene_vote(code: str):
     description = body.text("description", max_length=TEXT_LENGTH)
     opens_at, closes_at = instant(body, "opens_at"), instant(body, "closes_at")
     body.check()
-    vote = committed(services.convene, actor, community, matter=matter, title=title,
+    vote = services.convene(db.session, actor, community, matter=matter, title=title,
                      opens_at=opens_at, closes_at=closes_at, description=description or "")
     return serializers.vote_answer(db.session, actor, vote), 201
 
@@ -113,7 +112,7 @@ def cast_ballot(vote_id: int):
     choice = body.text("choice", required=True)
     person = body.text("person")
     body.check()
-    ballot, replaced = committed(services.cast_ballot, actor, vote, choice=choice,
+    ballot, replaced = services.cast_ballot(db.session, actor, vote, choice=choice,
                                  person_code=person)
     return serializers.ballot_json(ballot), 200 if replaced else 201
 
@@ -141,7 +140,7 @@ def close_vote(vote_id: int):
     """Close a vote whose time is over and answer its result."""
     actor = caller()
     vote = vote_or_404(actor, vote_id)
-    return committed(services.close, actor, vote)
+    return services.close(db.session, actor, vote)
 
 
 # --- OpenAPI ---------------------------------------------------------------------------

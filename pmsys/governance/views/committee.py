@@ -173,7 +173,6 @@ def _require_oversight(user, community: Community) -> None:
 
 
 def _done(code: str, message: str):
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("governance.committee_page", code=code))
 

@@ -114,6 +114,5 @@ def terms_page(code: str):
     except DomainError as error:
         status = refuse(form, error)
         return _page(user, community, form, status=status)
-    db.session.commit()
     flash(_("The new management term is recorded."), "success")
     return redirect(url_for("governance.terms_page", code=code))

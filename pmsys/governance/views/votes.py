@@ -100,7 +100,6 @@ def vote_new(code: str):
             except DomainError as error:
                 status = refuse(form, error)
             else:
-                db.session.commit()
                 flash(_("The vote is convened."), "success")
                 return redirect(url_for("governance.vote_detail", vote_id=vote.id))
     return render_template("governance/vote_new.html", community=community, form=form), status
@@ -176,7 +175,6 @@ def vote_ballot(vote_id: int):
     except DomainError as error:
         status = refuse(form, error)
         return _page(user, get_vote_or_404(user, vote_id), status=status, **shown)
-    db.session.commit()
     if paper:
         message = _("The paper ballot of %(name)s is recorded.", name=ballot.person.name)
     elif replaced:
@@ -204,6 +202,5 @@ def vote_close(vote_id: int):
     except DomainError as error:
         status = refuse(None, error)
         return _page(user, get_vote_or_404(user, vote_id), status=status)
-    db.session.commit()
     flash(_("The vote is closed."), "success")
     return redirect(url_for("governance.vote_detail", vote_id=vote.id))

@@ -35,7 +35,6 @@ def read_notification(notification_id: int):
     """Mark one of the caller's notifications read."""
     user = caller()
     marked = notification_services.mark_read(db.session, user, notification_id)
-    db.session.commit()
     return _counts(marked, user)
 
 
@@ -45,7 +44,6 @@ def read_all_notifications():
     """Mark all of the caller's notifications read."""
     user = caller()
     marked = notification_services.mark_read(db.session, user)
-    db.session.commit()
     return _counts(marked, user)
 
 

@@ -37,7 +37,6 @@ def add_ticket_photos(ticket_id: int):
         parties=ticket_services.ticket_parties(db.session, actor, ticket),
         upload_folder=current_app.config["UPLOAD_FOLDER"],
     )
-    db.session.commit()
     return {"items": [serializers.photo_json(photo) for photo in added]}, 201
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import g
-from sqlalchemy.orm import selectinload
+from flask_babel import get_locale
 
 from pmsys import clock
 from pmsys.api import bp
-from pmsys.api.helpers import api_login_required, json_body, page_rows
+from pmsys.api.helpers import api_login_required, json_body, paging
 from pmsys.api.inputs import (
     CODE_LENGTH,
     Body,
@@ -33,22 +33,15 @@ from pmsys.api.openapi import (
     ref,
 )
 from pmsys.db import MAX_ID
-from pmsys.errors import Forbidden
 from pmsys.extensions import db
-from pmsys.tickets import lifecycle, serializers
+from pmsys.tickets import lifecycle, queries, serializers
 from pmsys.tickets import services as ticket_services
 from pmsys.tickets.categories import CODES as CATEGORY_CODES
-from pmsys.tickets.models import Channel, Ticket
+from pmsys.tickets.models import Channel
 from pmsys.tickets.services.actions import MAX_NOTE
 from pmsys.tickets.services.filing import MAX_DESCRIPTION
 
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 30)
-# Everything ticket_json reads, loaded in a fixed number of statements for a whole page.
-_TICKET_LOADS = [
-    selectinload(getattr(Ticket, name))
-    for name in ("community", "building", "unit", "household", "asset", "assignee", "events",
-                 "photos")
-]
 
 
 def caller():
@@ -57,9 +50,10 @@ def caller():
     return g.api_user
 
 
-def ticket_answer(ticket: Ticket) -> dict:
+def ticket_answer(ticket_id: int) -> dict:
     """The ticket as the caller may read it."""
-    return serializers.ticket_json(db.session, g.api_user, ticket)
+    return serializers.ticket_json(g.api_user, queries.ticket_view(db.session, g.api_user,
+                                                                   ticket_id))
 
 
 @bp.get("/tickets")
@@ -81,11 +75,12 @@ def list_tickets():
         filters["date_from"] = None
     if filters["date_to"] is not None and filters["date_to"] > LAST_DAY:
         filters["date_to"] = None
-    query = ticket_services.visible_tickets(actor, **filters)
-    rows, total = page_rows(
-        query.options(*_TICKET_LOADS).order_by(Ticket.reported_at.desc(), Ticket.id.desc())
-    )
-    return {"items": [ticket_answer(ticket) for ticket in rows], "total": total}
+    page, per_page = paging()
+    rows, total = queries.page_of(db.session, queries.ticket_conditions(actor, **filters),
+                                  page, per_page)
+    locale = str(get_locale())
+    return {"items": [serializers.ticket_json(actor, row, locale) for row in rows],
+            "total": total}
 
 
 @bp.post("/tickets")
@@ -115,16 +110,15 @@ def create_ticket():
             body.problems["reported_at"] = "an ISO 8601 time"
     body.check()
     ticket = ticket_services.file_ticket(db.session, actor, channel=Channel.api, **fields)
-    db.session.commit()
-    return ticket_answer(ticket), 201
+    return ticket_answer(ticket.id), 201
 
 
 @bp.get("/tickets/<int:ticket_id>")
 @api_login_required
 def get_ticket(ticket_id: int):
     """One ticket with its routing, deadlines, trail, photos and the caller's actions."""
-    actor = caller()
-    return ticket_answer(ticket_services.get_ticket_or_404(db.session, actor, ticket_id))
+    caller()
+    return ticket_answer(ticket_id)
 
 
 @bp.post("/tickets/<int:ticket_id>/actions")
@@ -144,14 +138,8 @@ def act_on_ticket(ticket_id: int):
         "handover": body.boolean("handover"),
     }
     body.check()
-    try:
-        ticket_services.take_action(db.session, actor, ticket, action, **payload)
-    except Forbidden:
-        # Keep the audit record of the denial: a refused action changes nothing else.
-        db.session.commit()
-        raise
-    db.session.commit()
-    return ticket_answer(ticket)
+    ticket_services.take_action(db.session, actor, ticket, action, **payload)
+    return ticket_answer(ticket.id)
 
 
 @bp.get("/routing/preview")

@@ -1,15 +1,15 @@
 """Ticket use cases: filing and routing, lifecycle actions, notifications, jobs."""
 
-from pmsys.tickets.services.actions import allowed_actions, take_action, ticket_parties
-from pmsys.tickets.services.facts import gather_facts
-from pmsys.tickets.services.filing import file_ticket, preview_routing
-from pmsys.tickets.services.places import resolve_place
-from pmsys.tickets.services.queries import (
+from pmsys.tickets.queries import (
     get_ticket_or_404,
     open_queue,
     ticket_communities,
     visible_tickets,
 )
+from pmsys.tickets.services.actions import allowed_actions, take_action, ticket_parties
+from pmsys.tickets.services.facts import gather_facts
+from pmsys.tickets.services.filing import file_ticket, preview_routing
+from pmsys.tickets.services.places import resolve_place
 
 __all__ = [
     "allowed_actions",

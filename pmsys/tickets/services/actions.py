@@ -36,6 +36,12 @@ MAX_NOTE = 2000
 
 def ticket_parties(session: Session, actor, ticket: Ticket) -> set[Party]:
     """The parties in which `actor` may act on this ticket."""
+    community = session.get(Community, ticket.community_id)
+    return parties_of(actor, ticket, community.street_id, community.community_office_id)
+
+
+def parties_of(actor, ticket, street_id: int, community_office_id: int | None) -> set[Party]:
+    """The parties of `actor` to a ticket (or a view of one) in a community of this street."""
     parties: set[Party] = set()
     if not permissions.is_active_user(actor):
         return parties
@@ -46,8 +52,7 @@ def ticket_parties(session: Session, actor, ticket: Ticket) -> set[Party]:
     if actor.organization_id is not None and actor.organization_id == ticket.assignee_id:
         if actor.role is not Role.resident:
             parties.add(Party.assignee)
-    community = session.get(Community, ticket.community_id)
-    if permissions.may_arbitrate(session, actor, community):
+    if permissions.arbitrates(actor, street_id, community_office_id):
         parties.add(Party.arbiter)
     return parties
 
@@ -93,7 +98,7 @@ def take_action(session: Session, actor, ticket: Ticket, action, *, note=None, r
         party = lifecycle.check(action, ticket.status.value, parties)
     except ActionRefused as refused:
         if refused.kind is not Refusal.state:  # denials are audited; state conflicts are not
-            audit.record(session, actor, "ticket_action_refused", "ticket", ticket.number,
+            audit.refusal(session, actor, "ticket_action_refused", "ticket", ticket.number,
                          attempted=action, reason=refused.code, status=ticket.status.value)
         raise _REFUSALS[refused.kind](refused.message, code=refused.code) from None
     note = _note(note)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from pmsys.assets.maintainers import Stint
 from pmsys.assets.models import Asset, AssetMaintainer
 from pmsys.auth.models import Organization, OrganizationCategory, OrgKind
-from pmsys.places.models import Community, Region
-from pmsys.places.services import active_terms
+from pmsys.places.models import Community
+from pmsys.places.services import active_terms, region_lineage_ids
 from pmsys.tickets import categories, routing
 from pmsys.tickets.services.places import Place
 
@@ -25,14 +25,9 @@ def _org(org: Organization | None) -> routing.Org | None:
     return None if org is None else routing.Org(org.id, org.code, org.name)
 
 
-def _lineage(session: Session, community: Community) -> list[Region]:
-    region = session.get(Region, community.street_id)
-    return region.lineage() if region is not None else []
-
-
-def _serving(session: Session, kind: OrgKind, category: str, lineage: list[Region]):
+def _serving(session: Session, kind: OrgKind, category: str, lineage: list[int]):
     """Organisations of `kind` serving `category` along the lineage, nearest region first."""
-    order = {region.id: index for index, region in enumerate(lineage)}
+    order = {region_id: index for index, region_id in enumerate(lineage)}
     rows = session.scalars(
         select(Organization)
         .join(OrganizationCategory, OrganizationCategory.organization_id == Organization.id)
@@ -59,8 +54,8 @@ def street_office(session: Session, community: Community) -> Organization | None
 
 def housing_bureau(session: Session, community: Community) -> Organization | None:
     """The housing bureau nearest to the community (its district's, else its city's)."""
-    lineage = _lineage(session, community)
-    order = {region.id: index for index, region in enumerate(lineage)}
+    lineage = region_lineage_ids(session, community.street_id)
+    order = {region_id: index for index, region_id in enumerate(lineage)}
     rows = session.scalars(
         select(Organization).where(
             Organization.kind == OrgKind.housing_bureau, Organization.region_id.in_(list(order))
@@ -96,8 +91,8 @@ def gather_facts(session: Session, place: Place, category: str, on: date) -> rou
     assets = session.scalars(
         select(Asset)
         .options(
-            selectinload(Asset.stints).selectinload(AssetMaintainer.organization),
-            selectinload(Asset.warranty_contractor),
+            selectinload(Asset.stints).joinedload(AssetMaintainer.organization),
+            joinedload(Asset.warranty_contractor),
         )
         .where(
             Asset.community_id == place.community.id,
@@ -120,7 +115,8 @@ def gather_facts(session: Session, place: Place, category: str, on: date) -> rou
         for a in assets
     )
     term = active_terms(session, [place.community.id], on).get(place.community.id)
-    lineage = _lineage(session, place.community)
+    lineage = (region_lineage_ids(session, place.community.street_id)
+               if spec.by_duty or category == "gas" else [])
     unit = place.unit or (place.household.unit if place.household else None)
     return routing.Facts(
         category=category,

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from pmsys import audit, clock
 from pmsys.auth import permissions
-from pmsys.auth.models import Organization, Role
+from pmsys.auth.models import Role
 from pmsys.errors import Forbidden, InvalidInput, NotFound
-from pmsys.places.models import Community, Region
+from pmsys.places.models import Community
 from pmsys.places.services import active_terms, get_setting
 from pmsys.tickets import categories, routing, sla
 from pmsys.tickets.models import Channel, Priority, Ticket, TicketEvent, TicketStatus
@@ -81,10 +81,9 @@ def _reported_at(actor, value, for_caller: bool) -> datetime:
 
 
 def deadline_windows(session: Session, ticket_category: str, priority: str,
-                     org: Organization, community: Community) -> sla.Windows:
+                     org, community: Community) -> sla.Windows:
     """The windows for this ticket from the `ticket_deadlines` setting of its region."""
-    region = session.get(Region, community.street_id)
-    policy = get_setting(session, "ticket_deadlines", region)
+    policy = get_setting(session, "ticket_deadlines", community.street_id)
     try:
         return sla.windows(priority, ticket_category, org.code, policy)
     except sla.PolicyError:
@@ -152,7 +151,7 @@ def file_ticket(
                           household=household, inside_home=inside_home, asset=asset,
                           category=category)
     decided = _route(session, place, category, moment.astimezone(clock.LOCAL_TZ).date())
-    assignee = session.get(Organization, decided.assignee.id)
+    assignee = decided.assignee
     now = clock.now()
     windows = deadline_windows(session, category, priority, assignee, place.community)
     due_respond, due_resolve = sla.deadlines(moment, windows)
@@ -194,6 +193,10 @@ def file_ticket(
                             status_after=ticket.status.value,
                             data={"assignee": assignee.code, "reason": decided.reason,
                                   "flags": sorted(decided.flags)}))
+    audit.record(session, actor, "ticket_filed", "ticket", ticket.number,
+                 category=category, community=place.community.code, assignee=assignee.code,
+                 reason=decided.reason, priority=ticket.priority.value,
+                 channel=ticket.channel.value)
     session.flush()
     notify_org(session, assignee.id, "new", ticket)
     if routing.NOTIFY_MANAGER in decided.flags:
@@ -201,8 +204,4 @@ def file_ticket(
         if term is not None and term.organization_id != assignee.id:
             notify_org(session, term.organization_id, "gas_notice", ticket)
     notify_reporter(session, ticket, "filed", actor=actor)
-    audit.record(session, actor, "ticket_filed", "ticket", ticket.number,
-                 category=category, community=place.community.code, assignee=assignee.code,
-                 reason=decided.reason, priority=ticket.priority.value,
-                 channel=ticket.channel.value)
     return ticket

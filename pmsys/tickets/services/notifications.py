@@ -8,12 +8,12 @@ own language.
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import JSON, Integer, String, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from pmsys import clock
 from pmsys.auth.models import User
-from pmsys.db import valid_id
+from pmsys.db import UTCDateTime, valid_id
 from pmsys.errors import NotFound
 from pmsys.tickets.models import Notification, Ticket
 
@@ -49,8 +49,17 @@ def org_user_ids(session: Session, org_id: int) -> list[int]:
 
 
 def notify_org(session: Session, org_id: int, kind: str, ticket: Ticket, **data) -> int:
-    """Tell every active user of an organisation."""
-    return notify_users(session, org_user_ids(session, org_id), kind, ticket, **data)
+    """Tell every active user of an organisation (one statement)."""
+    payload = {"number": ticket.number, "status": ticket.status.value, **data}
+    staff = select(
+        User.id, literal(kind, String), literal(ticket.id, Integer),
+        literal(payload, JSON), literal(clock.now(), UTCDateTime),
+    ).where(User.organization_id == org_id, User.active.is_(True))
+    inserted = session.execute(
+        insert(Notification).from_select(
+            ["user_id", "kind", "ticket_id", "data", "created_at"], staff)
+    )
+    return inserted.rowcount
 
 
 def notify_reporter(session: Session, ticket: Ticket, kind: str = "status", *, actor=None,

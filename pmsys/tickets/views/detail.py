@@ -123,7 +123,6 @@ def ticket_action(ticket_id: int):
             photos.add_photos(db.session, user, ticket, files, purpose="fix",
                               parties=tickets.ticket_parties(db.session, user, ticket),
                               upload_folder=current_app.config["UPLOAD_FOLDER"])
-        db.session.commit()
     except DomainError as error:
         return _refuse_page(user, ticket_id, error, form)
     except StaleDataError:
@@ -159,7 +158,6 @@ def ticket_photos_add(ticket_id: int):
             upload_folder=current_app.config["UPLOAD_FOLDER"])
     except DomainError as error:
         return _refuse_page(user, ticket_id, error, None)
-    db.session.commit()
     flash(ngettext("%(num)s photo added.", "%(num)s photos added.", len(added)), "success")
     return redirect(url_for("tickets.ticket_detail", ticket_id=ticket.id))
 

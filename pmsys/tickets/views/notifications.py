@@ -77,7 +77,6 @@ def notifications_read():
     user = current_actor()
     chosen = request.form.get("id") or None
     count = notes.mark_read(db.session, user, chosen)
-    db.session.commit()
     if chosen is None:
         flash(_("All notifications are marked read."), "success")
     elif count:

@@ -6,7 +6,6 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from pmsys.assets.models import Asset
 from pmsys.assets.views.common import current_actor, refused, when_filter
@@ -15,7 +14,7 @@ from pmsys.errors import DomainError, Forbidden
 from pmsys.extensions import db
 from pmsys.places.models import Community
 from pmsys.places.services import own_households
-from pmsys.tickets import categories, explain, forms, photos
+from pmsys.tickets import categories, explain, forms, photos, queries
 from pmsys.tickets import services as tickets
 from pmsys.tickets.models import Ticket
 from pmsys.tickets.views import bp
@@ -25,16 +24,6 @@ PER_PAGE = 25
 QUEUE_LIMIT = 50
 
 
-def _page_of(query, page: int):
-    """(rows, page, pages, total) of one page of `query`; a page past the end gives the last."""
-    total = db.session.scalar(
-        select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(page, 1), pages)
-    rows = db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return rows, page, pages, total
-
-
 class Listing:
     """One page of tickets for the pager macro."""
 
@@ -42,10 +31,14 @@ class Listing:
         self.items, self.page, self.pages, self.total = items, page, pages, total
 
 
-def _with_names(query):
-    return query.options(selectinload(Ticket.assignee), selectinload(Ticket.community),
-                         selectinload(Ticket.building), selectinload(Ticket.unit),
-                         selectinload(Ticket.household))
+def _listing(where: list, page: int) -> Listing:
+    """A page of the tickets matching `where`, newest first; past the end: the last page."""
+    total = db.session.scalar(select(func.count(Ticket.id)).where(*where)) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(page, 1), pages)
+    rows = queries.ticket_views(db.session, where, limit=PER_PAGE,
+                                offset=(page - 1) * PER_PAGE, trail=False) if total else []
+    return Listing(rows, page, pages, total)
 
 
 @bp.get("/tickets")
@@ -53,25 +46,22 @@ def _with_names(query):
 def ticket_list():
     """A resident's tickets; staff: their organisation's open queue, then all they may see."""
     user = current_actor()
-    communities = list(db.session.scalars(tickets.ticket_communities(user)))
+    communities = list(db.session.scalars(queries.ticket_communities(user)))
     form = forms.TicketFilterForm(formdata=request.args)
     form.set_choices(communities, categories.CATEGORIES)
     queue, queue_total = [], 0
     show_queue = has_queue(user)
     if show_queue:
-        queue_query = tickets.open_queue(user)
-        queue_total = db.session.scalar(
-            select(func.count()).select_from(queue_query.order_by(None).subquery())) or 0
-        queue = db.session.scalars(_with_names(queue_query).limit(QUEUE_LIMIT)).all()
+        queue, queue_total = queries.page_of(db.session, queries.queue_conditions(user), 1,
+                                             QUEUE_LIMIT, order_by=queries.QUEUE_ORDER,
+                                             trail=False)
     if not form.validate():
         return render_template("tickets/list.html", form=form, listing=None, filters={},
                                queue=queue, queue_total=queue_total, overdue=overdue,
                                show_queue=show_queue), 400
     filters = {name: value for name, value in form.data.items() if value}
-    query = _with_names(tickets.visible_tickets(user, **filters)).order_by(
-        Ticket.reported_at.desc(), Ticket.id.desc())
     page = request.args.get("page", default=1, type=int) or 1
-    listing = Listing(*_page_of(query, page))
+    listing = _listing(queries.ticket_conditions(user, **filters), page)
     return render_template("tickets/list.html", form=form, listing=listing, filters=filters,
                            queue=queue, queue_total=queue_total, overdue=overdue,
                            show_queue=show_queue)
@@ -151,7 +141,6 @@ def ticket_new():
         flash(refusal_message(error), "error")
         mark_fields(form, error)
         return _new_page(user, form, status)
-    db.session.commit()
     flash(_("Ticket %(number)s is filed. %(org)s will handle it: a response by %(respond)s, "
             "a fix by %(resolve)s.", number=ticket.number, org=ticket.assignee.name,
             respond=when_filter(ticket.due_respond_at),

@@ -1,0 +1,311 @@
+"""Reading tickets for lists, queues and answers: plain rows, a fixed number of statements.
+
+A page of tickets costs three statements whatever its size: the tickets with
+the names of their place and assignee, their trails with the actors' names, and
+their photos. The rows are plain values (`TicketView`), cheap to build and to
+serialise; the API and the pages read the same ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import Text, bindparam, cast, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from pmsys import clock
+from pmsys.assets.models import Asset
+from pmsys.auth import permissions
+from pmsys.auth.models import Organization, User
+from pmsys.db import valid_id
+from pmsys.errors import InvalidInput, NotFound
+from pmsys.places.models import Building, Community, Household, Unit
+from pmsys.tickets.models import (
+    OPEN_STATUSES,
+    Channel,
+    Priority,
+    Ticket,
+    TicketEvent,
+    TicketPhoto,
+    TicketStatus,
+)
+
+
+class Ref(NamedTuple):
+    """A named row a ticket points to: its code and name."""
+
+    code: str
+    name: str | None = None
+
+
+class EventView(NamedTuple):
+    at: datetime
+    action: str
+    status_after: str
+    actor: str | None
+    org: str | None
+    note: str
+
+
+class PhotoView(NamedTuple):
+    id: int
+    ticket_id: int
+    purpose: str
+    content_type: str
+    width: int
+    height: int
+
+
+@dataclass(slots=True)
+class TicketView:
+    """A ticket as lists and answers show it, with what permissions need to judge it."""
+
+    id: int
+    number: str
+    status: TicketStatus
+    category: str
+    priority: Priority
+    channel: Channel
+    community_id: int
+    street_id: int
+    community_office_id: int | None
+    community: Ref
+    building: Ref | None
+    unit: Ref | None
+    household: Ref | None
+    inside_home: bool
+    asset: Ref | None
+    description: str
+    reported_at: datetime
+    reporter_id: int | None
+    reporter_name: str
+    reporter_phone: str | None
+    filed_by_id: int | None
+    assignee_id: int
+    assignee: Ref
+    routing_reason: str
+    routing_flags: list
+    routing_steps_json: str
+    due_respond_at: datetime
+    due_resolve_at: datetime
+    responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    cancelled_at: datetime | None
+    resolution_note: str
+    escalation_level: int
+    rating: int | None
+    reopen_count: int
+    events: list[EventView] = field(default_factory=list)
+    photos: list[PhotoView] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+_building, _unit, _household = aliased(Building), aliased(Unit), aliased(Household)
+_asset, _assignee = aliased(Asset), aliased(Organization)
+
+_TICKET_COLUMNS = (
+    Ticket.id, Ticket.number, Ticket.status, Ticket.category, Ticket.priority, Ticket.channel,
+    Ticket.community_id, Community.street_id, Community.community_office_id,
+    Community.code.label("community_code"), Community.name.label("community_name"),
+    _building.code.label("building_code"), _building.name.label("building_name"),
+    _unit.code.label("unit_code"), _household.code.label("household_code"),
+    Ticket.inside_home, _asset.code.label("asset_code"), _asset.name.label("asset_name"),
+    Ticket.description, Ticket.reported_at, Ticket.reporter_id, Ticket.reporter_name,
+    Ticket.reporter_phone, Ticket.filed_by_id, Ticket.assignee_id,
+    _assignee.code.label("assignee_code"), _assignee.name.label("assignee_name"),
+    Ticket.routing_reason, Ticket.routing_flags,
+    cast(Ticket.routing_steps, Text).label("routing_steps_json"),
+    Ticket.due_respond_at, Ticket.due_resolve_at, Ticket.responded_at, Ticket.resolved_at,
+    Ticket.closed_at, Ticket.cancelled_at, Ticket.resolution_note, Ticket.escalation_level,
+    Ticket.rating, Ticket.reopen_count,
+)
+
+
+# Built once: constructing a select of forty columns costs more than running it.
+_VIEWS = (
+    select(*_TICKET_COLUMNS)
+    .select_from(Ticket)
+    .join(Community, Community.id == Ticket.community_id)
+    .join(_assignee, _assignee.id == Ticket.assignee_id)
+    .outerjoin(_building, _building.id == Ticket.building_id)
+    .outerjoin(_unit, _unit.id == Ticket.unit_id)
+    .outerjoin(_household, _household.id == Ticket.household_id)
+    .outerjoin(_asset, _asset.id == Ticket.asset_id)
+)
+_actor, _actor_org = aliased(User), aliased(Organization)
+_EVENTS = (
+    select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.action, TicketEvent.status_after,
+           _actor.username, _actor_org.code, TicketEvent.note)
+    .outerjoin(_actor, _actor.id == TicketEvent.actor_id)
+    .outerjoin(_actor_org, _actor_org.id == TicketEvent.actor_org_id)
+    .where(TicketEvent.ticket_id.in_(bindparam("ids", expanding=True)))
+    .order_by(TicketEvent.ticket_id, TicketEvent.id)
+)
+_PHOTOS = (
+    select(TicketPhoto.id, TicketPhoto.ticket_id, TicketPhoto.purpose, TicketPhoto.content_type,
+           TicketPhoto.width, TicketPhoto.height)
+    .where(TicketPhoto.ticket_id.in_(bindparam("ids", expanding=True)))
+    .order_by(TicketPhoto.id)
+)
+NEWEST_FIRST = (Ticket.reported_at.desc(), Ticket.id.desc())
+
+
+def _view(row) -> TicketView:
+    return TicketView(
+        id=row.id, number=row.number, status=row.status, category=row.category,
+        priority=row.priority, channel=row.channel, community_id=row.community_id,
+        street_id=row.street_id, community_office_id=row.community_office_id,
+        community=Ref(row.community_code, row.community_name),
+        building=Ref(row.building_code, row.building_name) if row.building_code else None,
+        unit=Ref(row.unit_code) if row.unit_code else None,
+        household=Ref(row.household_code) if row.household_code else None,
+        inside_home=row.inside_home,
+        asset=Ref(row.asset_code, row.asset_name) if row.asset_code else None,
+        description=row.description, reported_at=row.reported_at,
+        reporter_id=row.reporter_id, reporter_name=row.reporter_name,
+        reporter_phone=row.reporter_phone, filed_by_id=row.filed_by_id,
+        assignee_id=row.assignee_id, assignee=Ref(row.assignee_code, row.assignee_name),
+        routing_reason=row.routing_reason, routing_flags=row.routing_flags or [],
+        routing_steps_json=row.routing_steps_json or "[]",
+        due_respond_at=row.due_respond_at,
+        due_resolve_at=row.due_resolve_at, responded_at=row.responded_at,
+        resolved_at=row.resolved_at, closed_at=row.closed_at, cancelled_at=row.cancelled_at,
+        resolution_note=row.resolution_note or "", escalation_level=row.escalation_level,
+        rating=row.rating, reopen_count=row.reopen_count,
+    )
+
+
+def ticket_views(session: Session, where: Sequence, *, order_by: Sequence = NEWEST_FIRST,
+                 limit: int | None = None, offset: int = 0,
+                 trail: bool = True) -> list[TicketView]:
+    """The tickets matching every condition of `where`, in order, as views.
+
+    With `trail`, each view carries its events (with the actors' usernames and
+    organisation codes) and its photos: two more statements for the whole page.
+    """
+    query = _VIEWS.where(*where).order_by(*order_by)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    views = [_view(row) for row in session.execute(query)]
+    if trail and views:
+        by_id = {view.id: view for view in views}
+        ids = list(by_id)
+        for ticket_id, *values in session.execute(_EVENTS, {"ids": ids}):
+            by_id[ticket_id].events.append(EventView(*values))
+        for photo in session.execute(_PHOTOS, {"ids": ids}):
+            by_id[photo.ticket_id].photos.append(PhotoView(*photo))
+    return views
+
+
+def ticket_view(session: Session, actor, ticket_id) -> TicketView:
+    """The ticket with this id as a view if `actor` may see it; else NotFound."""
+    key = valid_id(ticket_id)
+    views = [] if key is None else ticket_views(
+        session, [Ticket.id == key, permissions.ticket_clause(actor)])
+    if not views:
+        raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found")
+    return views[0]
+
+
+def page_of(session: Session, where: Sequence, page: int, per_page: int, *,
+            order_by: Sequence = NEWEST_FIRST,
+            trail: bool = True) -> tuple[list[TicketView], int]:
+    """One page of the tickets matching `where` as views, and how many match in all."""
+    total = session.scalar(select(func.count(Ticket.id)).where(*where)) or 0
+    if total == 0:
+        return [], 0
+    rows = ticket_views(session, where, order_by=order_by, limit=per_page,
+                        offset=(page - 1) * per_page, trail=trail)
+    return rows, total
+
+
+# --- which tickets an actor sees ----------------------------------------------------------------
+
+# Bounds far outside any ticket that still survive the shift between time zones.
+_EARLIEST, _LATEST = date(1900, 1, 1), date(9000, 12, 31)
+
+
+def _local_midnight(day: date) -> datetime:
+    day = min(max(day, _EARLIEST), _LATEST)
+    return datetime(day.year, day.month, day.day, tzinfo=clock.LOCAL_TZ)
+
+
+def ticket_conditions(actor, *, status=None, community=None, assignee=None, category=None,
+                      date_from: date | None = None, date_to: date | None = None) -> list:
+    """The conditions on Ticket that select what `actor` may see, filtered."""
+    where = [permissions.ticket_clause(actor)]
+    if status:
+        if not isinstance(status, str) or status not in TicketStatus.__members__:
+            raise InvalidInput("unknown status", fields={
+                "status": "one of " + ", ".join(s.value for s in TicketStatus)})
+        where.append(Ticket.status == TicketStatus(status))
+    if community:
+        where.append(Ticket.community_id.in_(
+            select(Community.id).where(Community.code == community)))
+    if assignee:
+        where.append(Ticket.assignee_id.in_(
+            select(Organization.id).where(Organization.code == assignee)))
+    if category:
+        where.append(Ticket.category == category)
+    if date_from:
+        where.append(Ticket.reported_at >= _local_midnight(date_from))
+    if date_to:
+        end = _local_midnight(min(date_to, _LATEST) + timedelta(days=1))
+        where.append(Ticket.reported_at < end)
+    return where
+
+
+def visible_tickets(actor, **filters):
+    """A select of the tickets `actor` may see, filtered (see `ticket_conditions`)."""
+    return select(Ticket).where(*ticket_conditions(actor, **filters))
+
+
+def queue_conditions(actor) -> list:
+    """The caller organisation's open tickets (its queue)."""
+    return [
+        Ticket.assignee_id == actor.organization_id,
+        permissions.ticket_clause(actor),
+        Ticket.status.in_(sorted(OPEN_STATUSES)),
+    ]
+
+
+QUEUE_ORDER = (Ticket.due_resolve_at, Ticket.id)
+
+
+def open_queue(actor):
+    """The caller organisation's open tickets, nearest resolution deadline first."""
+    return select(Ticket).where(*queue_conditions(actor)).order_by(*QUEUE_ORDER)
+
+
+def get_ticket_or_404(session: Session, actor, ticket_id) -> Ticket:
+    """The ticket with this id if `actor` may see it; else NotFound."""
+    key = valid_id(ticket_id)
+    ticket = None
+    if key is not None:
+        ticket = session.scalar(
+            select(Ticket).where(Ticket.id == key, permissions.ticket_clause(actor))
+        )
+    if ticket is None:
+        raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found")
+    return ticket
+
+
+def ticket_communities(actor):
+    """A select of the communities to filter `actor`'s tickets by, by code.
+
+    The communities it sees, and those of the tickets it sees elsewhere (a
+    contractor without a region holds tickets in communities it does not watch).
+    """
+    with_tickets = select(Ticket.community_id).where(permissions.ticket_clause(actor))
+    return (
+        select(Community)
+        .where(or_(permissions.community_clause(actor), Community.id.in_(with_tickets)))
+        .order_by(Community.code)
+    )

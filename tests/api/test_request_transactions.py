@@ -1,0 +1,133 @@
+"""One transaction per request, on real connections (pmsys/unit_of_work.py).
+
+On SQLite a read must not take the single write lock: while another connection
+holds it, reads still answer, and writes wait for it and then succeed. A request
+commits once, after its answer is a success; a refusal keeps nothing but its
+audit record.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from pmsys import clock
+from pmsys.audit import AuditRecord
+from pmsys.auth.services import issue_token
+from pmsys.extensions import db as _db
+from pmsys.tickets.models import Ticket
+from tests.live import live_database
+from tests.ticket_world import NOW, build_ticket_world
+
+SCHEMA = "request_transactions"
+
+
+@pytest.fixture(scope="module")
+def live(app, database_url, tmp_path_factory):
+    """An app on a database of its own holding the ticket world; yields (app, tokens)."""
+
+    def build() -> dict:
+        clock.set_now(NOW)
+        world = build_ticket_world()
+        tokens = {who: issue_token(_db.session, world.users[who], timedelta(days=30))[0]
+                  for who in ("resident_a", "operator_in", "manager_a")}
+        _db.session.commit()
+        return tokens
+
+    with live_database(app, database_url, tmp_path_factory, SCHEMA, build) as live_world:
+        yield live_world
+
+
+def bearer(tokens, who):
+    return {"Authorization": "Bearer " + tokens[who]}
+
+
+def count(live_app, model, *where) -> int:
+    with live_app.app_context(), Session(_db.engine) as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@contextmanager
+def write_lock(live_app):
+    """Hold SQLite's write lock from another connection until the block ends or commits."""
+    with live_app.app_context():
+        url = make_url(str(_db.engine.url))
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("the single write lock is SQLite's")
+    holder = sqlite3.connect(url.database, timeout=10, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("UPDATE settings SET key = key")
+    try:
+        yield holder
+    finally:
+        if holder.in_transaction:
+            holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_reads_answer_while_another_connection_holds_the_write_lock(live):
+    live_app, tokens = live
+    clock.set_now(NOW)
+    client = live_app.test_client()
+    with write_lock(live_app):
+        for path in ("/api/v1/me", "/api/v1/tickets", "/api/v1/communities"):
+            response = client.get(path, headers=bearer(tokens, "operator_in"))
+            assert response.status_code == 200, (path, response.get_json())
+
+
+def test_a_write_waits_for_the_lock_then_commits(live):
+    live_app, tokens = live
+    clock.set_now(NOW)
+    before = count(live_app, Ticket)
+    with write_lock(live_app) as holder:
+        _file_while_locked(live_app, tokens, holder)
+    assert count(live_app, Ticket) == before + 1
+
+
+def _file_while_locked(live_app, tokens, holder):
+    answers = []
+
+    def file():
+        with live_app.test_client() as client:
+            answers.append(client.post(
+                "/api/v1/tickets", headers=bearer(tokens, "resident_a"),
+                json={"category": "water_supply", "community": "CA", "building": "1",
+                      "description": "楼道水管漏水"}))
+
+    worker = threading.Thread(target=file)
+    worker.start()
+    time.sleep(0.3)  # the filing is waiting for the lock now
+    assert worker.is_alive()
+    holder.execute("COMMIT")
+    worker.join(timeout=30)
+    assert [a.status_code for a in answers] == [201]
+
+
+def test_a_refused_request_keeps_only_its_audit_record(live):
+    live_app, tokens = live
+    clock.set_now(NOW)
+    client = live_app.test_client()
+    filed = client.post("/api/v1/tickets", headers=bearer(tokens, "resident_a"),
+                        json={"category": "water_supply", "community": "CA",
+                              "description": "楼道水管漏水"})
+    assert filed.status_code == 201
+    tickets = count(live_app, Ticket)
+    refusals = count(live_app, AuditRecord, AuditRecord.action == "ticket_action_refused")
+    # Not the manager's to accept: refused (403), audited, and nothing else changes.
+    refused = client.post(f"/api/v1/tickets/{filed.get_json()['id']}/actions",
+                          headers=bearer(tokens, "manager_a"), json={"action": "accept"})
+    assert refused.status_code == 403
+    assert count(live_app, Ticket) == tickets
+    assert count(live_app, AuditRecord,
+                 AuditRecord.action == "ticket_action_refused") == refusals + 1
+    shown = client.get(f"/api/v1/tickets/{filed.get_json()['id']}",
+                       headers=bearer(tokens, "resident_a")).get_json()
+    assert shown["status"] == "assigned" and len(shown["events"]) == 1
