@@ -70,10 +70,9 @@ def prepare(url: str, tickets: int) -> None:
     os.environ.update(pmsys_env(url))
     from sqlalchemy import func, select
 
-    from wsgi import app
-
     from pmsys.auth.models import User
     from pmsys.extensions import db
+    from wsgi import app
 
     with app.app_context():
         have_demo = db.session.scalar(select(func.count(User.id))
