@@ -10,10 +10,18 @@ without a description, or a description without a route, fails the suite.
 from __future__ import annotations
 
 import copy
+import re
+
+from flask import current_app
+from pydantic import TypeAdapter
 
 from pmsys.api import bp
+from pmsys.api.typed import endpoint
+from pmsys.db import MAX_ID
 
 OPENAPI_VERSION = "3.1.0"
+PREFIX = "/api/v1"
+REF_TEMPLATE = "#/components/schemas/{model}"
 
 _paths: dict[str, dict[str, dict]] = {}
 _schemas: dict[str, dict] = {}
@@ -149,8 +157,125 @@ _SHARED_SCHEMAS: dict[str, dict] = {
 }
 
 
+def _declared(app) -> tuple[dict, dict]:
+    """The operations and schemas of the views declared with `typed.endpoint`."""
+    paths: dict[str, dict] = {}
+    schemas: dict[str, dict] = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(PREFIX + "/"):
+            continue
+        spec = getattr(app.view_functions[rule.endpoint], "endpoint_spec", None)
+        if spec is None:
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule[len(PREFIX):])
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(rule, spec, schemas)
+    return paths, schemas
+
+
+def _schema(kind, mode: str, schemas: dict) -> dict:
+    """The JSON schema of a model (or list/page of one), its definitions into `schemas`."""
+    found = TypeAdapter(kind).json_schema(ref_template=REF_TEMPLATE, mode=mode)
+    for name, definition in found.pop("$defs", {}).items():
+        schemas.setdefault(name, definition)
+    if "properties" in found and "title" in found:
+        name = found["title"]
+        schemas.setdefault(name, found)
+        return ref(name)
+    return found
+
+
+def _operation(rule, spec, schemas: dict) -> dict:
+    operation: dict = {"operationId": _camel(rule.endpoint.split(".")[-1]),
+                       "summary": spec.summary}
+    if spec.description:
+        operation["description"] = spec.description
+    operation["tags"] = list(spec.tags)
+    if spec.public:
+        operation["security"] = []
+    parameters = [_path_parameter(name, converter, spec.path.get(name, ""))
+                  for name, converter in _converters(rule)]
+    if spec.query is not None:
+        parameters += _query_parameters(spec.query, schemas)
+    if parameters:
+        operation["parameters"] = parameters
+    if spec.body is not None:
+        operation["requestBody"] = json_request(_schema(spec.body, "validation", schemas))
+    responses: dict = {}
+    for status, (description, kind) in sorted(spec.answers.items()):
+        responses[str(status)] = ({"description": description} if kind is None else
+                                  json_response(description,
+                                                _schema(kind, "serialization", schemas)))
+    refusals = dict(spec.refusals)
+    if spec.query is not None or spec.body is not None:
+        refusals.setdefault(400, "")
+    if not spec.public:
+        refusals.setdefault(401, "")
+    if spec.body is not None:
+        refusals.setdefault(413, "")
+    for status, description in sorted(refusals.items()):
+        responses[str(status)] = (json_response(description, ref("Error")) if description
+                                  else errors(status)[str(status)])
+    operation["responses"] = responses
+    return operation
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _converters(rule):
+    converters = dict(rule._converters)  # noqa: SLF001 - werkzeug keeps them only here
+    for name in rule.arguments:
+        yield name, converters.get(name)
+
+
+def _path_parameter(name: str, converter, description: str) -> dict:
+    if converter is not None and type(converter).__name__ == "IntegerConverter":
+        schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    else:
+        schema = SEGMENT_PARAMETER
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": schema}
+
+
+def _query_parameters(model, schemas: dict) -> list[dict]:
+    found = _schema(model, "validation", schemas)
+    if "$ref" in found:
+        found = schemas[found["$ref"].rsplit("/", 1)[-1]]
+    required = set(found.get("required", ()))
+    parameters = []
+    for name, schema in found.get("properties", {}).items():
+        schema = _without_null(dict(schema))
+        description = schema.pop("description", "")
+        schema.pop("title", None)
+        parameters.append({"name": name, "in": "query", "required": name in required,
+                           "description": description, "schema": schema})
+    return parameters
+
+
+def _without_null(schema: dict) -> dict:
+    """A query parameter is absent or a value: never null (drop that branch and default)."""
+    options = schema.get("anyOf")
+    if options and {"type": "null"} in options:
+        rest = [option for option in options if option != {"type": "null"}]
+        schema.pop("anyOf")
+        schema = {**(rest[0] if len(rest) == 1 else {"anyOf": rest}), **schema}
+    if schema.get("default", 0) is None:
+        schema.pop("default")
+    return schema
+
+
 def document() -> dict:
     """Return the whole OpenAPI document (a fresh copy, safe to change)."""
+    declared_paths, declared_schemas = _declared(current_app)
+    paths = copy.deepcopy(_paths)
+    for path, operations in declared_paths.items():
+        for method, operation in operations.items():
+            if method in paths.get(path, {}):
+                raise ValueError(f"{method.upper()} {path} is described twice")
+            paths.setdefault(path, {})[method] = operation
     responses = {
         name: json_response(description, ref("Error"))
         for name, description in _ERROR_RESPONSES.values()
@@ -171,7 +296,7 @@ def document() -> dict:
             },
             "servers": [{"url": "/api/v1"}],
             "security": [{"bearerAuth": []}],
-            "paths": {path: _paths[path] for path in sorted(_paths)},
+            "paths": {path: paths[path] for path in sorted(paths)},
             "components": {
                 "securitySchemes": {
                     "bearerAuth": {
@@ -199,183 +324,15 @@ def document() -> dict:
                     },
                 },
                 "responses": responses,
-                "schemas": {**_SHARED_SCHEMAS, **dict(sorted(_schemas.items()))},
+                "schemas": {**_SHARED_SCHEMAS,
+                            **dict(sorted({**declared_schemas, **_schemas}.items()))},
             },
         }
     )
 
 
 @bp.get("/openapi.json")
+@endpoint(public=True, tags=("meta",), answers={200: ("The OpenAPI document.", dict)})
 def openapi_json():
-    """Serve this API's OpenAPI document (public: it describes, it reveals no data)."""
+    """This document (public: it describes, it reveals no data)."""
     return document()
-
-
-# The operations of the core modules: tokens, the caller, this document, bundle imports.
-describe(
-    {
-        "/auth/token": {
-            "post": {
-                "operationId": "createToken",
-                "summary": "Exchange a username and password for a bearer token",
-                "description": (
-                    "Failures are audited. After 5 failures for one account (or 30 from one "
-                    "client) within 15 minutes every attempt answers 429 `login_throttled` "
-                    "until the window has passed, even with the right password."
-                ),
-                "tags": ["auth"],
-                "security": [],
-                "requestBody": json_request(ref("Credentials")),
-                "responses": {
-                    "201": json_response("A new token; shown only this once.", ref("Token")),
-                    **errors(400),
-                    "401": json_response(
-                        "Wrong username or password, or a disabled account "
-                        "(code `bad_credentials`).",
-                        ref("Error"),
-                    ),
-                    **errors(413, 429),
-                },
-            },
-            "delete": {
-                "operationId": "revokeToken",
-                "summary": "Revoke the token used for this request (log out)",
-                "tags": ["auth"],
-                "responses": {"204": {"description": "Revoked."}, **errors(401)},
-            },
-        },
-        "/me": {
-            "get": {
-                "operationId": "getMe",
-                "summary": "The caller's profile",
-                "tags": ["auth"],
-                "responses": {"200": json_response("The caller.", ref("Me")), **errors(401)},
-            }
-        },
-        "/openapi.json": {
-            "get": {
-                "operationId": "getOpenApi",
-                "summary": "This document",
-                "tags": ["meta"],
-                "security": [],
-                "responses": {
-                    "200": json_response("The OpenAPI document.", {"type": "object"})
-                },
-            }
-        },
-        "/imports": {
-            "post": {
-                "operationId": "importBundle",
-                "summary": "Load a region bundle in one transaction (bureau_admin, sysadmin)",
-                "description": (
-                    "All or nothing: a bundle with any error changes nothing and every error "
-                    "is listed by path in `error.fields.errors`. Importing the same bundle "
-                    "twice changes nothing. The keys are those of API.md, Import."
-                ),
-                "tags": ["imports"],
-                "requestBody": json_request(ref("RegionBundle")),
-                "responses": {
-                    "200": json_response("The bundle was loaded.", ref("ImportResult")),
-                    "400": json_response(
-                        "No JSON body (`invalid_json`), or a bundle with problems "
-                        "(`invalid_bundle`): `fields.errors` is the list of them, each "
-                        "named by its path, e.g. `communities[3].buildings[0].code: "
-                        "duplicate`.",
-                        ref("Error"),
-                    ),
-                    **errors(401),
-                    "403": json_response("The caller's role may not import.", ref("Error")),
-                    **errors(413),
-                },
-            }
-        },
-    },
-    schemas={
-        "Credentials": {
-            "type": "object",
-            "required": ["username", "password"],
-            "properties": {
-                "username": {"type": "string", "minLength": 1, "maxLength": 64},
-                "password": {"type": "string", "minLength": 1, "maxLength": 256},
-            },
-        },
-        "Token": {
-            "type": "object",
-            "required": ["token", "expires_at"],
-            "properties": {
-                "token": {"type": "string", "description": "Send as `Authorization: Bearer …`."},
-                "expires_at": DATETIME,
-            },
-        },
-        "Organization": {
-            "type": "object",
-            "required": ["code", "name", "kind", "region", "community", "categories"],
-            "properties": {
-                "code": CODE,
-                "name": {"type": "string"},
-                "kind": {"type": "string"},
-                "region": nullable(CODE),
-                "community": nullable(CODE),
-                "categories": {"type": "array", "items": {"type": "string"}},
-            },
-        },
-        "Me": {
-            "type": "object",
-            "required": ["username", "role", "organization", "person", "locale"],
-            "properties": {
-                "username": {"type": "string"},
-                "role": {
-                    "type": "string",
-                    "enum": [
-                        "resident", "committee_member", "manager", "operator",
-                        "street_officer", "bureau_admin", "sysadmin",
-                    ],
-                },
-                "organization": nullable(ref("Organization")),
-                "person": nullable(
-                    {
-                        "type": "object",
-                        "required": ["code", "name"],
-                        "properties": {"code": CODE, "name": {"type": "string"}},
-                    }
-                ),
-                "locale": {"type": "string", "enum": ["zh_CN", "en"]},
-            },
-        },
-        "RegionBundle": {
-            "type": "object",
-            "description": "A region bundle (API.md, Import); every list is optional.",
-            "properties": {
-                "version": {"type": "integer", "const": 1},
-                "settings": {"type": "object"},
-                **{
-                    key: {"type": "array", "items": {"type": "object"}}
-                    for key in (
-                        "regions", "organizations", "people", "communities", "users",
-                        "projects", "assets", "handovers", "management_terms",
-                        "fee_standards",
-                    )
-                },
-            },
-        },
-        "ImportResult": {
-            "type": "object",
-            "required": ["counts"],
-            "properties": {
-                "counts": {
-                    "type": "object",
-                    "description": "Per kind of row (`regions`, `communities`, `households`, "
-                    "…): how many the import created, updated or left unchanged.",
-                    "additionalProperties": {
-                        "type": "object",
-                        "required": ["created", "updated", "unchanged"],
-                        "properties": {
-                            name: {"type": "integer", "minimum": 0}
-                            for name in ("created", "updated", "unchanged")
-                        },
-                    },
-                }
-            },
-        },
-    },
-)

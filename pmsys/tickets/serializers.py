@@ -7,11 +7,14 @@ changed together; the modules of pmsys/tickets/api register the schemas.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
 from flask import url_for
+from pydantic import Field
 
 from pmsys import clock
-from pmsys.api.openapi import CODE, DATETIME, nullable, ref
+from pmsys.api.openapi import DATETIME, nullable
+from pmsys.api.typed import Answer
 from pmsys.auth import permissions
 from pmsys.tickets import explain, lifecycle, routing
 from pmsys.tickets.categories import CODES as CATEGORY_CODES
@@ -147,126 +150,111 @@ def notification_json(notification: Notification) -> dict:
     }
 
 
-# --- OpenAPI schemas of the shapes above --------------------------------------------------------
+# --- The shapes above, as typed answers (the OpenAPI document is built from them) --------------
 
+Status = Literal[tuple(status.value for status in TicketStatus)]
+PriorityName = Literal[tuple(priority.value for priority in Priority)]
+CategoryCode = Literal[tuple(sorted(CATEGORY_CODES))]
 STATUSES = [status.value for status in TicketStatus]
 PRIORITIES = [priority.value for priority in Priority]
-CATEGORY = {"type": "string", "enum": sorted(CATEGORY_CODES)}
-_TEXTS = {"type": "array", "items": {"type": "string"}}
-_FLAGS = {
-    "type": "array",
-    "items": {"type": "string"},
-    "description": "`not_handed_over` (a utility's asset left with the manager), "
-    "`coverage_gap` (nobody manages the community), `paid_service` (past the meter, the "
-    "owner's), `notify_manager` (gas: the manager is told too).",
-}
-_ROUTING = {
-    "reason": {"type": "string", "enum": list(routing.REASONS),
-               "description": "Why the assignee got it (DESIGN §8)."},
-    "steps": {**_TEXTS, "description": "Every step routing considered, as sentences in the "
-              "caller's language."},
-    "flags": _FLAGS,
-    "not_handed_over": {"type": "boolean"},
-}
+Moment = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+CodeText = Annotated[str, Field(min_length=1)]
 
+
+class OrgRef(Answer):
+    """A reference to an organisation."""
+
+    org: CodeText
+    name: str
+
+
+class Routing(Answer):
+    """Why the assignee got the ticket."""
+
+    reason: Annotated[Literal[tuple(routing.REASONS)],
+                      Field(description="Why the assignee got it (DESIGN §8).")]
+    steps: Annotated[list[str], Field(description="Every step routing considered, as "
+                                      "sentences in the caller's language.")]
+    flags: Annotated[list[str], Field(description=(
+        "`not_handed_over` (a utility's asset left with the manager), `coverage_gap` (nobody "
+        "manages the community), `paid_service` (past the meter, the owner's), "
+        "`notify_manager` (gas: the manager is told too)."))]
+    not_handed_over: bool
+
+
+class Reporter(Answer):
+    name: str
+    phone: Annotated[str | None, Field(description=(
+        "In full only to the reporter, and to the assigned organisation while the ticket "
+        "is open; else masked (138****0000)."))]
+
+
+class TicketEventAnswer(Answer):
+    at: Moment
+    action: str
+    status: Status
+    actor: Annotated[str | None, Field(description="Username; null for the scheduler.")]
+    org: CodeText | None
+    note: str
+
+
+class TicketPhotoAnswer(Answer):
+    id: int
+    purpose: Literal["report", "fix"]
+    url: Annotated[str, Field(description="Where the image is served (with the bearer token; "
+                              "only to those who see the ticket).")]
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+    width: Annotated[int, Field(ge=1)]
+    height: Annotated[int, Field(ge=1)]
+
+
+class TicketAnswer(Answer):
+    """A repair ticket as the caller may read it."""
+
+    id: int
+    number: Annotated[str, Field(examples=["20250602-000001"])]
+    status: Status
+    category: CategoryCode
+    priority: PriorityName
+    channel: Literal[tuple(c.value for c in Channel)]
+    community: CodeText
+    building: CodeText | None
+    unit: CodeText | None
+    household: Annotated[CodeText | None, Field(description="The household's code in its "
+                                                "unit.")]
+    inside_home: bool
+    asset: CodeText | None
+    description: str
+    reported_at: Moment
+    assignee: OrgRef
+    routing: Routing
+    due_respond_at: Moment
+    due_resolve_at: Moment
+    responded_at: Moment | None
+    resolved_at: Moment | None
+    closed_at: Moment | None
+    cancelled_at: Moment | None
+    resolution_note: str
+    escalation_level: Annotated[int, Field(ge=0, le=3)]
+    rating: Annotated[int, Field(ge=1, le=5)] | None
+    reopen_count: Annotated[int, Field(ge=0)]
+    reporter: Reporter
+    events: Annotated[list[TicketEventAnswer], Field(description="The trail, oldest first.")]
+    allowed_actions: Annotated[list[Literal[tuple(lifecycle.ACTION_NAMES)]],
+                               Field(description="What the caller may do now.")]
+    photos: list[TicketPhotoAnswer]
+
+
+class RoutingPreviewAnswer(Routing):
+    """Who would get a ticket, why, and the asset that decided."""
+
+    assignee: OrgRef
+    asset: Annotated[CodeText | None, Field(description="The asset that decided, if any.")]
+
+
+# Hand-described shapes of the modules not yet declared with typed answers.
 SCHEMAS: dict[str, dict] = {
-    "TicketPhoto": {
-        "type": "object",
-        "required": ["id", "purpose", "url", "content_type", "width", "height"],
-        "properties": {
-            "id": {"type": "integer"},
-            "purpose": {"type": "string", "enum": ["report", "fix"]},
-            "url": {"type": "string", "description": "Where the image is served (with the "
-                    "bearer token; only to those who see the ticket)."},
-            "content_type": {"type": "string",
-                             "enum": ["image/jpeg", "image/png", "image/webp"]},
-            "width": {"type": "integer", "minimum": 1},
-            "height": {"type": "integer", "minimum": 1},
-        },
-    },
-    "Ticket": {
-        "type": "object",
-        "required": [
-            "id", "number", "status", "category", "priority", "channel", "community",
-            "building", "unit", "household", "inside_home", "asset", "description",
-            "reported_at", "assignee", "routing", "due_respond_at", "due_resolve_at",
-            "responded_at", "resolved_at", "closed_at", "cancelled_at", "resolution_note",
-            "escalation_level", "rating", "reopen_count", "reporter", "events",
-            "allowed_actions", "photos",
-        ],
-        "properties": {
-            "id": {"type": "integer"},
-            "number": {"type": "string", "examples": ["20250602-000001"]},
-            "status": {"type": "string", "enum": STATUSES},
-            "category": CATEGORY,
-            "priority": {"type": "string", "enum": PRIORITIES},
-            "channel": {"type": "string", "enum": [c.value for c in Channel]},
-            "community": CODE,
-            "building": nullable(CODE),
-            "unit": nullable(CODE),
-            "household": nullable({**CODE, "description": "The household's code in its unit."}),
-            "inside_home": {"type": "boolean"},
-            "asset": nullable(CODE),
-            "description": {"type": "string"},
-            "reported_at": DATETIME,
-            "assignee": ref("OrgRef"),
-            "routing": {"type": "object", "required": list(_ROUTING), "properties": _ROUTING},
-            "due_respond_at": DATETIME,
-            "due_resolve_at": DATETIME,
-            "responded_at": nullable(DATETIME),
-            "resolved_at": nullable(DATETIME),
-            "closed_at": nullable(DATETIME),
-            "cancelled_at": nullable(DATETIME),
-            "resolution_note": {"type": "string"},
-            "escalation_level": {"type": "integer", "minimum": 0, "maximum": 3},
-            "rating": nullable({"type": "integer", "minimum": 1, "maximum": 5}),
-            "reopen_count": {"type": "integer", "minimum": 0},
-            "reporter": {
-                "type": "object",
-                "required": ["name", "phone"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "phone": nullable({
-                        "type": "string",
-                        "description": "In full only to the reporter, and to the assigned "
-                        "organisation while the ticket is open; else masked (138****0000).",
-                    }),
-                },
-            },
-            "events": {
-                "type": "array",
-                "description": "The trail, oldest first.",
-                "items": {
-                    "type": "object",
-                    "required": ["at", "action", "status", "actor", "org", "note"],
-                    "properties": {
-                        "at": DATETIME,
-                        "action": {"type": "string"},
-                        "status": {"type": "string", "enum": STATUSES},
-                        "actor": nullable({"type": "string",
-                                           "description": "Username; null for the scheduler."}),
-                        "org": nullable(CODE),
-                        "note": {"type": "string"},
-                    },
-                },
-            },
-            "allowed_actions": {
-                "type": "array",
-                "items": {"type": "string", "enum": list(lifecycle.ACTION_NAMES)},
-                "description": "What the caller may do now.",
-            },
-            "photos": {"type": "array", "items": ref("TicketPhoto")},
-        },
-    },
-    "RoutingPreview": {
-        "type": "object",
-        "required": ["assignee", "asset", *_ROUTING],
-        "properties": {
-            "assignee": ref("OrgRef"),
-            **_ROUTING,
-            "asset": nullable({**CODE, "description": "The asset that decided, if any."}),
-        },
-    },
+    "TicketPhoto": TicketPhotoAnswer.model_json_schema(),
     "Notification": {
         "type": "object",
         "required": ["id", "kind", "text", "ticket", "number", "created_at", "read"],
