@@ -40,7 +40,15 @@ class CommittingClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        _db.session.commit()
+        # Keep the test's loaded objects as they are (a test may hold a stale version on
+        # purpose, to play a concurrent writer); only make the rows stand.
+        session = _db.session()
+        expire = session.expire_on_commit
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
         return super().open(*args, **kwargs)
 
 
