@@ -83,7 +83,7 @@ def str_enum(enum_class, name: str) -> Enum:
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """Make SQLite safe for concurrent writers (RELIABILITY.md §14).
+    """Make SQLite safe for concurrent writers (docs/reliability.md#concurrent-writers).
 
     WAL lets readers run beside a writer, busy_timeout waits instead of failing,
     foreign keys are enforced, and every transaction starts IMMEDIATE so two

@@ -270,7 +270,7 @@ describe(
                 "description": (
                     "All or nothing: a bundle with any error changes nothing and every error "
                     "is listed by path in `error.fields.errors`. Importing the same bundle "
-                    "twice changes nothing. The keys are those of API.md, Import."
+                    "twice changes nothing. The keys are those of docs/api.md#import."
                 ),
                 "tags": ["imports"],
                 "requestBody": json_request(ref("RegionBundle")),
@@ -344,7 +344,7 @@ describe(
         },
         "RegionBundle": {
             "type": "object",
-            "description": "A region bundle (API.md, Import); every list is optional.",
+            "description": "A region bundle (docs/api.md#import); every list is optional.",
             "properties": {
                 "version": {"type": "integer", "const": 1},
                 "settings": {"type": "object"},

@@ -1,4 +1,4 @@
-"""API: POST /api/v1/imports loads a region bundle (API.md, Import)."""
+"""API: POST /api/v1/imports loads a region bundle (docs/api.md#import)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""JSON shapes of tickets, routing previews, photos and notifications (API.md), with schemas.
+"""JSON shapes of tickets, routing previews, photos and notifications (docs/api.md#tickets), with
+schemas.
 
 Each shape sits next to the OpenAPI schema that documents it, so the two are
 changed together; the modules of pmsys/tickets/api register the schemas.
@@ -31,7 +32,7 @@ from pmsys.tickets.services import allowed_actions
 
 
 def time_str(moment: datetime | None) -> str | None:
-    """Format a stored UTC time as ISO 8601 in China Standard Time (API.md, Conventions)."""
+    """Format a stored UTC time as ISO 8601 in China Standard Time (docs/api.md#conventions)."""
     return moment.astimezone(clock.LOCAL_TZ).isoformat() if moment else None
 
 
@@ -86,7 +87,8 @@ def _names(session: Session, model, column, ids) -> dict[int, str]:
 
 
 def ticket_json(session: Session, actor, ticket: Ticket) -> dict:
-    """A ticket as `actor` may read it: the reporter's phone masked unless DESIGN §9 allows."""
+    """A ticket as `actor` may read it: the reporter's phone masked unless docs/domain.md#privacy
+    allows."""
     phone = ticket.reporter_phone
     if not permissions.can_see_reporter_phone(actor, ticket):
         phone = permissions.mask_phone(phone)
@@ -167,7 +169,7 @@ _FLAGS = {
 }
 _ROUTING = {
     "reason": {"type": "string", "enum": list(routing.REASONS),
-               "description": "Why the assignee got it (DESIGN §8)."},
+               "description": "Why the assignee got it (docs/domain.md#routing)."},
     "steps": {**_TEXTS, "description": "Every step routing considered, as sentences in the "
               "caller's language."},
     "flags": _FLAGS,

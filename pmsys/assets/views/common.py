@@ -72,7 +72,7 @@ def refused(error: DomainError) -> int:
     """Undo the refused request but keep the audit records of the refusal; return its status.
 
     A service may have changed rows before it refused, so everything else is
-    rolled back; refusals are audited (RELIABILITY §16), and those records stay.
+    rolled back; refusals are audited (docs/reliability.md#audit), and those records stay.
     """
     if isinstance(error, NotFound):
         raise error

@@ -243,7 +243,8 @@ describe(
                 "operationId": "fileTicket",
                 "summary": "File a ticket; it is routed at once",
                 "description": (
-                    "The ticket goes at once to the organisation DESIGN §8 names; "
+                    "The ticket goes at once to the organisation the routing rules name "
+                    "(docs/domain.md#routing); "
                     "`routing` says which step decided and why. A resident files for the "
                     "communities they live in (and their own home only). `reported_at` is "
                     "honoured only for bureau administrators and hotline entries; "
