@@ -141,7 +141,7 @@ def _register_hooks(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response):
-        # RELIABILITY.md §9: no inline script, no framing, no sniffing.
+        # docs/reliability.md#headers: no inline script, no framing, no sniffing.
         headers = response.headers
         headers.setdefault(
             "Content-Security-Policy",

@@ -1,4 +1,4 @@
-"""The append-only audit trail that every service writes to (RELIABILITY.md §16)."""
+"""The append-only audit trail that every service writes to (docs/reliability.md#audit)."""
 
 from __future__ import annotations
 

@@ -88,7 +88,7 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """Make SQLite safe and quick for concurrent workers (RELIABILITY.md §14).
+    """Make SQLite safe and quick for concurrent workers (docs/reliability.md#concurrent-writers).
 
     WAL lets readers run beside a writer, busy_timeout waits instead of failing,
     foreign keys are enforced. A transaction that may write starts IMMEDIATE, so

@@ -81,7 +81,7 @@ def wants_json() -> bool:
 
 
 def error_envelope(status: int, code: str, message: str, fields: dict | None = None):
-    """Build the API's error response (API.md, Conventions)."""
+    """Build the API's error response (docs/api.md#conventions)."""
     body = {"error": {"code": code, "message": message}}
     if fields:
         body["error"]["fields"] = fields

@@ -1,4 +1,4 @@
-"""The job registry and the one scheduler process (RELIABILITY.md §11).
+"""The job registry and the one scheduler process (docs/reliability.md#jobs-once).
 
 Jobs are registered here with stable ids and run either once
 (`flask pmsys run-job NAME --now ISO`) or on schedule by

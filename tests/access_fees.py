@@ -1,4 +1,5 @@
-"""Fee rows of the access world, for the access table and the list checks (RELIABILITY §1–§3).
+"""Fee rows of the access world, for the access table and the list checks
+(docs/reliability.md#access).
 
 `add_fees(world)` puts on top of tests/access_tickets.py's world (the clock
 reads NOW, 2025-06-02), through the services and committed:

@@ -1,4 +1,5 @@
-"""Governance rows of the access world, for the access table (RELIABILITY §1–§2; DESIGN §5–§6).
+"""Governance rows of the access world, for the access table
+(docs/reliability.md#access-table, #object-probes; docs/domain.md#management, #committees).
 
 `add_governance(world)` puts on top of tests/access_tickets.py's world (the
 clock reads NOW, 2025-06-02 10:00 in Shanghai), through the services and

@@ -1,4 +1,5 @@
-"""Who may do what: every URL rule × method × role, deny by default (RELIABILITY.md §1).
+"""Who may do what: every URL rule × method × role, deny by default
+(docs/reliability.md#access-table).
 
 Read a row as "METHOD url, asked by ROLE, answers STATUS". The URLs name the
 fixture world of tests/world.py: community CA (street S1, district D1), CB
@@ -133,11 +134,11 @@ SEES_CA_PAGE = grid(LOGIN,  200,  404,  200,  404,  200,  200,  404,   200,  200
 SEES_CB_PAGE = grid(LOGIN,  404,  200,  404,  200,  404,  404,  200,   404,  404,   200)
 SEES_CA_API = grid(401,     200,  404,  200,  404,  200,  200,  404,   200,  200,   200)
 SEES_CB_API = grid(401,     404,  200,  404,  200,  404,  404,  200,   404,  404,   200)
-# Loading a region bundle: bureau admins and sysadmins only (API.md, Import).
+# Loading a region bundle: bureau admins and sysadmins only (docs/api.md#import).
 IMPORTS = grid(401,         403,  403,  403,  403,  403,  403,  403,   403,  200,   200)
 
-# The register (DESIGN §3–§4). Hand-over H-CA: a draft from the bureau's HB-D1 to
-# op_in's utility W-D1 over CA-WS. Its parties and the overseers of CA see it; residents
+# The register (docs/domain.md#projects, #handovers). Hand-over H-CA: a draft from the bureau's
+# HB-D1 to op_in's utility W-D1 over CA-WS. Its parties and the overseers of CA see it; residents
 # and managers see none, and op_out is no party.
 #                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
 SEES_H_CA_PAGE = grid(LOGIN, 404,  404,  404,  404,  200,  200,  404,   200,  200,   200)
@@ -194,8 +195,8 @@ ASSET_FORM = {"code": "CA-NEW", "category": "water_supply"}
 WARRANTY_FORM = {"until": "2030-12-31"}
 ACCEPT_FORM = {"accepted_on": "2025-06-01", "satisfaction_percent": "95"}
 
-# Repair tickets (DESIGN §8–§9; tests/access_tickets.py). T_A: resident_a's water leak
-# in CA, assigned to op_in's utility W-D1, with resident_a's photo P_A and notification
+# Repair tickets (docs/domain.md#routing, #tickets; tests/access_tickets.py). T_A: resident_a's
+# water leak in CA, assigned to op_in's utility W-D1, with resident_a's photo P_A and notification
 # N_A; T_B: resident_b's in CB, assigned to mgr_b's PM-B. Residents see what they
 # reported; staff what is assigned to their organisation; a manager also its communities'
 # tickets; the committee, the street office and the bureau those of the communities they
@@ -252,7 +253,7 @@ CANCEL = {"action": "cancel"}
 OPEN311_REQUEST = {"service_code": "water_supply", "address_string": "CA",
                    "description": "楼道水管漏水"}
 
-# Property fees (DESIGN §10; tests/access_fees.py). The staff who read fees (FEE_READERS:
+# Property fees (docs/domain.md#fees; tests/access_fees.py). The staff who read fees (FEE_READERS:
 # managers, the committee, street officers, the bureau, sysadmins) read those of the
 # communities they see; the manager in office (and a sysadmin) keeps them: standards,
 # billing, payments, adjustments. A resident or an operator finds no fee page of a
@@ -305,8 +306,8 @@ REVENUE_FORM = {"direction": "income", "category": "parking", "amount": "1200.00
 NEW_REVENUE = {"direction": "income", "category": "parking", "amount": "1200.00",
                "on": "2025-06-01", "description": "停车费"}
 
-# Owners' committees, assembly votes, terms and coverage (DESIGN §5–§6;
-# tests/access_governance.py). Whoever sees a community reads its committee, votes and
+# Owners' committees, assembly votes, terms and coverage (docs/domain.md#management, #committees,
+# #votes; tests/access_governance.py). Whoever sees a community reads its committee, votes and
 # terms. The street office of CA's street (and a sysadmin) guides the committee's
 # formation; a resident owner may propose only themself. The committee in office and the
 # street office convene votes, record paper ballots and close votes; only an owner on the

@@ -1,4 +1,4 @@
-"""Tickets with known parties for the access table and the list checks (RELIABILITY.md §1–§3).
+"""Tickets with known parties for the access table and the list checks (docs/reliability.md#access).
 
 Built on tests/ticket_world.build_ticket_world() (itself a superset of
 tests/world.build_world()). Every ticket is filed through the service, on

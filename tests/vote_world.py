@@ -1,4 +1,4 @@
-"""A community to hold assembly votes in (DESIGN.md §6), shared by the vote tests.
+"""A community to hold assembly votes in (docs/domain.md#votes), shared by the vote tests.
 
 City VT, district VD1 with streets VS1 (community VA) and VS2 (community VX).
 VA's exclusive parts, 500.00 m² in all, and their owners of record:

@@ -1,4 +1,4 @@
-"""The fixture world of the access table and the consistency checks (RELIABILITY.md §1–§3).
+"""The fixture world of the access table and the consistency checks (docs/reliability.md#access).
 
 Two districts of one city. District D1 has streets S1 (community CA) and S3
 (community CC, which nobody manages); district D2 has street S2 (community CB).
@@ -18,8 +18,8 @@ password is DEFAULT_PASSWORD:
     bureau               bureau admin of district D1 (CA, CC)
     sysadmin             everything
 
-The register (DESIGN §3–§4): project P-CA covers CA, completed on 2025-05-01 and
-not yet signed off by CA's committee nor accepted; assets CA-WS (water) and CA-DR
+The register (docs/domain.md#projects, #handovers): project P-CA covers CA, completed on 2025-05-01
+and not yet signed off by CA's committee nor accepted; assets CA-WS (water) and CA-DR
 (drainage) in CA, CB-WS (water) in CB; hand-over H-CA, a draft from the bureau's
 HB-D1 to operator_in's utility W-D1 over CA-WS. CA-DR is in no hand-over, so a
 new one may be drafted over it.
@@ -88,7 +88,7 @@ ALL_HOUSEHOLDS = {
     "CC": {"CC/1/1/101"},
 }
 
-# The households each login may read, per community it sees (DESIGN §9: residents
+# The households each login may read, per community it sees (docs/domain.md#visibility: residents
 # their own, staff who serve the community all, operators none).
 READABLE_HOUSEHOLDS = {
     "resident_a": {"CA": {"CA/1/1/101"}},

@@ -233,7 +233,7 @@ def upgrade():
 
     # ### end Alembic commands ###
 
-    # The audit trail is append-only in the database too (RELIABILITY.md §16).
+    # The audit trail is append-only in the database too (docs/reliability.md#audit).
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(
             "CREATE FUNCTION pmsys_audit_append_only() RETURNS trigger AS $$ "

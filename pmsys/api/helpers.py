@@ -106,7 +106,7 @@ def _has_unstorable_text(value) -> bool:
 
 
 def paging() -> tuple[int, int]:
-    """Return (page, per_page) from the query string, validated (API.md, Lists)."""
+    """Return (page, per_page) from the query string, validated (docs/api.md#lists)."""
     fields = {}
     values = {}
     limits = (("page", 1, MAX_PAGE), ("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE))

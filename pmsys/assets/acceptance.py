@@ -1,4 +1,4 @@
-"""Whether a renovation project may be accepted (DESIGN.md §3): pure rules.
+"""Whether a renovation project may be accepted (docs/domain.md#projects): pure rules.
 
 Acceptance (竣工验收) needs a resident satisfaction rate of at least the
 configured minimum (default 90 %, the rule Shenyang and others apply: no

@@ -1,4 +1,4 @@
-"""Who maintains an asset on a date (DESIGN.md §4): pure rules over its history.
+"""Who maintains an asset on a date (docs/domain.md#handovers): pure rules over its history.
 
 An asset's maintenance history is a list of stints (organisation, first day,
 last day or None while current). A hand-over effective on day D closes the

@@ -1,4 +1,4 @@
-"""Renovation projects, the asset register and hand-overs (DESIGN.md §3–§4)."""
+"""Renovation projects, the asset register and hand-overs (docs/domain.md#projects, #handovers)."""
 
 from __future__ import annotations
 
@@ -227,7 +227,8 @@ class HandoverStatus(enum.StrEnum):
 
 
 class Handover(Base):
-    """The transfer of assets from a transferor to a receiver (产权移交, DESIGN §4)."""
+    """The transfer of assets from a transferor to a receiver (产权移交,
+    docs/domain.md#handovers)."""
 
     __tablename__ = "handovers"
 

@@ -1,4 +1,5 @@
-"""JSON shapes of projects, assets, hand-overs and the backlog (API.md), with their schemas.
+"""JSON shapes of projects, assets, hand-overs and the backlog (docs/api.md#register, #handovers),
+with their schemas.
 
 Each shape sits next to the OpenAPI schema that documents it, so the two are
 changed together; pmsys/assets/api/docs.py registers the schemas next to the routes.
@@ -37,7 +38,7 @@ RATIO = {"type": "string", "pattern": r"^\d\.\d{4}$", "examples": ["0.9500"]}
 
 
 def time_str(moment: datetime | None) -> str | None:
-    """Format a stored UTC time as ISO 8601 in China Standard Time (API.md, Conventions)."""
+    """Format a stored UTC time as ISO 8601 in China Standard Time (docs/api.md#conventions)."""
     return moment.astimezone(clock.LOCAL_TZ).isoformat() if moment else None
 
 
@@ -144,7 +145,7 @@ def asset_json(session: Session, asset: Asset, today: date) -> dict:
 
 
 def handover_json(session: Session, handover: Handover) -> dict:
-    """A hand-over with its inspection, defects, signatures and trail (API.md)."""
+    """A hand-over with its inspection, defects, signatures and trail (docs/api.md#handovers)."""
     events = session.scalars(
         select(HandoverEvent)
         .where(HandoverEvent.handover_id == handover.id)

@@ -1,4 +1,4 @@
-"""Statutory minimum warranty of renovation work (DESIGN.md §3).
+"""Statutory minimum warranty of renovation work (docs/domain.md#warranty).
 
 建设工程质量管理条例 (Regulation on the Quality Management of Construction
 Projects) Art. 40: under normal use the minimum warranty periods are
@@ -27,7 +27,7 @@ class WarrantyClass(enum.StrEnum):
     by_contract = "by_contract"  # no statutory minimum: only what the contract says
 
 
-# The Art. 40 class of each asset category (DESIGN.md §7).
+# The Art. 40 class of each asset category (docs/domain.md#categories).
 CATEGORY_CLASS: dict[str, WarrantyClass] = {
     "roof_leak": WarrantyClass.waterproofing,
     "facade": WarrantyClass.waterproofing,
@@ -112,7 +112,7 @@ def statutory_end(category: str, accepted_on: date, season: HeatingSeason) -> da
     if klass in YEARS:
         return add_years(accepted_on, YEARS[klass])
     if klass is WarrantyClass.heating:
-        # Count only full seasons that start on or after acceptance (DESIGN §3).
+        # Count only full seasons that start on or after acceptance (docs/domain.md#warranty).
         first = season.first_start_on_or_after(accepted_on)
         last_start = _on(first.year + HEATING_SEASONS - 1, season.start)
         return season.end_of_season_starting(last_start)

@@ -1,4 +1,4 @@
-"""The hand-over workflow (DESIGN.md §4) as explicit transitions: pure rules.
+"""The hand-over workflow (docs/domain.md#handovers) as explicit transitions: pure rules.
 
     draft → submitted → inspected → signed → effective
                  ↘ returned (with reasons) → submitted again

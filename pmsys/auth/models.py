@@ -1,4 +1,4 @@
-"""Organisations, users and API tokens (DESIGN.md §2)."""
+"""Organisations, users and API tokens (docs/domain.md#organisations)."""
 
 from __future__ import annotations
 
@@ -29,13 +29,13 @@ class OrgKind(enum.StrEnum):
     owners_committee = "owners_committee"
 
 
-# Kinds whose organisation belongs to exactly one community (API.md, Import).
+# Kinds whose organisation belongs to exactly one community (docs/api.md#import).
 COMMUNITY_BOUND_KINDS = frozenset({OrgKind.owners_committee, OrgKind.self_management})
-# Kinds whose staff log in with the operator role (DESIGN §2).
+# Kinds whose staff log in with the operator role (docs/domain.md#organisations).
 OPERATOR_KINDS = frozenset(
     {OrgKind.utility, OrgKind.contractor, OrgKind.maintainer, OrgKind.authority}
 )
-# Kinds that may be the manager of a community (DESIGN §5).
+# Kinds that may be the manager of a community (docs/domain.md#management).
 MANAGER_KINDS = frozenset(
     {
         OrgKind.property_company,
@@ -102,7 +102,7 @@ class Organization(Base):
 
 
 class OrganizationCategory(Base):
-    """A category (DESIGN §7) that an organisation serves."""
+    """A category (docs/domain.md#categories) that an organisation serves."""
 
     __tablename__ = "organization_categories"
 
@@ -135,7 +135,7 @@ class User(UserMixin, Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
-    # Changing this value ends every session of the user (RELIABILITY.md §6).
+    # Changing this value ends every session of the user (docs/reliability.md#session-end).
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,4 @@
-"""Password hashing and the password policy (RELIABILITY.md §7)."""
+"""Password hashing and the password policy (docs/reliability.md#passwords)."""
 
 from __future__ import annotations
 

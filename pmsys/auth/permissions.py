@@ -1,4 +1,4 @@
-"""Who may see and do what (DESIGN.md §2). The one place that answers it.
+"""Who may see and do what (docs/domain.md#visibility). The one place that answers it.
 
 Object checks and list filters are built from the same clauses, so a list
 never shows what the object check would refuse, and a forbidden object
@@ -104,7 +104,7 @@ def household_clause(actor, community: Community) -> ColumnElement[bool]:
     """The filter on Household for the households of `community` that `actor` may read.
 
     Staff who serve the community read all of them; a resident reads only the
-    ones they own or live in; operators read none (minimum necessary, DESIGN §9).
+    ones they own or live in; operators read none (minimum necessary, docs/domain.md#privacy).
     The clause is complete on its own: it also confines the rows to `community`
     and to a community the actor may see.
     """
@@ -165,7 +165,7 @@ def can_import(actor) -> bool:
     return _is_user(actor) and actor.role in (Role.bureau_admin, Role.sysadmin)
 
 
-# --- Assets, projects and hand-overs (DESIGN.md §3–§4) ---------------------------
+# --- Assets, projects and hand-overs (docs/domain.md#projects, #handovers) ------------------------
 
 # Roles that keep the asset register and record projects, within their region.
 REGISTER_KEEPERS = frozenset({Role.bureau_admin, Role.sysadmin})
@@ -266,7 +266,7 @@ def can_keep_register(session: Session, actor, community: Community) -> bool:
     return may_keep_registers(actor) and can_see_community(session, actor, community)
 
 
-# The bureau and the street offices watch the hand-over backlog (DESIGN §4); operators
+# The bureau and the street offices watch the hand-over backlog (docs/domain.md#backlog); operators
 # see their own worklist instead (the hand-overs waiting for them).
 BACKLOG_READERS = frozenset({Role.bureau_admin, Role.street_officer, Role.sysadmin})
 
@@ -276,7 +276,7 @@ def can_see_handover_backlog(actor) -> bool:
     return _is_user(actor) and actor.role in BACKLOG_READERS
 
 
-# --- Repair tickets (DESIGN.md §8–§9) ------------------------------------------------
+# --- Repair tickets (docs/domain.md#routing, #tickets) --------------------------------------------
 
 # Roles that read every ticket of the communities they see (masked phones): the
 # committee watches its community; the street office and the bureau their area.
@@ -321,7 +321,7 @@ def may_file_for_callers(actor) -> bool:
 
 
 def may_arbitrate(session: Session, actor, community: Community) -> bool:
-    """Whether `actor` decides disputes of this community's tickets (DESIGN §8)."""
+    """Whether `actor` decides disputes of this community's tickets (docs/domain.md#disputes)."""
     return arbitrates(actor, community.street_id, community.community_office_id)
 
 
@@ -339,7 +339,7 @@ def arbitrates(actor, street_id: int, community_office_id: int | None) -> bool:
 
 
 def can_see_reporter_phone(actor, ticket) -> bool:
-    """Whether `actor` may read the reporter's phone in full (DESIGN §9).
+    """Whether `actor` may read the reporter's phone in full (docs/domain.md#privacy).
 
     The reporter reads their own; the assigned organisation while the ticket is
     open; everyone else sees it masked (Personal Information Protection Law,
@@ -390,7 +390,7 @@ def may_print_qr(actor) -> bool:
     return _is_user(actor) and actor.role in QR_PRINTERS
 
 
-# --- Property fees (DESIGN.md §10) -----------------------------------------------------
+# --- Property fees (docs/domain.md#fees) -----------------------------------------------------
 
 # Roles that read the fee figures (bills, payments, collection) of the communities they see.
 FEE_READERS = frozenset(
@@ -411,7 +411,7 @@ def manages_community(session: Session, actor, community: Community) -> bool:
 def can_keep_fees(session: Session, actor, community: Community) -> bool:
     """Whether `actor` sets fee standards, bills and records payments for this community.
 
-    The manager in office does (DESIGN §10); a sysadmin may, for repairs.
+    The manager in office does (docs/domain.md#fees); a sysadmin may, for repairs.
     """
     if not _is_user(actor):
         return False

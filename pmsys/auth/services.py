@@ -48,7 +48,7 @@ def authenticate(
 
     Failures are audited, and the audit trail (in the shared database, so all
     workers see it) is what throttles: too many recent failures for the
-    account or from the client refuse further attempts (RELIABILITY.md §7).
+    account or from the client refuse further attempts (docs/reliability.md#passwords).
     """
     per_account, per_client, window = limits
     since = clock.now() - window
@@ -144,7 +144,8 @@ def revoke_token(session: Session, user: User, token: str) -> None:
 
 
 def end_all_sessions(session: Session, user: User) -> None:
-    """End every web session and revoke every API token of `user` (RELIABILITY.md §6)."""
+    """End every web session and revoke every API token of `user`
+    (docs/reliability.md#session-end)."""
     user.session_token = new_session_token()
     session.execute(
         update(ApiToken)
@@ -167,7 +168,7 @@ def log_out(session: Session, user: User) -> None:
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """Change `user`'s password after checking the current one; ends all other sessions.
 
-    A refusal is audited (RELIABILITY.md §16), so the caller should commit then too.
+    A refusal is audited (docs/reliability.md#audit), so the caller should commit then too.
     """
     if not verify_password(user.password_hash, current or ""):
         audit.refusal(

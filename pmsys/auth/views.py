@@ -58,7 +58,7 @@ def init_login(app, login_manager) -> None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Return `target` if it is a path on this site, else None (RELIABILITY.md §8).
+    """Return `target` if it is a path on this site, else None (docs/reliability.md#next).
 
     The target is checked as given and again after undoing percent-encoding,
     because a proxy or a second redirect may decode `/%2F%2Fevil` into `//evil`.
@@ -135,7 +135,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """End this session: copies of its cookies stop working too (RELIABILITY.md §6)."""
+    """End this session: copies of its cookies stop working too
+    (docs/reliability.md#session-end)."""
     services.log_out(db.session, current_user._get_current_object())
     logout_user()
     flash(_("You have logged out."), "info")

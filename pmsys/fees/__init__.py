@@ -1,1 +1,2 @@
-"""Property fees: standards, bills, payments, collection rates, public revenue (DESIGN §10)."""
+"""Property fees: standards, bills, payments, collection rates, public revenue
+(docs/domain.md#fees)."""

@@ -1,4 +1,4 @@
-"""Bill amounts, payment allocation, collection rates and arrears ages (DESIGN.md §10): pure.
+"""Bill amounts, payment allocation, collection rates and arrears ages (docs/domain.md#fees): pure.
 
 Money is Decimal throughout and rounded half-up to the fen (0.01 yuan), as
 Chinese invoices are; banker's rounding would turn 30.125 into 30.12.
@@ -76,7 +76,7 @@ def allocate(
     """Split a payment over open bills: ([(bill id, amount)], what is left unallocated).
 
     A payment naming a period pays that period's bill first; the rest (or all of
-    an unnamed payment) pays the oldest open bills first (DESIGN §10). What is
+    an unnamed payment) pays the oldest open bills first (docs/domain.md#payments). What is
     left after every open bill is paid stays on the payment as credit.
     """
     remaining = to_fen(amount)
@@ -100,7 +100,7 @@ def ratio(numerator, denominator) -> Decimal | None:
     return (Decimal(numerator) / Decimal(denominator)).quantize(RATIO, rounding=ROUND_HALF_UP)
 
 
-# Arrears buckets by age in months (DESIGN §10): 0–3, 3–6, 6–12, over 12.
+# Arrears buckets by age in months (docs/domain.md#arrears): 0–3, 3–6, 6–12, over 12.
 AGE_BUCKETS = ("0-3", "3-6", "6-12", "12+")
 
 

@@ -2,7 +2,7 @@
 
 A household that pays ahead (three months before they are billed, say) holds a
 payment whose amount exceeds its allocations. When billing makes new bills, that
-rest pays them, oldest first (DESIGN §10), as if the payment had named them: the
+rest pays them, oldest first (docs/domain.md#payments), as if the payment had named them: the
 household owes nothing for months it has already paid.
 
 Only payments that still hold credit are read — a handful, not every household —

@@ -1,4 +1,4 @@
-"""The monthly billing job (DESIGN.md §10, RELIABILITY.md §11).
+"""The monthly billing job (docs/domain.md#billing, docs/reliability.md#jobs-once).
 
 On the first of each month the scheduler bills the month for every community
 with a fee standard. A bill is unique per household and period, so running the

@@ -1,4 +1,5 @@
-"""Fee standards, bills, adjustments, payments and the public revenue ledger (DESIGN.md §10)."""
+"""Fee standards, bills, adjustments, payments and the public revenue ledger
+(docs/domain.md#fees)."""
 
 from __future__ import annotations
 
@@ -128,7 +129,7 @@ class PaymentMethod(enum.StrEnum):
 
 
 class Payment(Base):
-    """Money received for a household, once per receipt number (RELIABILITY.md §12)."""
+    """Money received for a household, once per receipt number (docs/reliability.md#payments)."""
 
     __tablename__ = "payments"
 

@@ -1,4 +1,4 @@
-"""Which bills a caller reads: the list query with its filters (DESIGN §10)."""
+"""Which bills a caller reads: the list query with its filters (docs/domain.md#fees)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Collection rates, arrears by age and the recovery rate (DESIGN.md §10): pure.
+"""Collection rates, arrears by age and the recovery rate (docs/domain.md#collection): pure.
 
 The database does the per-bill arithmetic and the grouping (pmsys/fees/reports.py);
 what arrives here is one small row per group, and what leaves is the figures a

@@ -1,4 +1,4 @@
-"""Fee collection reports over the communities a reader may see (DESIGN.md §10).
+"""Fee collection reports over the communities a reader may see (docs/domain.md#collection).
 
 Each figure is one aggregate statement: the bills of the period (or of the
 arrears) are joined to their adjustments and payment allocations summed per

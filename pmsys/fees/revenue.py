@@ -1,4 +1,4 @@
-"""The public revenue ledger of a community (公共收益, DESIGN.md §10).
+"""The public revenue ledger of a community (公共收益, docs/domain.md#revenue).
 
 What the common parts earn — parking, advertising, rentals — and what that
 money is spent on belong to the owners, so the ledger is public: everyone who
@@ -102,7 +102,7 @@ def record_entry(session: Session, actor, community: Community, *, direction, ca
     `on` the day the money came in or went out, not in the future; a
     `description` says what it was. A spending must name the owners'
     committee's `resolution` that decided it: public revenue belongs to the
-    owners and is published with the committee's resolutions (DESIGN §10), so
+    owners and is published with the committee's resolutions (docs/domain.md#revenue), so
     a spending without one is refused (422 `resolution_required`). Entries are
     never edited: a correction is a new entry whose description names the one
     it corrects.

@@ -104,7 +104,7 @@ def bill_views(session: Session, bills: list[Bill]) -> list[BillView]:
 # --- JSON ------------------------------------------------------------------------------
 
 def time_str(moment) -> str | None:
-    """A stored UTC time as ISO 8601 in China Standard Time (API.md, Conventions)."""
+    """A stored UTC time as ISO 8601 in China Standard Time (docs/api.md#conventions)."""
     return moment.astimezone(clock.LOCAL_TZ).isoformat() if moment else None
 
 

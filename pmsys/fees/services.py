@@ -1,4 +1,4 @@
-"""Fee use cases: standards, billing runs, adjustments, payments, balances (DESIGN.md §10).
+"""Fee use cases: standards, billing runs, adjustments, payments, balances (docs/domain.md#fees).
 
 Billing is set-based: one query reads every household to bill with its area and
 standard, the amounts are computed by the pure rule, and the bills are written
@@ -356,7 +356,8 @@ def post_payment(session: Session, actor, *, receipt_no, household, amount, paid
         readable = session.scalar(select(Household.id).where(
             Household.id == target.id, permissions.household_clause(actor, community)))
         if readable is None:  # a household the caller may not read looks like a missing one
-            # The same words as for a household that does not exist (RELIABILITY §2).
+            # The same words as for a household that does not exist
+            # (docs/reliability.md#object-probes).
             named = household if isinstance(household, str) else target.place_code
             raise NotFound(f"no household {named}", code="household_not_found")
         raise Forbidden("only the community's manager records payments", code="not_the_manager")

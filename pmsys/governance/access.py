@@ -1,4 +1,5 @@
-"""Who may do what in governance (DESIGN.md §5–§6): committees, votes, terms, coverage.
+"""Who may do what in governance (docs/domain.md#management, #committees): committees, votes, terms,
+coverage.
 
 Built on `auth.permissions` (visibility is always `community_clause`); kept
 here so that module stays about visibility in general.
@@ -14,7 +15,7 @@ from pmsys.auth.models import Role
 from pmsys.governance.models import Committee, CommitteeStatus, Vote, VoteRollEntry
 from pmsys.places.models import Community
 
-# Roles that read management coverage (DESIGN §5) for the communities they see.
+# Roles that read management coverage (docs/domain.md#coverage) for the communities they see.
 COVERAGE_READERS = frozenset({Role.street_officer, Role.bureau_admin, Role.sysadmin})
 
 

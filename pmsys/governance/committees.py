@@ -1,4 +1,4 @@
-"""Rules for owners' committees (DESIGN.md §6), as pure functions on plain values.
+"""Rules for owners' committees (docs/domain.md#committees), as pure functions on plain values.
 
 The national guidance (住房和城乡建设部《业主大会和业主委员会指导规则》, 2009,
 Art. 31; restated in the 2020 guidance on owners' committees): a committee has

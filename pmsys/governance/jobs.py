@@ -1,4 +1,5 @@
-"""The governance jobs: assembly votes by the clock, committee terms by the calendar (DESIGN §6).
+"""The governance jobs: assembly votes by the clock, committee terms by the calendar
+(docs/domain.md#votes, #committees).
 
 `votes` opens every scheduled vote whose opening time has come (freezing its
 roll) and closes every vote whose closing time is over, computing its result;

@@ -1,4 +1,5 @@
-"""Management terms (DESIGN.md §5), owners' committees and assembly votes (§6)."""
+"""Management terms (docs/domain.md#management), owners' committees and assembly votes
+(#committees, #votes)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class ManagementTerm(Base):
     """Who manages a community from `start` through `end` (inclusive; None: open-ended).
 
     A term installed in pmsys names who decided it and, for the professional and
-    self modes, the passed assembly vote it rests on (DESIGN §5); when a new
+    self modes, the passed assembly vote it rests on (docs/domain.md#management); when a new
     term ends it, who ended it and when are recorded too.
     """
 
@@ -77,7 +78,7 @@ class ManagementTerm(Base):
         return f"<ManagementTerm {self.community_id} {self.mode.value} {self.start}..{self.end}>"
 
 
-# --- Owners' committees (DESIGN §6) ------------------------------------------------------
+# --- Owners' committees (docs/domain.md#committees) -----------------------------------------------
 
 class CommitteeKind(enum.StrEnum):
     owners = "owners"  # 业主委员会, elected by the assembly
@@ -222,7 +223,7 @@ class CommitteeMember(Base):
     )
 
 
-# --- Assembly votes (DESIGN §6, Civil Code Art. 278) -------------------------------------
+# --- Assembly votes (docs/domain.md#votes, Civil Code Art. 278) -----------------------------------
 
 class VoteStatus(enum.StrEnum):
     scheduled = "scheduled"  # convened, not yet open
@@ -248,7 +249,7 @@ _MATTERS_SQL = ", ".join(
 class Vote(Base):
     """An owners' assembly vote on one matter, with its frozen roll and, once closed, its result.
 
-    `result` holds the close answer of API.md (passed, kind, both ratios of
+    `result` holds the close answer of docs/api.md#votes (passed, kind, both ratios of
     participation and approval, reason) plus the thresholds and the counts,
     exactly as `governance.voting.result` gave it.
     """

@@ -1,4 +1,5 @@
-"""Rules for management terms (DESIGN.md §5): who may manage in which mode, and overlaps.
+"""Rules for management terms (docs/domain.md#management): who may manage in which mode, and
+overlaps.
 
 Pure functions on plain values: dates, and modes and organisation kinds as
 strings (both enums in the models are str enums, so they may be passed too).
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-# The organisation kinds that may manage a community in each mode (DESIGN §5):
+# The organisation kinds that may manage a community in each mode (docs/domain.md#management):
 # a property company under contract; the owners themselves, through their
 # committee or a self-management group; the street or community office
 # (街道社区准物业服务); or the original property unit as a legacy arrangement.

@@ -1,4 +1,4 @@
-"""The result of an owners' assembly vote (DESIGN.md §6), as a pure function.
+"""The result of an owners' assembly vote (docs/domain.md#votes), as a pure function.
 
 The law encoded here:
 
@@ -152,7 +152,7 @@ class VoteResult:
         }
 
     def as_dict(self) -> dict[str, Any]:
-        """Give the result in the shape of the close answer (API.md), plus its counts."""
+        """Give the result in the shape of the close answer (docs/api.md#votes), plus its counts."""
         return {
             "passed": self.passed,
             "kind": self.kind,

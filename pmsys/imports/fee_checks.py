@@ -1,4 +1,4 @@
-"""Checking a bundle's fee standards (DESIGN §10) against the bundle and the database.
+"""Checking a bundle's fee standards (docs/domain.md#fees) against the bundle and the database.
 
 Pure, like references.py: the service passes what the database holds as
 `Known`. A standard names a community of the bundle or of the database. Bills

@@ -19,7 +19,7 @@ from pmsys.governance import terms as term_rules
 from pmsys.imports.fields import Item, Problems
 from pmsys.imports.validation import Parsed
 
-# Each region kind's parent kind: city → district → street (DESIGN §1).
+# Each region kind's parent kind: city → district → street (docs/domain.md#places).
 PARENT_KIND = {"city": None, "district": "city", "street": "district"}
 KNOWN_KIND = "?"  # the entity exists, but its kind was refused, so kind checks are skipped
 
@@ -307,7 +307,7 @@ def _check_organizations(
         elif kind == OrgKind.owners_committee:
             holder = committees.setdefault(community, code_)
             if holder != code_:
-                # DESIGN §6: one owners' committee per community.
+                # docs/domain.md#committees: one owners' committee per community.
                 problems.add(
                     org.at("community"), f"{community} already has an owners' committee ({holder})"
                 )

@@ -1,4 +1,4 @@
-"""What part of a region bundle an administrator may load (RELIABILITY.md §3).
+"""What part of a region bundle an administrator may load (docs/reliability.md#list-consistency).
 
 A system administrator (and unattended work: the CLI, the demo) may load
 anything. A housing-bureau administrator loads only its own area: regions,

@@ -1,4 +1,4 @@
-"""Loading a region bundle (API.md, Import): validate everything, then write in one go.
+"""Loading a region bundle (docs/api.md#import): validate everything, then write in one go.
 
 All or nothing: every problem is collected with its JSON path before anything
 is written, and a bundle with any problem writes nothing. Importing the same

@@ -1,4 +1,4 @@
-"""Reading a region bundle (API.md, Import): its shape and values, before any reference.
+"""Reading a region bundle (docs/api.md#import): its shape and values, before any reference.
 
 Nothing here touches the database. `parse_bundle` checks every value against
 an allow-list of fields, refuses unknown and later-version keys, flags codes

@@ -306,7 +306,8 @@ class _Writer:
             if new_password:
                 user.password_hash = hash_password(password)
                 user.password_changed_at = clock.now()
-            # RELIABILITY.md §6: a new password or a disabled account ends every session.
+            # docs/reliability.md#session-end: a new password or a disabled account ends every
+            # session.
             if new_password or (was_active and not user.active):
                 end_all_sessions(self.session, user)
             self.tally("users", False, changed or new_password)
@@ -339,7 +340,7 @@ class _Writer:
                 self.tally("management_terms", True, False)
                 continue
             if values["end"] is None and term.ended_at is not None:
-                # Ended in pmsys by a new term (DESIGN §5): a bundle without an end
+                # Ended in pmsys by a new term (docs/domain.md#management): a bundle without an end
                 # does not reopen it.
                 values["end"] = term.end
             changed = assign(term, values)

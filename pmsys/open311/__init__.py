@@ -1,4 +1,5 @@
-"""Open311 GeoReport v2 (API.md): categories as services, tickets as service requests."""
+"""Open311 GeoReport v2 (docs/api.md#open311): categories as services, tickets as service
+requests."""
 
 from flask import Blueprint
 

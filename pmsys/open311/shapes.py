@@ -43,7 +43,7 @@ def service_json(category: Category) -> dict:
 
 
 def services_json() -> list[dict]:
-    """Every category as a service, in the order of DESIGN §7."""
+    """Every category as a service, in the order of docs/domain.md#categories."""
     return [service_json(category) for category in categories.CATEGORIES]
 
 

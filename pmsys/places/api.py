@@ -1,4 +1,4 @@
-"""API: the communities the caller may see (API.md, Places)."""
+"""API: the communities the caller may see (docs/api.md#places)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ which of them were handed over — is invented in pmsys/data/demo_region.json.
 
 A bundle records hand-overs as already effective; `build_workflow_examples`
 then drafts, submits, returns, inspects and signs the others through the
-hand-over services, as the demo users, so every state of DESIGN §4 is shown.
+hand-over services, as the demo users, so every state of docs/domain.md#handovers is shown.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
     (username, DEMO_PASSWORD, description) for username, _, _, description in _STAFF_LOGINS
 ] + [(username, DEMO_PASSWORD, description) for username, _, description in _RESIDENT_LOGINS]
 
-# The housing bureau hands the renovated assets over (DESIGN §4).
+# The housing bureau hands the renovated assets over (docs/domain.md#handovers).
 TRANSFEROR = "TYQ-HB"
 _SECOND_HOMES = 14  # people who own two households
 _TENANTS = 20  # households with a tenant living in them
@@ -265,7 +265,7 @@ def _region(fact: dict, kind: str, parent: str | None) -> dict:
 
 
 def build_bundle() -> dict:
-    """Return the demo region as a region bundle (API.md, Import); the same every call."""
+    """Return the demo region as a region bundle (docs/api.md#import); the same every call."""
     facts, invented = load_facts(), load_invented()
     rng = random.Random(SEED)
     buildings = _plan_buildings(rng, facts, invented)
@@ -414,7 +414,7 @@ def build_workflow_examples(session: Session) -> dict[str, list[str]]:
     """Take the demo's other hand-overs through the workflow, as the demo users would.
 
     A bundle records only effective hand-overs; these show the other states of
-    DESIGN §4 (draft, submitted, returned, inspected with open defects, signed
+    docs/domain.md#handovers (draft, submitted, returned, inspected with open defects, signed
     and waiting for its date). Run after the demo bundle is imported; a
     hand-over whose code exists is left as it is, so running twice changes
     nothing. The signed one takes effect on the first day of the month after

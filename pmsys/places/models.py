@@ -1,4 +1,4 @@
-"""The region tree and the places in it (DESIGN.md §1)."""
+"""The region tree and the places in it (docs/domain.md#places)."""
 
 from __future__ import annotations
 

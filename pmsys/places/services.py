@@ -28,19 +28,21 @@ from pmsys.places.models import (
     Unit,
 )
 
-# Defaults of the settings a region bundle may change (API.md, Import).
+# Defaults of the settings a region bundle may change (docs/api.md#import).
 DEFAULT_SETTINGS: dict[str, object] = {
     "heating_season": {"start": "10-15", "end": "04-15"},
     "handover_overdue_days": 90,
     "acceptance_min_satisfaction": "0.90",
-    # Response and resolution windows in minutes (DESIGN §9; shape in tickets/sla.py).
+    # Response and resolution windows in minutes
+    # (docs/domain.md#deadlines; shape in tickets/sla.py).
     "ticket_deadlines": {
         "emergency": {"respond": 30, "resolve": 24 * 60},
         "urgent": {"respond": 2 * 60, "resolve": 48 * 60},
         "normal": {"respond": 24 * 60, "resolve": 7 * 24 * 60},
     },
     "ticket_auto_close_hours": 72,
-    # Committee size, term and warning (DESIGN §6; shape in governance/committees.py).
+    # Committee size, term and warning
+    # (docs/domain.md#committees; shape in governance/committees.py).
     "committee_rules": dict(committee_rules.DEFAULT_RULES),
 }
 
@@ -192,7 +194,7 @@ class AreaTotals:
 
     @property
     def coverage(self) -> Decimal:
-        """Share of communities with an active term (DESIGN §5), to 4 places."""
+        """Share of communities with an active term (docs/domain.md#management), to 4 places."""
         if not self.communities:
             return Decimal("0.0000")
         covered = self.communities - len(self.without_term)

@@ -1,4 +1,4 @@
-"""Ticket and asset categories (DESIGN.md §7)."""
+"""Ticket and asset categories (docs/domain.md#categories)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ class Category:
     name_zh: str
     name_en: str
     utility: bool = False
-    # "utility": past the household meter is the owner's (DESIGN §8 step 3);
+    # "utility": past the household meter is the owner's (docs/domain.md#routing step 3);
     # "manager": the manager handles in-home requests as a paid service.
     in_home: str = "manager"
     default_priority: str = "normal"
@@ -71,7 +71,7 @@ def get(code: str) -> Category:
     return BY_CODE[code]
 
 
-# Words that make a report an emergency whatever its category's default (DESIGN §9:
+# Words that make a report an emergency whatever its category's default (docs/domain.md#deadlines:
 # a gas smell, a burst main, people trapped in an elevator, a building without power).
 EMERGENCY_WORDS: tuple[str, ...] = (
     "燃气味", "煤气味", "漏气", "爆管", "爆裂", "管道破裂", "被困", "困人", "整栋停电", "起火",

@@ -1,4 +1,5 @@
-"""The ticket jobs: escalation past deadlines and closing unanswered resolutions (DESIGN §9).
+"""The ticket jobs: escalation past deadlines and closing unanswered resolutions
+(docs/domain.md#escalation).
 
 Both take an explicit `now` and commit in batches, so `run-job NAME --now ISO`
 and the scheduler run the same code. Running either twice for the same `now`

@@ -1,4 +1,4 @@
-"""The ticket lifecycle (DESIGN.md §9) in one place: pure rules.
+"""The ticket lifecycle (docs/domain.md#tickets) in one place: pure rules.
 
     assigned → accepted → in_progress → resolved → closed
        │  ↑        │           │           │

@@ -1,4 +1,4 @@
-"""Ticket measures (DESIGN.md §9, "Measures"): pure counts, rates and medians.
+"""Ticket measures (docs/domain.md#measures): pure counts, rates and medians.
 
 A bureau reports its repair service in the 接诉即办 style: how many tickets were
 answered within their deadline, how many fixed, how many fixed in time, how
@@ -45,7 +45,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 RATE_PLACES = Decimal("0.0001")
 MINUTE_PLACES = Decimal("0.1")
-# Statuses in which the fix has been delivered (DESIGN §9: resolved, then closed).
+# Statuses in which the fix has been delivered (docs/domain.md#tickets: resolved, then closed).
 RESOLVED_STATUSES = frozenset({"resolved", "closed"})
 SATISFIED_FROM = 4  # "rated 4–5"
 

@@ -1,4 +1,5 @@
-"""Repair tickets, their trail, photos and in-app notifications (DESIGN.md §8–§9)."""
+"""Repair tickets, their trail, photos and in-app notifications
+(docs/domain.md#tickets, #notifications)."""
 
 from __future__ import annotations
 
@@ -82,7 +83,7 @@ class Ticket(Base):
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     assignee_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    # Routing (DESIGN §8): the reason code, flags and the steps considered, as data
+    # Routing (docs/domain.md#routing): the reason code, flags and the steps considered, as data
     # ({"code", "params"}) so that each reader sees them in their own language.
     routing_reason: Mapped[str] = mapped_column(String(32))
     routing_flags: Mapped[list] = mapped_column(JSON, default=list)

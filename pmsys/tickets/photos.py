@@ -1,4 +1,4 @@
-"""Photos of a problem and of its fix (RELIABILITY.md §10).
+"""Photos of a problem and of its fix (docs/reliability.md#photos).
 
 An upload is opened by Pillow, refused unless it is a JPEG, PNG or WebP within
 the size and pixel limits, turned upright, and re-encoded without its metadata

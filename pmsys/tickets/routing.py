@@ -1,8 +1,8 @@
-"""Who must handle a ticket, and why (DESIGN.md §8): a pure function of the facts.
+"""Who must handle a ticket, and why (docs/domain.md#routing): a pure function of the facts.
 
 `route()` takes what a ticket says (category, place, date) together with the
 slices of the asset register, the management terms and the organisation list
-that matter for it, and walks the eight steps of DESIGN §8 in order. It returns
+that matter for it, and walks the eight steps of docs/domain.md#routing in order. It returns
 the responsible organisation, a reason code, flags and every step it considered,
 as data (`Step(code, params)`) so that each reader sees them in their own
 language. It never touches the database.
@@ -96,7 +96,7 @@ class Routing:
     asset: AssetFacts | None = None
 
 
-# Reason codes (API.md, Tickets).
+# Reason codes (docs/domain.md#routing).
 DUTY = "duty"
 GAS_EMERGENCY = "gas_emergency"
 OWNER_SIDE = "owner_side"
@@ -106,11 +106,11 @@ MANAGER = "manager"
 NO_MANAGER = "no_manager"
 REASONS = (DUTY, GAS_EMERGENCY, OWNER_SIDE, WARRANTY, MAINTAINER, MANAGER, NO_MANAGER)
 
-# Flags.
-NOT_HANDED_OVER = "not_handed_over"  # a utility ticket left with the manager (§8 step 7)
-COVERAGE_GAP = "coverage_gap"  # nobody manages the community (§8 step 8)
-PAID_SERVICE = "paid_service"  # past the meter: the owner's, a paid service (§8 step 3)
-NOTIFY_MANAGER = "notify_manager"  # gas: the manager is told as well (§8 step 2)
+# Flags (each named at its step of docs/domain.md#routing).
+NOT_HANDED_OVER = "not_handed_over"  # a utility ticket left with the manager (step 7)
+COVERAGE_GAP = "coverage_gap"  # nobody manages the community (step 8)
+PAID_SERVICE = "paid_service"  # past the meter: the owner's, a paid service (step 3)
+NOTIFY_MANAGER = "notify_manager"  # gas: the manager is told as well (step 2)
 
 
 class RoutingError(ValueError):
@@ -173,7 +173,7 @@ def _manager_or_street(facts: Facts, steps: list[Step], flags: set[str], asset) 
 
 
 def route(facts: Facts) -> Routing:
-    """Walk DESIGN §8 in order and return the first step that names an organisation."""
+    """Walk the steps of docs/domain.md#routing in order; return the first that names an org."""
     steps: list[Step] = []
     flags: set[str] = set()
 

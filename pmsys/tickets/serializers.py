@@ -1,4 +1,5 @@
-"""JSON shapes of tickets, routing previews, photos and notifications (API.md), with schemas.
+"""JSON shapes of tickets, routing previews, photos and notifications (docs/api.md#tickets), with
+schemas.
 
 Each shape sits next to the OpenAPI schema that documents it, so the two are
 changed together; the modules of pmsys/tickets/api register the schemas.
@@ -30,7 +31,7 @@ from pmsys.tickets.services.actions import parties_of
 
 
 def time_str(moment: datetime | None) -> str | None:
-    """Format a stored UTC time as ISO 8601 in China Standard Time (API.md, Conventions)."""
+    """Format a stored UTC time as ISO 8601 in China Standard Time (docs/api.md#conventions)."""
     return moment.astimezone(clock.LOCAL_TZ).isoformat() if moment else None
 
 
@@ -78,7 +79,7 @@ def photo_json(photo) -> dict:
 
 
 def ticket_json(actor, ticket: TicketView, locale: str | None = None) -> dict:
-    """A ticket as `actor` may read it: the reporter's phone masked unless DESIGN §9 allows.
+    """A ticket as `actor` may read it, the reporter's phone masked (docs/domain.md#privacy).
 
     `locale`: the request's language, when a page of tickets is written at once.
     """
@@ -172,7 +173,7 @@ class Routing(Answer):
     """Why the assignee got the ticket."""
 
     reason: Annotated[Literal[tuple(routing.REASONS)],
-                      Field(description="Why the assignee got it (DESIGN §8).")]
+                      Field(description="Why the assignee got it (docs/domain.md#routing).")]
     steps: Annotated[list[str], Field(description="Every step routing considered, as "
                                       "sentences in the caller's language.")]
     flags: Annotated[list[str], Field(description=(

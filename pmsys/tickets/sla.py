@@ -1,4 +1,4 @@
-"""Deadlines and escalation levels (DESIGN.md §9): pure rules.
+"""Deadlines and escalation levels (docs/domain.md#deadlines, #escalation): pure rules.
 
 No national rule fixes response and resolution times; local service standards
 and contracts do. The policy is a setting (`ticket_deadlines`, per region, the

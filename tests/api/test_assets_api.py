@@ -159,7 +159,8 @@ def test_the_bureau_registers_an_asset_with_the_statutory_warranty(api, world, d
     body = response.get_json()
     assert body["code"] == "CA-HT" and body["name"] == "供热管网"
     assert body["project"] == "P2021" and body["scope"] == "community"
-    # Accepted 2021-11-20: two full heating seasons from 2022-10-15, to 2024-04-15 (DESIGN §3).
+    # Accepted 2021-11-20: two full heating seasons from 2022-10-15, to 2024-04-15
+    # (docs/domain.md#warranty).
     assert body["warranty"] == {"contractor": {"org": "BUILDER", "name": "BUILDER 单位"},
                                 "until": "2024-04-15", "contract_until": None,
                                 "in_warranty_today": False}

@@ -1,4 +1,5 @@
-"""Token authentication of the JSON API (API.md, Conventions; RELIABILITY.md §6, §7, §16)."""
+"""Token authentication of the JSON API
+(docs/api.md#conventions; docs/reliability.md#session-end, #passwords, #audit)."""
 
 from __future__ import annotations
 

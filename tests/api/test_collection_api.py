@@ -1,4 +1,5 @@
-"""GET /api/v1/reports/collection: API.md's shape, the extras, defaults, refusals, visibility.
+"""GET /api/v1/reports/collection: docs/api.md#collection's shape, the extras, defaults, refusals,
+visibility.
 
 The fee world and its figures are those of tests/services/test_fee_reports.py.
 """

@@ -1,4 +1,5 @@
-"""Management terms over the API (DESIGN.md §5): the history, and a new term on its basis.
+"""Management terms over the API (docs/domain.md#management): the history, and a new term on its
+basis.
 
 VA (tests/vote_world.py) is managed by VPM since 2020 and has an owners'
 committee in office; VX has neither. The role table runs in tests/world.py.

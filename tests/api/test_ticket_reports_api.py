@@ -1,4 +1,5 @@
-"""GET /api/v1/reports/tickets: the shape of API.md, defaults, refusals and visibility."""
+"""GET /api/v1/reports/tickets: the shape of docs/api.md#ticket-reports, defaults, refusals and
+visibility."""
 
 from __future__ import annotations
 

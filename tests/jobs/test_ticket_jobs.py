@@ -1,4 +1,5 @@
-"""The ticket jobs (DESIGN.md §9): escalation past deadlines and closing unanswered fixes."""
+"""The ticket jobs (docs/domain.md#escalation): escalation past deadlines and closing unanswered
+fixes."""
 
 from __future__ import annotations
 

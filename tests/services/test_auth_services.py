@@ -1,4 +1,5 @@
-"""Logging in, throttling, tokens, password changes and disabling (RELIABILITY.md §6, §7, §16)."""
+"""Logging in, throttling, tokens, password changes and disabling
+(docs/reliability.md#session-end, #passwords, #audit)."""
 
 from __future__ import annotations
 

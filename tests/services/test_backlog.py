@@ -1,4 +1,4 @@
-"""The hand-over backlog: utility assets not handed over in time (DESIGN.md §4)."""
+"""The hand-over backlog: utility assets not handed over in time (docs/domain.md#backlog)."""
 
 from __future__ import annotations
 

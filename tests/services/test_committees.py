@@ -1,4 +1,5 @@
-"""Owners' committees over their life (DESIGN §6): none → preparing → active → expired."""
+"""Owners' committees over their life (docs/domain.md#committees): none → preparing → active →
+expired."""
 
 from __future__ import annotations
 

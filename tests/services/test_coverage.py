@@ -1,4 +1,4 @@
-"""Management coverage (DESIGN §5): communities with a term in force on a date."""
+"""Management coverage (docs/domain.md#coverage): communities with a term in force on a date."""
 
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ from pmsys.places.models import (
     Unit,
 )
 
-# What every renovated community has in the demo register (DESIGN §4, §7).
+# What every renovated community has in the demo register (docs/domain.md#handovers, #categories).
 COMMUNITY_CATEGORIES = {
     "water_supply", "drainage", "heating", "power", "telecom", "cable_tv", "road", "lighting",
     "access_security", "fitness", "parcel_locker",

@@ -1,4 +1,5 @@
-"""Payments posted at the same moment (RELIABILITY.md §12 and §14), on real connections.
+"""Payments posted at the same moment (docs/reliability.md#payments, #concurrent-writers), on real
+connections.
 
 The `db` fixture keeps a test inside one rolled-back transaction, where threads
 could not see each other's work. Here every thread has its own session on the

@@ -1,4 +1,4 @@
-"""A payment's rest pays bills made later, oldest first, once (DESIGN §10)."""
+"""A payment's rest pays bills made later, oldest first, once (docs/domain.md#payments)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Collection rate, arrears by age, recovery and trend over the access world (DESIGN §10).
+"""Collection rate, arrears by age, recovery and trend over the access world
+(docs/domain.md#collection).
 
 The fee world (build_fee_world) is tests/world.py with fees; the clock reads
 2025-06-02. Every household is charged 1.00 yuan per m² a month, except CC's

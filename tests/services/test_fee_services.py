@@ -1,4 +1,5 @@
-"""Fee use cases (DESIGN §10): standards, billing runs, adjustments, payments, bill reads."""
+"""Fee use cases (docs/domain.md#fees): standards, billing runs, adjustments, payments, bill
+reads."""
 
 from datetime import date
 from decimal import Decimal

@@ -1,4 +1,5 @@
-"""Hand-over steps reach the other parties' staff as in-app notifications (DESIGN §4, §9)."""
+"""Hand-over steps reach the other parties' staff as in-app notifications
+(docs/domain.md#handovers, #notifications)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The hand-over workflow as use cases: every step, every party, every refusal (DESIGN.md §4)."""
+"""The hand-over workflow as use cases: every step, every party, every refusal
+(docs/domain.md#handovers)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The bundle's `fee_standards` (API.md, Import; DESIGN §10): checked first, written once."""
+"""The bundle's `fee_standards` (docs/api.md#import; docs/domain.md#fees): checked first, written
+once."""
 
 from datetime import date
 from decimal import Decimal
@@ -209,7 +210,7 @@ def test_a_new_standard_after_the_billed_months_bills_the_next_month(db, fees):
     assert (bill.standard_id, bill.amount) == (row.id, D("36.15"))
 
 
-# --- who may load what (RELIABILITY §3) -------------------------------------------------
+# --- who may load what (docs/reliability.md#list-consistency) -------------------------------------
 
 def test_a_bureau_admin_loads_standards_of_its_district_only(db):
     world = build_world()

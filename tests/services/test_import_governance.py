@@ -212,7 +212,8 @@ def test_a_term_ended_in_pmsys_keeps_its_end_when_the_bundle_gives_none(db):
     import_bundle(db.session, small_bundle(), actor="cli")
     current = _gxl_terms(db.session)[-1]
     assert (current.start, current.end) == (date(2022, 1, 1), None)
-    # pmsys installs a new term from 2026-01-01, ending the professional one (DESIGN §5).
+    # pmsys installs a new term from 2026-01-01, ending the professional one
+    # (docs/domain.md#management).
     current.end, current.ended_at = date(2025, 12, 31), clock.now()
     org = db.session.scalar(select(Organization).where(Organization.code == "DH-CO"))
     db.session.add(ManagementTerm(community_id=current.community_id, organization=org,

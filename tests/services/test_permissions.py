@@ -1,4 +1,5 @@
-"""Who sees which community, household and phone number, for every role (DESIGN.md §2)."""
+"""Who sees which community, household and phone number, for every role
+(docs/domain.md#visibility)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Renovation projects: recording, the committee's sign-off, acceptance (DESIGN.md §3)."""
+"""Renovation projects: recording, the committee's sign-off, acceptance
+(docs/domain.md#projects)."""
 
 from __future__ import annotations
 

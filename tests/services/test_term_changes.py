@@ -1,4 +1,4 @@
-"""A community's management changes only by a new term (DESIGN §5)."""
+"""A community's management changes only by a new term (docs/domain.md#management)."""
 
 from __future__ import annotations
 

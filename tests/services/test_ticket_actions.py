@@ -1,4 +1,5 @@
-"""Acting on a ticket (DESIGN.md §8–§9): each action's effects, trail, notifications, privacy."""
+"""Acting on a ticket (docs/domain.md#tickets, #disputes): each action's effects, trail,
+notifications, privacy."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Filing a ticket (DESIGN.md §8–§9): routing, place checks, hotline calls, deadlines, trail."""
+"""Filing a ticket (docs/domain.md#routing, #deadlines): routing, place checks, hotline calls,
+deadlines, trail."""
 
 from __future__ import annotations
 
@@ -318,7 +319,7 @@ def test_filing_is_audited(world, db):
     assert record.actor == "resident_a"
     assert record.data == {"category": "water_supply", "community": "CA", "assignee": "W-D1",
                            "reason": "maintainer", "priority": "urgent", "channel": "web"}
-    # No phone number in the trail (RELIABILITY §16).
+    # No phone number in the trail (docs/reliability.md#audit).
     assert "13800000101" not in str(record.data)
 
 

@@ -1,4 +1,5 @@
-"""Ticket photos (RELIABILITY.md §10): re-encoded, metadata stripped, random names, limits."""
+"""Ticket photos (docs/reliability.md#photos): re-encoded, metadata stripped, random names,
+limits."""
 
 from __future__ import annotations
 

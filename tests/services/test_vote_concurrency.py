@@ -1,4 +1,4 @@
-"""Ballots cast at the same moment (DESIGN.md §6), on real connections that commit.
+"""Ballots cast at the same moment (docs/domain.md#votes), on real connections that commit.
 
 As in test_fee_concurrency: every thread has its own session on the engine and
 commits for real, so the rows live in a database of their own (a separate

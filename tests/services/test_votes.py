@@ -1,4 +1,5 @@
-"""Assembly votes as a service (DESIGN.md §6): convening, the frozen roll, ballots, closing."""
+"""Assembly votes as a service (docs/domain.md#votes): convening, the frozen roll, ballots,
+closing."""
 
 from __future__ import annotations
 

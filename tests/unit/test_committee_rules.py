@@ -1,4 +1,5 @@
-"""Owners' committee rules (DESIGN §6): size, term length, warnings and the rules setting."""
+"""Owners' committee rules (docs/domain.md#committees): size, term length, warnings and the rules
+setting."""
 
 from datetime import date
 

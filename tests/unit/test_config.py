@@ -1,4 +1,4 @@
-"""Configuration fails fast on what cannot run safely (RELIABILITY.md §9)."""
+"""Configuration fails fast on what cannot run safely (docs/reliability.md#headers)."""
 
 from __future__ import annotations
 

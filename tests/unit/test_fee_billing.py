@@ -1,4 +1,5 @@
-"""The pure fee rules (DESIGN §10): amounts half-up to the fen, periods, allocation, rates."""
+"""The pure fee rules (docs/domain.md#fees): amounts half-up to the fen, periods, allocation,
+rates."""
 
 from datetime import date
 from decimal import Decimal

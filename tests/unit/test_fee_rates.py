@@ -1,4 +1,5 @@
-"""The pure arithmetic of the collection reports (pmsys/fees/rates.py, DESIGN §10)."""
+"""The pure arithmetic of the collection reports
+(pmsys/fees/rates.py, docs/domain.md#collection)."""
 
 from __future__ import annotations
 

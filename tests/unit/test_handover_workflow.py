@@ -1,4 +1,4 @@
-"""Every hand-over action from every state for every party (DESIGN.md §4)."""
+"""Every hand-over action from every state for every party (docs/domain.md#handovers)."""
 
 import itertools
 

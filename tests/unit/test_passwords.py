@@ -1,4 +1,4 @@
-"""The password hash and the password policy (RELIABILITY.md §7)."""
+"""The password hash and the password policy (docs/reliability.md#passwords)."""
 
 from __future__ import annotations
 

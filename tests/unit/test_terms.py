@@ -1,4 +1,5 @@
-"""Management-term rules (DESIGN §5): overlaps with inclusive ends, and who may manage how."""
+"""Management-term rules (docs/domain.md#management): overlaps with inclusive ends, and who may
+manage how."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""Categories (DESIGN.md §7) and the default priority of a report (§9)."""
+"""Categories (docs/domain.md#categories) and the default priority of a report (#deadlines)."""
 
 from __future__ import annotations
 

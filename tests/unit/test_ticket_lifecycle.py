@@ -1,4 +1,5 @@
-"""The ticket state machine (DESIGN.md §9): check() and allowed_actions() over the full table."""
+"""The ticket state machine (docs/domain.md#tickets): check() and allowed_actions() over the full
+table."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The ticket measures of DESIGN §9 as pure functions: each count, rate and median, and edges."""
+"""The ticket measures of docs/domain.md#measures as pure functions: each count, rate and median,
+and edges."""
 
 from __future__ import annotations
 

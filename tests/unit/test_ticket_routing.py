@@ -1,4 +1,4 @@
-"""route() (DESIGN.md §8): every step and reason code, with its date boundaries.
+"""route() (docs/domain.md#routing): every step and reason code, with its date boundaries.
 
 Pure: the facts are built by hand, no app and no database.
 """

@@ -1,4 +1,4 @@
-"""Deadlines and escalation levels (DESIGN.md §9): pure rules."""
+"""Deadlines and escalation levels (docs/domain.md#deadlines, #escalation): pure rules."""
 
 from __future__ import annotations
 

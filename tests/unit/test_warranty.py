@@ -1,4 +1,4 @@
-"""Art. 40 warranty ends, on every boundary (DESIGN.md §3)."""
+"""Art. 40 warranty ends, on every boundary (docs/domain.md#warranty)."""
 
 from datetime import date
 

@@ -1,7 +1,7 @@
 """The role × route table is complete and true; other people's objects answer 404.
 
-RELIABILITY.md §1 (every rule × method × role, deny by default) and §2 (object
-probes: a forbidden object looks like a missing one and nothing changes).
+docs/reliability.md#access-table (every rule × method × role, deny by default) and #object-probes
+(object probes: a forbidden object looks like a missing one and nothing changes).
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ def test_the_api_ignores_a_web_session(client, world, login_as):
         assert response.get_json()["error"]["code"] == "unauthenticated"
 
 
-# --- object-level probes (RELIABILITY.md §2) -------------------------------------------
+# --- object-level probes (docs/reliability.md#object-probes) --------------------------------------
 
 def snapshot(session) -> dict[str, list[tuple]]:
     """Every row of every table, except what reading itself writes.
@@ -304,7 +304,8 @@ def without(text: str, url: str) -> str:
 def test_other_peoples_tickets_answer_like_missing_ones_and_change_nothing(
     db, client, world, login_as, role
 ):
-    """RELIABILITY.md §2 for tickets: reading or acting on a hidden ticket is a 404."""
+    """docs/reliability.md#object-probes for tickets: reading or acting on a hidden ticket is a
+    404."""
     user = world.users[role]
     token, _row = issue_token(_db.session, user, timedelta(hours=1))
     headers = {"Authorization": f"Bearer {token}"}
@@ -386,7 +387,8 @@ BILL_PROBES = [
 def test_other_peoples_bills_answer_like_missing_ones_and_change_nothing(
     db, client, world, login_as, role
 ):
-    """RELIABILITY.md §2 for bills: adjusting a bill one may not read is a 404, as for none."""
+    """docs/reliability.md#object-probes for bills: adjusting a bill one may not read is a 404, as
+    for none."""
     user = world.users[role]
     token, _row = issue_token(_db.session, user, timedelta(hours=1))
     headers = {"Authorization": f"Bearer {token}"}

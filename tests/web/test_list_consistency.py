@@ -1,4 +1,5 @@
-"""Lists agree with object checks, and filters never widen them (RELIABILITY.md §3).
+"""Lists agree with object checks, and filters never widen them
+(docs/reliability.md#list-consistency).
 
 For every login of the fixture world (tests/world.py): the communities in the
 API list, the web list and the home page are exactly those whose detail page
@@ -286,7 +287,7 @@ def test_a_bureau_import_cannot_change_a_community_outside_its_district(
     assert world.communities["CB"].name == "环卫院小区"
 
 
-# --- Repair tickets (DESIGN §8–§9) ---------------------------------------------------------
+# --- Repair tickets (docs/domain.md#routing, #tickets) --------------------------------------------
 # The tickets of tests/access_tickets.py (with_more=True; its docstring says who filed each
 # and where it went). What each login may see is written out here, not computed from
 # permissions.ticket_clause, so a bug that the lists and the detail pages share still fails.
@@ -476,7 +477,8 @@ FORGED = {"status": "closed", "assignee": "PM-B", "assignee_id": 1, "reporter_id
 def test_a_filing_cannot_choose_its_status_assignee_or_reporter(
     db, client, ticket_world, ticket_login, csrf
 ):
-    """RELIABILITY.md §3: fields the filer may not set are ignored, on the API and the page."""
+    """docs/reliability.md#list-consistency: fields the filer may not set are ignored, on the API
+    and the page."""
     from pmsys.tickets.models import Ticket
 
     headers, _key = ticket_login("resident_a")
@@ -498,7 +500,7 @@ def test_a_filing_cannot_choose_its_status_assignee_or_reporter(
         assert ticket.channel.value in ("api", "web") and ticket.number != "FORGED-1"
 
 
-# --- Property fees (DESIGN §10) ------------------------------------------------------------
+# --- Property fees (docs/domain.md#fees) ----------------------------------------------------------
 # The bills of tests/access_fees.py (every household of CA, CB and CC for each of its
 # PERIODS) in the ticket world. Whose bills each login reads is written out here, not
 # computed from permissions.bill_clause: residents those of the households they own or

@@ -1,4 +1,4 @@
-"""Web login, logout, sessions and password changes (RELIABILITY.md §4–§8), CSRF on."""
+"""Web login, logout, sessions and password changes (docs/reliability.md#sessions), CSRF on."""
 
 from __future__ import annotations
 

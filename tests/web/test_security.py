@@ -1,4 +1,5 @@
-"""Security headers, error pages without tracebacks, production cookies (RELIABILITY.md §5, §9)."""
+"""Security headers, error pages without tracebacks, production cookies
+(docs/reliability.md#cookies, #headers)."""
 
 from __future__ import annotations
 

@@ -466,7 +466,8 @@ def test_a_hand_over_already_open_refuses_the_draft_and_the_reassignment(web, db
 
 
 def test_a_committee_member_watches_tickets_its_committee_does_not_hold(web, world):
-    """A committee may manage its community itself and then hold tickets (DESIGN §5);
+    """A committee may manage its community itself and then hold tickets
+    (docs/domain.md#management);
     OC-A does not, so the ticket shows in the watch list and not in its queue."""
     ticket = file_as(world, "resident_a")
     page = web.get("committee_a", "/tickets")

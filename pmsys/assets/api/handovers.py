@@ -1,4 +1,4 @@
-"""API: hand-overs and their workflow, and the hand-over backlog (API.md, Hand-overs)."""
+"""API: hand-overs and their workflow, and the hand-over backlog (docs/api.md#handovers)."""
 
 from __future__ import annotations
 

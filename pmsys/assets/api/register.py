@@ -1,4 +1,4 @@
-"""API: the asset register and renovation projects (API.md, Hand-overs)."""
+"""API: the asset register and renovation projects (docs/api.md#handovers)."""
 
 from __future__ import annotations
 

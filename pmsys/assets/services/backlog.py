@@ -1,4 +1,4 @@
-"""The hand-over backlog (DESIGN.md §4): utility assets not handed over in time."""
+"""The hand-over backlog (docs/domain.md#backlog): utility assets not handed over in time."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def handover_backlog(session: Session, actor, on: date, region: str | None = Non
 
     N is the setting handover_overdue_days of the asset's street (90 by default).
     An asset leaves the backlog on the day its hand-over takes effect. The bureau
-    and the street offices read it (DESIGN §4), each for the communities it sees
+    and the street offices read it (docs/domain.md#backlog), each for the communities it sees
     (bureau: its district; street officer: its street); everyone else is refused
     (403): operators follow the hand-overs waiting for them instead. Oldest first.
     """

@@ -1,4 +1,5 @@
-"""The hand-over workflow as use cases: create, then one action at a time (DESIGN §4)."""
+"""The hand-over workflow as use cases: create, then one action at a time
+(docs/domain.md#handovers)."""
 
 from __future__ import annotations
 

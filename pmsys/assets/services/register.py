@@ -91,7 +91,8 @@ def _text(value, field: str, limit: int | None = None) -> str:
 
 
 def parse_day(value, field: str) -> date | None:
-    """An optional date given as a date or as YYYY-MM-DD text (API.md); else 400."""
+    """An optional date given as a date or as YYYY-MM-DD text
+    (docs/api.md#conventions); else 400."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -152,7 +153,7 @@ def create_project(
     items: list[dict] | None = None,
     completed_on: date | str | None = None,
 ) -> Project:
-    """Record a renovation project with its communities and items (DESIGN §3).
+    """Record a renovation project with its communities and items (docs/domain.md#projects).
 
     Only register keepers (bureau admins, sysadmins) may; a community they cannot
     see is reported as unknown, like one that does not exist.
@@ -277,7 +278,7 @@ def accept_project(
 ) -> Project:
     """Record the joint acceptance; refused with every reason where a rule is not met.
 
-    The rules (DESIGN §3): the satisfaction rate at least the configured minimum
+    The rules (docs/domain.md#projects): the satisfaction rate at least the configured minimum
     (the strictest setting among the project's regions), acceptance not before
     completion, and the sign-off of every covered community's active committee.
     Acceptance recomputes the warranty end of the project's assets.
@@ -365,7 +366,7 @@ def create_asset(
     warranty_contract_until: date | str | None = None,
     item: str | None = None,
 ) -> Asset:
-    """Add an asset to the register; its warranty end is computed (DESIGN §3).
+    """Add an asset to the register; its warranty end is computed (docs/domain.md#warranty).
 
     `item` is the kind of the project item that renewed it; without it the one
     item of the project renewing this category here is linked, where there is one.

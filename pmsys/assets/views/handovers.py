@@ -23,7 +23,8 @@ from pmsys.places.models import Community
 DRAFTING_ROLES = frozenset(
     {Role.manager, Role.operator, Role.street_officer, Role.bureau_admin, Role.sysadmin}
 )
-# Kinds of organisation that usually hand assets over (DESIGN §4: the bureau, the original unit).
+# Kinds of organisation that usually hand assets over
+# (docs/domain.md#handovers: the bureau, the original unit).
 TRANSFEROR_KINDS = (OrgKind.housing_bureau, OrgKind.original_unit)
 
 

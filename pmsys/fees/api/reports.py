@@ -1,4 +1,5 @@
-"""API: the collection report, GET /api/v1/reports/collection (API.md "Fees", DESIGN §10)."""
+"""API: the collection report, GET /api/v1/reports/collection
+(docs/api.md#collection, docs/domain.md#collection)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def recovery_json(item: rates.Recovery, *, with_key: bool = True) -> dict:
 
 
 def report_json(report: reports.CollectionReport) -> dict:
-    """The whole report: API.md's items and total, plus the trend, arrears and recovery."""
+    """The whole report: docs/api.md#collection's items and total, plus the trend, arrears and
+    recovery."""
     return {
         "period": report.period,
         "as_of": report.as_of.isoformat(),

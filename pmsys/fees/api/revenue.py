@@ -99,8 +99,9 @@ describe(
                 "description": (
                     "Public revenue (公共收益: parking, advertising, rentals of common parts) "
                     "and its spending, published to everyone who sees the community, its "
-                    "residents included (DESIGN §10). `items` are the year's entries by date "
-                    "(a page of them; `total` counts them all); `income` and `spending` "
+                    "residents included (docs/domain.md#revenue). `items` are the year's "
+                    "entries by date (a page of them; `total` counts them all); `income` and "
+                    "`spending` "
                     "total the whole year by category; `opening_balance` carries every "
                     "earlier year, `closing_balance` adds this year's income less its "
                     "spending."

@@ -1,4 +1,5 @@
-"""The fee collection page and its Excel export (DESIGN.md §10): filters, charts, tables."""
+"""The fee collection page and its Excel export (docs/domain.md#collection): filters, charts,
+tables."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The public revenue ledger page and the community's notice page (DESIGN.md §10).
+"""The public revenue ledger page and the community's notice page (docs/domain.md#revenue).
 
 Both are public within the community: whoever sees the community reads them,
 its residents included; anyone else gets 404. The ledger page also carries the
@@ -149,7 +149,8 @@ def revenue_ledger(code: str):
 def community_notices(code: str):
     """The community's public notice page: this year's public revenue and its balance,
     the owners' assembly votes (open ones to vote in, closed ones with their results)
-    and the owners' committee in office with its members and term (DESIGN §6, §10).
+    and the owners' committee in office with its members and term
+    (docs/domain.md#committees, #revenue).
     """
     user = current_actor()
     community = permissions.get_community_or_404(db.session, user, code)

@@ -1,4 +1,4 @@
-"""API: a community's owners' committee over its life (DESIGN.md §6).
+"""API: a community's owners' committee over its life (docs/domain.md#committees).
 
 GET the overview; POST to prepare one, propose and vet candidates, install the
 elected committee, appoint an interim committee, and end a committee. The

@@ -1,4 +1,5 @@
-"""API: management coverage (DESIGN.md §5), the share of communities with a term in force."""
+"""API: management coverage (docs/domain.md#coverage), the share of communities with a term in
+force."""
 
 from __future__ import annotations
 

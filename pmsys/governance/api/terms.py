@@ -1,4 +1,4 @@
-"""API: a community's management terms (DESIGN.md §5): the history, and a new term."""
+"""API: a community's management terms (docs/domain.md#management): the history, and a new term."""
 
 from __future__ import annotations
 

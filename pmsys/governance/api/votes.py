@@ -1,4 +1,5 @@
-"""API: owners' assembly votes (DESIGN.md §6, Civil Code Art. 278): convene, ballots, close."""
+"""API: owners' assembly votes (docs/domain.md#votes, Civil Code Art. 278): convene, ballots,
+close."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from pmsys.governance.models import Committee, CommitteeStatus
 def active_committees(session: Session, community_ids: Iterable[int]) -> dict[int, Organization]:
     """The organisation of the committee in office for each of these communities that has one.
 
-    The committee in office is the one whose status is active (DESIGN §6): an
+    The committee in office is the one whose status is active (docs/domain.md#committees): an
     elected owners' committee or an interim management committee acting for
     the owners. Hand-over and acceptance sign-offs name its organisation.
     """

@@ -1,4 +1,4 @@
-"""Owners' committees over their life (DESIGN.md §6): prepare, candidates, vetting,
+"""Owners' committees over their life (docs/domain.md#committees): prepare, candidates, vetting,
 activation after the election vote, the interim committee, expiry and warnings.
 
 CONTRACT (written first; the bodies follow it exactly). Same conventions as
@@ -266,7 +266,7 @@ def activate(session: Session, actor, community: Community, *, roles: dict[str, 
     term_end defaults to the longest allowed (`committees.latest_term_end`),
     a longer one → InvalidInput(fields={"term_end"}).
     The committee acts through the community's one organisation of kind
-    owners_committee (DESIGN §6: one per community; `committee_org`), reused
+    owners_committee (docs/domain.md#committees: one per community; `committee_org`), reused
     by every committee of the community and named "<community name>业主委员会";
     creates the members; the previous committee in office (owners or interim)
     expires the day before term_start (end_reason "succeeded"). Members'

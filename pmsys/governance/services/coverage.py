@@ -1,4 +1,4 @@
-"""Management coverage (DESIGN.md §5): communities with a term in force on a date.
+"""Management coverage (docs/domain.md#coverage): communities with a term in force on a date.
 
 CONTRACT (written first; the body follows it exactly).
 """

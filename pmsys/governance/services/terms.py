@@ -1,4 +1,4 @@
-"""Changing a community's management arrangement by a new term (DESIGN.md §5).
+"""Changing a community's management arrangement by a new term (docs/domain.md#management).
 
 CONTRACT (written first; the bodies follow it exactly). Conventions as in
 `services.votes`.

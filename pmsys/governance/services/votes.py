@@ -1,4 +1,4 @@
-"""Assembly votes (DESIGN.md §6): convene, open (freeze the roll), ballots, close.
+"""Assembly votes (docs/domain.md#votes): convene, open (freeze the roll), ballots, close.
 
 CONTRACT (written first; the bodies follow it exactly). Every function takes
 the session and the acting user (or the string "scheduler" for the job),

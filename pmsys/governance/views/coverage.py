@@ -1,5 +1,5 @@
-"""The management coverage report (DESIGN.md §5): communities with a term in force on a day,
-by street or district, and the communities without one.
+"""The management coverage report (docs/domain.md#coverage): communities with a term in force on a
+day, by street or district, and the communities without one.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ from pmsys.governance.services import committee_terms
 
 # Who is shown the community's votes that are open or coming on the home page.
 VOTE_WATCHERS = frozenset({Role.resident, Role.committee_member, Role.street_officer})
-# Who is warned of committee terms ending within the city's warning window (DESIGN §6).
+# Who is warned of committee terms ending within the city's warning window
+# (docs/domain.md#committees).
 TERM_WATCHERS = frozenset(
     {Role.committee_member, Role.street_officer, Role.bureau_admin, Role.sysadmin}
 )

@@ -1,4 +1,5 @@
-"""API: ticket measures, GET /api/v1/reports/tickets (API.md, DESIGN.md §9)."""
+"""API: ticket measures, GET /api/v1/reports/tickets
+(docs/api.md#ticket-reports, docs/domain.md#measures)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def measures_json(item: Measures, *, with_key: bool = True) -> dict:
 @bp.get("/reports/tickets")
 @api_login_required
 def ticket_report():
-    """Ticket measures per organisation, community, category or month (DESIGN §9)."""
+    """Ticket measures per organisation, community, category or month (docs/domain.md#measures)."""
     require(permissions.can_read_ticket_reports(g.api_user),
             "ticket measures are for the organisations that handle or watch tickets")
     first, last = reports.default_period(clock.today())
@@ -135,7 +136,7 @@ describe(
     schemas={
         "TicketMeasures": {
             "type": "object",
-            "description": "The measures of one group of tickets (DESIGN §9).",
+            "description": "The measures of one group of tickets (docs/domain.md#measures).",
             "required": ["key", "name", *_MEASURE_PROPERTIES],
             "properties": {
                 "key": {"type": "string", "description": "Organisation, community or "

@@ -1,4 +1,4 @@
-"""Acting on a ticket: one lifecycle action at a time (DESIGN.md §8–§9).
+"""Acting on a ticket: one lifecycle action at a time (docs/domain.md#routing, #tickets).
 
 `take_action()` finds the parties in which the actor stands to the ticket, asks
 `lifecycle.check()` whether the action fits, applies it, and leaves an event,

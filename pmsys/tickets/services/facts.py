@@ -67,7 +67,7 @@ def housing_bureau(session: Session, community: Community) -> Organization | Non
 def _could_cover(place: Place, category: str):
     """The assets that can matter: the named one, or those covering the place.
 
-    Gas looks at every gas asset of the community (DESIGN §8 step 2), so it is
+    Gas looks at every gas asset of the community (docs/domain.md#routing step 2), so it is
     not narrowed; for the rest, only assets of the place's unit, its building or
     the whole community can be chosen by routing.
     """

@@ -1,4 +1,4 @@
-"""Filing a ticket and previewing its routing (DESIGN.md §8–§9)."""
+"""Filing a ticket and previewing its routing (docs/domain.md#routing, #tickets)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def _reported_at(actor, value, for_caller: bool) -> datetime:
     now = clock.now()
     if value is None or value == "":
         return now
-    # API.md: honoured only for bureau administrators and hotline entries.
+    # docs/api.md#tickets: honoured only for bureau administrators and hotline entries.
     if not (actor.role in (Role.bureau_admin, Role.sysadmin) or for_caller):
         return now
     if isinstance(value, datetime):
@@ -130,7 +130,7 @@ def file_ticket(
     caller=None,
     channel: Channel | str = Channel.web,
 ) -> Ticket:
-    """File a ticket, route it at once and start its deadlines (DESIGN §8–§9).
+    """File a ticket, route it at once and start its deadlines (docs/domain.md#routing, #deadlines).
 
     A resident files for the communities they live in; staff for those they
     see; hotline staff (`caller`: {"name", "phone"}) for a caller, dated at the

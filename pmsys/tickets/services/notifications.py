@@ -1,4 +1,4 @@
-"""In-app notifications (DESIGN.md §9): who is told what about a ticket.
+"""In-app notifications (docs/domain.md#notifications): who is told what about a ticket.
 
 The assignee organisation's staff on a new, reassigned or escalated ticket; the
 reporter on every change of status; the escalation level's organisation. A

@@ -1,4 +1,4 @@
-"""Ticket measures over the tickets a reader may see (DESIGN.md §9, "Measures").
+"""Ticket measures over the tickets a reader may see (docs/domain.md#measures).
 
 One statement reads the few columns the measures need for every visible
 ticket reported in the period (no ORM object per ticket); the grouping and

@@ -1,4 +1,4 @@
-"""The ticket measures page (DESIGN.md §9, "Measures"): filters, charts, the table."""
+"""The ticket measures page (docs/domain.md#measures): filters, charts, the table."""
 
 from __future__ import annotations
 
