@@ -70,8 +70,8 @@ def prepare(url: str, tickets: int) -> None:
     os.environ.update(pmsys_env(url))
     from sqlalchemy import func, select
 
-    from pmsys.auth.models import User
     from pmsys.extensions import db
+    from pmsys.models.auth import User
     from wsgi import app
 
     with app.app_context():
@@ -87,11 +87,11 @@ def seed_tickets(app, total: int) -> None:
     from sqlalchemy import func, select
 
     from pmsys import clock
-    from pmsys.auth.models import User
     from pmsys.errors import DomainError
     from pmsys.extensions import db
-    from pmsys.places.models import Community
-    from pmsys.tickets.models import Channel, Ticket
+    from pmsys.models.auth import User
+    from pmsys.models.places import Community
+    from pmsys.models.tickets import Channel, Ticket
     from pmsys.tickets.services import file_ticket
 
     rnd = random.Random(20261206)
@@ -127,7 +127,7 @@ def trim_tickets(app, keep: int) -> None:
     from sqlalchemy import delete, select
 
     from pmsys.extensions import db
-    from pmsys.tickets.models import Notification, Ticket, TicketEvent, TicketPhoto
+    from pmsys.models.tickets import Notification, Ticket, TicketEvent, TicketPhoto
 
     with app.app_context():
         cutoff = db.session.scalar(select(Ticket.id).order_by(Ticket.id).offset(keep - 1)

@@ -40,7 +40,7 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     _register_blueprints(app)
     _register_hooks(app)
 
-    from pmsys.errors import register_error_handlers
+    from pmsys.web.errors import register_error_handlers
 
     register_error_handlers(app)
 
@@ -51,9 +51,9 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     unit_of_work.init_app(app, lambda: db.session)
 
     from pmsys.cli import register_cli
-    from pmsys.fees import jobs as fee_jobs  # noqa: F401  (register the billing job)
-    from pmsys.governance import jobs as governance_jobs  # noqa: F401  (votes, committee terms)
-    from pmsys.tickets import jobs  # noqa: F401  (register the ticket jobs)
+    from pmsys.jobs import fees as fee_jobs  # noqa: F401  (register the billing job)
+    from pmsys.jobs import governance as governance_jobs  # noqa: F401  (votes, committee terms)
+    from pmsys.jobs import tickets as jobs  # noqa: F401  (register the ticket jobs)
 
     register_cli(app)
     return app
@@ -77,21 +77,21 @@ def _init_extensions(app: Flask) -> None:
 
             refuse_writes_in_safe_requests(db.engine)
 
-    from pmsys.auth.views import init_login
+    from pmsys.web.auth.views import init_login
 
     init_login(app, login_manager)
 
 
 def _register_blueprints(app: Flask) -> None:
     from pmsys.api import bp as api_bp
-    from pmsys.assets.views import bp as assets_bp
-    from pmsys.auth.views import bp as auth_bp
     from pmsys.extensions import csrf
-    from pmsys.fees.views import bp as fees_bp
-    from pmsys.governance.views import bp as governance_bp
     from pmsys.open311 import bp as open311_bp
-    from pmsys.places.views import bp as places_bp
-    from pmsys.tickets.views import bp as tickets_bp
+    from pmsys.web.assets import bp as assets_bp
+    from pmsys.web.auth.views import bp as auth_bp
+    from pmsys.web.fees import bp as fees_bp
+    from pmsys.web.governance import bp as governance_bp
+    from pmsys.web.places.views import bp as places_bp
+    from pmsys.web.tickets import bp as tickets_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(places_bp)
@@ -122,7 +122,7 @@ def select_locale() -> str:
 
 
 def _register_hooks(app: Flask) -> None:
-    from pmsys.tickets import categories
+    from pmsys import categories
 
     @app.context_processor
     def _template_globals():

@@ -11,6 +11,13 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from pmsys import clock
+from pmsys.demo.fees import build_fee_examples
+from pmsys.demo.governance import build_governance_examples
+from pmsys.demo.places import DEMO_LOGINS, build_bundle, build_workflow_examples
+from pmsys.demo.tickets import build_ticket_examples
+from pmsys.extensions import db
+from pmsys.imports.services import BundleInvalid, import_bundle
+from pmsys.scheduling import JOBS, run_job, run_scheduler
 
 pmsys_cli = AppGroup("pmsys", help="pmsys administration commands.")
 
@@ -40,8 +47,6 @@ def _read_json(path: str) -> object:
 @click.argument("path", type=click.Path(dir_okay=False))
 def import_command(path: str) -> None:
     """Load a region bundle (JSON): all or nothing, idempotent."""
-    from pmsys.extensions import db
-    from pmsys.imports.services import BundleInvalid, import_bundle
 
     bundle = _read_json(path)
     try:
@@ -59,12 +64,6 @@ def import_command(path: str) -> None:
 @pmsys_cli.command("demo")
 def demo_command() -> None:
     """Load the demo region (Tumed Right Banner, 2021) and print the demo logins."""
-    from pmsys.extensions import db
-    from pmsys.fees.demo import build_fee_examples
-    from pmsys.governance.demo import build_governance_examples
-    from pmsys.imports.services import import_bundle
-    from pmsys.places.demo import DEMO_LOGINS, build_bundle, build_workflow_examples
-    from pmsys.tickets.demo import build_ticket_examples
 
     summary = import_bundle(db.session, build_bundle(), actor="demo")
     examples = build_workflow_examples(db.session)
@@ -94,7 +93,6 @@ def demo_command() -> None:
 @click.option("--now", "now_text", help="Run as if the clock read this ISO 8601 time.")
 def run_job_command(name: str, now_text: str | None) -> None:
     """Run one scheduled job once."""
-    from pmsys.scheduling import JOBS, run_job
 
     if name not in JOBS:
         _fail(f"unknown job {name!r}; known jobs: {', '.join(sorted(JOBS))}")
@@ -113,7 +111,6 @@ def scheduler_command() -> None:
     """Run the scheduled jobs; only one scheduler per database does anything."""
     from flask import current_app
 
-    from pmsys.scheduling import run_scheduler
 
     app = current_app._get_current_object()
     if not run_scheduler(app):

@@ -18,6 +18,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, text
 
 from pmsys import audit, clock
+from pmsys.assets.services.handovers import activate_due_handovers, count_open
+from pmsys.extensions import db
+from pmsys.models.auth import ApiToken
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +54,6 @@ def job(name: str, description: str, **trigger) -> Callable:
 @job("purge_tokens", "Delete API tokens that expired or were revoked over 30 days ago.",
      trigger="cron", hour=3, minute=17)
 def purge_tokens(now: datetime) -> dict:
-    from pmsys.auth.models import ApiToken
-    from pmsys.extensions import db
 
     cutoff = now - timedelta(days=30)
     result = db.session.execute(
@@ -70,8 +71,6 @@ def purge_tokens(now: datetime) -> dict:
 @job("handover_reminders", "Make signed hand-overs effective on their date; count open ones.",
      trigger="cron", hour=0, minute=5)
 def handover_reminders(now: datetime) -> dict:
-    from pmsys.assets.services.handovers import activate_due_handovers, count_open
-    from pmsys.extensions import db
 
     activated = activate_due_handovers(db.session, now.astimezone(clock.LOCAL_TZ).date())
     summary = {"activated": activated, "open": count_open(db.session)}
@@ -116,7 +115,6 @@ def run_scheduler(app, *, poll_seconds: float = 1.0, stop_after: float | None = 
     """Run the jobs on schedule until stopped; False when another scheduler holds the lock."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from pmsys.extensions import db
 
     with app.app_context():
         lock_connection = db.engine.connect()

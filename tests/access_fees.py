@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from pmsys.extensions import db
 from pmsys.fees import services
-from pmsys.fees.models import Bill
+from pmsys.models.fees import Bill
 from tests.world import World
 
 PERIODS = ("2025-05", "2025-06")

@@ -36,8 +36,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from pmsys.extensions import db
+from pmsys.models.tickets import Notification
 from pmsys.tickets.lifecycle import Party
-from pmsys.tickets.models import Notification
 from pmsys.tickets.photos import add_photos
 from pmsys.tickets.services import take_action
 from tests.access_fees import add_fees, bill_ids

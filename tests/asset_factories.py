@@ -18,10 +18,10 @@ from datetime import date
 import factory
 
 from pmsys.assets import services
-from pmsys.assets.models import Asset, AssetMaintainer, Handover, Project, ProjectCommunity
-from pmsys.auth.models import Organization, OrgKind, Role, User
 from pmsys.extensions import db
-from pmsys.places.models import Community, RegionKind, Setting
+from pmsys.models.assets import Asset, AssetMaintainer, Handover, Project, ProjectCommunity
+from pmsys.models.auth import Organization, OrgKind, Role, User
+from pmsys.models.places import Community, RegionKind, Setting
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,

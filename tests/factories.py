@@ -8,17 +8,17 @@ from decimal import Decimal
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from pmsys.auth.models import Organization, OrganizationCategory, OrgKind, Role, User
 from pmsys.auth.passwords import hash_password
 from pmsys.extensions import db
-from pmsys.governance.models import (
+from pmsys.models.auth import Organization, OrganizationCategory, OrgKind, Role, User
+from pmsys.models.governance import (
     Committee,
     CommitteeKind,
     CommitteeStatus,
     ManagementMode,
     ManagementTerm,
 )
-from pmsys.places.models import Building, Community, Household, Person, Region, RegionKind, Unit
+from pmsys.models.places import Building, Community, Household, Person, Region, RegionKind, Unit
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(DEFAULT_PASSWORD)  # hashing is slow: do it once

@@ -31,8 +31,8 @@ from sqlalchemy import select
 
 from pmsys.extensions import db
 from pmsys.fees import services
-from pmsys.fees.models import Bill, BillAdjustment, FeeStandard, Payment
-from pmsys.places.models import Household
+from pmsys.models.fees import Bill, BillAdjustment, FeeStandard, Payment
+from pmsys.models.places import Household
 from tests.factories import HouseholdFactory, PersonFactory
 from tests.world import NOW, World, _building, _unit, build_world
 

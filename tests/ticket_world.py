@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from pmsys.assets.models import Asset, AssetMaintainer
-from pmsys.auth.models import OrgKind, Role
 from pmsys.extensions import db
-from pmsys.places.models import RegionKind
+from pmsys.models.assets import Asset, AssetMaintainer
+from pmsys.models.auth import OrgKind, Role
+from pmsys.models.places import RegionKind
 from pmsys.tickets.services import file_ticket
 from tests.factories import OrganizationFactory, staff
 from tests.world import NOW, World, build_world

@@ -27,9 +27,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from pmsys import clock
-from pmsys.auth.models import Organization, OrgKind, Role, User
 from pmsys.extensions import db
-from pmsys.places.models import Community, Household, HouseholdResident, Person, RegionKind
+from pmsys.models.auth import Organization, OrgKind, Role, User
+from pmsys.models.places import Community, Household, HouseholdResident, Person, RegionKind
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,

@@ -39,11 +39,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from pmsys import clock
-from pmsys.assets.models import Asset, Handover, HandoverStatus, Project, ProjectCommunity
-from pmsys.auth.models import OrgKind, Role, User
 from pmsys.extensions import db
-from pmsys.governance.models import ManagementMode
-from pmsys.places.models import Community, Household, HouseholdResident, RegionKind
+from pmsys.models.assets import Asset, Handover, HandoverStatus, Project, ProjectCommunity
+from pmsys.models.auth import OrgKind, Role, User
+from pmsys.models.governance import ManagementMode
+from pmsys.models.places import Community, Household, HouseholdResident, RegionKind
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,

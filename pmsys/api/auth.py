@@ -10,13 +10,13 @@ from pydantic import Field
 
 from pmsys.api import bp
 from pmsys.api.helpers import api_login_required, bearer_token
+from pmsys.api.refs import user_json
 from pmsys.api.typed import Answer, Input, endpoint, text
 from pmsys.auth import services
-from pmsys.auth.models import Role
 from pmsys.auth.queries import org_profile
-from pmsys.auth.serializers import user_json
 from pmsys.config import Config
 from pmsys.extensions import db
+from pmsys.models.auth import Role
 
 
 class Credentials(Input):

@@ -11,10 +11,21 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from pmsys import clock
-from pmsys.auth.models import OrgKind, Role, User
 from pmsys.errors import NotFound
-from pmsys.governance.models import ManagementTerm
-from pmsys.places.models import Building, Community, Household, HouseholdResident, Region, Unit
+from pmsys.models.assets import (
+    Asset,
+    AssetMaintainer,
+    Handover,
+    HandoverAsset,
+    Project,
+    ProjectCommunity,
+    ProjectItem,
+)
+from pmsys.models.auth import OrgKind, Role, User
+from pmsys.models.fees import Bill
+from pmsys.models.governance import ManagementTerm
+from pmsys.models.places import Building, Community, Household, HouseholdResident, Region, Unit
+from pmsys.models.tickets import Ticket
 
 # Roles that may read a visible community's households and their owners.
 HOUSEHOLD_READERS = frozenset(
@@ -185,7 +196,6 @@ def asset_clause(actor) -> ColumnElement[bool]:
     Everyone who sees a community sees its assets; an operator also sees the
     assets it maintains (or maintained) or holds under warranty, wherever they are.
     """
-    from pmsys.assets.models import Asset, AssetMaintainer
 
     if not _is_user(actor):
         return false()
@@ -207,7 +217,6 @@ def project_clause(actor) -> ColumnElement[bool]:
     "Its own work": the organisation is the project's contractor or the contractor
     of one of its items.
     """
-    from pmsys.assets.models import Project, ProjectCommunity, ProjectItem
 
     if not _is_user(actor):
         return false()
@@ -231,7 +240,6 @@ def handover_clause(actor) -> ColumnElement[bool]:
     communities they see. Residents, and managers or operators that are not a
     party, see none.
     """
-    from pmsys.assets.models import Asset, Handover, HandoverAsset
 
     if not _is_user(actor):
         return false()
@@ -292,7 +300,6 @@ def ticket_clause(actor) -> ColumnElement[bool]:
     street officers and bureau administrators those of the communities they see.
     An operator never sees another organisation's tickets.
     """
-    from pmsys.tickets.models import Ticket
 
     if not _is_user(actor):
         return false()
@@ -442,7 +449,6 @@ def bill_clause(actor) -> ColumnElement[bool]:
     staff who read fees (FEE_READERS) read the bills of the communities they see; a
     resident those of the households they own or live in; everybody else none.
     """
-    from pmsys.fees.models import Bill
 
     if not _is_user(actor):
         return false()

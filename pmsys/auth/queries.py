@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
-from pmsys.auth.models import Organization, OrganizationCategory
-from pmsys.places.models import Community, Region
+from pmsys.models.auth import Organization, OrganizationCategory
+from pmsys.models.places import Community, Region
 
 _community = aliased(Community)
 _ORG_DETAILS = (

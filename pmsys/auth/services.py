@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, joinedload
 
 from pmsys import audit, clock, unit_of_work
 from pmsys.audit import AuditRecord
-from pmsys.auth.models import ApiToken, User, hash_token, new_session_token
 from pmsys.auth.passwords import (
     has_control_characters,
     hash_password,
@@ -19,6 +18,7 @@ from pmsys.auth.passwords import (
     verify_password,
 )
 from pmsys.errors import InvalidInput, TooManyRequests, Unauthenticated
+from pmsys.models.auth import ApiToken, User, hash_token, new_session_token
 
 USERNAME_MAX = User.username.type.length
 

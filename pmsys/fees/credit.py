@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from pmsys import audit
 from pmsys.fees import billing
-from pmsys.fees.models import Bill, Payment, PaymentAllocation
+from pmsys.fees.services import lock_household, open_bills
+from pmsys.models.fees import Bill, Payment, PaymentAllocation
 
 
 def payments_with_credit(session: Session, community_ids: list[int] | None = None):
@@ -44,7 +45,6 @@ def payments_with_credit(session: Session, community_ids: list[int] | None = Non
 
 def apply_credit(session: Session, actor, community_ids: list[int] | None = None) -> Decimal:
     """Let payments holding credit pay their households' open bills; return the sum applied."""
-    from pmsys.fees.services import lock_household, open_bills
 
     applied = Decimal("0.00")
     for payment, credit in payments_with_credit(session, community_ids):

@@ -21,11 +21,11 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from pmsys.auth import permissions
-from pmsys.auth.models import Role
 from pmsys.errors import DomainError, Forbidden, InvalidInput, NotFound
 from pmsys.fees import billing, services
-from pmsys.fees.models import PaymentMethod
-from pmsys.places.models import Community
+from pmsys.models.auth import Role
+from pmsys.models.fees import PaymentMethod
+from pmsys.models.places import Community
 
 MAX_BYTES = 5 * 1024 * 1024
 # What the sheets may unpack to: a small file of XML that inflates to gigabytes is refused.

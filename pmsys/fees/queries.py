@@ -6,8 +6,8 @@ from sqlalchemy import Select, func, select
 
 from pmsys.auth.permissions import bill_clause
 from pmsys.errors import InvalidInput
-from pmsys.fees.models import Bill, BillAdjustment, PaymentAllocation
-from pmsys.places.models import Building, Community, Household, Unit
+from pmsys.models.fees import Bill, BillAdjustment, PaymentAllocation
+from pmsys.models.places import Building, Community, Household, Unit
 
 STATUSES = ("open", "paid")
 

@@ -26,9 +26,9 @@ from pmsys import clock
 from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.fees import billing, rates, services
-from pmsys.fees.models import MONEY, Bill, BillAdjustment, Payment, PaymentAllocation
-from pmsys.places.forms import MODE_LABELS
-from pmsys.places.models import Community, Region
+from pmsys.labels import MODE_LABELS
+from pmsys.models.fees import MONEY, Bill, BillAdjustment, Payment, PaymentAllocation
+from pmsys.models.places import Community, Region
 
 LEVELS = ("community", "street", "district", "mode")
 TREND_MONTHS = 12

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, selectinload
 from pmsys import audit, clock
 from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput, NotFound, RuleRefused
-from pmsys.fees.models import REVENUE_SOURCES, SPENDING_USES, RevenueDirection, RevenueEntry
 from pmsys.fees.services import day, money
-from pmsys.places.models import Community
+from pmsys.models.fees import REVENUE_SOURCES, SPENDING_USES, RevenueDirection, RevenueEntry
+from pmsys.models.places import Community
 
 CATEGORIES = {RevenueDirection.income: REVENUE_SOURCES, RevenueDirection.spending: SPENDING_USES}
 MAX_DESCRIPTION = 500

@@ -23,7 +23,8 @@ from pmsys.auth import permissions
 from pmsys.db import valid_id
 from pmsys.errors import Forbidden, InvalidInput, NotFound, RuleRefused
 from pmsys.fees import billing
-from pmsys.fees.models import (
+from pmsys.fees.queries import split_path
+from pmsys.models.fees import (
     AdjustmentKind,
     Bill,
     BillAdjustment,
@@ -33,9 +34,8 @@ from pmsys.fees.models import (
     PaymentAllocation,
     PaymentMethod,
 )
-from pmsys.fees.queries import split_path
-from pmsys.governance.models import ManagementTerm
-from pmsys.places.models import Building, Community, Household, Unit
+from pmsys.models.governance import ManagementTerm
+from pmsys.models.places import Building, Community, Household, Unit
 
 BATCH = 5000
 MAX_MONEY = Decimal("99999999.99")
@@ -250,9 +250,11 @@ def run_billing(session: Session, actor, period_text, communities: list[Communit
                                bills_created=created[community.id], run_by_id=actor_id))
     session.flush()
     if total:
-        from pmsys.fees.credit import apply_credit
-
         # Households that paid ahead: their credit pays the new bills.
+        # Credit builds on this module's open_bills and lock_household, so it is loaded
+        # when first used, not when this module is.
+        from pmsys.fees.credit import apply_credit  # noqa: PLC0415
+
         apply_credit(session, actor, [c.id for c in communities] if communities else None)
     audit.record(session, actor if actor is not None else "scheduler", "billing_run", "period",
                  month, bills_created=total,

@@ -11,9 +11,9 @@ from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from pmsys.auth import permissions
-from pmsys.auth.models import Role
-from pmsys.governance.models import Committee, CommitteeStatus, Vote, VoteRollEntry
-from pmsys.places.models import Community
+from pmsys.models.auth import Role
+from pmsys.models.governance import Committee, CommitteeStatus, Vote, VoteRollEntry
+from pmsys.models.places import Community
 
 # Roles that read management coverage (docs/domain.md#coverage) for the communities they see.
 COVERAGE_READERS = frozenset({Role.street_officer, Role.bureau_admin, Role.sysadmin})

@@ -16,9 +16,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from pmsys import audit
-from pmsys.fees.models import FeeStandard
-from pmsys.governance.models import ManagementTerm
 from pmsys.imports.writer import assign, present, tally
+from pmsys.models.fees import FeeStandard
+from pmsys.models.governance import ManagementTerm
 
 if TYPE_CHECKING:
     from pmsys.imports.services import Existing

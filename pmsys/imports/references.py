@@ -14,10 +14,10 @@ from datetime import date
 from decimal import Decimal
 
 from pmsys.assets.maintainers import Stint
-from pmsys.auth.models import COMMUNITY_BOUND_KINDS, ROLE_ORG_KINDS, OrgKind, Role
 from pmsys.governance import terms as term_rules
 from pmsys.imports.fields import Item, Problems
 from pmsys.imports.validation import Parsed
+from pmsys.models.auth import COMMUNITY_BOUND_KINDS, ROLE_ORG_KINDS, OrgKind, Role
 
 # Each region kind's parent kind: city → district → street (docs/domain.md#places).
 PARENT_KIND = {"city": None, "district": "city", "street": "district"}

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import date
 
 from pmsys.assets.maintainers import HistoryConflict, Stint, hand_over
-from pmsys.auth.models import ROLE_ORG_KINDS, OrgKind, Role
 from pmsys.imports.fields import Item, Problems
 from pmsys.imports.references import Known, Lookup, RecordedHandover, check_org_kind, is_set
 from pmsys.imports.validation import Parsed
+from pmsys.models.auth import ROLE_ORG_KINDS, OrgKind, Role
 
 CONTRACTOR = frozenset({OrgKind.contractor.value})
 

@@ -21,7 +21,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from pmsys import audit
 from pmsys.assets.maintainers import Stint, hand_over
-from pmsys.assets.models import (
+from pmsys.assets.warranty import HeatingSeason, warranty_end
+from pmsys.imports.fields import Item
+from pmsys.imports.writer import assign, link, present, tally
+from pmsys.models.assets import (
     ITEM_KINDS,
     Asset,
     AssetMaintainer,
@@ -33,12 +36,9 @@ from pmsys.assets.models import (
     ProjectCommunity,
     ProjectItem,
 )
-from pmsys.assets.warranty import HeatingSeason, warranty_end
-from pmsys.auth.models import Organization
-from pmsys.imports.fields import Item
-from pmsys.imports.writer import assign, link, present, tally
-from pmsys.places.models import Building, Community, Unit
-from pmsys.places.services import get_setting
+from pmsys.models.auth import Organization
+from pmsys.models.places import Building, Community, Unit
+from pmsys.settings import get_setting
 
 if TYPE_CHECKING:
     from pmsys.imports.services import Existing

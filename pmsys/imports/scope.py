@@ -14,10 +14,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from pmsys.auth import permissions
-from pmsys.auth.models import Organization, Role, User
 from pmsys.imports.fields import Problems
 from pmsys.imports.validation import Parsed
-from pmsys.places.models import (
+from pmsys.models.assets import Asset
+from pmsys.models.auth import Organization, Role, User
+from pmsys.models.places import (
     Building,
     Community,
     Household,
@@ -109,7 +110,6 @@ def check_scope(session: Session, actor, parsed: Parsed, problems: Problems) -> 
 
 
 def _check_handovers(session, parsed: Parsed, problems: Problems, area_communities) -> None:
-    from pmsys.assets.models import Asset
 
     named = {code for h in parsed.handovers for code in (h.get("assets") or [])}
     places = {a.get("code"): a.get("community") for a in parsed.assets}

@@ -17,17 +17,17 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from pmsys import audit
 from pmsys.assets.maintainers import Stint
-from pmsys.assets.models import Asset, Handover, Project, ProjectCommunity
 from pmsys.auth import permissions
-from pmsys.auth.models import Organization, OrgKind, User
 from pmsys.errors import DomainError, Forbidden
-from pmsys.fees.models import Bill, FeeStandard
-from pmsys.governance.models import Committee, ManagementTerm
 from pmsys.imports import fee_checks, references, register_checks, scope, validation
 from pmsys.imports.fee_writer import write_fee_standards
 from pmsys.imports.register_writer import write_register
 from pmsys.imports.writer import KINDS, write_bundle
-from pmsys.places.models import Building, Community, Household, Person, Region, Setting, Unit
+from pmsys.models.assets import Asset, Handover, Project, ProjectCommunity
+from pmsys.models.auth import Organization, OrgKind, User
+from pmsys.models.fees import Bill, FeeStandard
+from pmsys.models.governance import Committee, ManagementTerm
+from pmsys.models.places import Building, Community, Household, Person, Region, Setting, Unit
 
 CHUNK = 500  # codes per IN (…) list: well under every engine's parameter limit
 

@@ -14,11 +14,9 @@ from decimal import Decimal
 
 from flask_babel import force_locale
 
-from pmsys.assets.models import ITEM_KINDS, ItemClass
-from pmsys.auth.models import OrgKind, Role
 from pmsys.auth.passwords import password_problem
+from pmsys.categories import CODES as CATEGORY_CODES
 from pmsys.governance.committees import rules_from
-from pmsys.governance.models import ManagementMode
 from pmsys.imports.fields import (
     INVALID,
     Field,
@@ -39,9 +37,11 @@ from pmsys.imports.fields import (
     read_object,
     text,
 )
-from pmsys.places.models import RegionKind
+from pmsys.models.assets import ITEM_KINDS, ItemClass
+from pmsys.models.auth import OrgKind, Role
+from pmsys.models.governance import ManagementMode
+from pmsys.models.places import RegionKind
 from pmsys.tickets import sla
-from pmsys.tickets.categories import CODES as CATEGORY_CODES
 
 VERSION = 1
 SECTIONS = (

@@ -20,10 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pmsys import clock
-from pmsys.auth.models import Organization, OrganizationCategory, OrgKind, Role, User
 from pmsys.auth.passwords import hash_password, verify_password
 from pmsys.auth.services import end_all_sessions
-from pmsys.governance.models import (
+from pmsys.imports.fields import Item
+from pmsys.models.auth import Organization, OrganizationCategory, OrgKind, Role, User
+from pmsys.models.governance import (
     Committee,
     CommitteeKind,
     CommitteeMember,
@@ -31,8 +32,7 @@ from pmsys.governance.models import (
     ManagementMode,
     ManagementTerm,
 )
-from pmsys.imports.fields import Item
-from pmsys.places.models import (
+from pmsys.models.places import (
     Building,
     Community,
     Household,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from pmsys.tickets import categories, explain
-from pmsys.tickets.categories import Category
-from pmsys.tickets.models import OPEN_STATUSES, Ticket, TicketStatus
-from pmsys.tickets.serializers import place_code, time_str
+from pmsys import categories
+from pmsys.api.tickets.serializers import place_code, time_str
+from pmsys.categories import Category
+from pmsys.models.tickets import OPEN_STATUSES, Ticket, TicketStatus
+from pmsys.tickets import explain
 
 # Open311 knows two states; a resolved ticket waits only for the reporter's word.
 OPEN, CLOSED = "open", "closed"

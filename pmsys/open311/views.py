@@ -15,17 +15,16 @@ from flask_babel import refresh
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from pmsys import clock
+from pmsys import categories, clock
 from pmsys.api.inputs import use_callers_language
 from pmsys.auth import permissions
 from pmsys.auth.services import resolve_token
 from pmsys.config import Config
 from pmsys.errors import DomainError, InvalidInput, NotFound, Unauthenticated
 from pmsys.extensions import db
+from pmsys.models.tickets import OPEN_STATUSES, Channel, Ticket, TicketStatus
 from pmsys.open311 import bp, shapes
-from pmsys.tickets import categories
 from pmsys.tickets import services as ticket_services
-from pmsys.tickets.models import OPEN_STATUSES, Channel, Ticket, TicketStatus
 
 # GeoReport v2: without dates, the last 90 days; at most 1000 requests per answer.
 DEFAULT_SPAN = timedelta(days=90)

@@ -3,95 +3,29 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, case, func, literal, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from pmsys import clock
 from pmsys.auth import permissions
-from pmsys.auth.models import Organization
 from pmsys.errors import InvalidInput, NotFound
-from pmsys.governance import committees as committee_rules
-from pmsys.governance.models import Committee, CommitteeStatus, ManagementMode, ManagementTerm
-from pmsys.governance.services import active_committees
-from pmsys.places.models import (
+from pmsys.models.auth import Organization, OrgKind
+from pmsys.models.governance import Committee, CommitteeStatus, ManagementMode, ManagementTerm
+from pmsys.models.places import (
     Building,
     Community,
     Household,
     HouseholdResident,
     Person,
     Region,
-    Setting,
     Unit,
 )
-
-# Defaults of the settings a region bundle may change (docs/api.md#import).
-DEFAULT_SETTINGS: dict[str, object] = {
-    "heating_season": {"start": "10-15", "end": "04-15"},
-    "handover_overdue_days": 90,
-    "acceptance_min_satisfaction": "0.90",
-    # Response and resolution windows in minutes
-    # (docs/domain.md#deadlines; shape in tickets/sla.py).
-    "ticket_deadlines": {
-        "emergency": {"respond": 30, "resolve": 24 * 60},
-        "urgent": {"respond": 2 * 60, "resolve": 48 * 60},
-        "normal": {"respond": 24 * 60, "resolve": 7 * 24 * 60},
-    },
-    "ticket_auto_close_hours": 72,
-    # Committee size, term and warning
-    # (docs/domain.md#committees; shape in governance/committees.py).
-    "committee_rules": dict(committee_rules.DEFAULT_RULES),
-}
-
-
-def lineage_cte(region_id):
-    """A recursive select of a region and its ancestors: (id, code, depth), nearest at 0."""
-    chain = (
-        select(Region.id, Region.code, Region.parent_id, literal(0).label("depth"))
-        .where(Region.id == region_id)
-        .cte("lineage", recursive=True)
-    )
-    return chain.union_all(
-        select(Region.id, Region.code, Region.parent_id, (chain.c.depth + 1).label("depth"))
-        .where(Region.id == chain.c.parent_id)
-    )
-
-
-# Built once, run with parameters: the recursive walk is the cost of building it.
-_LINEAGE = lineage_cte(bindparam("region_id"))
-_LINEAGE_IDS = select(_LINEAGE.c.id).order_by(_LINEAGE.c.depth)
-_NEAREST_SETTING = (
-    select(Setting.value)
-    .outerjoin(_LINEAGE, _LINEAGE.c.code == Setting.scope)
-    .where(Setting.key == bindparam("key"), or_(_LINEAGE.c.id.isnot(None), Setting.scope == ""))
-    .order_by(func.coalesce(_LINEAGE.c.depth, 1_000_000))
-    .limit(1)
-)
-_GLOBAL_SETTING = select(Setting.value).where(Setting.key == bindparam("key"),
-                                              Setting.scope == "")
-
-
-def region_lineage_ids(session: Session, region_id: int | None) -> list[int]:
-    """The ids of a region and its ancestors, nearest first (one statement)."""
-    if region_id is None:
-        return []
-    return list(session.scalars(_LINEAGE_IDS, {"region_id": region_id}))
-
-
-def get_setting(session: Session, key: str, region=None):
-    """Return a setting: the nearest region's value, else the global one, else the default.
-
-    `region` is a Region or a region's id; one statement walks its lineage.
-    """
-    region_id = region.id if isinstance(region, Region) else region
-    if region_id is None:
-        nearest = session.execute(_GLOBAL_SETTING, {"key": key}).first()
-    else:
-        nearest = session.execute(_NEAREST_SETTING, {"key": key, "region_id": region_id}).first()
-    return DEFAULT_SETTINGS[key] if nearest is None else nearest[0]
+from pmsys.settings import region_lineage_ids
 
 
 @dataclass
@@ -421,3 +355,44 @@ def building_detail(
         buildings=chosen,
         shows_households=any(unit.households for unit in chosen[0].units),
     )
+
+
+def active_committees(session: Session, community_ids: Iterable[int]) -> dict[int, Organization]:
+    """The organisation of the committee in office for each of these communities that has one.
+
+    The committee in office is the one whose status is active (docs/domain.md#committees): an
+    elected owners' committee or an interim management committee acting for
+    the owners. Hand-over and acceptance sign-offs name its organisation.
+    """
+    ids = list(set(community_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Committee.community_id, Organization)
+        .join(Organization, Organization.id == Committee.organization_id)
+        .where(Committee.status == CommitteeStatus.active, Committee.community_id.in_(ids))
+    )
+    return {community_id: org for community_id, org in rows}
+
+
+def street_office(session: Session, community: Community) -> Organization | None:
+    """The street office of the community's street."""
+    return session.scalar(
+        select(Organization)
+        .where(Organization.kind == OrgKind.street_office,
+               Organization.region_id == community.street_id)
+        .order_by(Organization.code)
+        .limit(1)
+    )
+
+
+def housing_bureau(session: Session, community: Community) -> Organization | None:
+    """The housing bureau nearest to the community (its district's, else its city's)."""
+    lineage = region_lineage_ids(session, community.street_id)
+    order = {region_id: index for index, region_id in enumerate(lineage)}
+    rows = session.scalars(
+        select(Organization).where(
+            Organization.kind == OrgKind.housing_bureau, Organization.region_id.in_(list(order))
+        )
+    ).all()
+    return min(rows, key=lambda o: (order[o.region_id], o.code), default=None)

@@ -14,8 +14,9 @@ from functools import lru_cache
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from pmsys import clock
-from pmsys.tickets import categories
+from pmsys import categories, clock
+from pmsys.labels import EVENT_LABELS, HANDOVER_STATUS_LABELS
+from pmsys.models.assets import HandoverStatus
 
 
 def category_label(code: str) -> str:
@@ -211,15 +212,10 @@ def _local_time(value: str | None) -> str:
 
 
 def handover_action_label(code: str | None) -> str:
-    from pmsys.assets.forms import EVENT_LABELS
-
     return str(EVENT_LABELS.get(code or "", code or ""))
 
 
 def handover_status_label(code: str | None) -> str:
-    from pmsys.assets.forms import HANDOVER_STATUS_LABELS
-    from pmsys.assets.models import HandoverStatus
-
     try:
         return str(HANDOVER_STATUS_LABELS[HandoverStatus(code)])
     except ValueError:

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from pmsys import audit
 from pmsys.db import valid_id
 from pmsys.errors import Forbidden, InvalidInput, NotFound
+from pmsys.models.tickets import Ticket, TicketPhoto, TicketStatus
 from pmsys.tickets.lifecycle import Party
-from pmsys.tickets.models import Ticket, TicketPhoto, TicketStatus
 
 MAX_PHOTOS = 4  # per ticket and purpose (the report's, the fix's)
 MAX_BYTES = 10 * 1024 * 1024

@@ -17,13 +17,13 @@ from sqlalchemy import Text, bindparam, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from pmsys import clock
-from pmsys.assets.models import Asset
 from pmsys.auth import permissions
-from pmsys.auth.models import Organization, User
 from pmsys.db import valid_id
 from pmsys.errors import InvalidInput, NotFound
-from pmsys.places.models import Building, Community, Household, Unit
-from pmsys.tickets.models import (
+from pmsys.models.assets import Asset
+from pmsys.models.auth import Organization, User
+from pmsys.models.places import Building, Community, Household, Unit
+from pmsys.models.tickets import (
     OPEN_STATUSES,
     Channel,
     Priority,

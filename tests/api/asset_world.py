@@ -34,7 +34,9 @@ import factory
 from hypothesis import strategies as st
 
 from pmsys import clock
-from pmsys.assets.models import (
+from pmsys.auth.services import issue_token
+from pmsys.extensions import db
+from pmsys.models.assets import (
     Asset,
     AssetMaintainer,
     Handover,
@@ -44,10 +46,8 @@ from pmsys.assets.models import (
     ProjectCommunity,
     ProjectItem,
 )
-from pmsys.auth.models import Organization, OrgKind, Role, User
-from pmsys.auth.services import issue_token
-from pmsys.extensions import db
-from pmsys.places.models import Community, RegionKind
+from pmsys.models.auth import Organization, OrgKind, Role, User
+from pmsys.models.places import Community, RegionKind
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,

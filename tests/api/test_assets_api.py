@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from pmsys.assets.models import Asset
+from pmsys.models.assets import Asset
 from tests.api.asset_world import (
     AssetMaintainerFactory,
     Caller,

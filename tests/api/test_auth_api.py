@@ -12,7 +12,7 @@ from sqlalchemy import select
 from pmsys import clock
 from pmsys.audit import AuditRecord
 from pmsys.auth import services
-from pmsys.auth.models import ApiToken, OrgKind, Role, hash_token
+from pmsys.models.auth import ApiToken, OrgKind, Role, hash_token
 from tests.factories import (
     DEFAULT_PASSWORD,
     OrganizationFactory,

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from pmsys.assets.models import HandoverStatus
-from pmsys.auth.models import OrgKind
 from pmsys.extensions import db as _db
-from pmsys.places.models import Setting
+from pmsys.models.assets import HandoverStatus
+from pmsys.models.auth import OrgKind
+from pmsys.models.places import Setting
 from tests.api.asset_world import (
     ACCEPTED,
     TODAY,

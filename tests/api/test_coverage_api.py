@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import select
 
 from pmsys import clock
-from pmsys.auth.models import OrgKind, Role, User
 from pmsys.extensions import db as _db
+from pmsys.models.auth import OrgKind, Role, User
 from tests.api.test_openapi import conforms, response_schema
 from tests.api.test_votes_api import API, WEEK, ballot, convene
 from tests.factories import (

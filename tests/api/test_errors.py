@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pmsys.auth.models import Role
+from pmsys.models.auth import Role
 from tests.factories import CommunityFactory, UserFactory
 
 

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from pmsys.audit import AuditRecord
-from pmsys.fees.models import Bill, BillAdjustment, FeeStandard, Payment, PaymentAllocation
+from pmsys.models.fees import Bill, BillAdjustment, FeeStandard, Payment, PaymentAllocation
 from tests.api.test_openapi import conforms, response_schema
 from tests.fee_world import AMOUNTS, OUTSTANDING, build_fee_world
 
@@ -132,7 +132,7 @@ def test_the_manager_sets_a_standard_and_everyone_who_sees_the_community_reads_t
 
 
 def fees_id(db, area: str) -> int:
-    from pmsys.places.models import Household
+    from pmsys.models.places import Household
     return db.session.scalars(select(Household.id).where(Household.area == Decimal(area))).first()
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from pmsys.auth.models import Role, User
 from pmsys.extensions import db as _db
+from pmsys.models.auth import Role, User
 from tests.api.test_openapi import conforms, response_schema
 from tests.api.test_votes_api import passed_vote
 from tests.vote_world import build_vote_world

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
-from pmsys.assets.models import Handover, HandoverStatus
 from pmsys.audit import AuditRecord
+from pmsys.models.assets import Handover, HandoverStatus
 from tests.api.asset_world import (
     Caller,
     HandoverFactory,
@@ -305,7 +305,7 @@ def test_who_may_draft(api, who, status):
 
 
 def test_the_transferor_itself_may_draft(api, world, db):
-    from pmsys.auth.models import Role
+    from pmsys.models.auth import Role
     from tests.factories import staff
 
     world.users["hb_staff"] = staff(Role.bureau_admin, world.orgs["HB"], username="hb_staff")

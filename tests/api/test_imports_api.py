@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
-from pmsys.auth.models import OrgKind, Role
 from pmsys.imports.services import import_bundle
-from pmsys.places.models import Region
+from pmsys.models.auth import OrgKind, Role
+from pmsys.models.places import Region
 from tests import factories
 from tests.services.import_bundles import row_counts, small_bundle
 

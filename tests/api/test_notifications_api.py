@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from pmsys import clock
 from pmsys.extensions import db
-from pmsys.tickets.models import Notification
+from pmsys.models.tickets import Notification
 from tests.api.asset_world import Caller, conforms_to_document
 from tests.api.test_errors import assert_envelope
 from tests.ticket_world import NOW, build_ticket_world, file_as

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from pmsys import clock
 from pmsys.auth.services import issue_token
+from pmsys.categories import CATEGORIES
 from pmsys.extensions import db
-from pmsys.tickets.categories import CATEGORIES
-from pmsys.tickets.models import Ticket
+from pmsys.models.tickets import Ticket
 from tests.ticket_world import NOW, build_ticket_world, file_as
 
 BASE = "/open311/v2"

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from pmsys.api import openapi
-from pmsys.auth.models import OrgKind, Role
+from pmsys.models.auth import OrgKind, Role
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,

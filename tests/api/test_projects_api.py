@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from pmsys.assets.models import Project
 from pmsys.audit import AuditRecord
+from pmsys.models.assets import Project
 from tests.api.asset_world import (
     Caller,
     ProjectFactory,

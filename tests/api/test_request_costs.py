@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import event
 
 from pmsys import clock
-from pmsys.auth.models import ApiToken
 from pmsys.extensions import db
+from pmsys.models.auth import ApiToken
 from tests.api.asset_world import Caller
 from tests.ticket_world import NOW, build_ticket_world, file_as
 

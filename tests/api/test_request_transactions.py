@@ -23,7 +23,7 @@ from pmsys import clock
 from pmsys.audit import AuditRecord
 from pmsys.auth.services import issue_token
 from pmsys.extensions import db as _db
-from pmsys.tickets.models import Ticket
+from pmsys.models.tickets import Ticket
 from tests.live import live_database
 from tests.ticket_world import NOW, build_ticket_world
 

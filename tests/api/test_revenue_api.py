@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from pmsys.audit import AuditRecord
 from pmsys.extensions import db as _db
-from pmsys.fees.models import RevenueEntry
+from pmsys.models.fees import RevenueEntry
 from tests.world import build_world
 
 URL = "/api/v1/communities/{}/revenue"

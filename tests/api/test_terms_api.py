@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 
 from pmsys import clock
-from pmsys.auth.models import OrgKind
 from pmsys.extensions import db as _db
+from pmsys.models.auth import OrgKind
 from tests.api.test_openapi import conforms, response_schema
 from tests.api.test_votes_api import ballot, convene, passed_vote
 from tests.factories import OrganizationFactory

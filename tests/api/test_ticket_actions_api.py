@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from pmsys.assets.models import Handover
 from pmsys.audit import AuditRecord
 from pmsys.extensions import db
-from pmsys.tickets.models import Ticket, TicketEvent, TicketPhoto
+from pmsys.models.assets import Handover
+from pmsys.models.tickets import Ticket, TicketEvent, TicketPhoto
 from tests.api.asset_world import Caller, conforms_to_document, json_values
 from tests.api.test_errors import assert_envelope
 from tests.ticket_world import build_ticket_world, file_as

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from pmsys.tickets.models import Notification, Ticket
+from pmsys.models.tickets import Notification, Ticket
 from tests.api.asset_world import Caller, conforms_to_document, json_values
 from tests.api.test_errors import assert_envelope
 from tests.ticket_world import build_ticket_world, file_as

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from pmsys import clock
 from pmsys.extensions import db as _db
-from pmsys.governance.models import Vote
+from pmsys.models.governance import Vote
 from tests.api.test_openapi import conforms, response_schema
 from tests.vote_world import NOW, build_vote_world
 from tests.world import VISIBLE, build_world

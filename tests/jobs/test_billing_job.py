@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from pmsys import scheduling
 from pmsys.audit import AuditRecord
 from pmsys.fees import services
-from pmsys.fees.models import Bill
+from pmsys.models.fees import Bill
 from tests.fee_world import AMOUNTS, build_fee_world
 from tests.world import build_world
 

@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-import pmsys.governance.jobs  # noqa: F401  (registers the jobs until create_app imports them)
+import pmsys.jobs.governance  # noqa: F401  (registers the jobs until create_app imports them)
 from pmsys import scheduling
 from pmsys.audit import AuditRecord
-from pmsys.auth.models import OrgKind, Role
 from pmsys.governance import access
-from pmsys.governance.models import CommitteeStatus, Vote, VoteStatus
 from pmsys.governance.services import votes
-from pmsys.tickets.models import Notification
+from pmsys.models.auth import OrgKind, Role
+from pmsys.models.governance import CommitteeStatus, Vote, VoteStatus
+from pmsys.models.tickets import Notification
 from tests.factories import OrganizationFactory, staff
 from tests.vote_world import NOW, OWNERS_ON_ROLL, build_vote_world
 

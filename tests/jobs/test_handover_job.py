@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from pmsys import clock, scheduling
-from pmsys.assets.models import Handover, HandoverEvent, HandoverStatus
 from pmsys.assets.services import maintainer_on
 from pmsys.audit import AuditRecord
+from pmsys.models.assets import Handover, HandoverEvent, HandoverStatus
 from tests.asset_factories import asset, build_region, inspected, make_effective, project_for
 
 NOW = datetime(2022, 6, 1, 2, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from pmsys import scheduling
 from pmsys.audit import AuditRecord
-from pmsys.auth.models import ApiToken, hash_token
+from pmsys.models.auth import ApiToken, hash_token
 from tests.factories import UserFactory
 
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from pmsys import clock, scheduling
 from pmsys.audit import AuditRecord
-from pmsys.tickets.jobs import auto_close_tickets, escalate_tickets
-from pmsys.tickets.models import Notification, Ticket, TicketEvent
+from pmsys.jobs.tickets import auto_close_tickets, escalate_tickets
+from pmsys.models.tickets import Notification, Ticket, TicketEvent
 from pmsys.tickets.services import take_action
 from tests.asset_factories import setting
 from tests.ticket_world import NOW, build_ticket_world, file_as

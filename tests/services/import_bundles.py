@@ -6,7 +6,8 @@ import copy
 
 from sqlalchemy import func, select
 
-from pmsys.assets.models import (
+from pmsys.audit import AuditRecord
+from pmsys.models.assets import (
     Asset,
     AssetMaintainer,
     Handover,
@@ -16,10 +17,9 @@ from pmsys.assets.models import (
     ProjectCommunity,
     ProjectItem,
 )
-from pmsys.audit import AuditRecord
-from pmsys.auth.models import Organization, OrganizationCategory, User
-from pmsys.governance.models import ManagementTerm
-from pmsys.places.models import (
+from pmsys.models.auth import Organization, OrganizationCategory, User
+from pmsys.models.governance import ManagementTerm
+from pmsys.models.places import (
     Building,
     Community,
     Household,

@@ -9,7 +9,6 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from pmsys import clock
-from pmsys.assets.models import Asset, Handover, Project, ProjectItem
 from pmsys.assets.services import (
     create_handover,
     get_asset_or_404,
@@ -17,8 +16,9 @@ from pmsys.assets.services import (
     get_project_or_404,
 )
 from pmsys.auth import permissions
-from pmsys.auth.models import Role
 from pmsys.errors import NotFound
+from pmsys.models.assets import Asset, Handover, Project, ProjectItem
+from pmsys.models.auth import Role
 from tests.asset_factories import asset, build_region, project_for, stint
 
 NOW = datetime(2022, 6, 1, 2, 0, tzinfo=UTC)

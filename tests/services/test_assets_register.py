@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from pmsys import clock
-from pmsys.assets.models import Asset, ProjectItem
 from pmsys.assets.services import (
     create_asset,
     create_handover,
@@ -18,6 +17,7 @@ from pmsys.assets.services import (
 )
 from pmsys.audit import AuditRecord
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound
+from pmsys.models.assets import Asset, ProjectItem
 from tests.asset_factories import build_region, party_user, project_for, setting, stint
 from tests.factories import BuildingFactory
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from pmsys import clock
 from pmsys.audit import AuditRecord, AuditTamperError
 from pmsys.auth import services
-from pmsys.auth.models import ApiToken, Role
 from pmsys.auth.passwords import verify_password
 from pmsys.errors import InvalidInput, TooManyRequests, Unauthenticated
+from pmsys.models.auth import ApiToken, Role
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.units import as_request
 

@@ -11,10 +11,12 @@ from sqlalchemy import select
 
 from pmsys import clock
 from pmsys.audit import AuditRecord
-from pmsys.auth.models import Organization, OrgKind, Role
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from pmsys.extensions import db as _db
-from pmsys.governance.models import (
+from pmsys.governance.services import committee_terms as jobs
+from pmsys.governance.services import committees
+from pmsys.models.auth import Organization, OrgKind, Role
+from pmsys.models.governance import (
     CandidateStatus,
     CommitteeKind,
     CommitteeStatus,
@@ -22,11 +24,9 @@ from pmsys.governance.models import (
     Vote,
     VoteStatus,
 )
-from pmsys.governance.services import committee_terms as jobs
-from pmsys.governance.services import committees
+from pmsys.models.places import Person, Setting
+from pmsys.models.tickets import Notification
 from pmsys.places import services as places
-from pmsys.places.models import Person, Setting
-from pmsys.tickets.models import Notification
 from tests.factories import HouseholdFactory, PersonFactory, UserFactory, staff
 from tests.world import build_world
 

@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 from sqlalchemy import event
 
-from pmsys.auth.models import OrgKind, Role
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.extensions import db as _db
-from pmsys.governance.models import ManagementMode
 from pmsys.governance.services import coverage
-from pmsys.places.models import RegionKind
+from pmsys.models.auth import OrgKind, Role
+from pmsys.models.governance import ManagementMode
+from pmsys.models.places import RegionKind
 from tests.factories import (
     CommunityFactory,
     ManagementTermFactory,

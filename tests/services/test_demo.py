@@ -11,7 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from pmsys import clock
-from pmsys.assets.models import (
+from pmsys.assets.services import handover_backlog, maintainer_on
+from pmsys.audit import AuditRecord
+from pmsys.auth.passwords import password_problem, verify_password
+from pmsys.demo.places import DEMO_LOGINS, build_bundle, load_facts, load_invented
+from pmsys.imports.services import import_bundle
+from pmsys.models.assets import (
     ITEM_KINDS,
     Asset,
     AssetMaintainer,
@@ -25,9 +30,7 @@ from pmsys.assets.models import (
     ProjectCommunity,
     ProjectItem,
 )
-from pmsys.assets.services import handover_backlog, maintainer_on
-from pmsys.audit import AuditRecord
-from pmsys.auth.models import (
+from pmsys.models.auth import (
     COMMUNITY_BOUND_KINDS,
     ROLE_ORG_KINDS,
     Organization,
@@ -36,11 +39,8 @@ from pmsys.auth.models import (
     Role,
     User,
 )
-from pmsys.auth.passwords import password_problem, verify_password
-from pmsys.governance.models import ManagementTerm
-from pmsys.imports.services import import_bundle
-from pmsys.places.demo import DEMO_LOGINS, build_bundle, load_facts, load_invented
-from pmsys.places.models import (
+from pmsys.models.governance import ManagementTerm
+from pmsys.models.places import (
     Building,
     Community,
     Household,

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pmsys import clock
-from pmsys.auth.models import User
 from pmsys.extensions import db as _db
 from pmsys.fees import services
-from pmsys.fees.models import Bill, Payment, PaymentAllocation
+from pmsys.models.auth import User
+from pmsys.models.fees import Bill, Payment, PaymentAllocation
 from tests.fee_world import NOW, build_fee_world
 from tests.live import at_once, live_database
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from pmsys.audit import AuditRecord
 from pmsys.fees import services
 from pmsys.fees.credit import payments_with_credit
-from pmsys.fees.models import Bill, PaymentAllocation
+from pmsys.models.fees import Bill, PaymentAllocation
 from tests.fee_world import AMOUNTS, build_fee_world
 
 PLACE = "CA/2/1/201"  # 35.00 a month, owes 2025-04..06 in the fee world

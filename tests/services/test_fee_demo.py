@@ -8,9 +8,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from pmsys import clock
+from pmsys.demo.fees import RECEIPT_PREFIX, WAIVER_REASON, build_fee_examples
+from pmsys.demo.places import build_bundle
 from pmsys.fees import billing
-from pmsys.fees.demo import RECEIPT_PREFIX, WAIVER_REASON, build_fee_examples
-from pmsys.fees.models import (
+from pmsys.imports.services import import_bundle
+from pmsys.models.fees import (
     Bill,
     BillAdjustment,
     BillingRun,
@@ -20,9 +22,7 @@ from pmsys.fees.models import (
     RevenueDirection,
     RevenueEntry,
 )
-from pmsys.governance.models import ManagementMode
-from pmsys.imports.services import import_bundle
-from pmsys.places.demo import build_bundle
+from pmsys.models.governance import ManagementMode
 
 TABLES = (FeeStandard, Bill, BillAdjustment, BillingRun, Payment, PaymentAllocation,
           RevenueEntry)

@@ -33,7 +33,7 @@ from sqlalchemy import event, select
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.extensions import db as _db
 from pmsys.fees import reports, services
-from pmsys.fees.models import Bill
+from pmsys.models.fees import Bill
 from tests.factories import HouseholdFactory, UnitFactory
 from tests.world import World, build_world
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from pmsys.audit import AuditRecord
 from pmsys.errors import Forbidden, InvalidInput, NotFound, RuleRefused
 from pmsys.fees import services
-from pmsys.fees.models import Bill, BillAdjustment, BillingRun, Payment, PaymentAllocation
-from pmsys.governance.models import ManagementMode
+from pmsys.models.fees import Bill, BillAdjustment, BillingRun, Payment, PaymentAllocation
+from pmsys.models.governance import ManagementMode
 from tests.fee_world import AMOUNTS, OUTSTANDING, PERIODS, build_fee_world
 from tests.world import build_world
 

@@ -11,9 +11,12 @@ from sqlalchemy import func, select
 
 from pmsys import clock
 from pmsys.audit import AuditRecord
-from pmsys.auth.models import User
-from pmsys.governance.demo import build_governance_examples
-from pmsys.governance.models import (
+from pmsys.demo.governance import build_governance_examples
+from pmsys.demo.places import DEMO_LOGINS, build_bundle
+from pmsys.governance.services import committee_terms, committees, coverage, votes
+from pmsys.imports.services import import_bundle
+from pmsys.models.auth import User
+from pmsys.models.governance import (
     CandidateStatus,
     Committee,
     CommitteeCandidate,
@@ -27,11 +30,8 @@ from pmsys.governance.models import (
     VoteRollEntry,
     VoteStatus,
 )
-from pmsys.governance.services import committee_terms, committees, coverage, votes
-from pmsys.imports.services import import_bundle
-from pmsys.places.demo import DEMO_LOGINS, build_bundle
-from pmsys.places.models import Building, Community, Household, Person, Unit
-from pmsys.tickets.models import Notification
+from pmsys.models.places import Building, Community, Household, Person, Unit
+from pmsys.models.tickets import Notification
 
 TABLES = (Committee, CommitteeCandidate, CommitteeMember, Vote, VoteBallot, VoteRollEntry,
           ManagementTerm, Notification, AuditRecord, Person)

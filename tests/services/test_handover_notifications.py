@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from pmsys import clock
+from pmsys.models.tickets import Notification
 from pmsys.tickets.explain import notification_text
-from pmsys.tickets.models import Notification
 from tests.asset_factories import asset, build_region, inspected, make_effective, project_for
 
 NOW = datetime(2022, 6, 1, 2, 0, tzinfo=UTC)

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from pmsys import clock, scheduling
-from pmsys.assets.models import Handover, HandoverEvent, HandoverStatus
 from pmsys.assets.services import create_handover, maintainer_on, take_action
 from pmsys.assets.services.handovers import (
     available_actions,
@@ -21,8 +20,9 @@ from pmsys.assets.services.handovers import (
 )
 from pmsys.assets.workflow import ACTIONS, State
 from pmsys.audit import AuditRecord
-from pmsys.auth.models import User
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
+from pmsys.models.assets import Handover, HandoverEvent, HandoverStatus
+from pmsys.models.auth import User
 from tests.asset_factories import asset, build_region, project_for, stint
 from tests.units import as_request
 

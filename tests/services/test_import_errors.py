@@ -4,10 +4,10 @@ import copy
 
 import pytest
 
-from pmsys.assets.models import ITEM_KINDS
-from pmsys.auth.models import OrgKind, Role
-from pmsys.governance.models import ManagementMode
 from pmsys.imports.services import BundleInvalid, import_bundle
+from pmsys.models.assets import ITEM_KINDS
+from pmsys.models.auth import OrgKind, Role
+from pmsys.models.governance import ManagementMode
 from tests.services.import_bundles import row_counts, small_bundle, snapshot
 
 DELETE = object()

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from pmsys.audit import AuditRecord
-from pmsys.auth.models import Organization
 from pmsys.fees import services
-from pmsys.fees.models import Bill, FeeStandard
 from pmsys.imports.services import BundleInvalid, import_bundle
-from pmsys.places.models import Community
+from pmsys.models.auth import Organization
+from pmsys.models.fees import Bill, FeeStandard
+from pmsys.models.places import Community
 from tests.fee_world import build_fee_world
 from tests.services.import_bundles import row_counts, small_bundle
 from tests.world import build_world

@@ -8,16 +8,16 @@ import pytest
 from sqlalchemy import event, func, select
 
 from pmsys import clock
-from pmsys.auth.models import Organization
-from pmsys.governance.models import (
+from pmsys.imports.services import BundleInvalid, import_bundle
+from pmsys.models.auth import Organization
+from pmsys.models.governance import (
     Committee,
     CommitteeKind,
     CommitteeStatus,
     ManagementMode,
     ManagementTerm,
 )
-from pmsys.imports.services import BundleInvalid, import_bundle
-from pmsys.places.models import Community, Person, Setting
+from pmsys.models.places import Community, Person, Setting
 from tests.services.import_bundles import row_counts, small_bundle
 
 
@@ -253,8 +253,8 @@ def test_an_end_set_by_an_earlier_bundle_is_cleared_by_null(db):
 
 @pytest.mark.parametrize(("sits", "role_after"), [(True, "committee_member"), (False, "resident")])
 def test_a_reimport_keeps_the_login_of_a_member_of_the_committee_in_office(db, sits, role_after):
-    from pmsys.auth.models import Role, User
-    from pmsys.governance.models import CommitteeMember, MemberRole
+    from pmsys.models.auth import Role, User
+    from pmsys.models.governance import CommitteeMember, MemberRole
 
     import_bundle(db.session, small_bundle(), actor="cli")
     [committee] = committees(db.session)

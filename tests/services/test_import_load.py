@@ -8,14 +8,14 @@ from sqlalchemy import event, select
 
 from pmsys import clock
 from pmsys.audit import AuditRecord
-from pmsys.auth.models import ApiToken, Organization, OrgKind, Role, User
 from pmsys.auth.passwords import verify_password
 from pmsys.errors import Forbidden
-from pmsys.governance.models import ManagementMode, ManagementTerm
 from pmsys.imports import writer
 from pmsys.imports.services import ImportSummary, import_bundle
-from pmsys.places.models import Community, Household, Person, Region, RegionKind, Setting
-from pmsys.places.services import get_setting
+from pmsys.models.auth import ApiToken, Organization, OrgKind, Role, User
+from pmsys.models.governance import ManagementMode, ManagementTerm
+from pmsys.models.places import Community, Household, Person, Region, RegionKind, Setting
+from pmsys.settings import get_setting
 from tests import factories
 from tests.services.import_bundles import (
     PASSWORDS,

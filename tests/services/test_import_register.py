@@ -6,7 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, select
 
-from pmsys.assets.models import (
+from pmsys.assets.services import maintainer_on
+from pmsys.audit import AuditRecord
+from pmsys.imports.services import BundleInvalid, import_bundle
+from pmsys.models.assets import (
     Asset,
     AssetMaintainer,
     Handover,
@@ -15,10 +18,7 @@ from pmsys.assets.models import (
     ItemClass,
     Project,
 )
-from pmsys.assets.services import maintainer_on
-from pmsys.audit import AuditRecord
-from pmsys.auth.models import Organization, Role
-from pmsys.imports.services import BundleInvalid, import_bundle
+from pmsys.models.auth import Organization, Role
 from tests import factories
 from tests.services.import_bundles import row_counts, sized_bundle, small_bundle, snapshot
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from pmsys.errors import DomainError, Forbidden, InvalidInput
 from pmsys.fees import payment_import
-from pmsys.fees.models import Payment, PaymentAllocation
+from pmsys.models.fees import Payment, PaymentAllocation
 from tests.fee_world import build_fee_world
 
 HEADER = ("receipt_no", "household", "amount", "paid_on", "method", "period")

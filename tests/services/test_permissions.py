@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from pmsys import clock
 from pmsys.auth import permissions
-from pmsys.auth.models import OrgKind, Role
 from pmsys.errors import NotFound
-from pmsys.places.models import Building, Community, Household, HouseholdResident, RegionKind, Unit
+from pmsys.models.auth import OrgKind, Role
+from pmsys.models.places import Building, Community, Household, HouseholdResident, RegionKind, Unit
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,

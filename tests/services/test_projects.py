@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from pmsys import clock
-from pmsys.assets.models import ItemClass, Project
 from pmsys.assets.services import accept_project, create_asset, create_project, sign_off_project
 from pmsys.audit import AuditRecord
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
+from pmsys.models.assets import ItemClass, Project
 from tests.asset_factories import build_region, setting
 from tests.units import as_request
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from pmsys.audit import AuditRecord
 from pmsys.errors import Forbidden, InvalidInput, NotFound, RuleRefused
 from pmsys.fees import revenue
-from pmsys.fees.models import RevenueDirection, RevenueEntry
+from pmsys.models.fees import RevenueDirection, RevenueEntry
 from tests.units import as_request
 from tests.world import build_world
 

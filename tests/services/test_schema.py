@@ -37,7 +37,7 @@ def test_household_area_must_be_positive(db):
 
 
 def test_staff_user_needs_an_organisation(db):
-    from pmsys.auth.models import Role
+    from pmsys.models.auth import Role
 
     with pytest.raises(IntegrityError):
         with db.session.begin_nested():

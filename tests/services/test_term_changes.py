@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from pmsys import clock
 from pmsys.audit import AuditRecord
-from pmsys.auth.models import Organization, OrgKind, Role
 from pmsys.errors import Conflict, Forbidden, InvalidInput, RuleRefused
 from pmsys.extensions import db as _db
-from pmsys.governance.models import (
+from pmsys.governance.services import terms
+from pmsys.models.auth import Organization, OrgKind, Role
+from pmsys.models.governance import (
     Committee,
     CommitteeKind,
     CommitteeStatus,
@@ -20,7 +21,6 @@ from pmsys.governance.models import (
     Vote,
     VoteStatus,
 )
-from pmsys.governance.services import terms
 from pmsys.places import services as places
 from tests.factories import OrganizationFactory, staff
 from tests.world import build_world

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from pmsys import clock
-from pmsys.assets.models import Handover, HandoverStatus
 from pmsys.audit import AuditRecord
 from pmsys.auth import permissions
-from pmsys.auth.models import User
 from pmsys.errors import Conflict, Forbidden, InvalidInput
-from pmsys.tickets.models import Notification, Ticket, TicketEvent
+from pmsys.models.assets import Handover, HandoverStatus
+from pmsys.models.auth import User
+from pmsys.models.tickets import Notification, Ticket, TicketEvent
 from pmsys.tickets.services import allowed_actions, take_action
 from tests.asset_factories import setting
 from tests.ticket_world import NOW, build_ticket_world, file_as

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from pmsys import clock
 from pmsys.audit import AuditRecord
-from pmsys.auth.models import User
+from pmsys.demo.places import build_bundle, build_workflow_examples
+from pmsys.demo.tickets import PLANS, build_ticket_examples
 from pmsys.imports.services import import_bundle
-from pmsys.places.demo import build_bundle, build_workflow_examples
-from pmsys.tickets.demo import PLANS, build_ticket_examples
-from pmsys.tickets.models import Notification, Ticket, TicketEvent
+from pmsys.models.auth import User
+from pmsys.models.tickets import Notification, Ticket, TicketEvent
 from pmsys.tickets.services.reports import ticket_report
 
 

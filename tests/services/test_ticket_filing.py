@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import event, select
 
 from pmsys import clock
-from pmsys.assets.models import Asset, AssetMaintainer
 from pmsys.audit import AuditRecord
 from pmsys.errors import Forbidden, InvalidInput, NotFound
-from pmsys.tickets.models import Notification, Ticket, TicketEvent
+from pmsys.models.assets import Asset, AssetMaintainer
+from pmsys.models.tickets import Notification, Ticket, TicketEvent
 from pmsys.tickets.services import (
     file_ticket,
     get_ticket_or_404,

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from pmsys.audit import AuditRecord
 from pmsys.errors import Forbidden, InvalidInput, NotFound
+from pmsys.models.tickets import TicketPhoto
 from pmsys.tickets import photos
-from pmsys.tickets.models import TicketPhoto
 from pmsys.tickets.services import take_action, ticket_parties
 from tests.ticket_world import build_ticket_world, file_as
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pmsys.errors import Conflict, Forbidden, NotFound
-from pmsys.tickets.models import Ticket, TicketEvent
+from pmsys.models.tickets import Ticket, TicketEvent
 from pmsys.tickets.services import get_ticket_or_404, take_action
 from tests.ticket_world import build_ticket_world, file_as
 

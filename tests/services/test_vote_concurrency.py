@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pmsys import clock
-from pmsys.auth.models import User
 from pmsys.errors import Conflict
 from pmsys.extensions import db as _db
-from pmsys.governance.models import Vote, VoteBallot
 from pmsys.governance.services import votes
+from pmsys.models.auth import User
+from pmsys.models.governance import Vote, VoteBallot
 from tests.live import at_once, live_database
 from tests.vote_world import NOW, build_vote_world
 
@@ -48,7 +48,7 @@ def live(app, database_url, tmp_path_factory):
 
 def new_vote(live_app, ids, title: str) -> int:
     """Convene a vote open from NOW for a week, committed; its id."""
-    from pmsys.places.models import Community
+    from pmsys.models.places import Community
 
     with live_app.app_context(), Session(_db.engine) as session:
         vote = votes.convene(session, session.get(User, ids["committee"]),

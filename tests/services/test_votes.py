@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from pmsys.audit import AuditRecord
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from pmsys.governance import access
-from pmsys.governance.models import (
+from pmsys.governance.services import votes
+from pmsys.models.governance import (
     CandidateStatus,
     Committee,
     CommitteeCandidate,
@@ -23,9 +24,8 @@ from pmsys.governance.models import (
     VoteRollEntry,
     VoteStatus,
 )
-from pmsys.governance.services import votes
+from pmsys.models.tickets import Notification
 from pmsys.tickets.explain import notification_text as _notification_text
-from pmsys.tickets.models import Notification
 from tests.factories import CommunityFactory
 from tests.vote_world import NOW, OWNERS_ON_ROLL, build_vote_world
 
@@ -66,7 +66,7 @@ def cast(db, world, vote, code, choice, *, by=None, paper=False, at=None):
 
 def notified(db, kind: str) -> dict[str, dict]:
     rows = db.session.execute(select(Notification).where(Notification.kind == kind))
-    from pmsys.auth.models import User
+    from pmsys.models.auth import User
 
     return {db.session.get(User, n.user_id).username: n.data for (n,) in rows}
 

@@ -60,8 +60,8 @@ def test_org_kind_fits_mode(mode, kind, fits):
 
 
 def test_every_mode_names_the_kinds_that_may_manage():
-    from pmsys.auth.models import MANAGER_KINDS
-    from pmsys.governance.models import ManagementMode
+    from pmsys.models.auth import MANAGER_KINDS
+    from pmsys.models.governance import ManagementMode
 
     assert set(MODE_ORG_KINDS) == {mode.value for mode in ManagementMode}
     assert set().union(*MODE_ORG_KINDS.values()) == {kind.value for kind in MANAGER_KINDS}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmsys.tickets import categories
+from pmsys import categories
 
 
 def test_the_design_table():

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from pmsys import clock
-from pmsys.auth.models import OrgKind, Role, User
 from pmsys.extensions import db
-from pmsys.places.models import Community, RegionKind
+from pmsys.models.auth import OrgKind, Role, User
+from pmsys.models.places import Community, RegionKind
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,

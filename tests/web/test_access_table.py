@@ -16,10 +16,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from pmsys.auth.models import ApiToken
 from pmsys.auth.services import issue_token
 from pmsys.extensions import db as _db
-from pmsys.places.models import Community
+from pmsys.models.auth import ApiToken
+from pmsys.models.places import Community
 from tests.access_governance import EXAMPLE_VOTE_IDS, Number, add_governance, vote_ids
 from tests.access_table import (
     IMPLICIT_METHODS,

@@ -12,17 +12,17 @@ from sqlalchemy import func, select
 
 from pmsys import clock
 from pmsys.assets import services
-from pmsys.assets.forms import ITEM_KIND_LABELS
-from pmsys.assets.models import (
+from pmsys.assets.services import handovers as handover_services
+from pmsys.audit import AuditRecord
+from pmsys.extensions import db as _db
+from pmsys.models.assets import (
     ITEM_KINDS,
     Asset,
     Handover,
     HandoverStatus,
     Project,
 )
-from pmsys.assets.services import handovers as handover_services
-from pmsys.audit import AuditRecord
-from pmsys.extensions import db as _db
+from pmsys.web.assets.forms import ITEM_KIND_LABELS
 from tests.conftest import csrf_token
 from tests.web.asset_world import build_asset_world
 from tests.web.test_security import EVENT_HANDLER, INLINE_SCRIPT, INLINE_STYLE

@@ -2,7 +2,7 @@
 
 from flask_babel import force_locale
 
-from pmsys.tickets import categories
+from pmsys import categories
 
 
 def test_label_follows_locale(app):

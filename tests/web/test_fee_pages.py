@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from pmsys.fees.models import Bill, BillAdjustment, FeeStandard, Payment
+from pmsys.models.fees import Bill, BillAdjustment, FeeStandard, Payment
 from tests.conftest import csrf_token
 from tests.fee_world import build_fee_world
 from tests.web.test_security import EVENT_HANDLER, INLINE_SCRIPT, INLINE_STYLE

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from pmsys import clock
 from pmsys.extensions import db
-from pmsys.governance.models import Committee, CommitteeStatus
 from pmsys.governance.services import votes
+from pmsys.models.governance import Committee, CommitteeStatus
 from tests.web.test_governance_pages import squash
 from tests.world import NOW, build_world
 

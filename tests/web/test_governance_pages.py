@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pmsys.extensions import db as _db
-from pmsys.governance.models import (
+from pmsys.models.governance import (
     Committee,
     CommitteeCandidate,
     CommitteeStatus,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pmsys import PROJECT_ROOT
-from pmsys.auth.models import OrgKind, Role, User
+from pmsys.models.auth import OrgKind, Role, User
 from tests.factories import (
     HouseholdFactory,
     OrganizationFactory,

@@ -18,11 +18,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from pmsys.auth.models import Role, User
 from pmsys.auth.permissions import household_clause, mask_phone, visible_communities
 from pmsys.auth.services import issue_token
 from pmsys.extensions import db as _db
-from pmsys.places.models import Community, Household
+from pmsys.models.auth import Role, User
+from pmsys.models.places import Community, Household
 from pmsys.places.services import LIST_MODES
 from tests.access_fees import PERIODS
 from tests.factories import DEFAULT_PASSWORD
@@ -479,7 +479,7 @@ def test_a_filing_cannot_choose_its_status_assignee_or_reporter(
 ):
     """docs/reliability.md#list-consistency: fields the filer may not set are ignored, on the API
     and the page."""
-    from pmsys.tickets.models import Ticket
+    from pmsys.models.tickets import Ticket
 
     headers, _key = ticket_login("resident_a")
     body = {"category": "water_supply", "community": "CA", "description": "漏水", **FORGED}

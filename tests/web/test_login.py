@@ -11,9 +11,9 @@ from sqlalchemy import select
 from pmsys import clock
 from pmsys.audit import AuditRecord
 from pmsys.auth import services
-from pmsys.auth.models import Role
 from pmsys.auth.passwords import verify_password
-from pmsys.auth.views import safe_next
+from pmsys.models.auth import Role
+from pmsys.web.auth.views import safe_next
 from tests.conftest import csrf_token
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from pmsys.tickets.models import Notification
+from pmsys.models.tickets import Notification
 from tests.ticket_world import build_ticket_world, file_as
 from tests.web.ticket_browser import Browser, text
 

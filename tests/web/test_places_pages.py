@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 
 from pmsys import clock
-from pmsys.auth.models import OrgKind, Role
-from pmsys.governance.models import ManagementMode
-from pmsys.places.models import HouseholdResident, RegionKind
+from pmsys.models.auth import OrgKind, Role
+from pmsys.models.governance import ManagementMode
+from pmsys.models.places import HouseholdResident, RegionKind
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,

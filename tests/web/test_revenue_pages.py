@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from pmsys.audit import AuditRecord
 from pmsys.extensions import db as _db
 from pmsys.fees import revenue
-from pmsys.fees.models import RevenueEntry
+from pmsys.models.fees import RevenueEntry
 from tests.conftest import csrf_token
 from tests.world import build_world
 

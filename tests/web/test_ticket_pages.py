@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pmsys import clock
-from pmsys.tickets.models import Channel, Ticket, TicketPhoto, TicketStatus
+from pmsys.models.tickets import Channel, Ticket, TicketPhoto, TicketStatus
 from tests.conftest import csrf_token
 from tests.ticket_world import NOW, build_ticket_world, file_as
 from tests.web.test_security import EVENT_HANDLER, INLINE_SCRIPT, INLINE_STYLE

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pmsys.auth.models import Role
+from pmsys.models.auth import Role
 from tests.factories import UserFactory
 
 

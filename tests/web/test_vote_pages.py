@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from pmsys import clock
-from pmsys.auth.models import OrgKind, Role
 from pmsys.extensions import db as _db
-from pmsys.governance.models import (
+from pmsys.governance.services import votes
+from pmsys.models.auth import OrgKind, Role
+from pmsys.models.governance import (
     Committee,
     CommitteeStatus,
     ManagementTerm,
@@ -22,7 +23,6 @@ from pmsys.governance.models import (
     VoteBallot,
     VoteStatus,
 )
-from pmsys.governance.services import votes
 from tests.factories import OrganizationFactory
 from tests.vote_world import NOW, build_vote_world
 from tests.web.test_governance_pages import INLINE, Browser, squash

@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from pmsys.extensions import db
-from pmsys.tickets.models import Ticket
+from pmsys.models.tickets import Ticket
 from tests.conftest import csrf_token
 
 

@@ -9,7 +9,10 @@ from datetime import date, timedelta
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from pmsys.assets.models import (
+from pmsys.auth import permissions
+from pmsys.categories import UTILITY_CODES
+from pmsys.errors import Forbidden, NotFound
+from pmsys.models.assets import (
     Asset,
     AssetMaintainer,
     Handover,
@@ -17,12 +20,9 @@ from pmsys.assets.models import (
     HandoverStatus,
     Project,
 )
-from pmsys.auth import permissions
-from pmsys.auth.models import Organization, OrganizationCategory, OrgKind
-from pmsys.errors import Forbidden, NotFound
-from pmsys.places.models import Community, Region
-from pmsys.places.services import get_setting
-from pmsys.tickets.categories import UTILITY_CODES
+from pmsys.models.auth import Organization, OrganizationCategory, OrgKind
+from pmsys.models.places import Community, Region
+from pmsys.settings import get_setting
 
 
 @dataclass

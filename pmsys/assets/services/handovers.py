@@ -12,7 +12,12 @@ from sqlalchemy.orm.attributes import flag_modified
 from pmsys import audit, clock
 from pmsys.assets import workflow
 from pmsys.assets.maintainers import HistoryConflict, Stint, hand_over
-from pmsys.assets.models import (
+from pmsys.assets.services.register import parse_day
+from pmsys.assets.workflow import Party, Refusal, State, TransitionRefused
+from pmsys.auth import permissions
+from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
+from pmsys.governance.services import active_committees
+from pmsys.models.assets import (
     Asset,
     AssetMaintainer,
     Handover,
@@ -22,13 +27,9 @@ from pmsys.assets.models import (
     HandoverEvent,
     HandoverStatus,
 )
-from pmsys.assets.services.register import parse_day
-from pmsys.assets.workflow import Party, Refusal, State, TransitionRefused
-from pmsys.auth import permissions
-from pmsys.auth.models import Organization, OrgKind, Role
-from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
-from pmsys.governance.services import active_committees
-from pmsys.places.models import Community
+from pmsys.models.auth import Organization, OrgKind, Role
+from pmsys.models.places import Community
+from pmsys.notify import notify_users, org_user_ids
 
 OPEN_STATES = (
     HandoverStatus.draft,
@@ -229,7 +230,6 @@ def take_action(session: Session, actor, handover: Handover, action: str, **payl
 
 def _notify_parties(session: Session, actor, handover: Handover, action: str) -> None:
     """Tell the other parties' staff (and, once inspected, the committees) what happened."""
-    from pmsys.tickets.services.notifications import notify_users, org_user_ids
 
     orgs = {handover.from_org_id, handover.to_org_id}
     if handover.status in (HandoverStatus.inspected, HandoverStatus.signed):

@@ -9,11 +9,15 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pmsys import audit, clock
+from pmsys import audit, categories, clock
 from pmsys.assets.acceptance import acceptance_problems
 from pmsys.assets.maintainers import Stint
 from pmsys.assets.maintainers import maintainer_on as stint_on
-from pmsys.assets.models import (
+from pmsys.assets.warranty import HeatingSeason, warranty_end
+from pmsys.auth import permissions
+from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
+from pmsys.governance.services import active_committees
+from pmsys.models.assets import (
     ITEM_KINDS,
     Asset,
     ItemClass,
@@ -21,14 +25,9 @@ from pmsys.assets.models import (
     ProjectCommunity,
     ProjectItem,
 )
-from pmsys.assets.warranty import HeatingSeason, warranty_end
-from pmsys.auth import permissions
-from pmsys.auth.models import Organization, OrgKind, Role
-from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
-from pmsys.governance.services import active_committees
-from pmsys.places.models import Building, Community, Unit
-from pmsys.places.services import get_setting
-from pmsys.tickets import categories
+from pmsys.models.auth import Organization, OrgKind, Role
+from pmsys.models.places import Building, Community, Unit
+from pmsys.settings import get_setting
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 CODE_RULE = "required, at most 64 characters, no '/'"

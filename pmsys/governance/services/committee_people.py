@@ -6,10 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pmsys import audit
-from pmsys.auth.models import Organization, OrgKind, Role, User
 from pmsys.errors import InvalidInput
-from pmsys.governance.models import MemberRole
-from pmsys.places.models import Community, Person
+from pmsys.models.auth import Organization, OrgKind, Role, User
+from pmsys.models.governance import MemberRole
+from pmsys.models.places import Community, Person
 
 
 def committee_org(session: Session, community: Community, name: str):

@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from pmsys import audit, clock
 from pmsys.auth import permissions
-from pmsys.auth.models import Organization, OrgKind, User
 from pmsys.governance import committees as rules_mod
-from pmsys.governance.models import Committee, CommitteeStatus
 from pmsys.governance.services.committees import end_committee, rules_for
-from pmsys.places.models import Community
+from pmsys.models.auth import Organization, OrgKind, User
+from pmsys.models.governance import Committee, CommitteeStatus
+from pmsys.models.places import Community
+from pmsys.notify import notify_users
 
 ACTIVE = CommitteeStatus.active
 
@@ -38,7 +39,6 @@ def expire_due(session: Session, today: date) -> dict:
     the street office's; `warned_at` is set so it goes out once. Returns
     {"expired": n, "warned": m}.
     """
-    from pmsys.tickets.services.notifications import notify_users
 
     done, rules = {"expired": 0, "warned": 0}, _rules_cache(session)
     for committee in session.scalars(

@@ -18,11 +18,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from pmsys import audit, clock
 from pmsys.auth import permissions
-from pmsys.auth.models import Role, User
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from pmsys.governance import access
 from pmsys.governance import committees as rules_mod
-from pmsys.governance.models import (
+from pmsys.governance.services.committee_people import (
+    committee_org,
+    members_from,
+    person_by_code,
+    switch_logins,
+)
+from pmsys.models.auth import Role, User
+from pmsys.models.governance import (
     CandidateStatus,
     Committee,
     CommitteeCandidate,
@@ -33,13 +39,8 @@ from pmsys.governance.models import (
     Vote,
     VoteStatus,
 )
-from pmsys.governance.services.committee_people import (
-    committee_org,
-    members_from,
-    person_by_code,
-    switch_logins,
-)
-from pmsys.places.models import Building, Community, Household, Person, Unit
+from pmsys.models.places import Building, Community, Household, Person, Unit
+from pmsys.settings import get_setting
 
 NOTE_MAX = 1000
 REASON_MAX = 300
@@ -49,7 +50,6 @@ EXPIRED = CommitteeStatus.expired
 
 def rules_for(session: Session, community: Community) -> dict[str, int]:
     """The committee rules that apply to this community (setting `committee_rules`)."""
-    from pmsys.places.services import get_setting
 
     return rules_mod.rules_from(get_setting(session, "committee_rules", community.street))
 

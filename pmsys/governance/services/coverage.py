@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, aliased
 from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.governance import access
-from pmsys.governance.models import ManagementMode, ManagementTerm
-from pmsys.places.models import Community, Region
+from pmsys.models.governance import ManagementMode, ManagementTerm
+from pmsys.models.places import Community, Region
 
 LEVELS = ("street", "district")
 MODES = tuple(mode.value for mode in ManagementMode)

@@ -12,12 +12,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from pmsys import audit, clock
-from pmsys.auth.models import Organization, Role
 from pmsys.db import valid_id
 from pmsys.errors import Conflict, Forbidden, InvalidInput, RuleRefused
 from pmsys.governance import access
 from pmsys.governance import terms as term_rules
-from pmsys.governance.models import (
+from pmsys.models.auth import Organization, Role
+from pmsys.models.governance import (
     Committee,
     CommitteeKind,
     CommitteeStatus,
@@ -26,7 +26,7 @@ from pmsys.governance.models import (
     Vote,
     VoteStatus,
 )
-from pmsys.places.models import Community
+from pmsys.models.places import Community
 
 BASIS_MAX = 300
 

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from pmsys import audit, clock
 from pmsys.auth import permissions
-from pmsys.auth.models import User
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from pmsys.governance import access, voting
 from pmsys.governance import committees as committee_rules
-from pmsys.governance.models import (
+from pmsys.governance.services.committees import rules_for
+from pmsys.models.auth import User
+from pmsys.models.governance import (
     BallotChoice,
     CandidateStatus,
     Committee,
@@ -35,9 +36,9 @@ from pmsys.governance.models import (
     VoteRollEntry,
     VoteStatus,
 )
-from pmsys.places.models import Building, Community, Household, Person, Unit
-from pmsys.tickets.services.facts import street_office
-from pmsys.tickets.services.notifications import notify_users, org_user_ids
+from pmsys.models.places import Building, Community, Household, Person, Unit
+from pmsys.notify import notify_users, org_user_ids
+from pmsys.places.services import street_office
 
 # The longest a vote may stay open.
 MAX_DAYS_OPEN = 90
@@ -59,7 +60,6 @@ def _community_households(community: Community):
 
 def _election_committee(session: Session, community: Community) -> Committee:
     """Return the preparing committee an election vote may be convened for, or refuse."""
-    from pmsys.governance.services.committees import rules_for
 
     committee = session.scalar(select(Committee).where(
         Committee.community_id == community.id, Committee.status == CommitteeStatus.preparing))

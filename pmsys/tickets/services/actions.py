@@ -13,22 +13,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pmsys import audit, clock
-from pmsys.assets.models import Handover, HandoverAsset, HandoverEvent, HandoverStatus
 from pmsys.auth import permissions
-from pmsys.auth.models import Organization, Role
 from pmsys.errors import Conflict, Forbidden, InvalidInput, RuleRefused
-from pmsys.places.models import Community
-from pmsys.tickets import lifecycle, sla
-from pmsys.tickets.lifecycle import ActionRefused, Party, Refusal
-from pmsys.tickets.models import Ticket, TicketEvent, TicketStatus
-from pmsys.tickets.services.facts import street_office
-from pmsys.tickets.services.filing import deadline_windows
-from pmsys.tickets.services.notifications import (
+from pmsys.models.assets import Handover, HandoverAsset, HandoverEvent, HandoverStatus
+from pmsys.models.auth import Organization, Role
+from pmsys.models.places import Community
+from pmsys.models.tickets import Ticket, TicketEvent, TicketStatus
+from pmsys.notify import (
     notify_org,
     notify_reporter,
     notify_users,
     org_user_ids,
 )
+from pmsys.places.services import street_office
+from pmsys.tickets import lifecycle, sla
+from pmsys.tickets.lifecycle import ActionRefused, Party, Refusal
+from pmsys.tickets.services.filing import deadline_windows
 
 _REFUSALS = {Refusal.state: Conflict, Refusal.party: Forbidden, Refusal.rule: RuleRefused}
 MAX_NOTE = 2000

@@ -12,12 +12,13 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from pmsys import categories
 from pmsys.assets.maintainers import Stint
-from pmsys.assets.models import Asset, AssetMaintainer
-from pmsys.auth.models import Organization, OrganizationCategory, OrgKind
-from pmsys.places.models import Community
-from pmsys.places.services import active_terms, region_lineage_ids
-from pmsys.tickets import categories, routing
+from pmsys.models.assets import Asset, AssetMaintainer
+from pmsys.models.auth import Organization, OrganizationCategory, OrgKind
+from pmsys.places.services import active_terms, street_office
+from pmsys.settings import region_lineage_ids
+from pmsys.tickets import routing
 from pmsys.tickets.services.places import Place
 
 
@@ -39,29 +40,6 @@ def _serving(session: Session, kind: OrgKind, category: str, lineage: list[int])
         .order_by(Organization.code)
     ).all()
     return tuple(_org(o) for o in sorted(rows, key=lambda o: order[o.region_id]))
-
-
-def street_office(session: Session, community: Community) -> Organization | None:
-    """The street office of the community's street."""
-    return session.scalar(
-        select(Organization)
-        .where(Organization.kind == OrgKind.street_office,
-               Organization.region_id == community.street_id)
-        .order_by(Organization.code)
-        .limit(1)
-    )
-
-
-def housing_bureau(session: Session, community: Community) -> Organization | None:
-    """The housing bureau nearest to the community (its district's, else its city's)."""
-    lineage = region_lineage_ids(session, community.street_id)
-    order = {region_id: index for index, region_id in enumerate(lineage)}
-    rows = session.scalars(
-        select(Organization).where(
-            Organization.kind == OrgKind.housing_bureau, Organization.region_id.in_(list(order))
-        )
-    ).all()
-    return min(rows, key=lambda o: (order[o.region_id], o.code), default=None)
 
 
 def _could_cover(place: Place, category: str):

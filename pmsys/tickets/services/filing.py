@@ -7,16 +7,17 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from pmsys import audit, clock
+from pmsys import audit, categories, clock
 from pmsys.auth import permissions
-from pmsys.auth.models import Role
 from pmsys.errors import Forbidden, InvalidInput, NotFound
-from pmsys.places.models import Community
-from pmsys.places.services import active_terms, get_setting
-from pmsys.tickets import categories, routing, sla
-from pmsys.tickets.models import Channel, Priority, Ticket, TicketEvent, TicketStatus
+from pmsys.models.auth import Role
+from pmsys.models.places import Community
+from pmsys.models.tickets import Channel, Priority, Ticket, TicketEvent, TicketStatus
+from pmsys.notify import notify_org, notify_reporter
+from pmsys.places.services import active_terms
+from pmsys.settings import get_setting
+from pmsys.tickets import routing, sla
 from pmsys.tickets.services.facts import gather_facts
-from pmsys.tickets.services.notifications import notify_org, notify_reporter
 from pmsys.tickets.services.places import Place, resolve_place, text_field
 
 MAX_DESCRIPTION = 2000

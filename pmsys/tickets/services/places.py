@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pmsys.assets.models import Asset
 from pmsys.auth import permissions
-from pmsys.auth.models import Role
 from pmsys.errors import InvalidInput
-from pmsys.places.models import Building, Community, Household, Unit
+from pmsys.models.assets import Asset
+from pmsys.models.auth import Role
+from pmsys.models.places import Building, Community, Household, Unit
 
 
 @dataclass

@@ -14,13 +14,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pmsys import clock
+from pmsys import categories, clock
 from pmsys.auth import permissions
-from pmsys.auth.models import Organization
 from pmsys.errors import Forbidden, InvalidInput
-from pmsys.places.models import Community
-from pmsys.tickets import categories, measures
-from pmsys.tickets.models import Ticket, TicketStatus
+from pmsys.models.auth import Organization
+from pmsys.models.places import Community
+from pmsys.models.tickets import Ticket, TicketStatus
+from pmsys.tickets import measures
 
 GROUPS = ("org", "community", "category", "month")
 DEFAULT_DAYS = 30

@@ -1,0 +1,304 @@
+"""The JSON shapes of standards, bills and payments, with their schemas.
+
+A bill is shown with what it asks after its adjustments (net), what has been
+allocated to it and what is still owed; the balances of a whole page are a
+fixed number of statements, whatever its length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from pmsys import clock
+from pmsys.api.helpers import date_str, decimal_str
+from pmsys.api.openapi import CODE, DATE, DATETIME, DECIMAL, nullable, ref
+from pmsys.api.refs import org_ref
+from pmsys.fees.queries import STATUSES
+from pmsys.models.fees import (
+    AdjustmentKind,
+    Bill,
+    BillAdjustment,
+    FeeStandard,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+)
+from pmsys.models.places import Building, Community, Household, Unit
+
+ZERO = Decimal("0.00")
+
+
+# --- balances --------------------------------------------------------------------------
+
+def household_paths(session: Session, household_ids: Iterable[int]) -> dict[int, str]:
+    """Each household's path COMMUNITY/BUILDING/UNIT/HOUSEHOLD, in one statement."""
+    ids = sorted(set(household_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Household.id, Community.code, Building.code, Unit.code, Household.code)
+        .join(Unit, Unit.id == Household.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+        .join(Community, Community.id == Building.community_id)
+        .where(Household.id.in_(ids))
+    ).all()
+    return {row[0]: "/".join(row[1:]) for row in rows}
+
+
+def _fen(value) -> Decimal:
+    # SQLite hands sums back as binary floats: round them to the fen they stand for.
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+@dataclass
+class BillView:
+    """A bill with its household's path, adjustments and balance."""
+
+    bill: Bill
+    household: str
+    community: str
+    net: Decimal
+    paid: Decimal
+    adjustments: list[BillAdjustment] = field(default_factory=list)
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.net - self.paid
+
+    @property
+    def status(self) -> str:
+        return "open" if self.outstanding > 0 else "paid"
+
+
+def bill_views(session: Session, bills: list[Bill]) -> list[BillView]:
+    """The bills with their balances, in a fixed number of statements."""
+    ids = [bill.id for bill in bills]
+    if not ids:
+        return []
+    adjustments: dict[int, list[BillAdjustment]] = {}
+    for adjustment in session.scalars(
+            select(BillAdjustment).where(BillAdjustment.bill_id.in_(ids))
+            .options(selectinload(BillAdjustment.created_by))
+            .order_by(BillAdjustment.id)):
+        adjustments.setdefault(adjustment.bill_id, []).append(adjustment)
+    paid = dict(session.execute(
+        select(PaymentAllocation.bill_id, func.sum(PaymentAllocation.amount))
+        .where(PaymentAllocation.bill_id.in_(ids)).group_by(PaymentAllocation.bill_id)
+    ).all())
+    paths = household_paths(session, (bill.household_id for bill in bills))
+    views = []
+    for bill in bills:
+        own = adjustments.get(bill.id, [])
+        net = _fen(bill.amount) + sum((_fen(a.amount) for a in own), ZERO)
+        path = paths[bill.household_id]
+        views.append(BillView(bill=bill, household=path, community=path.split("/")[0],
+                              net=net, paid=_fen(paid.get(bill.id)), adjustments=own))
+    return views
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+def time_str(moment) -> str | None:
+    """A stored UTC time as ISO 8601 in China Standard Time (docs/api.md#conventions)."""
+    return moment.astimezone(clock.LOCAL_TZ).isoformat() if moment else None
+
+
+def standard_json(standard: FeeStandard, community: Community) -> dict:
+    """A fee standard of a community."""
+    return {
+        "id": standard.id,
+        "community": community.code,
+        "price_per_m2_month": decimal_str(standard.price_per_m2_month, 4),
+        "fixed_per_household": decimal_str(standard.fixed_per_household),
+        "start": date_str(standard.start),
+        "organization": org_ref(standard.organization),
+    }
+
+
+def adjustment_json(adjustment: BillAdjustment) -> dict:
+    """A waiver or correction of a bill, with its reason."""
+    return {
+        "id": adjustment.id,
+        "kind": adjustment.kind.value,
+        "amount": decimal_str(adjustment.amount),
+        "reason": adjustment.reason,
+        "created_at": time_str(adjustment.created_at),
+        "created_by": adjustment.created_by.username if adjustment.created_by else None,
+    }
+
+
+def bill_json(view: BillView) -> dict:
+    """A bill as issued, its adjustments, and what is paid and owed on it."""
+    bill = view.bill
+    return {
+        "id": bill.id,
+        "household": view.household,
+        "community": view.community,
+        "period": bill.period,
+        "area": decimal_str(bill.area),
+        "amount": decimal_str(bill.amount),
+        "adjustments": [adjustment_json(a) for a in view.adjustments],
+        "net_amount": decimal_str(view.net),
+        "paid": decimal_str(view.paid),
+        "outstanding": decimal_str(view.outstanding),
+        "status": view.status,
+        "mode": bill.mode.value if bill.mode else None,
+    }
+
+
+def payment_json(session: Session, payment: Payment) -> dict:
+    """A payment, the bills it settled and what is left of it as credit."""
+    allocations = session.execute(
+        select(PaymentAllocation.bill_id, Bill.period, PaymentAllocation.amount)
+        .join(Bill, Bill.id == PaymentAllocation.bill_id)
+        .where(PaymentAllocation.payment_id == payment.id)
+        .order_by(PaymentAllocation.id)
+    ).all()
+    allocated = sum((_fen(amount) for _bill, _period, amount in allocations), ZERO)
+    return {
+        "id": payment.id,
+        "receipt_no": payment.receipt_no,
+        "household": household_paths(session, [payment.household_id])[payment.household_id],
+        "amount": decimal_str(payment.amount),
+        "paid_on": date_str(payment.paid_on),
+        "method": payment.method.value,
+        "period": payment.period,
+        "allocations": [{"bill": bill_id, "period": period, "amount": decimal_str(amount)}
+                        for bill_id, period, amount in allocations],
+        "credit": decimal_str(_fen(payment.amount) - allocated),
+    }
+
+
+# --- OpenAPI schemas -------------------------------------------------------------------
+
+PERIOD = {"type": "string", "pattern": r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$",
+          "examples": ["2025-06"]}
+SIGNED_DECIMAL = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["-30.13"]}
+PRICE = {"type": "string", "pattern": r"^\d+\.\d{4}$", "examples": ["0.5000"]}
+MONEY_IN = {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$", "examples": ["62.50"],
+            "description": "Yuan as a decimal string, at most two places (never a float)."}
+HOUSEHOLD_PATH = {"type": "string", "pattern": r"^[^/]+/[^/]+/[^/]+/[^/]+$",
+                  "examples": ["GXL/1/1/101"]}
+
+SCHEMAS = {
+    "FeeStandard": {
+        "type": "object",
+        "description": "A community's fee from `start`: yuan per m² per month plus a fixed "
+                       "part per household.",
+        "required": ["id", "community", "price_per_m2_month", "fixed_per_household", "start",
+                     "organization"],
+        "properties": {
+            "id": {"type": "integer"},
+            "community": CODE,
+            "price_per_m2_month": PRICE,
+            "fixed_per_household": DECIMAL,
+            "start": DATE,
+            "organization": nullable(ref("OrgRef")),
+        },
+    },
+    "BillAdjustment": {
+        "type": "object",
+        "description": "A waiver (always negative) or a correction of a bill, with its reason.",
+        "required": ["id", "kind", "amount", "reason", "created_at", "created_by"],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"type": "string", "enum": [k.value for k in AdjustmentKind]},
+            "amount": SIGNED_DECIMAL,
+            "reason": {"type": "string"},
+            "created_at": DATETIME,
+            "created_by": nullable({"type": "string"}),
+        },
+    },
+    "Bill": {
+        "type": "object",
+        "description": "One household's fee for one month. `amount` is as issued (area × "
+                       "price + fixed part, half-up to the fen); `net_amount` after the "
+                       "adjustments; `outstanding` = net_amount − paid.",
+        "required": ["id", "household", "community", "period", "area", "amount",
+                     "adjustments", "net_amount", "paid", "outstanding", "status", "mode"],
+        "properties": {
+            "id": {"type": "integer"},
+            "household": HOUSEHOLD_PATH,
+            "community": CODE,
+            "period": PERIOD,
+            "area": DECIMAL,
+            "amount": DECIMAL,
+            "adjustments": {"type": "array", "items": ref("BillAdjustment")},
+            "net_amount": DECIMAL,
+            "paid": DECIMAL,
+            "outstanding": SIGNED_DECIMAL,
+            "status": {"type": "string", "enum": list(STATUSES)},
+            "mode": nullable({"type": "string", "description": "The management mode in "
+                              "force on the period's first day."}),
+        },
+    },
+    "Payment": {
+        "type": "object",
+        "description": "Money received for a household under one receipt number, the bills "
+                       "it settled (the named period first, then the oldest) and the credit "
+                       "left over.",
+        "required": ["id", "receipt_no", "household", "amount", "paid_on", "method", "period",
+                     "allocations", "credit"],
+        "properties": {
+            "id": {"type": "integer"},
+            "receipt_no": {"type": "string"},
+            "household": HOUSEHOLD_PATH,
+            "amount": DECIMAL,
+            "paid_on": DATE,
+            "method": {"type": "string", "enum": [m.value for m in PaymentMethod]},
+            "period": nullable(PERIOD),
+            "allocations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["bill", "period", "amount"],
+                    "properties": {"bill": {"type": "integer"}, "period": PERIOD,
+                                   "amount": DECIMAL},
+                },
+            },
+            "credit": DECIMAL,
+        },
+    },
+    "NewFeeStandard": {
+        "type": "object",
+        "required": ["price_per_m2_month", "start"],
+        "properties": {
+            "price_per_m2_month": {"type": "string", "pattern": r"^\d+(\.\d{1,4})?$",
+                                   "examples": ["0.50"]},
+            "fixed_per_household": {**MONEY_IN, "default": "0.00"},
+            "start": DATE,
+        },
+    },
+    "BillingRunRequest": {
+        "type": "object",
+        "required": ["period"],
+        "properties": {"period": PERIOD, "community": nullable(CODE)},
+    },
+    "NewPayment": {
+        "type": "object",
+        "required": ["receipt_no", "household", "amount", "paid_on", "method"],
+        "properties": {
+            "receipt_no": {"type": "string", "minLength": 1, "maxLength": 64},
+            "household": HOUSEHOLD_PATH,
+            "amount": {**MONEY_IN, "description": "More than zero."},
+            "paid_on": {**DATE, "description": "Not in the future."},
+            "method": {"type": "string", "enum": [m.value for m in PaymentMethod]},
+            "period": nullable({**PERIOD,
+                                "description": "The month it pays first."}),
+        },
+    },
+    "NewBillAdjustment": {
+        "type": "object",
+        "required": ["kind", "amount", "reason"],
+        "properties": {
+            "kind": {"type": "string", "enum": [k.value for k in AdjustmentKind]},
+            "amount": {**MONEY_IN, "description": "Signed; a waiver is negative."},
+            "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+        },
+    },
+}

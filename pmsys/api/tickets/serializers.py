@@ -1,0 +1,272 @@
+"""JSON shapes of tickets, routing previews, photos and notifications (docs/api.md#tickets), with
+schemas.
+
+Each shape sits next to the OpenAPI schema that documents it, so the two are
+changed together; the modules of pmsys/api/tickets register the schemas.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from flask import url_for
+from pydantic import Field
+
+from pmsys import clock
+from pmsys.api.openapi import DATETIME, nullable
+from pmsys.api.typed import Answer
+from pmsys.auth import permissions
+from pmsys.categories import CODES as CATEGORY_CODES
+from pmsys.models.tickets import (
+    Channel,
+    Notification,
+    Priority,
+    Ticket,
+    TicketStatus,
+)
+from pmsys.tickets import explain, lifecycle, routing
+from pmsys.tickets.queries import TicketView
+from pmsys.tickets.services.actions import parties_of
+
+
+def time_str(moment: datetime | None) -> str | None:
+    """Format a stored UTC time as ISO 8601 in China Standard Time (docs/api.md#conventions)."""
+    return moment.astimezone(clock.LOCAL_TZ).isoformat() if moment else None
+
+
+def place_code(ticket: Ticket) -> str:
+    """The ticket's place as one code: "CA", "CA/1", "CA/1/1" or "CA/1/1/101"."""
+    parts = [ticket.community.code]
+    for row in (ticket.building, ticket.unit, ticket.household):
+        if row is None:
+            break
+        parts.append(row.code)
+    return "/".join(parts)
+
+
+def routing_json(reason: str, steps: list[dict], flags) -> dict:
+    """Why the assignee got the ticket: the reason code, the steps as sentences, the flags."""
+    flags = sorted(flags or ())
+    return {
+        "reason": reason,
+        "steps": explain.steps_text(steps),
+        "flags": flags,
+        "not_handed_over": routing.NOT_HANDED_OVER in flags,
+    }
+
+
+def preview_json(decided: routing.Routing) -> dict:
+    """A routing preview: who would get the ticket, why, and the asset that decided it."""
+    return {
+        "assignee": {"org": decided.assignee.code, "name": decided.assignee.name},
+        **routing_json(decided.reason, [step.as_dict() for step in decided.steps],
+                       decided.flags),
+        "asset": decided.asset.code if decided.asset else None,
+    }
+
+
+def photo_json(photo) -> dict:
+    """A photo of a ticket with the permission-checked URL that serves it."""
+    return {
+        "id": photo.id,
+        "purpose": photo.purpose,
+        "url": url_for("api.get_ticket_photo", ticket_id=photo.ticket_id, photo_id=photo.id),
+        "content_type": photo.content_type,
+        "width": photo.width,
+        "height": photo.height,
+    }
+
+
+def ticket_json(actor, ticket: TicketView, locale: str | None = None) -> dict:
+    """A ticket as `actor` may read it, the reporter's phone masked (docs/domain.md#privacy).
+
+    `locale`: the request's language, when a page of tickets is written at once.
+    """
+    phone = ticket.reporter_phone
+    if not permissions.can_see_reporter_phone(actor, ticket):
+        phone = permissions.mask_phone(phone)
+    flags = sorted(ticket.routing_flags)
+    parties = parties_of(actor, ticket, ticket.street_id, ticket.community_office_id)
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "status": ticket.status.value,
+        "category": ticket.category,
+        "priority": ticket.priority.value,
+        "channel": ticket.channel.value,
+        "community": ticket.community.code,
+        "building": ticket.building.code if ticket.building else None,
+        "unit": ticket.unit.code if ticket.unit else None,
+        "household": ticket.household.code if ticket.household else None,
+        "inside_home": ticket.inside_home,
+        "asset": ticket.asset.code if ticket.asset else None,
+        "description": ticket.description,
+        "reported_at": time_str(ticket.reported_at),
+        "assignee": {"org": ticket.assignee.code, "name": ticket.assignee.name},
+        "routing": {
+            "reason": ticket.routing_reason,
+            "steps": explain.stored_steps_text(ticket.routing_steps_json, locale),
+            "flags": flags,
+            "not_handed_over": routing.NOT_HANDED_OVER in flags,
+        },
+        "due_respond_at": time_str(ticket.due_respond_at),
+        "due_resolve_at": time_str(ticket.due_resolve_at),
+        "responded_at": time_str(ticket.responded_at),
+        "resolved_at": time_str(ticket.resolved_at),
+        "closed_at": time_str(ticket.closed_at),
+        "cancelled_at": time_str(ticket.cancelled_at),
+        "resolution_note": ticket.resolution_note,
+        "escalation_level": ticket.escalation_level,
+        "rating": ticket.rating,
+        "reopen_count": ticket.reopen_count,
+        "reporter": {"name": ticket.reporter_name, "phone": phone},
+        "events": [
+            {
+                "at": time_str(event.at),
+                "action": event.action,
+                "status": event.status_after,
+                "actor": event.actor,
+                "org": event.org,
+                "note": event.note or "",
+            }
+            for event in ticket.events
+        ],
+        "allowed_actions": lifecycle.allowed_actions(ticket.status.value, parties),
+        "photos": [photo_json(photo) for photo in ticket.photos],
+    }
+
+
+def notification_json(notification: Notification) -> dict:
+    """A notification as a sentence in the reader's language, with its ticket."""
+    data = notification.data or {}
+    return {
+        "id": notification.id,
+        "kind": notification.kind,
+        "text": explain.notification_text(notification.kind, data),
+        "ticket": notification.ticket_id,
+        "number": data.get("number"),
+        "created_at": time_str(notification.created_at),
+        "read": notification.read_at is not None,
+    }
+
+
+# --- The shapes above, as typed answers (the OpenAPI document is built from them) --------------
+
+Status = Literal[tuple(status.value for status in TicketStatus)]
+PriorityName = Literal[tuple(priority.value for priority in Priority)]
+CategoryCode = Literal[tuple(sorted(CATEGORY_CODES))]
+STATUSES = [status.value for status in TicketStatus]
+PRIORITIES = [priority.value for priority in Priority]
+Moment = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+CodeText = Annotated[str, Field(min_length=1)]
+
+
+class OrgRef(Answer):
+    """A reference to an organisation."""
+
+    org: CodeText
+    name: str
+
+
+class Routing(Answer):
+    """Why the assignee got the ticket."""
+
+    reason: Annotated[Literal[tuple(routing.REASONS)],
+                      Field(description="Why the assignee got it (docs/domain.md#routing).")]
+    steps: Annotated[list[str], Field(description="Every step routing considered, as "
+                                      "sentences in the caller's language.")]
+    flags: Annotated[list[str], Field(description=(
+        "`not_handed_over` (a utility's asset left with the manager), `coverage_gap` (nobody "
+        "manages the community), `paid_service` (past the meter, the owner's), "
+        "`notify_manager` (gas: the manager is told too)."))]
+    not_handed_over: bool
+
+
+class Reporter(Answer):
+    name: str
+    phone: Annotated[str | None, Field(description=(
+        "In full only to the reporter, and to the assigned organisation while the ticket "
+        "is open; else masked (138****0000)."))]
+
+
+class TicketEventAnswer(Answer):
+    at: Moment
+    action: str
+    status: Status
+    actor: Annotated[str | None, Field(description="Username; null for the scheduler.")]
+    org: CodeText | None
+    note: str
+
+
+class TicketPhotoAnswer(Answer):
+    id: int
+    purpose: Literal["report", "fix"]
+    url: Annotated[str, Field(description="Where the image is served (with the bearer token; "
+                              "only to those who see the ticket).")]
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+    width: Annotated[int, Field(ge=1)]
+    height: Annotated[int, Field(ge=1)]
+
+
+class TicketAnswer(Answer):
+    """A repair ticket as the caller may read it."""
+
+    id: int
+    number: Annotated[str, Field(examples=["20250602-000001"])]
+    status: Status
+    category: CategoryCode
+    priority: PriorityName
+    channel: Literal[tuple(c.value for c in Channel)]
+    community: CodeText
+    building: CodeText | None
+    unit: CodeText | None
+    household: Annotated[CodeText | None, Field(description="The household's code in its "
+                                                "unit.")]
+    inside_home: bool
+    asset: CodeText | None
+    description: str
+    reported_at: Moment
+    assignee: OrgRef
+    routing: Routing
+    due_respond_at: Moment
+    due_resolve_at: Moment
+    responded_at: Moment | None
+    resolved_at: Moment | None
+    closed_at: Moment | None
+    cancelled_at: Moment | None
+    resolution_note: str
+    escalation_level: Annotated[int, Field(ge=0, le=3)]
+    rating: Annotated[int, Field(ge=1, le=5)] | None
+    reopen_count: Annotated[int, Field(ge=0)]
+    reporter: Reporter
+    events: Annotated[list[TicketEventAnswer], Field(description="The trail, oldest first.")]
+    allowed_actions: Annotated[list[Literal[tuple(lifecycle.ACTION_NAMES)]],
+                               Field(description="What the caller may do now.")]
+    photos: list[TicketPhotoAnswer]
+
+
+class RoutingPreviewAnswer(Routing):
+    """Who would get a ticket, why, and the asset that decided."""
+
+    assignee: OrgRef
+    asset: Annotated[CodeText | None, Field(description="The asset that decided, if any.")]
+
+
+# Hand-described shapes of the modules not yet declared with typed answers.
+SCHEMAS: dict[str, dict] = {
+    "TicketPhoto": TicketPhotoAnswer.model_json_schema(),
+    "Notification": {
+        "type": "object",
+        "required": ["id", "kind", "text", "ticket", "number", "created_at", "read"],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"type": "string"},
+            "text": {"type": "string", "description": "In the caller's language."},
+            "ticket": nullable({"type": "integer", "description": "The ticket's id."}),
+            "number": nullable({"type": "string"}),
+            "created_at": DATETIME,
+            "read": {"type": "boolean"},
+        },
+    },
+}

@@ -1,3 +1,0 @@
-"""API: projects, assets, hand-overs and the hand-over backlog (docs/api.md#handovers)."""
-
-from pmsys.assets.api import docs, handovers, register  # noqa: F401 (routes, OpenAPI)

@@ -1,3 +1,0 @@
-"""The governance part of /api/v1: committees, assembly votes and ballots, terms, coverage."""
-
-from pmsys.governance.api import committees, coverage, terms, votes  # noqa: F401 (routes)

@@ -1,0 +1,72 @@
+"""Words for codes that several layers show: modes, roles, kinds, hand-over steps.
+
+The pages, the reports and the notification texts all name these the same way,
+in the reader's language (lazy gettext: rendered when shown).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from pmsys.models.assets import HandoverStatus
+from pmsys.models.auth import OrgKind, Role
+
+MODE_LABELS = {
+    "professional": _l("Professional property company"),
+    "self": _l("Owner self-management"),
+    "community": _l("Community quasi-property service"),
+    "original_unit": _l("Original unit"),
+    "none": _l("No management"),
+}
+
+COMMITTEE_LABELS = {
+    "active": _l("In office"),
+    "none": _l("Not formed"),
+    "preparing": _l("Being prepared"),
+    "expired": _l("Expired"),
+}
+
+ROLE_LABELS = {
+    Role.resident: _l("Resident"),
+    Role.committee_member: _l("Owners' committee member"),
+    Role.manager: _l("Property manager"),
+    Role.operator: _l("Operator"),
+    Role.street_officer: _l("Street officer"),
+    Role.bureau_admin: _l("Housing bureau administrator"),
+    Role.sysadmin: _l("System administrator"),
+}
+
+ORG_KIND_LABELS = {
+    OrgKind.housing_bureau: _l("Housing bureau"),
+    OrgKind.street_office: _l("Street office"),
+    OrgKind.community_office: _l("Community office"),
+    OrgKind.utility: _l("Utility"),
+    OrgKind.property_company: _l("Property company"),
+    OrgKind.self_management: _l("Self-management group"),
+    OrgKind.original_unit: _l("Original property unit"),
+    OrgKind.contractor: _l("Contractor"),
+    OrgKind.maintainer: _l("Maintainer"),
+    OrgKind.authority: _l("Authority"),
+    OrgKind.owners_committee: _l("Owners' committee"),
+}
+
+
+HANDOVER_STATUS_LABELS = {
+    HandoverStatus.draft: _l("Draft"),
+    HandoverStatus.submitted: _l("Submitted"),
+    HandoverStatus.returned: _l("Returned"),
+    HandoverStatus.inspected: _l("Inspected"),
+    HandoverStatus.signed: _l("Signed"),
+    HandoverStatus.effective: _l("Effective"),
+}
+
+# The steps of a hand-over's trail (HandoverEvent.action).
+EVENT_LABELS = {
+    "create": _l("Drafted"),
+    "submit": _l("Submitted"),
+    "return": _l("Returned"),
+    "inspect": _l("Jointly inspected"),
+    "fix_defect": _l("Defect fixed"),
+    "sign": _l("Signed"),
+    "effective": _l("Became effective"),
+}

@@ -1,0 +1,223 @@
+"""Repair tickets, their trail, photos and in-app notifications
+(docs/domain.md#tickets, #notifications)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pmsys.db import Base, UTCDateTime, str_enum, utcnow
+from pmsys.models.assets import Asset
+from pmsys.models.auth import Organization, User
+from pmsys.models.places import Building, Community, Household, Unit
+
+
+class TicketStatus(enum.StrEnum):
+    assigned = "assigned"
+    accepted = "accepted"
+    in_progress = "in_progress"
+    disputed = "disputed"
+    resolved = "resolved"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+# A ticket in one of these states is still somebody's work (deadlines run, escalation applies).
+OPEN_STATUSES = frozenset(
+    {TicketStatus.assigned, TicketStatus.accepted, TicketStatus.in_progress, TicketStatus.disputed}
+)
+
+
+class Priority(enum.StrEnum):
+    emergency = "emergency"
+    urgent = "urgent"
+    normal = "normal"
+
+
+class Channel(enum.StrEnum):
+    web = "web"  # a resident's own filing (also through the building's QR code)
+    hotline = "hotline"  # street-office staff entering a caller's report
+    api = "api"
+    open311 = "open311"
+
+
+class Ticket(Base):
+    """A repair ticket: what, where, who reported it, who must handle it and by when."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[TicketStatus] = mapped_column(
+        str_enum(TicketStatus, "ticket_status"), default=TicketStatus.assigned, index=True
+    )
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority, "ticket_priority"))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "ticket_channel"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    inside_home: Mapped[bool] = mapped_column(Boolean, default=False)
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    # The resident who filed it, or None for a caller reported through the hotline.
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    reporter_name: Mapped[str] = mapped_column(String(200), default="")
+    reporter_phone: Mapped[str | None] = mapped_column(String(20))
+    # Who typed it in: the reporter, or the hotline staff member for a caller.
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    # Routing (docs/domain.md#routing): the reason code, flags and the steps considered, as data
+    # ({"code", "params"}) so that each reader sees them in their own language.
+    routing_reason: Mapped[str] = mapped_column(String(32))
+    routing_flags: Mapped[list] = mapped_column(JSON, default=list)
+    routing_steps: Mapped[list] = mapped_column(JSON, default=list)
+
+    due_respond_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_resolve_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
+    dispute_reason: Mapped[str] = mapped_column(Text, default="")
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    dispute_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    community: Mapped[Community] = relationship()
+    building: Mapped[Building | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    household: Mapped[Household | None] = relationship()
+    asset: Mapped[Asset | None] = relationship()
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    filed_by: Mapped[User | None] = relationship(foreign_keys=[filed_by_id])
+    assignee: Mapped[Organization] = relationship(foreign_keys=[assignee_id])
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
+    )
+    photos: Mapped[list[TicketPhoto]] = relationship(
+        back_populates="ticket", order_by="TicketPhoto.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating"),
+        CheckConstraint("escalation_level BETWEEN 0 AND 3", name="escalation_level"),
+        CheckConstraint("reopen_count >= 0 AND dispute_count >= 0", name="counts"),
+        CheckConstraint("due_resolve_at >= due_respond_at", name="deadlines_ordered"),
+        CheckConstraint("unit_id IS NULL OR building_id IS NOT NULL", name="unit_needs_building"),
+        CheckConstraint("household_id IS NULL OR unit_id IS NOT NULL", name="household_needs_unit"),
+        CheckConstraint(
+            "status <> 'closed' OR closed_at IS NOT NULL", name="closed_has_time"
+        ),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        Index("ix_tickets_status_due_resolve", "status", "due_resolve_at"),
+    )
+    # Two people acting on the same version: the second gets StaleDataError (→ 409).
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.number} {self.status.value}>"
+
+
+class TicketEvent(Base):
+    """One step of a ticket's trail: who did what, when, and what it changed."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None for the scheduler (escalation, automatic closing).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    status_after: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    # Action details: {"from": org code, "to": org code}, {"level": 2}, {"rating": 5}, …
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    actor_org: Mapped[Organization | None] = relationship(foreign_keys=[actor_org_id])
+
+    def __repr__(self) -> str:
+        return f"<TicketEvent {self.ticket_id} {self.action}>"
+
+
+class TicketPhoto(Base):
+    """A photo of the problem (the reporter's) or of the fix (the assignee's)."""
+
+    __tablename__ = "ticket_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # Random file name under UPLOAD_FOLDER/tickets/ (never under static/).
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    # "report" at filing, "fix" with the resolution.
+    purpose: Mapped[str] = mapped_column(String(16), default="report")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="photos")
+
+    __table_args__ = (
+        CheckConstraint("purpose IN ('report', 'fix')", name="purpose"),
+        CheckConstraint("width > 0 AND height > 0 AND size > 0", name="dimensions"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<TicketPhoto {self.stored_name} of {self.ticket_id}>"
+
+
+class Notification(Base):
+    """An in-app message to one user about a ticket (or a hand-over)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # new, reassigned, escalated, status, gas_notice, …: the template of the message.
+    kind: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # Parameters of the message (ticket number, status, level); rendered in the reader's language.
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
+
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+    def __repr__(self) -> str:
+        return f"<Notification {self.kind} for {self.user_id}>"

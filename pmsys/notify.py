@@ -1,0 +1,71 @@
+"""Telling people (docs/domain.md#notifications): the in-app notifications every domain writes.
+
+The assignee organisation's staff on a new, reassigned or escalated ticket; the
+reporter on every change of status; the escalation level's organisation; the
+parties of a hand-over; the owners of a vote. A notification stores its kind
+and parameters, so each reader sees it in their own language. Writing one is a
+row in the same transaction as the change; reading, marking and wording them is
+pmsys/notifications (a layer above the domains).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Integer, String, insert, literal, select
+from sqlalchemy.orm import Session
+
+from pmsys import clock
+from pmsys.db import UTCDateTime
+from pmsys.models.auth import User
+from pmsys.models.tickets import Notification, Ticket
+
+KINDS = (
+    "new", "reassigned", "escalated", "gas_notice", "filed", "status", "comment", "disputed",
+    "upheld", "reopened",
+)
+
+
+def notify_users(session: Session, user_ids, kind: str, ticket: Ticket | None, **data) -> int:
+    """Add one notification per user; returns how many were written (one statement)."""
+    ids = sorted({uid for uid in user_ids if uid is not None})
+    if not ids:
+        return 0
+    payload = {"number": ticket.number, "status": ticket.status.value, **data} if ticket else data
+    now = clock.now()
+    session.execute(
+        insert(Notification),
+        [
+            {"user_id": uid, "kind": kind, "ticket_id": ticket.id if ticket else None,
+             "data": payload, "created_at": now}
+            for uid in ids
+        ],
+    )
+    return len(ids)
+
+
+def org_user_ids(session: Session, org_id: int) -> list[int]:
+    """The active users of an organisation."""
+    return list(session.scalars(
+        select(User.id).where(User.organization_id == org_id, User.active.is_(True))
+    ))
+
+
+def notify_org(session: Session, org_id: int, kind: str, ticket: Ticket, **data) -> int:
+    """Tell every active user of an organisation (one statement)."""
+    payload = {"number": ticket.number, "status": ticket.status.value, **data}
+    staff = select(
+        User.id, literal(kind, String), literal(ticket.id, Integer),
+        literal(payload, JSON), literal(clock.now(), UTCDateTime),
+    ).where(User.organization_id == org_id, User.active.is_(True))
+    inserted = session.execute(
+        insert(Notification).from_select(
+            ["user_id", "kind", "ticket_id", "data", "created_at"], staff)
+    )
+    return inserted.rowcount
+
+
+def notify_reporter(session: Session, ticket: Ticket, kind: str = "status", *, actor=None,
+                    **data) -> int:
+    """Tell the reporter (not when the reporter is the one acting)."""
+    if ticket.reporter_id is None or getattr(actor, "id", None) == ticket.reporter_id:
+        return 0
+    return notify_users(session, [ticket.reporter_id], kind, ticket, **data)

@@ -1,0 +1,194 @@
+"""Log in, log out, choose the language, change the password."""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import unquote, urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from pmsys.auth import services
+from pmsys.errors import DomainError, TooManyRequests
+from pmsys.extensions import db
+from pmsys.models.auth import User
+from pmsys.web.auth.forms import LoginForm, PasswordForm
+
+bp = Blueprint("auth", __name__)
+
+
+def init_login(app, login_manager) -> None:
+    """Bind Flask-Login: strong session protection, our user loader, our login page."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load_user(ident: str):
+        user_id, _, token = ident.partition(":")
+        if not user_id.isdigit() or not token:
+            return None
+        # One statement: the user with the organisation and person every page reads.
+        user = db.session.scalar(
+            select(User)
+            .options(joinedload(User.organization), joinedload(User.person))
+            .where(User.id == int(user_id))
+        )
+        if user is None or not user.active:
+            return None
+        if not hmac.compare_digest(user.session_token, token):
+            return None
+        return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return `target` if it is a path on this site, else None (docs/reliability.md#next).
+
+    The target is checked as given and again after undoing percent-encoding,
+    because a proxy or a second redirect may decode `/%2F%2Fevil` into `//evil`.
+    """
+    if not target:
+        return None
+    seen = target
+    for _round in range(3):
+        if not _is_local_path(seen):
+            return None
+        decoded = unquote(seen)
+        if decoded == seen:
+            return target
+        seen = decoded
+    return None  # still encoded after three rounds: nobody writes links like that
+
+
+def _is_local_path(target: str) -> bool:
+    # Browsers drop tabs and newlines and read "\\" as "/", so "/\tevil" and
+    # "/\\evil" would both leave the site; refuse them rather than clean them.
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not (parts.scheme or parts.netloc)
+
+
+def _login_limits():
+    config = current_app.config
+    return (
+        config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        config["LOGIN_MAX_FAILURES_PER_CLIENT"],
+        config["LOGIN_FAILURE_WINDOW"],
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The login page; `next` is followed only when it stays on this site."""
+    next_url = safe_next(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("places.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                db.session,
+                form.username.data,
+                form.password.data,
+                client=request.remote_addr,
+                limits=_login_limits(),
+            )
+        except TooManyRequests:
+            window = current_app.config["LOGIN_FAILURE_WINDOW"]
+            flash(
+                _("Too many failed attempts. Please wait %(minutes)d minutes and try again.",
+                  minutes=window.total_seconds() // 60),
+                "error",
+            )
+            status = 429
+        except DomainError:
+            flash(_("Wrong username or password."), "error")
+            status = 401
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(next_url or url_for("places.home"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form, next=next_url), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """End this session: copies of its cookies stop working too
+    (docs/reliability.md#session-end)."""
+    services.log_out(db.session, current_user._get_current_object())
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language/<code>")
+def set_language(code: str):
+    """Switch the interface language and remember it (cookie, and the account if logged in)."""
+    if code not in current_app.config["LANGUAGES"]:
+        code = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated:
+        current_user.locale = code
+    g.locale_override = code
+    target = safe_next(request.form.get("next")) or url_for("places.home")
+    response = make_response(redirect(target))
+    response.set_cookie(
+        "lang", code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Change the password; every other session and API token ends."""
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(
+                db.session, user, form.current_password.data, form.new_password.data
+            )
+        except DomainError as error:
+            target = form.current_password if "current_password" in error.fields else (
+                form.new_password
+            )
+            message = error.message if error.code == "weak_password" else _(
+                "The current password is wrong."
+            )
+            target.errors = [*target.errors, message]
+            status = 400
+        else:
+            # This session continues under the new login generation, and so does
+            # "keep me logged in" when this browser had chosen it.
+            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(user, remember=remember_cookie in request.cookies)
+            flash(_("Your password has been changed. Other sessions have been logged out."),
+                  "info")
+            return redirect(url_for("auth.account"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/account.html", form=form), status

@@ -1,0 +1,140 @@
+"""Home page per role, community list and community detail."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from pmsys import categories
+from pmsys.auth import permissions
+from pmsys.extensions import db
+from pmsys.labels import COMMITTEE_LABELS, MODE_LABELS, ORG_KIND_LABELS, ROLE_LABELS
+from pmsys.models.auth import Role
+from pmsys.places import services
+from pmsys.web.assets import home_panels
+from pmsys.web.governance.panels import governance_panels
+from pmsys.web.places.forms import CommunityFilterForm
+from pmsys.web.tickets.common import ticket_panels
+
+bp = Blueprint("places", __name__)
+
+PER_PAGE = 50
+# Roles whose home page is the overview of an area.
+AREA_ROLES = frozenset({Role.bureau_admin, Role.street_officer, Role.sysadmin})
+
+
+@bp.app_template_filter("area")
+def area_filter(value: Decimal | None) -> str:
+    """Show an area as "1,234.50 m²"."""
+    return f"{Decimal(value or 0):,.2f} m²"
+
+
+@bp.app_template_filter("ymd")
+def ymd_filter(value: date | None) -> str:
+    """Show a date as YYYY-MM-DD (an empty string for none)."""
+    return value.isoformat() if value else ""
+
+
+@bp.app_template_filter("percent")
+def percent_filter(ratio: Decimal | None) -> str:
+    """Show a ratio such as 0.8750 as "87.50 %"."""
+    return f"{Decimal(ratio or 0) * 100:.2f} %"
+
+
+@bp.app_template_filter("mode_label")
+def mode_label_filter(mode) -> str:
+    """The label of a management mode (or of "none")."""
+    return str(MODE_LABELS.get(getattr(mode, "value", mode) or "none", mode))
+
+
+@bp.app_template_filter("committee_label")
+def committee_label_filter(status: str) -> str:
+    return str(COMMITTEE_LABELS.get(status, status))
+
+
+@bp.app_template_filter("role_label")
+def role_label_filter(role) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+@bp.app_template_filter("org_kind_label")
+def org_kind_label_filter(kind) -> str:
+    return str(ORG_KIND_LABELS.get(kind, kind))
+
+
+@bp.get("/")
+@login_required
+def home():
+    """The home page of the logged-in user's role."""
+    user = current_user._get_current_object()
+    session = db.session
+    if user.role in AREA_ROLES:
+        return render_template("places/home_area.html", totals=services.totals(session, user),
+                               **home_panels(session, user), **ticket_panels(session, user),
+                               **governance_panels(session, user))
+    communities = list(session.scalars(permissions.visible_communities(user)))
+    if user.role is Role.operator:
+        served = [categories.get(code) for code in user.organization.categories
+                  if code in categories.CODES]
+        return render_template(
+            "places/home_operator.html", served=served, community_count=len(communities),
+            **home_panels(session, user), **ticket_panels(session, user),
+        )
+    summaries = services.summarise(session, communities)
+    if user.role is Role.resident:
+        return render_template(
+            "places/home_resident.html",
+            households=services.own_households(session, user),
+            summaries=summaries, **ticket_panels(session, user),
+            **governance_panels(session, user),
+        )
+    return render_template("places/home_staff.html", summaries=summaries,
+                           **home_panels(session, user), **ticket_panels(session, user),
+                           **governance_panels(session, user))
+
+
+@bp.get("/communities")
+@login_required
+def community_list():
+    """The communities the user may see, by street and mode, 50 a page."""
+    user = current_user._get_current_object()
+    form = CommunityFilterForm(formdata=request.args)
+    form.set_streets(services.visible_streets(db.session, user))
+    page = request.args.get("page", default=1, type=int)
+    if not form.validate():
+        return render_template(
+            "places/community_list.html", form=form, result=None, filters={}
+        ), 400
+    filters = {name: value for name, value in form.data.items() if value}
+    result = services.list_communities(
+        db.session, user, **filters, page=page or 1, per_page=PER_PAGE
+    )
+    return render_template(
+        "places/community_list.html", form=form, result=result, filters=filters
+    )
+
+
+@bp.get("/communities/<code>")
+@login_required
+def community_detail(code: str):
+    """One community: facts, management terms, buildings, units and households."""
+    user = current_user._get_current_object()
+    community = permissions.get_community_or_404(db.session, user, code)
+    detail = services.community_detail(db.session, user, community)
+    return render_template("places/community_detail.html", community=community, detail=detail)
+
+
+@bp.get("/communities/<code>/buildings/<building_code>")
+@login_required
+def building_detail(code: str, building_code: str):
+    """One building of a community: its units and the households the user may read."""
+    user = current_user._get_current_object()
+    community = permissions.get_community_or_404(db.session, user, code)
+    detail = services.building_detail(db.session, user, community, building_code)
+    return render_template(
+        "places/building_detail.html", community=community, detail=detail,
+        view=detail.buildings[0],
+    )

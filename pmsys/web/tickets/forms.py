@@ -1,0 +1,194 @@
+"""Forms of the ticket pages: filing (also for a hotline caller), acting, filtering."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from pmsys.models.tickets import TicketStatus
+from pmsys.tickets import explain
+from pmsys.tickets.lifecycle import ACTION_NAMES
+from pmsys.tickets.services.actions import MAX_NOTE
+from pmsys.tickets.services.filing import MAX_DESCRIPTION
+
+PRIORITIES = ("emergency", "urgent", "normal")
+
+
+def _blank(label) -> SelectChoice:
+    return SelectChoice("", label)
+
+
+def _code_field(label):
+    return StringField(label, validators=[Optional(), Length(max=64)],
+                       filters=[lambda value: value.strip() if isinstance(value, str) else value])
+
+
+class PlaceFields:
+    """What a ticket says about the problem and its place (shared by filing and preview)."""
+
+    category = SelectField(_l("What is wrong"), validators=[DataRequired()])
+    community = SelectField(_l("Community"), validators=[DataRequired()])
+    building = _code_field(_l("Building"))
+    unit = _code_field(_l("Unit"))
+    household = _code_field(_l("Household"))
+    inside_home = BooleanField(_l("The problem is inside the home"))
+
+    def set_place_choices(self, categories, communities) -> None:
+        """Offer the categories (in the reader's language) and the communities to file for."""
+        self.category.choices = [_blank(_l("Choose a category"))] + [
+            SelectChoice(c.code, c.label) for c in categories
+        ]
+        self.community.choices = [SelectChoice(c.code, f"{c.name} ({c.code})")
+                                  for c in communities]
+
+    def place_fields(self) -> dict:
+        """The place as the services take it (codes relative to the community)."""
+        return {
+            "community": self.community.data,
+            "building": self.building.data or None,
+            "unit": self.unit.data or None,
+            "household": self.household.data or None,
+            "inside_home": bool(self.inside_home.data),
+            "asset": self.asset.data or None,
+        }
+
+
+class TicketForm(PlaceFields, FlaskForm):
+    """File a ticket: what, where, how bad, and (hotline) who called and when."""
+
+    asset = SelectField(_l("Which one is at fault"), default="", validate_choice=False)
+    description = TextAreaField(
+        _l("Describe the problem"),
+        validators=[DataRequired(), Length(max=MAX_DESCRIPTION)],
+    )
+    priority = SelectField(_l("How urgent"), default="")
+    photos = MultipleFileField(_l("Photos (up to 4)"))
+    caller_name = StringField(_l("Caller's name"), validators=[Optional(), Length(max=200)])
+    caller_phone = StringField(_l("Caller's phone"), validators=[Optional(), Length(max=20)])
+    called_at = DateTimeLocalField(_l("Time of the call"), validators=[Optional()],
+                                   format="%Y-%m-%dT%H:%M")
+
+    def set_choices(self, categories, communities) -> None:
+        """Offer the categories, the communities and the three priorities."""
+        self.set_place_choices(categories, communities)
+        self.priority.choices = [_blank(_l("As usual for the category"))] + [
+            SelectChoice(code, explain.priority_label(code)) for code in PRIORITIES
+        ]
+
+    def set_assets(self, assets) -> None:
+        """Offer the assets routing found covering the place equally (one must be named)."""
+        self.asset.choices = [_blank(_l("Choose the one at fault"))] + [
+            SelectChoice(a.code, f"{a.name or a.code} ({a.code})") for a in assets
+        ]
+
+    def caller(self) -> dict | None:
+        """The caller of a hotline entry, or None when the user reports for themselves."""
+        name, phone = (self.caller_name.data or "").strip(), (self.caller_phone.data or "").strip()
+        if not name and not phone:
+            return None
+        return {"name": name, "phone": phone}
+
+
+class PreviewForm(PlaceFields, FlaskForm):
+    """The routing preview's fields: a link's query string, or the filing form posted.
+
+    The application's CSRF protection checks every POST before the view runs.
+    """
+
+    class Meta:
+        csrf = False
+
+    asset = _code_field(_l("Asset"))
+
+
+RATINGS = ("5", "4", "3", "2", "1")
+
+
+class ActionForm(FlaskForm):
+    """One lifecycle action (`action`) with whichever fields it uses.
+
+    `version` is the ticket's version the page showed: acting on a ticket that
+    somebody changed since is refused (409) instead of silently overwriting.
+    """
+
+    action = HiddenField(validators=[DataRequired()])
+    version = HiddenField()
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=MAX_NOTE)])
+    rating = SelectField(_l("How well was it fixed (5 best)"), default="",
+                         choices=[_blank(_l("Choose")), *(SelectChoice(r, r) for r in RATINGS)])
+    org = SelectField(_l("Reassign to"), default="", validate_choice=False)
+    handover = BooleanField(_l("Also draft a hand-over of the asset to this organisation"))
+    photos = MultipleFileField(_l("Photos of the fix (up to 4)"))
+
+    def validate_action(self, field) -> None:
+        if field.data not in ACTION_NAMES:
+            raise ValidationError(_l("Unknown action."))
+
+    def set_orgs(self, orgs, kind_label) -> None:
+        self.org.choices = [_blank(_l("Choose the organisation"))] + [
+            SelectChoice(o.code, f"{o.name} · {kind_label(o.kind)}") for o in orgs
+        ]
+
+    def stale(self, version: int) -> bool:
+        """Whether the page was showing an older version of the ticket than `version`."""
+        shown = (self.version.data or "").strip()
+        return shown.isdigit() and int(shown) != version
+
+    def payload(self) -> dict:
+        """The keyword arguments of services.take_action for the posted action."""
+        action = self.action.data
+        payload = {"note": self.note.data or None}
+        if action == "confirm":
+            payload["rating"] = self.rating.data or None
+        if action == "reassign":
+            payload["org"] = self.org.data or None
+            payload["handover"] = bool(self.handover.data)
+        return payload
+
+
+class PhotoForm(FlaskForm):
+    """Add photos to a ticket: the reporter's of the problem, the assignee's of the fix."""
+
+    purpose = HiddenField(default="report")
+    photos = MultipleFileField(_l("Add photos"))
+
+
+STATUS_CHOICES = tuple(s.value for s in TicketStatus)
+
+
+class TicketFilterForm(FlaskForm):
+    """The filters of the ticket list (query string, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), default="")
+    community = SelectField(_l("Community"), default="")
+    category = SelectField(_l("Category"), default="")
+
+    def set_choices(self, communities, categories) -> None:
+        self.status.choices = [_blank(_l("All statuses"))] + [
+            SelectChoice(code, explain.status_label(code)) for code in STATUS_CHOICES
+        ]
+        self.community.choices = [_blank(_l("All communities"))] + [
+            SelectChoice(c.code, c.name) for c in communities
+        ]
+        self.category.choices = [_blank(_l("All categories"))] + [
+            SelectChoice(c.code, c.label) for c in categories
+        ]
+
+
+def uploads(field) -> list[bytes]:
+    """The bytes of the files chosen in a file field (an empty choice is no file)."""
+    return [f.read() for f in field.data or [] if getattr(f, "filename", "")]

@@ -1,0 +1,184 @@
+"""Ticket pages: the list and queue, filing (also from a QR code, or for a caller), preview."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import func, select
+
+from pmsys import categories
+from pmsys.auth import permissions
+from pmsys.errors import DomainError, Forbidden
+from pmsys.extensions import db
+from pmsys.models.assets import Asset
+from pmsys.models.places import Community
+from pmsys.models.tickets import Ticket
+from pmsys.places.services import own_households
+from pmsys.tickets import explain, photos, queries
+from pmsys.tickets import services as tickets
+from pmsys.web.assets.common import current_actor, refused, when_filter
+from pmsys.web.tickets import bp, forms
+from pmsys.web.tickets.common import has_queue, mark_fields, overdue, refusal_message
+
+PER_PAGE = 25
+QUEUE_LIMIT = 50
+
+
+class Listing:
+    """One page of tickets for the pager macro."""
+
+    def __init__(self, items, page, pages, total):
+        self.items, self.page, self.pages, self.total = items, page, pages, total
+
+
+def _listing(where: list, page: int) -> Listing:
+    """A page of the tickets matching `where`, newest first; past the end: the last page."""
+    total = db.session.scalar(select(func.count(Ticket.id)).where(*where)) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(page, 1), pages)
+    rows = queries.ticket_views(db.session, where, limit=PER_PAGE,
+                                offset=(page - 1) * PER_PAGE, trail=False) if total else []
+    return Listing(rows, page, pages, total)
+
+
+@bp.get("/tickets")
+@login_required
+def ticket_list():
+    """A resident's tickets; staff: their organisation's open queue, then all they may see."""
+    user = current_actor()
+    communities = list(db.session.scalars(queries.ticket_communities(user)))
+    form = forms.TicketFilterForm(formdata=request.args)
+    form.set_choices(communities, categories.CATEGORIES)
+    queue, queue_total = [], 0
+    show_queue = has_queue(user)
+    if show_queue:
+        queue, queue_total = queries.page_of(db.session, queries.queue_conditions(user), 1,
+                                             QUEUE_LIMIT, order_by=queries.QUEUE_ORDER,
+                                             trail=False)
+    if not form.validate():
+        return render_template("tickets/list.html", form=form, listing=None, filters={},
+                               queue=queue, queue_total=queue_total, overdue=overdue,
+                               show_queue=show_queue), 400
+    filters = {name: value for name, value in form.data.items() if value}
+    page = request.args.get("page", default=1, type=int) or 1
+    listing = _listing(queries.ticket_conditions(user, **filters), page)
+    return render_template("tickets/list.html", form=form, listing=listing, filters=filters,
+                           queue=queue, queue_total=queue_total, overdue=overdue,
+                           show_queue=show_queue)
+
+
+def _fileable_communities(user):
+    if not permissions.may_file_tickets(user):
+        raise Forbidden(_("This login does not file tickets."))
+    return list(db.session.scalars(permissions.visible_communities(user)))
+
+
+def _ambiguous_assets(user, form, error: DomainError):
+    """The assets the routing refusal names, for the "which one" choice."""
+    text = error.fields.get("asset", "")
+    codes = [c.strip() for c in text.removeprefix("one of ").split(",") if c.strip()]
+    if not codes:
+        return []
+    return db.session.scalars(
+        _assets_of(user, form).where(Asset.code.in_(codes)).order_by(Asset.code)
+    ).all()
+
+
+def _assets_of(user, form):
+    """The visible assets of the form's community and category."""
+    return select(Asset).where(
+        Asset.community_id.in_(select(Community.id).where(Community.code == form.community.data)),
+        Asset.category == form.category.data,
+        permissions.asset_clause(user),
+    )
+
+
+def _new_page(user, form, status=200):
+    homes = own_households(db.session, user)
+    return render_template(
+        "tickets/new.html", form=form, homes=homes,
+        hotline=permissions.may_file_for_callers(user),
+        max_photos=photos.MAX_PHOTOS,
+    ), status
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@login_required
+def ticket_new():
+    """File a ticket; ?community=&building=&unit= fill the place in (the building's QR code)."""
+    user = current_actor()
+    communities = _fileable_communities(user)
+    form = forms.TicketForm()
+    form.set_choices(categories.CATEGORIES, communities)
+    if request.method == "GET":
+        for name in ("community", "building", "unit", "household", "category"):
+            value = request.args.get(name, "")
+            if value and len(value) <= 64:
+                getattr(form, name).data = value
+        return _new_page(user, form)
+    if form.asset.data:
+        # The "which one" choice was offered: keep offering it on the next answer.
+        form.set_assets(db.session.scalars(_assets_of(user, form).order_by(Asset.code)).all())
+    if not form.validate_on_submit():
+        flash(_("Please correct the form."), "error")
+        return _new_page(user, form, 400)
+    try:
+        ticket = tickets.file_ticket(
+            db.session, user, category=form.category.data,
+            description=form.description.data, priority=form.priority.data or None,
+            caller=form.caller(), reported_at=form.called_at.data, **form.place_fields(),
+        )
+        files = forms.uploads(form.photos)
+        if files:
+            parties = tickets.ticket_parties(db.session, user, ticket)
+            photos.add_photos(db.session, user, ticket, files, purpose="report",
+                              parties=parties,
+                              upload_folder=current_app.config["UPLOAD_FOLDER"])
+    except DomainError as error:
+        if error.code == "asset_ambiguous":
+            form.set_assets(_ambiguous_assets(user, form, error))
+        status = refused(error)
+        flash(refusal_message(error), "error")
+        mark_fields(form, error)
+        return _new_page(user, form, status)
+    flash(_("Ticket %(number)s is filed. %(org)s will handle it: a response by %(respond)s, "
+            "a fix by %(resolve)s.", number=ticket.number, org=ticket.assignee.name,
+            respond=when_filter(ticket.due_respond_at),
+            resolve=when_filter(ticket.due_resolve_at)),
+          "success")
+    return redirect(url_for("tickets.ticket_detail", ticket_id=ticket.id))
+
+
+@bp.route("/tickets/preview", methods=["GET", "POST"])
+@login_required
+def ticket_preview():
+    """Who would get this ticket today, and why; files nothing.
+
+    GET answers a link; the filing form's button POSTs, so that the form's CSRF
+    token and the description never travel in a URL (logs, Referer headers).
+    """
+    user = current_actor()
+    communities = list(db.session.scalars(permissions.visible_communities(user)))
+    form = forms.PreviewForm(formdata=request.form if request.method == "POST" else request.args)
+    form.set_place_choices(categories.CATEGORIES, communities)
+    routing, status, choices = None, 200, []
+    if not form.validate():
+        status = 400
+    else:
+        try:
+            routing = tickets.preview_routing(db.session, user, category=form.category.data,
+                                              **form.place_fields())
+        except DomainError as error:
+            status = refused(error)
+            flash(refusal_message(error), "error")
+            mark_fields(form, error)
+            if error.code == "asset_ambiguous":
+                choices = _ambiguous_assets(user, form, error)
+    return render_template(
+        "tickets/preview.html", form=form, routing=routing, choices=choices,
+        steps=explain.steps_text([s.as_dict() for s in routing.steps]) if routing else [],
+        reason=explain.reason_label(routing.reason) if routing else "",
+        flags=[explain.flag_label(f) for f in sorted(routing.flags)] if routing else [],
+        may_file=permissions.may_file_tickets(user),
+    ), status
