@@ -13,6 +13,7 @@ from pmsys import clock
 from pmsys.audit import AuditRecord
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from pmsys.extensions import db as _db
+from pmsys.governance import committees as committee_rules
 from pmsys.governance.services import committee_terms as jobs
 from pmsys.governance.services import committees
 from pmsys.models.auth import Organization, OrgKind, Role
@@ -232,7 +233,7 @@ def test_the_city_setting_decides_the_size(world):
 
 
 def test_the_default_rules_are_a_setting():
-    assert places.DEFAULT_SETTINGS["committee_rules"]["warn_days"] == 90
+    assert committee_rules.DEFAULT_RULES["warn_days"] == 90
 
 
 # --- candidates ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from pmsys import clock
+from pmsys import clock, labels
 from pmsys.assets import services as assets
 from pmsys.auth import permissions
 from pmsys.errors import Forbidden
@@ -45,7 +45,7 @@ def handover_backlog():
     receivers = {item.receiver.code: item.receiver for item in report.items if item.receiver}
     return render_template("assets/backlog.html", form=form, report=report, on=on,
                            streets=streets, receivers=receivers,
-                           statuses=forms.HANDOVER_STATUS_LABELS)
+                           statuses=labels.HANDOVER_STATUS_LABELS)
 
 
 # --- Panels of the home pages ---------------------------------------------------------

@@ -8,6 +8,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from pmsys import labels
 from pmsys.assets import services as assets
 from pmsys.assets.services import handovers as handover_services
 from pmsys.auth import permissions
@@ -36,7 +37,7 @@ def handover_list():
     form = forms.HandoverFilterForm(formdata=request.args)
     if not form.validate():
         return render_template("assets/handover_list.html", form=form, waiting=[],
-                               handovers=[], statuses=forms.HANDOVER_STATUS_LABELS), 400
+                               handovers=[], statuses=labels.HANDOVER_STATUS_LABELS), 400
     query = handover_services.visible_handovers(user, status=form.status.data or None)
     handovers = db.session.scalars(
         query.options(selectinload(Handover.from_org), selectinload(Handover.to_org))
@@ -45,7 +46,7 @@ def handover_list():
     return render_template(
         "assets/handover_list.html", form=form, handovers=handovers,
         waiting=assets.waiting_for(db.session, user),
-        statuses=forms.HANDOVER_STATUS_LABELS,
+        statuses=labels.HANDOVER_STATUS_LABELS,
         may_draft=user.role in DRAFTING_ROLES,
     )
 
@@ -129,7 +130,7 @@ def _handover_page(user, handover: Handover, form=None, status=200):
         "assets/handover_detail.html", handover=handover, events=events, names=names,
         committee_rows=committee_rows, actions=blank,
         open_defects=sum(1 for d in handover.defects if d.fixed_at is None),
-        statuses=forms.HANDOVER_STATUS_LABELS, event_labels=forms.EVENT_LABELS,
+        statuses=labels.HANDOVER_STATUS_LABELS, event_labels=labels.EVENT_LABELS,
         parties=assets.handover_parties(session, user, handover),
         party_labels=forms.PARTY_LABELS,
     ), status
@@ -167,7 +168,7 @@ def handover_action(code: str):
         flash(refusal_message(error), "error")
         handover = assets.get_handover_or_404(db.session, user, code)
         return _handover_page(user, handover, form=form, status=status)
-    flash(_("%(step)s: the hand-over is now %(status)s.", step=forms.EVENT_LABELS[action],
-            status=forms.HANDOVER_STATUS_LABELS[handover.status]), "success")
+    flash(_("%(step)s: the hand-over is now %(status)s.", step=labels.EVENT_LABELS[action],
+            status=labels.HANDOVER_STATUS_LABELS[handover.status]), "success")
     return redirect(url_for("assets.handover_detail", code=code))
 

@@ -8,7 +8,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from pmsys import categories, clock
+from pmsys import categories, clock, labels
 from pmsys.assets import services as assets
 from pmsys.assets.warranty import in_warranty
 from pmsys.auth import permissions
@@ -131,7 +131,7 @@ def _asset_page(user, asset: Asset, warranty_form=None, status=200):
         maintainer=assets.maintainer_on(asset, today),
         in_warranty=in_warranty(asset.warranty_until, today),
         stints=sorted(asset.stints, key=lambda s: s.start, reverse=True),
-        scopes=forms.SCOPE_LABELS, statuses=forms.HANDOVER_STATUS_LABELS,
+        scopes=forms.SCOPE_LABELS, statuses=labels.HANDOVER_STATUS_LABELS,
     ), status
 
 
