@@ -1,7 +1,14 @@
 """Fixtures by layer: `app` (once), `db` (rolled back per test), `client`, `login_as`.
 
 The schema is built by the Alembic migrations, so every run also proves them.
-Set PMSYS_TEST_DATABASE_URL to run on PostgreSQL; the default is SQLite.
+Set PMSYS_TEST_DATABASE_URL to run on PostgreSQL; the default is SQLite. Under
+pytest-xdist (`-n 2`, as `make test` runs it) each worker has a database of its
+own: a SQLite file in its own temporary folder, or a PostgreSQL database named
+after the given one and the worker, created here and dropped at the end.
+
+A test starts from an empty database, or from a base marked on it (or its
+module) with `@pytest.mark.database("<fixture>")`: a module's world built
+once, or a clone of the demo region (tests/bases.py).
 """
 
 from __future__ import annotations
@@ -12,21 +19,34 @@ import re
 import pytest
 from flask_login.utils import _create_identifier
 from sqlalchemy import text
-from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy.engine import make_url
 
 from pmsys import clock, create_app
 from pmsys.config import TestConfig, normalise_database_url
 from pmsys.extensions import db as _db
+from tests.bases import Template, _admin, session_on
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
     url = os.environ.get("PMSYS_TEST_DATABASE_URL")
-    if url:
-        return normalise_database_url(url)
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "pmsys-test.db")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "pmsys-test.db")
+    elif not worker:
+        yield normalise_database_url(url)
+    else:
+        # This worker's own database beside the given one, dropped when the run ends.
+        given = make_url(normalise_database_url(url))
+        own = f"{given.database}_{worker}"
+        _admin(given, f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
+        _admin(given, f'CREATE DATABASE "{own}"')
+        try:
+            yield given.set(database=own).render_as_string(hide_password=False)
+        finally:
+            _admin(given, f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -55,27 +75,36 @@ def app(database_url, tmp_path_factory):
 
 
 @pytest.fixture
-def db(app):
+def db_base(request):
+    """The Base named by the test's `database` mark, or None: the empty database."""
+    mark = request.node.get_closest_marker("database")
+    return request.getfixturevalue(mark.args[0]) if mark else None
+
+
+@pytest.fixture
+def db(app, db_base):
     """The database inside one outer transaction, rolled back after the test.
 
-    `session.commit()` in the code under test releases a savepoint only.
+    `session.commit()` in the code under test releases a savepoint only. On a
+    base, the test's transaction is a savepoint inside the base's own.
     """
     with app.app_context():
-        connection = _db.engine.connect()
-        transaction = connection.begin()
+        if db_base is None:
+            connection = _db.engine.connect()
+            transaction = connection.begin()
+        else:
+            connection = db_base.connection
+            transaction = db_base.begin()
         original = _db.session
-        # A plain session bound to the connection: Flask-SQLAlchemy's own Session
-        # would pick the engine instead and escape the outer transaction.
-        _db.session = scoped_session(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-        )
+        _db.session = session_on(connection)
         try:
             yield _db
         finally:
             _db.session.remove()
             _db.session = original
             transaction.rollback()
-            connection.close()
+            if db_base is None:
+                connection.close()
 
 
 @pytest.fixture(autouse=True)
@@ -136,3 +165,111 @@ def api_token(client):
         return {"Authorization": "Bearer " + response.get_json()["token"]}
 
     return get
+
+
+# --- the demo region, built once per session and cloned per module --------------------
+
+def _run_demo_command(app):
+    """`flask pmsys demo` on an empty database; its result (exit code, output)."""
+    return app.test_cli_runner().invoke(args=["pmsys", "demo"])
+
+
+def _import_demo_bundle(app):
+    """The demo region's bundle imported into an empty database; the import's summary."""
+    from pmsys.imports.services import import_bundle
+    from pmsys.places.demo import build_bundle
+
+    with app.app_context():
+        summary = import_bundle(_db.session, build_bundle(), actor="demo")
+        _db.session.commit()
+    return summary
+
+
+@pytest.fixture(scope="session")
+def _demo_templates(database_url, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    templates = {
+        "region": Template("demo", database_url, folder, _run_demo_command),
+        "bundle": Template("bundle", database_url, folder, _import_demo_bundle),
+    }
+    yield templates
+    for template in templates.values():
+        template.drop()
+
+
+@pytest.fixture(scope="module")
+def demo_region(_demo_templates):
+    """A copy of what `flask pmsys demo` loads into an empty database.
+
+    `.result` is that command's run (exit code and output). Mark a test
+    `@pytest.mark.database("demo_region")` to start from it.
+    """
+    with _demo_templates["region"].clone() as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def demo_bundle(_demo_templates):
+    """A copy of an empty database into which the demo bundle was imported.
+
+    `.result` is that import's summary. Mark a test
+    `@pytest.mark.database("demo_bundle")` to start from it.
+    """
+    with _demo_templates["bundle"].clone() as base:
+        yield base
+
+
+DEMO_BASES = {"demo_region", "demo_bundle"}
+
+
+# --- hooks --------------------------------------------------------------------------
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "database(fixture): start the test's database from that fixture's Base")
+    config.addinivalue_line(
+        "markers", "concurrency: commits from simultaneous threads; counted per engine")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    # Under `--dist loadgroup` the tests on the demo share one worker, which
+    # builds the demo once; the other worker runs the rest meanwhile.
+    for item in items:
+        mark = item.get_closest_marker("database")
+        if mark and mark.args[0] in DEMO_BASES:
+            item.add_marker(pytest.mark.xdist_group("demo"))
+
+
+def _engine_name() -> str:
+    url = os.environ.get("PMSYS_TEST_DATABASE_URL")
+    return make_url(normalise_database_url(url)).get_backend_name() if url else "sqlite"
+
+
+def _concurrency_tally(config) -> dict[str, int]:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    tally = dict.fromkeys(("passed", "failed", "skipped", "error"), 0)
+    for outcome in tally:
+        for report in reporter.stats.get(outcome, []) if reporter else []:
+            if "concurrency" in getattr(report, "keywords", {}):
+                tally[outcome] += 1
+    return tally
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """On PostgreSQL the concurrency tests must run: one skipped fails the run."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    tally = _concurrency_tally(session.config)
+    if _engine_name() == "postgresql" and tally["skipped"] and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    tally = _concurrency_tally(config)
+    if not any(tally.values()):
+        return
+    ran = tally["passed"] + tally["failed"]
+    terminalreporter.write_line(
+        f"concurrency tests on {_engine_name()}: {ran} ran ({tally['passed']} passed, "
+        f"{tally['failed']} failed), {tally['skipped']} skipped, {tally['error']} errors")
