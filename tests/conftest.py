@@ -22,11 +22,35 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from pmsys import clock, create_app
+from pmsys.auth import passwords
 from pmsys.config import TestConfig, normalise_database_url
 from pmsys.extensions import db as _db
 from tests.bases import Template, _admin, session_on
 
 DEFAULT_PASSWORD = "correct horse battery staple"
+
+# Production hashes passwords with scrypt at N=32768: about 0.1 s of CPU, on purpose. The
+# suite hashes and checks thousands, so here `hash_password` asks for N=1024 instead: the
+# same code and stored format at 1/32 of the work (a hash records its own parameters, so
+# checking one costs what making it did). Set before any test module hashes a password;
+# tests/unit/test_passwords.py checks the production hash with `real_password_hashing`.
+TEST_HASH_METHOD = "scrypt:1024:8:1"
+_production_generate_password_hash = passwords.generate_password_hash
+
+
+def _test_generate_password_hash(password: str, method: str = "scrypt", salt_length: int = 16):
+    if method == "scrypt":
+        method = TEST_HASH_METHOD
+    return _production_generate_password_hash(password, method=method, salt_length=salt_length)
+
+
+passwords.generate_password_hash = _test_generate_password_hash
+
+
+@pytest.fixture
+def real_password_hashing(monkeypatch):
+    """`hash_password` as in production, for the tests of the hash itself."""
+    monkeypatch.setattr(passwords, "generate_password_hash", _production_generate_password_hash)
 
 
 @pytest.fixture(scope="session")
