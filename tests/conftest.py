@@ -13,6 +13,7 @@ once, or a clone of the demo region (tests/bases.py).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -255,14 +256,38 @@ def pytest_configure(config):
         "markers", "concurrency: commits from simultaneous threads; counted per engine")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    # Under `--dist loadgroup` the tests on the demo share one worker, which
-    # builds the demo once; the other worker runs the rest meanwhile.
-    for item in items:
-        mark = item.get_closest_marker("database")
-        if mark and mark.args[0] in DEMO_BASES:
-            item.add_marker(pytest.mark.xdist_group("demo"))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under `-n N` (--dist load), send each module's tests to one worker, the demo's first.
+
+    A module's tests stay together, in order, so its module-scoped world is built
+    once; the modules that start from the demo region share one worker, which
+    builds the demo once while the other workers run the rest.
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesDemoFirst(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "demo" if _starts_from_the_demo(config.rootpath / module) else module
+
+        def _assign_work_unit(self, node) -> None:
+            if "demo" in self.workqueue:
+                self.workqueue.move_to_end("demo", last=False)
+            super()._assign_work_unit(node)
+
+    return ModulesDemoFirst(config, log)
+
+
+@functools.cache
+def _starts_from_the_demo(module) -> bool:
+    try:
+        source = module.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return any(f'database("{name}")' in source for name in DEMO_BASES)
 
 
 def _engine_name() -> str:
