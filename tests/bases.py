@@ -10,7 +10,9 @@ one it starts from the empty migrated database.
 
 - `world_base(app, build)`: a module's fixture world, built once per module on
   the app's own database. `base.world(session)` hands each test the world's
-  rows again, loaded in that test's session.
+  rows again, loaded in that test's session. Its transaction holds SQLite's one
+  write lock while the module runs, so mark the whole module: every test of it
+  that uses `db` must start from the base.
 - `Template`: a database built once per session (the demo region takes about a
   minute) into a database of its own and cloned per module — a copied SQLite
   file, or CREATE DATABASE … TEMPLATE on PostgreSQL — each clone dropped after
@@ -126,10 +128,9 @@ def _freeze(value):
 
 
 def _thaw(value, session: Session):
-    thawed = _map(value, lambda item: _thaw(item, session))
     if isinstance(value, _Row):
         return _attach(value.instance, session)
-    return thawed
+    return _map(value, lambda item: _thaw(item, session))
 
 
 def _attach(instance, session: Session):
@@ -194,7 +195,7 @@ class Template:
             return
         self.drop()
         if self.postgres:
-            _admin(self.url, f'CREATE DATABASE "{self.database}"')
+            admin_sql(self.url, f'CREATE DATABASE "{self.database}"')
         app = create_app(TestConfig, overrides={
             "SQLALCHEMY_DATABASE_URI": self._url_of(self.database),
             "UPLOAD_FOLDER": str(self.folder / f"{self.name}-uploads"),
@@ -226,7 +227,7 @@ class Template:
         self._ensure_built()
         copy_name = self._database_name(f"{self.name}_{next(self._numbers)}")
         if self.postgres:
-            _admin(self.url, f'CREATE DATABASE "{copy_name}" TEMPLATE "{self.database}"')
+            admin_sql(self.url, f'CREATE DATABASE "{copy_name}" TEMPLATE "{self.database}"')
         else:
             shutil.copyfile(self.database, copy_name)
         engine = _engine(self._url_of(copy_name))
@@ -237,13 +238,13 @@ class Template:
             base.close()
             engine.dispose()
             if self.postgres:
-                _admin(self.url, f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)')
+                admin_sql(self.url, f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)')
             else:
                 Path(copy_name).unlink(missing_ok=True)
 
     def drop(self) -> None:
         if self.postgres:
-            _admin(self.url, f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            admin_sql(self.url, f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
         else:
             Path(self.database).unlink(missing_ok=True)
         self.built_on = None
@@ -256,7 +257,7 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def _admin(url, statement: str) -> None:
+def admin_sql(url, statement: str) -> None:
     """Run CREATE/DROP DATABASE on the server of `url` (outside any transaction)."""
     engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:

@@ -26,7 +26,7 @@ from pmsys import clock, create_app
 from pmsys.auth import passwords
 from pmsys.config import TestConfig, normalise_database_url
 from pmsys.extensions import db as _db
-from tests.bases import Template, _admin, session_on
+from tests.bases import Template, admin_sql, session_on
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -66,12 +66,12 @@ def database_url(tmp_path_factory):
         # This worker's own database beside the given one, dropped when the run ends.
         given = make_url(normalise_database_url(url))
         own = f"{given.database}_{worker}"
-        _admin(given, f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
-        _admin(given, f'CREATE DATABASE "{own}"')
+        admin_sql(given, f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
+        admin_sql(given, f'CREATE DATABASE "{own}"')
         try:
             yield given.set(database=own).render_as_string(hide_password=False)
         finally:
-            _admin(given, f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
+            admin_sql(given, f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -514,14 +514,14 @@ def test_the_workflow_examples_use_assets_no_bundle_handover_moves(bundle):
 # After `flask pmsys demo` (run once into an empty database, copied for each module).
 
 
-def _run_demo(demo_region):
+def _demo_loaded(demo_region):
     result = demo_region.result
     assert result.exit_code == 0, result.output
 
 
 @pytest.mark.database("demo_region")
 def test_after_the_demo_handovers_are_in_every_state(db, demo_region):
-    _run_demo(demo_region)
+    _demo_loaded(demo_region)
     session = db.session
     handovers = {h.code: h for h in session.scalars(select(Handover))}
     assert {h.status for h in handovers.values()} == set(HandoverStatus)
@@ -549,7 +549,7 @@ def test_after_the_demo_handovers_are_in_every_state(db, demo_region):
 
 @pytest.mark.database("demo_region")
 def test_after_the_demo_the_register_answers_who_maintains_what(db, demo_region):
-    _run_demo(demo_region)
+    _demo_loaded(demo_region)
     session = db.session
     project = session.scalar(select(Project).where(Project.code == "TYQ-2021"))
     assert project.accepted_on == date(2021, 11, 20)
@@ -574,7 +574,7 @@ def test_after_the_demo_the_register_answers_who_maintains_what(db, demo_region)
 
 @pytest.mark.database("demo_region")
 def test_after_the_demo_the_bureau_sees_a_backlog_in_2026(db, demo_region):
-    _run_demo(demo_region)
+    _demo_loaded(demo_region)
     session = db.session
     bureau = session.scalar(select(User).where(User.username == "bureau"))
     backlog = handover_backlog(session, bureau, date(2026, 11, 21))
