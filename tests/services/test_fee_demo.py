@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from pmsys import clock
@@ -21,8 +22,6 @@ from pmsys.fees.models import (
     RevenueEntry,
 )
 from pmsys.governance.models import ManagementMode
-from pmsys.imports.services import import_bundle
-from pmsys.places.demo import build_bundle
 
 TABLES = (FeeStandard, Bill, BillAdjustment, BillingRun, Payment, PaymentAllocation,
           RevenueEntry)
@@ -43,8 +42,8 @@ def collection_by_mode(session) -> dict[ManagementMode, Decimal]:
     return {mode: billing.ratio(settled, asked) for mode, asked, settled in rows}
 
 
+@pytest.mark.database("demo_bundle")  # the demo bundle imported into an empty database
 def test_the_demo_fees_load_once_with_collection_lower_without_a_professional_manager(db):
-    import_bundle(db.session, build_bundle(), actor="demo")
     summary = build_fee_examples(db.session)
     db.session.commit()
     today = clock.today()
