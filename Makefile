@@ -22,12 +22,17 @@ run: install
 	$(FLASK) pmsys demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# The suite runs on SQLite, then again on PostgreSQL when PMSYS_TEST_DATABASE_URL is set.
+# The suite runs on SQLite, then again on PostgreSQL when PMSYS_TEST_DATABASE_URL is set,
+# each in TEST_WORKERS processes (pytest-xdist; TEST_WORKERS=1 runs in one). Each worker
+# has a database of its own: a SQLite file, or a PostgreSQL database named after the
+# given one, which the suite creates and drops (tests/conftest.py).
+TEST_WORKERS ?= 2
+PYTEST_RUN := $(BIN)/pytest $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS))
 test: install
-	PMSYS_TEST_DATABASE_URL= $(BIN)/pytest
+	PMSYS_TEST_DATABASE_URL= $(PYTEST_RUN)
 	@if [ -n "$$PMSYS_TEST_DATABASE_URL" ]; then \
 		echo "== PostgreSQL: $$PMSYS_TEST_DATABASE_URL"; \
-		$(BIN)/pytest --ignore=tests/unit; \
+		$(PYTEST_RUN) --ignore=tests/unit; \
 	fi
 
 lint: install

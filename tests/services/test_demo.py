@@ -363,9 +363,10 @@ def snapshot(session) -> dict:
             "assets": assets, "stints": stints, "handovers": handovers, "audit": audit}
 
 
-def test_the_demo_bundle_imports_and_a_second_import_changes_nothing(db):
+@pytest.mark.database("demo_bundle")
+def test_the_demo_bundle_imports_and_a_second_import_changes_nothing(db, demo_bundle):
     bundle = build_bundle()
-    summary = import_bundle(db.session, bundle, actor="demo")
+    summary = demo_bundle.result  # the import into the empty database this one copies
     assert summary.counts["households"]["created"] == 1514
     assert db.session.scalar(select(func.count(Household.id))) == 1514
     assert db.session.scalar(select(func.sum(Household.area))) == Decimal("138600.00")
@@ -387,8 +388,9 @@ def test_the_demo_bundle_imports_and_a_second_import_changes_nothing(db):
     assert snapshot(db.session) == first
 
 
-def test_flask_pmsys_demo_loads_the_region_and_prints_every_login(app, db):
-    result = app.test_cli_runner().invoke(args=["pmsys", "demo"])
+@pytest.mark.database("demo_region")
+def test_flask_pmsys_demo_loads_the_region_and_prints_every_login(app, db, demo_region):
+    result = demo_region.result  # the run into the empty database this one copies
     assert result.exit_code == 0, result.output
     assert "households: 1514 created" in result.output
     assert "hand-overs in progress: 5 created, 0 unchanged" in result.output
@@ -509,16 +511,17 @@ def test_the_workflow_examples_use_assets_no_bundle_handover_moves(bundle):
         assert users[plan["receiver"]]["org"] == plan["to"]
 
 
-# After `flask pmsys demo`.
+# After `flask pmsys demo` (run once into an empty database, copied for each module).
 
 
-def _run_demo(app):
-    result = app.test_cli_runner().invoke(args=["pmsys", "demo"])
+def _demo_loaded(demo_region):
+    result = demo_region.result
     assert result.exit_code == 0, result.output
 
 
-def test_after_the_demo_handovers_are_in_every_state(app, db):
-    _run_demo(app)
+@pytest.mark.database("demo_region")
+def test_after_the_demo_handovers_are_in_every_state(db, demo_region):
+    _demo_loaded(demo_region)
     session = db.session
     handovers = {h.code: h for h in session.scalars(select(Handover))}
     assert {h.status for h in handovers.values()} == set(HandoverStatus)
@@ -544,8 +547,9 @@ def test_after_the_demo_handovers_are_in_every_state(app, db):
     assert imported.status is HandoverStatus.effective and len(imported.assets) == 24
 
 
-def test_after_the_demo_the_register_answers_who_maintains_what(app, db):
-    _run_demo(app)
+@pytest.mark.database("demo_region")
+def test_after_the_demo_the_register_answers_who_maintains_what(db, demo_region):
+    _demo_loaded(demo_region)
     session = db.session
     project = session.scalar(select(Project).where(Project.code == "TYQ-2021"))
     assert project.accepted_on == date(2021, 11, 20)
@@ -568,8 +572,9 @@ def test_after_the_demo_the_register_answers_who_maintains_what(app, db):
     assert maintainer_on(line, line.stints[-1].start).code == "TYQ-CU"
 
 
-def test_after_the_demo_the_bureau_sees_a_backlog_in_2026(app, db):
-    _run_demo(app)
+@pytest.mark.database("demo_region")
+def test_after_the_demo_the_bureau_sees_a_backlog_in_2026(db, demo_region):
+    _demo_loaded(demo_region)
     session = db.session
     bureau = session.scalar(select(User).where(User.username == "bureau"))
     backlog = handover_backlog(session, bureau, date(2026, 11, 21))

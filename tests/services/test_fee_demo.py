@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from pmsys import clock
 from pmsys.demo.fees import RECEIPT_PREFIX, WAIVER_REASON, build_fee_examples
-from pmsys.demo.places import build_bundle
 from pmsys.fees import billing
-from pmsys.imports.services import import_bundle
 from pmsys.models.fees import (
     Bill,
     BillAdjustment,
@@ -43,8 +42,8 @@ def collection_by_mode(session) -> dict[ManagementMode, Decimal]:
     return {mode: billing.ratio(settled, asked) for mode, asked, settled in rows}
 
 
+@pytest.mark.database("demo_bundle")  # the demo bundle imported into an empty database
 def test_the_demo_fees_load_once_with_collection_lower_without_a_professional_manager(db):
-    import_bundle(db.session, build_bundle(), actor="demo")
     summary = build_fee_examples(db.session)
     db.session.commit()
     today = clock.today()

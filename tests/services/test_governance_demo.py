@@ -40,7 +40,7 @@ IMPORTED = ("DKHTXQ", "DZYXQ", "TJJSL", "XYL")
 
 @pytest.fixture
 def demo(db):
-    import_bundle(db.session, build_bundle(), actor="demo")
+    """The governance examples on the demo bundle (tests using this start from demo_bundle)."""
     started = timer.monotonic()
     summary = build_governance_examples(db.session)
     db.session.commit()
@@ -78,6 +78,7 @@ def counts(session) -> dict[str, int]:
             for table in TABLES}
 
 
+@pytest.mark.database("demo_bundle")
 def test_every_committee_state_is_shown(db, demo):
     session = db.session
     assert demo["committees"] == 4 and demo["existing"] == 0
@@ -124,6 +125,7 @@ def test_every_committee_state_is_shown(db, demo):
         Notification.user_id == street.id, Notification.kind == "committee_term_ending"))
 
 
+@pytest.mark.database("demo_bundle")
 def test_every_vote_state_and_the_terms_they_lead_to(db, demo):
     session = db.session
     today, now = clock.today(), clock.now()
@@ -174,8 +176,8 @@ def test_every_vote_state_and_the_terms_they_lead_to(db, demo):
     assert {row["code"] for row in report["uncovered"]} == {"HHECJSL", "GAJJSL", "GDJSL"}
 
 
+@pytest.mark.database("demo_bundle")  # the demo bundle imported into an empty database
 def test_running_it_twice_changes_nothing_and_ownership_never_changes(db):
-    import_bundle(db.session, build_bundle(), actor="demo")
     owners = sorted(db.session.execute(select(Household.id, Household.owner_id)).all())
     build_governance_examples(db.session)
     db.session.commit()

@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 
 from pmsys import clock
 from pmsys.audit import AuditRecord
-from pmsys.demo.places import build_bundle, build_workflow_examples
+from pmsys.demo.places import build_workflow_examples
 from pmsys.demo.tickets import PLANS, build_ticket_examples
-from pmsys.imports.services import import_bundle
 from pmsys.models.auth import User
 from pmsys.models.tickets import Notification, Ticket, TicketEvent
 from pmsys.tickets.services.reports import ticket_report
@@ -20,7 +19,7 @@ from pmsys.tickets.services.reports import ticket_report
 
 @pytest.fixture
 def demo(db):
-    import_bundle(db.session, build_bundle(), actor="demo")
+    """The demo tickets on the demo bundle (tests using this start from demo_bundle)."""
     build_workflow_examples(db.session)
     summary = build_ticket_examples(db.session)
     db.session.commit()
@@ -39,6 +38,7 @@ def user(session, username: str) -> User:
     return session.scalar(select(User).where(User.username == username))
 
 
+@pytest.mark.database("demo_bundle")
 def test_about_forty_tickets_over_four_months_in_every_state_with_their_trail(db, demo):
     tickets = db.session.scalars(select(Ticket)).all()
     assert demo["created"] == len(tickets) == len(PLANS) and 35 <= len(PLANS) <= 50
@@ -71,6 +71,7 @@ def test_about_forty_tickets_over_four_months_in_every_state_with_their_trail(db
     assert latest <= clock.now()
 
 
+@pytest.mark.database("demo_bundle")
 def test_the_measures_over_the_demo_are_sane_and_a_second_run_creates_nothing(db, demo):
     today = clock.today()
     report = ticket_report(db.session, user(db.session, "bureau"),
@@ -98,8 +99,9 @@ def test_the_measures_over_the_demo_are_sane_and_a_second_run_creates_nothing(db
     assert counts(db.session) == before
 
 
-def test_flask_pmsys_demo_files_the_tickets_once(app, db):
-    first = app.test_cli_runner().invoke(args=["pmsys", "demo"])
+@pytest.mark.database("demo_region")
+def test_flask_pmsys_demo_files_the_tickets_once(app, db, demo_region):
+    first = demo_region.result  # the run into the empty database this one copies
     assert first.exit_code == 0, first.output
     assert f"demo tickets: {len(PLANS)} created, 0 unchanged" in first.output
     before = counts(db.session)

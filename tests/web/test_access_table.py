@@ -35,22 +35,37 @@ from tests.access_table import (
 from tests.access_tickets import EXAMPLE_IDS as TICKET_EXAMPLE_IDS
 from tests.access_tickets import build_access_ticket_world
 from tests.access_tickets import ids as ticket_ids
+from tests.bases import world_base
 from tests.conftest import csrf_token
 from tests.world import VISIBLE
 
 EXAMPLE_IDS = {**TICKET_EXAMPLE_IDS, **EXAMPLE_VOTE_IDS}
 
 
-@pytest.fixture
-def world(db):
-    """tests/world.py's world with the tickets and votes the rows name.
+pytestmark = pytest.mark.database("access_world")
+
+
+@pytest.fixture(scope="module")
+def access_world(app):
+    """tests/world.py's world with the tickets and votes the rows name, built once.
 
     Tickets and fees of tests/access_tickets.py, votes and committees of
-    tests/access_governance.py.
+    tests/access_governance.py. Each test starts from it as built and is rolled
+    back afterwards (tests/bases.py).
     """
-    world = build_access_ticket_world()
-    add_governance(world)
-    return world
+
+    def build():
+        world = build_access_ticket_world()
+        add_governance(world)
+        return world
+
+    with world_base(app, build) as base:
+        yield base
+
+
+@pytest.fixture
+def world(db, access_world):
+    return access_world.world(db.session)
 
 
 def ids(world) -> dict[str, str]:
@@ -172,8 +187,9 @@ def mismatch(response, expected, values: dict[str, str]) -> str | None:
 def cases():
     """A reading row is one test over all roles; a row that may change state, one per role.
 
-    Each test has a fresh world, so a logout, a password change or an import by
-    one role can never decide what the next role gets.
+    Each test starts from the world as built (its changes are rolled back), so a
+    logout, a password change or an import by one role can never decide what
+    the next role gets.
     """
     for entry in TABLE:
         if entry.method == "GET":
