@@ -41,11 +41,11 @@ def _read_json(path: str) -> object:
 def import_command(path: str) -> None:
     """Load a region bundle (JSON): all or nothing, idempotent."""
     from pmsys.extensions import db
-    from pmsys.imports.services import BundleInvalid, import_bundle
+    from pmsys.imports.services import BundleInvalid, collector_paused, import_bundle
 
-    bundle = _read_json(path)
     try:
-        summary = import_bundle(db.session, bundle, actor="cli")
+        with collector_paused():  # a city's JSON alone is millions of objects
+            summary = import_bundle(db.session, _read_json(path), actor="cli")
     except BundleInvalid as invalid:
         db.session.rollback()
         click.echo(f"error: the bundle was not loaded ({len(invalid.errors)} problems):", err=True)

@@ -76,7 +76,9 @@ def wanted_codes(parsed: Parsed) -> Wanted:
     )
     wanted.people = _codes(parsed.people, "code") | _codes(parsed.users, "person")
     for _community, _building, _unit, household in parsed.households():
-        wanted.people |= _codes([household], "owner")
+        owner = household.get("owner")
+        if isinstance(owner, str):
+            wanted.people.add(owner)
         wanted.people.update(household.get("residents") or [])
     wanted.term_communities = _codes(parsed.management_terms, "community")
     wanted.committee_communities = _codes(parsed.organizations, "community")
