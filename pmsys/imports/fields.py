@@ -160,8 +160,17 @@ def read_object(
     values = item.values
     for name, rule in spec.items():
         raw = value.get(name, _ABSENT)
-        if raw is _ABSENT or raw is None:
-            _absent_or_null(item, name, rule, raw, problems)
+        if raw is _ABSENT:
+            if rule.required:
+                problems.add(item.at(name), "required")
+                item.refuse(name)
+            continue
+        if raw is None:
+            if rule.required or not rule.nullable:
+                problems.add(item.at(name), "required" if rule.required else "must not be null")
+                item.refuse(name)
+            else:
+                values[name] = None
             continue
         judge = rule.judge
         if judge is not None:
@@ -181,18 +190,6 @@ def read_object(
 
 
 _ABSENT = object()
-
-
-def _absent_or_null(item: Item, name: str, rule: Field, raw: object, problems: Problems) -> None:
-    if raw is _ABSENT:
-        if rule.required:
-            problems.add(item.at(name), "required")
-            item.refuse(name)
-    elif rule.required or not rule.nullable:
-        problems.add(item.at(name), "required" if rule.required else "must not be null")
-        item.refuse(name)
-    else:
-        item.values[name] = None
 
 
 def read_list(value: object, path: str, spec: dict[str, Field], problems: Problems) -> list[Item]:
@@ -219,6 +216,17 @@ def objects(spec: dict[str, Field]) -> Checker:
 
 def mark_duplicates(items: list[Item], name: str, problems: Problems) -> dict[str, Item]:
     """Flag every object whose `name` repeats another's; return the first of each value."""
+    first: dict[object, Item] = {}
+    repeated = False
+    for item in items:
+        value = item.values.get(name)
+        if value is not None:
+            if value in first:
+                repeated = True
+            else:
+                first[value] = item
+    if not repeated:
+        return first
     seen: dict[object, list[Item]] = {}
     for item in items:
         value = item.values.get(name)
