@@ -1,16 +1,19 @@
-"""Writing many rows at once, outside the ORM's unit of work (a city's places and register).
+"""Reading and writing many rows at once, outside the ORM (a city's people, places, register).
 
-`reserve_ids` hands out primary keys before the rows exist, so rows that point
-at each other are written table by table with their keys known; `insert_rows`
-writes them (COPY on PostgreSQL, one executemany elsewhere) and `update_rows`
-changes columns by id. Values go through the columns' types as the ORM would
-send them (enums, UTC times, JSON), and a column left out gets its default.
-Everything runs in the session's transaction, so a failure still writes nothing.
+`objects_among` and `rows_among` read the rows whose column is one of many
+values, in chunks (`among`: one array parameter on PostgreSQL). `reserve_ids`
+hands out primary keys before the rows exist, so rows that point at each other
+are written table by table with their keys known; `insert_rows` writes them
+(COPY on PostgreSQL, one executemany elsewhere) and `update_rows` changes columns
+by id. Values go through the columns' types as the ORM would send them (enums,
+UTC times, JSON), and a column left out gets its default. Everything runs in the
+session's transaction, so a failure still writes nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 from sqlalchemy import ColumnElement, Table, any_, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -52,9 +55,13 @@ def objects_among(session: Session, statement, column, values: Iterable) -> list
 
 
 def rows_among(session: Session, statement, column, values: Iterable):
-    """Yield the rows of `statement` where `column` is one of `values`, a chunk at a time."""
+    """Yield the rows of `statement` where `column` is one of `values`, a chunk at a time.
+
+    Plain rows read on the session's connection, past the ORM (and its autoflush).
+    """
+    connection = session.connection()
     for chunk in _chunks(session, values):
-        yield from session.execute(statement.where(among(session, column, chunk)))
+        yield from connection.execute(statement.where(among(session, column, chunk)))
 
 
 def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
@@ -88,9 +95,10 @@ def _defaults(table: Table, given: Sequence[str]) -> dict[str, object]:
     values = {}
     for column in table.columns:
         default = column.default
-        if column.name in given or default is None or not (
-                default.is_scalar or default.is_callable):
+        if column.name in given or default is None:
             continue
+        if not (default.is_scalar or default.is_callable):
+            raise ValueError(f"give {table.name}.{column.name}: its default is SQL")
         values[column.name] = default.arg(None) if default.is_callable else default.arg
     return values
 
@@ -98,6 +106,11 @@ def _defaults(table: Table, given: Sequence[str]) -> dict[str, object]:
 def insert_rows(session: Session, table: Table, columns: Sequence[str],
                 rows: Iterable[Sequence]) -> int:
     """Insert `rows` (tuples in the order of `columns`) into `table`; return how many."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0
+    rows = chain([first], rows)
     extra = _defaults(table, columns)
     names = [*columns, *extra]
     tail = tuple(extra.values())

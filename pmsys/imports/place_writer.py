@@ -3,7 +3,7 @@
 The rules are writer.py's — upsert by code, never delete, a field left out
 keeps its value and null clears it, count what was created, updated or left
 unchanged — over plain values: the bundle is compared with the rows read by
-code (services.Existing), and only new or changed rows are written, table by
+code (existing.Existing), and only new or changed rows are written, table by
 table, their ids reserved first (bulk.py). A city's 350,000 households never
 become ORM objects. A household's residents are exactly those the bundle
 lists, where it lists them.

@@ -74,7 +74,7 @@ def collector_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a bundle is read, checked and written.
 
     A city's bundle makes millions of small objects (its JSON, an Item per object,
-    the rows to compare and write), none of them in a reference cycle; as they
+    the rows to compare and write), hardly any in a reference cycle; as they
     pile up the collector would traverse them all again and again, for nearly half
     the time of checking them. Reference counting frees them as usual, and any
     cycle made meanwhile is collected once the collector resumes.
