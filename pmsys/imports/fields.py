@@ -12,6 +12,7 @@ bundle holds a million fields.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -38,6 +39,7 @@ Judge = Callable[[object], object]  # the value converted, or a Refusal
 def checker(judge: Judge) -> Checker:
     """A checker from a judge; read_object calls `judge` directly (its `judge` attribute)."""
 
+    @functools.wraps(judge)
     def check(value, path, problems):
         result = judge(value)
         if type(result) is Refusal:
@@ -253,21 +255,14 @@ def _unstorable(value: str) -> bool:
     return False
 
 
-NOT_A_STRING = Refusal("must be a string")
-UNSTORABLE = Refusal("contains a NUL character or an unpaired surrogate")
-EMPTY = Refusal("must not be empty")
-
-
 def _free_text_judge(max_length: int) -> Judge:
-    too_long = Refusal(f"too long (at most {max_length} characters)")
-
     def judge(value):
         if not isinstance(value, str):
-            return NOT_A_STRING
+            return Refusal("must be a string")
         if _unstorable(value):
-            return UNSTORABLE
+            return Refusal("contains a NUL character or an unpaired surrogate")
         if len(value) > max_length:
-            return too_long
+            return Refusal(f"too long (at most {max_length} characters)")
         return value
 
     return judge
@@ -278,10 +273,8 @@ def _text_judge(max_length: int) -> Judge:
 
     def judge(value):
         value = base(value)
-        if type(value) is Refusal:
-            return value
-        if not value.strip():
-            return EMPTY
+        if type(value) is not Refusal and not value.strip():
+            return Refusal("must not be empty")
         return value
 
     return judge
@@ -297,10 +290,6 @@ def free_text(max_length: int) -> Checker:
     return checker(_free_text_judge(max_length))
 
 
-SPACES_AROUND = Refusal("must not start or end with spaces")
-SLASH = Refusal("must not contain '/'")
-
-
 def code(max_length: int = 64) -> Checker:
     """Accept a stable code: non-blank, no surrounding spaces, no "/" (place codes use it)."""
     base = _text_judge(max_length)
@@ -314,80 +303,63 @@ def code(max_length: int = 64) -> Checker:
         if type(value) is Refusal:
             return value
         if value != value.strip():
-            return SPACES_AROUND
+            return Refusal("must not start or end with spaces")
         if "/" in value:
-            return SLASH
+            return Refusal("must not contain '/'")
         return value
 
     return checker(judge)
-
-
-NOT_WHOLE = Refusal("must be a whole number")
 
 
 def integer(minimum: int | None = None, maximum: int | None = None) -> Checker:
     """Accept a whole number (not a boolean, not a string) within the bounds."""
-    between = Refusal(f"must be between {minimum} and {maximum}")
-    at_least = Refusal(f"must be at least {minimum}")
 
     def judge(value):
         if isinstance(value, bool) or not isinstance(value, int):
-            return NOT_WHOLE
+            return Refusal("must be a whole number")
         if minimum is not None and maximum is not None:
             if not minimum <= value <= maximum:
-                return between
+                return Refusal(f"must be between {minimum} and {maximum}")
         elif minimum is not None and value < minimum:
-            return at_least
+            return Refusal(f"must be at least {minimum}")
         return value
 
     return checker(judge)
 
 
-NOT_BOOLEAN = Refusal("must be true or false")
-
-
-def _boolean(value):
+@checker
+def boolean(value):
     """Accept true or false, nothing else."""
     if not isinstance(value, bool):
-        return NOT_BOOLEAN
+        return Refusal("must be true or false")
     return value
-
-
-boolean = checker(_boolean)
 
 
 def one_of(choices: Iterable[str]) -> Checker:
     """Accept one of a fixed set of strings."""
     allowed = tuple(choices)
-    refused = Refusal(f"must be one of {', '.join(allowed)}")
 
     def judge(value):
         if not isinstance(value, str) or value not in allowed:
-            return refused
+            return Refusal(f"must be one of {', '.join(allowed)}")
         return value
 
     return checker(judge)
 
 
-NOT_A_DATE = Refusal("must be a date as YYYY-MM-DD")
-
-
-def _day(value):
+@checker
+def day(value):
     """Accept a calendar date written YYYY-MM-DD."""
     if isinstance(value, str) and _DATE.fullmatch(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    return NOT_A_DATE
+    return Refusal("must be a date as YYYY-MM-DD")
 
 
-day = checker(_day)
-
-NOT_A_MONTH_DAY = Refusal("must be a day of the year as MM-DD")
-
-
-def _month_day(value):
+@checker
+def month_day(value):
     """Accept a day of the year written MM-DD (02-29 included)."""
     match = _MONTH_DAY.fullmatch(value) if isinstance(value, str) else None
     if match:
@@ -396,10 +368,7 @@ def _month_day(value):
             return value
         except ValueError:
             pass
-    return NOT_A_MONTH_DAY
-
-
-month_day = checker(_month_day)
+    return Refusal("must be a day of the year as MM-DD")
 
 
 def to_decimal(value: object) -> Decimal | None:
@@ -426,29 +395,24 @@ def decimal(
     maximum: Decimal | None = None, example: str = "62.50",
 ) -> Checker:
     """Accept a decimal string or number with at most `places` decimal places, within bounds."""
-    not_a_number = Refusal(f'must be a decimal number such as "{example}"')
-    not_above = Refusal(f"must be greater than {above}")
-    not_between = Refusal(f"must be between {minimum} and {maximum}")
-    too_large = Refusal(f"must be at most {maximum}")
-    too_precise = Refusal(f"at most {places} decimal places")
     step = Decimal(1).scaleb(-places)
 
     def judge(value):
         number = to_decimal(value)
         if number is None:
-            return not_a_number
+            return Refusal(f'must be a decimal number such as "{example}"')
         if above is not None and number <= above:
-            return not_above
+            return Refusal(f"must be greater than {above}")
         if minimum is not None and maximum is not None and not minimum <= number <= maximum:
-            return not_between
+            return Refusal(f"must be between {minimum} and {maximum}")
         if maximum is not None and number > maximum:
-            return too_large
+            return Refusal(f"must be at most {maximum}")
         try:
             exact = number == number.quantize(step)
         except InvalidOperation:  # more digits than a Decimal context holds
             exact = False
         if not exact:
-            return too_precise
+            return Refusal(f"at most {places} decimal places")
         return number
 
     return checker(judge)

@@ -21,7 +21,6 @@ from pmsys.governance.committees import rules_from
 from pmsys.governance.models import ManagementMode
 from pmsys.imports.fields import (
     INVALID,
-    NOT_A_STRING,
     Field,
     Item,
     Problems,
@@ -78,7 +77,7 @@ def _username_judge(value):
 
 def _password_judge(value):
     if not isinstance(value, str):
-        return NOT_A_STRING
+        return Refusal("must be a string")
     return value
 
 
