@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BILLING_NOW = "2026-12-01T01:00+08:00"
+STEPS = (  # what each child runs: flask --app wsgi … (BUNDLE: the bundle's file)
+    ("migrate (empty database)", ["db", "upgrade"]),
+    ("import", ["pmsys", "import", "BUNDLE"]),
+    ("import again (no change)", ["pmsys", "import", "BUNDLE"]),
+    ("billing job", ["pmsys", "run-job", "billing", "--now", BILLING_NOW]),
+    ("billing job again", ["pmsys", "run-job", "billing", "--now", BILLING_NOW]),
+)
 
 # Each network a community has, the utility that maintains it and the categories it runs.
 NETWORKS = (
@@ -288,8 +296,10 @@ def database_url(option: str | None) -> tuple[str, str | None]:
     return "sqlite:///" + str(Path(folder) / "city.db"), folder
 
 
-def prepare(url: str, reset: bool) -> None:
-    """Refuse a database with tables in it; with --reset, empty a PostgreSQL one first."""
+def prepare(url: str, reset: bool) -> str:
+    """Refuse a database with tables in it (--reset empties a PostgreSQL one); its version."""
+    import sqlite3
+
     from sqlalchemy import create_engine, inspect, text
 
     sys.path.insert(0, str(ROOT))
@@ -302,16 +312,26 @@ def prepare(url: str, reset: bool) -> None:
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
         tables = inspect(engine).get_table_names()
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as connection:
+                version = "PostgreSQL " + connection.execute(text("SHOW server_version")).scalar()
+        else:
+            version = f"SQLite {sqlite3.sqlite_version}"
     finally:
         engine.dispose()
     if tables:
         sys.exit(f"the database is not empty ({len(tables)} tables); give an empty one"
                  " (or --reset for PostgreSQL)")
+    return version
 
 
 def machine() -> str:
+    import psycopg
+    import sqlalchemy
+
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     return (f"{os.cpu_count()} CPUs, load average {load}, Python {platform.python_version()},"
+            f" SQLAlchemy {sqlalchemy.__version__}, psycopg {psycopg.__version__},"
             f" {platform.system()} {platform.release()}")
 
 
@@ -344,29 +364,23 @@ def main() -> None:
         return
 
     url, folder = database_url(args.database)
-    prepare(url, args.reset)
-    env = {**os.environ, "DATABASE_URL": url, "PMSYS_ENV": "development"}
-    print(f"database: {url.split('@')[-1]}")
-    print(f"machine: {machine()}\n")
-    steps = [
-        ("migrate (empty database)", ["db", "upgrade"]),
-        ("import", ["pmsys", "import", str(path)]),
-        ("import again (no change)", ["pmsys", "import", str(path)]),
-        ("billing job", ["pmsys", "run-job", "billing", "--now", BILLING_NOW]),
-        ("billing job again", ["pmsys", "run-job", "billing", "--now", BILLING_NOW]),
-    ]
-    print(f"{'step':<26} {'wall s':>7} {'CPU s':>6} {'peak RSS':>9}  result")
-    print(f"{'generate the bundle':<26} {generated:7.1f} {'':>6} {'':>9}  {path.name}")
-    for label, command in steps:
-        elapsed, cpu, rss, said = run_child(command, env)
-        print(f"{label:<26} {elapsed:7.1f} {cpu:6.1f} {rss:>5} MiB  {said[:64]}", flush=True)
-    if not (args.bundle or args.bundle_only):
-        path.unlink()
-    if folder:
-        for file in Path(folder).iterdir():
-            file.unlink()
-        os.rmdir(folder)
-
+    try:
+        version = prepare(url, args.reset)
+        env = {**os.environ, "DATABASE_URL": url, "PMSYS_ENV": "development"}
+        print(f"database: {url.split('@')[-1]} ({version})")
+        print(f"machine: {machine()}\n")
+        print(f"{'step':<26} {'wall s':>7} {'CPU s':>6} {'peak RSS':>9}  result")
+        print(f"{'generate the bundle':<26} {generated:7.1f} {'':>6} {'':>9}  {path.name}")
+        for label, command in STEPS:
+            command = [str(path) if word == "BUNDLE" else word for word in command]
+            elapsed, cpu, rss, said = run_child(command, env)
+            print(f"{label:<26} {elapsed:7.1f} {cpu:6.1f} {rss:>5} MiB  {said[:64]}",
+                  flush=True)
+    finally:
+        if not args.bundle:
+            path.unlink()
+        if folder:
+            shutil.rmtree(folder)
 
 if __name__ == "__main__":
     main()
