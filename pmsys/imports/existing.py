@@ -102,7 +102,8 @@ class Existing:
     organizations: dict[str, Organization] = field(default_factory=dict)
     people: dict[str, PersonRow] = field(default_factory=dict)
     communities: dict[str, Community] = field(default_factory=dict)
-    # (community id, code) → building; (building id, code) → unit id; (unit id, code) → …
+    # Keyed by (parent id, code): buildings by community, unit ids by building, households
+    # by unit.
     buildings: dict[tuple[int, str], BuildingRow] = field(default_factory=dict)
     units: dict[tuple[int, str], int] = field(default_factory=dict)
     households: dict[tuple[int, str], HouseholdRow] = field(default_factory=dict)
@@ -124,8 +125,8 @@ class Existing:
     # community id → the latest period billed; the standards bills were made with
     billed_until: dict[int, str] = field(default_factory=dict)
     billed_standards: set[int] = field(default_factory=set)
-    # Ids by code, filled as the writers go: the people, and the bundle's buildings
-    # and units by (community, building[, unit]) code, new ones too.
+    # Ids by code, filled as the writers go, new rows too: the people, the bundle's
+    # buildings and units by (community, building[, unit]) code, and the assets.
     person_ids: dict[str, int] = field(default_factory=dict)
     building_ids: dict[tuple[str, str], int] = field(default_factory=dict)
     unit_ids: dict[tuple[str, str, str], int] = field(default_factory=dict)
