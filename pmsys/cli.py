@@ -16,7 +16,7 @@ from pmsys.demo.governance import build_governance_examples
 from pmsys.demo.places import DEMO_LOGINS, build_bundle, build_workflow_examples
 from pmsys.demo.tickets import build_ticket_examples
 from pmsys.extensions import db
-from pmsys.imports.services import BundleInvalid, import_bundle
+from pmsys.imports.services import BundleInvalid, collector_paused, import_bundle
 from pmsys.scheduling import JOBS, run_job, run_scheduler
 
 pmsys_cli = AppGroup("pmsys", help="pmsys administration commands.")
@@ -48,9 +48,9 @@ def _read_json(path: str) -> object:
 def import_command(path: str) -> None:
     """Load a region bundle (JSON): all or nothing, idempotent."""
 
-    bundle = _read_json(path)
     try:
-        summary = import_bundle(db.session, bundle, actor="cli")
+        with collector_paused():  # a city's JSON alone is millions of objects
+            summary = import_bundle(db.session, _read_json(path), actor="cli")
     except BundleInvalid as invalid:
         db.session.rollback()
         click.echo(f"error: the bundle was not loaded ({len(invalid.errors)} problems):", err=True)

@@ -24,7 +24,10 @@ def to_fen(amount: Decimal) -> Decimal:
 
 
 def bill_amount(area: Decimal, price_per_m2_month: Decimal, fixed: Decimal = Decimal(0)) -> Decimal:
-    """A month's fee: area × price plus the fixed part, rounded half-up to the fen."""
+    """A month's fee: area × price plus the fixed part, rounded half-up to the fen.
+
+    Billing runs compute it in SQL (services.bill_amount_sql), held to this rule.
+    """
     return to_fen(Decimal(area) * Decimal(price_per_m2_month) + Decimal(fixed))
 
 

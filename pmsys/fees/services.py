@@ -1,11 +1,12 @@
 """Fee use cases: standards, billing runs, adjustments, payments, balances (docs/domain.md#fees).
 
-Billing is set-based: one query reads every household to bill with its area and
-standard, the amounts are computed by the pure rule, and the bills are written
-in bulk with "on conflict do nothing", so a second run (or two at once) creates
-nothing new. A payment is written in one transaction with its allocations; its
-receipt number is unique in the database, so the same receipt posted twice — or
-twenty times at once — makes one payment.
+Billing is set-based: one INSERT … SELECT makes the bill of every household to
+bill, with its area and standard, computing the amount in SQL exactly as the pure
+rule billing.bill_amount does (bill_amount_sql; a test holds them to the same
+answers, half-fen cases included), with "on conflict do nothing", so a second
+run (or two at once) creates nothing new. A payment is written in one transaction
+with its allocations; its receipt number is unique in the database, so the same
+receipt posted twice — or twenty times at once — makes one payment.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import BigInteger, and_, cast, func, insert, literal, literal_column, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pmsys import audit, clock
 from pmsys.auth import permissions
-from pmsys.db import valid_id
+from pmsys.db import UTCDateTime, valid_id
 from pmsys.errors import Forbidden, InvalidInput, NotFound, RuleRefused
 from pmsys.fees import billing
 from pmsys.fees.queries import split_path
@@ -37,7 +38,6 @@ from pmsys.models.fees import (
 from pmsys.models.governance import ManagementTerm
 from pmsys.models.places import Building, Community, Household, Unit
 
-BATCH = 5000
 MAX_MONEY = Decimal("99999999.99")
 
 
@@ -167,22 +167,70 @@ def set_standard(session: Session, actor, community: Community, *, price_per_m2_
 
 # --- billing ---------------------------------------------------------------------------
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> Counter:
-    """Insert bills; a (household, period) already billed is skipped by the database.
+def bill_amount_sql(area, price_per_m2_month, fixed):
+    """billing.bill_amount in SQL: area × price plus the fixed part, half-up to the fen.
 
-    Returns how many were created per community.
+    Whole numbers throughout, so no engine rounds a binary fraction (SQLite keeps
+    NUMERIC columns as floating point): the area in fen times the price in
+    ten-thousandths of a yuan, plus the fixed part in the same millionths, is
+    exact; adding half a fen before the whole division by 10,000 rounds half up,
+    as the amounts are never negative. Exact for every amount a bill can hold.
     """
-    if not rows:
-        return Counter()
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    area_fen = cast(func.round(area * 100), BigInteger)
+    price_units = cast(func.round(price_per_m2_month * 10000), BigInteger)
+    fixed_fen = cast(func.round(fixed * 100), BigInteger)
+    fen = (area_fen * price_units + fixed_fen * 10000 + 5000) // 10000
+    return fen / literal_column("100.0")
+
+
+def _insert_bills(session: Session, month: str, communities: list[Community] | None
+                  ) -> Counter:
+    """Bill each household of `communities` (None: all) not billed for `month` yet.
+
+    One INSERT … SELECT; a (household, period) billed meanwhile by another run is
+    skipped by the database. Returns how many bills were created per community id.
+    """
+    first = billing.period_start(month)
+    latest = (
+        select(FeeStandard.community_id, func.max(FeeStandard.start).label("start"))
+        .where(FeeStandard.start <= first)
+        .group_by(FeeStandard.community_id)
+        .subquery()
+    )
+    already = select(Bill.id).where(Bill.household_id == Household.id, Bill.period == month)
+    query = (
+        select(Household.id, literal(month), Building.community_id, FeeStandard.id,
+               Household.area,
+               bill_amount_sql(Household.area, FeeStandard.price_per_m2_month,
+                               FeeStandard.fixed_per_household),
+               ManagementTerm.mode, ManagementTerm.organization_id,
+               literal(clock.now(), UTCDateTime()))
+        .join(Unit, Unit.id == Household.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+        .join(latest, latest.c.community_id == Building.community_id)
+        .join(FeeStandard, and_(FeeStandard.community_id == latest.c.community_id,
+                                FeeStandard.start == latest.c.start))
+        .outerjoin(ManagementTerm, and_(
+            ManagementTerm.community_id == Building.community_id, ManagementTerm.start <= first,
+            or_(ManagementTerm.end.is_(None), ManagementTerm.end >= first)))
+        # A WHERE clause also keeps SQLite from reading ON CONFLICT as a join's ON.
+        .where(~already.exists())
+        .order_by(Household.id)
+    )
+    if communities is not None:
+        query = query.where(Building.community_id.in_([c.id for c in communities]))
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(Bill).on_conflict_do_nothing(
-        index_elements=["household_id", "period"]
-    ).returning(Bill.community_id)
-    return Counter(session.scalars(statement, rows).all())
+    statement = (
+        dialect_insert(Bill)
+        .from_select(["household_id", "period", "community_id", "standard_id", "area",
+                      "amount", "mode", "organization_id", "created_at"], query)
+        .on_conflict_do_nothing(index_elements=["household_id", "period"])
+        .returning(Bill.community_id)
+    )
+    return Counter(session.scalars(statement))
 
 
 def run_billing(session: Session, actor, period_text, communities: list[Community] | None = None
@@ -194,52 +242,14 @@ def run_billing(session: Session, actor, period_text, communities: list[Communit
     creates nothing. Returns the number of bills created.
     """
     month = period(period_text)
-    first = billing.period_start(month)
     if actor is not None and not isinstance(actor, str):
         if communities is None:
             raise InvalidInput("name the community to bill", fields={"community": "required"})
         for community in communities:
             if not permissions.can_keep_fees(session, actor, community):
                 raise Forbidden("only the community's manager bills it", code="not_the_manager")
-    latest = (
-        select(FeeStandard.community_id, func.max(FeeStandard.start).label("start"))
-        .where(FeeStandard.start <= first)
-        .group_by(FeeStandard.community_id)
-        .subquery()
-    )
-    already = select(Bill.id).where(Bill.household_id == Household.id, Bill.period == month)
-    query = (
-        select(Household.id, Household.area, Building.community_id, FeeStandard.id,
-               FeeStandard.price_per_m2_month, FeeStandard.fixed_per_household,
-               ManagementTerm.mode, ManagementTerm.organization_id)
-        .join(Unit, Unit.id == Household.unit_id)
-        .join(Building, Building.id == Unit.building_id)
-        .join(latest, latest.c.community_id == Building.community_id)
-        .join(FeeStandard, and_(FeeStandard.community_id == latest.c.community_id,
-                                FeeStandard.start == latest.c.start))
-        .outerjoin(ManagementTerm, and_(
-            ManagementTerm.community_id == Building.community_id, ManagementTerm.start <= first,
-            or_(ManagementTerm.end.is_(None), ManagementTerm.end >= first)))
-        .where(~already.exists())
-        .order_by(Household.id)
-    )
-    if communities is not None:
-        query = query.where(Building.community_id.in_([c.id for c in communities]))
-    now = clock.now()
-    created: Counter = Counter()
-    rows: list[dict] = []
-    for household_id, area, community_id, standard_id, value, fixed, mode, org_id in (
-            session.execute(query)):
-        rows.append({
-            "household_id": household_id, "period": month, "community_id": community_id,
-            "standard_id": standard_id, "area": area,
-            "amount": billing.bill_amount(area, value, fixed),
-            "mode": mode, "organization_id": org_id, "created_at": now,
-        })
-        if len(rows) >= BATCH:
-            created += _insert_ignoring_duplicates(session, rows)
-            rows = []
-    created += _insert_ignoring_duplicates(session, rows)
+    created = _insert_bills(session, month, communities)
+    # Every bill of this run is written here: `created` counts them by community id.
     total = sum(created.values())
     actor_id = getattr(actor, "id", None)
     if communities is None:

@@ -21,7 +21,7 @@ from pmsys.models.fees import FeeStandard
 from pmsys.models.governance import ManagementTerm
 
 if TYPE_CHECKING:
-    from pmsys.imports.services import Existing
+    from pmsys.imports.existing import Existing
     from pmsys.imports.validation import Parsed
 
 
@@ -67,10 +67,12 @@ def _stamp_managers(session: Session, standards: list[FeeStandard]) -> None:
                or_(ManagementTerm.end.is_(None),
                    ManagementTerm.end >= min(s.start for s in standards)))
     ).all()
+    by_community: dict[int, list[tuple]] = {}
+    for community_id, start, end, org_id in terms:
+        by_community.setdefault(community_id, []).append((start, end, org_id))
     for standard in standards:
         standard.organization_id = next(
-            (org_id for community_id, start, end, org_id in terms
-             if community_id == standard.community_id and start <= standard.start
-             and (end is None or end >= standard.start)),
+            (org_id for start, end, org_id in by_community.get(standard.community_id, ())
+             if start <= standard.start and (end is None or end >= standard.start)),
             None,
         )

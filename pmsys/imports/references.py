@@ -48,8 +48,9 @@ class Wanted:
 def _codes(items: list[Item], *names: str) -> set[str]:
     found = set()
     for item in items:
+        values = item.values
         for name in names:
-            value = item.get(name)
+            value = values.get(name)
             if isinstance(value, str):
                 found.add(value)
     return found
@@ -76,8 +77,11 @@ def wanted_codes(parsed: Parsed) -> Wanted:
     )
     wanted.people = _codes(parsed.people, "code") | _codes(parsed.users, "person")
     for _community, _building, _unit, household in parsed.households():
-        wanted.people |= _codes([household], "owner")
-        wanted.people.update(household.get("residents") or [])
+        owner, residents = household.values.get("owner"), household.values.get("residents")
+        if isinstance(owner, str):
+            wanted.people.add(owner)
+        if residents:
+            wanted.people.update(residents)
     wanted.term_communities = _codes(parsed.management_terms, "community")
     wanted.committee_communities = _codes(parsed.organizations, "community")
     wanted.place_communities = {
@@ -348,10 +352,12 @@ def _check_communities(parsed: Parsed, lookup: Lookup, problems: Problems) -> No
                 community, "community_office", lookup, {"community_office"}, "it must be",
                 problems,
             )
+    bundle_people, known_people = parsed.person_index, lookup.known.people
     for _community, _building, _unit, household in parsed.households():
-        _check_person(household, "owner", lookup, problems)
-        owner = household.get("owner")
-        for position, person in enumerate(household.get("residents") or []):
+        owner = household.values.get("owner")
+        if owner not in bundle_people and owner not in known_people:  # else known: no problem
+            _check_person(household, "owner", lookup, problems)
+        for position, person in enumerate(household.values.get("residents") or ()):
             path = f"{household.at('residents')}[{position}]"
             if not lookup.has_person(person):
                 problems.add(path, f"unknown person {person}")

@@ -10,18 +10,22 @@ linked to the project item that renewed it (same kind of work, in its
 community or project-wide). A hand-over is recorded as already effective: the
 receiver maintains each asset from the effective date, as
 pmsys.assets.maintainers computes, and one already recorded is left as it is.
+Projects are few and stay ORM objects; assets, hand-overs and maintainers are
+compared and written as plain values, in bulk (bulk.py).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from pmsys import audit
 from pmsys.assets.maintainers import Stint, hand_over
 from pmsys.assets.warranty import HeatingSeason, warranty_end
+from pmsys.imports import bulk
 from pmsys.imports.fields import Item
 from pmsys.imports.writer import assign, link, present, tally
 from pmsys.models.assets import (
@@ -29,6 +33,7 @@ from pmsys.models.assets import (
     Asset,
     AssetMaintainer,
     Handover,
+    HandoverAsset,
     HandoverEvent,
     HandoverStatus,
     ItemClass,
@@ -37,14 +42,19 @@ from pmsys.models.assets import (
     ProjectItem,
 )
 from pmsys.models.auth import Organization
-from pmsys.models.places import Building, Community, Unit
-from pmsys.settings import get_setting
+from pmsys.models.places import Community
+from pmsys.places.services import get_setting
 
 if TYPE_CHECKING:
-    from pmsys.imports.services import Existing
+    from pmsys.imports.existing import Existing
     from pmsys.imports.validation import Parsed
 
 IMPORT_NOTE = "recorded as effective by a region bundle import; no signatures were collected"
+# The columns of an asset that an import sets, in the order they are inserted.
+ASSET_COLUMNS = (
+    "name", "category", "building_id", "unit_id", "project_id", "project_item_id",
+    "warranty_contractor_id", "warranty_contract_until", "warranty_until",
+)
 
 
 def write_register(session: Session, parsed: Parsed, existing: Existing, actor, counts) -> None:
@@ -59,6 +69,7 @@ class _RegisterWriter:
         self.seasons: dict[int, HeatingSeason] = {}
         self.renewals: dict[int, dict[tuple[str, int | None], ProjectItem]] = {}
         self.reaccepted: list[Project] = []  # projects whose acceptance date changed
+        self.projects_by_id: dict[int, Project] = {}
 
     def tally(self, kind: str, created: bool, changed: bool) -> None:
         tally(self.counts, kind, created, changed)
@@ -67,6 +78,8 @@ class _RegisterWriter:
         self.projects()
         # The items get their ids, so the assets can be compared with them.
         self.session.flush()
+        self.projects_by_id = {row.id: row for row in self.rows.projects.values()}
+        self.projects_by_id.update(self.rows.other_projects)
         self.assets()
         self.handovers()
         self.session.flush()
@@ -133,71 +146,87 @@ class _RegisterWriter:
             self.seasons[key] = HeatingSeason.parse(setting)
         return self.seasons[key]
 
-    def _building_of(self, community: Community, community_code: str, code: str) -> Building:
-        found = self.rows.buildings_by_code.get((community_code, code))
-        return found if found is not None else self.rows.buildings[(community.id, code)]
+    def _building_id(self, community: Community, community_code: str, code: str) -> int:
+        found = self.rows.building_ids.get((community_code, code))
+        return found if found is not None else self.rows.buildings[(community.id, code)].id
 
-    def _unit_of(self, building: Building, community_code: str, code: str) -> Unit:
-        found = self.rows.units_by_code.get((community_code, building.code, code))
-        return found if found is not None else self.rows.units[(building.id, code)]
+    def _unit_id(self, building_id: int, community_code: str, building: str, code: str) -> int:
+        found = self.rows.unit_ids.get((community_code, building, code))
+        return found if found is not None else self.rows.units[(building_id, code)]
 
     def assets(self) -> None:
-        communities = {self.rows.communities[item.get("community")] for item in self.parsed.assets}
+        rows = self.rows
+        communities = {rows.communities[item.get("community")] for item in self.parsed.assets}
         for community in sorted(communities, key=lambda row: row.code):
-            # Read every season before any asset changes, so no autoflush sees half an asset.
-            self._season(community)
+            self._season(community)  # one query per street, before any asset is written
+        rows.asset_ids.update((code, row.id) for code, row in rows.assets.items())
+        new: list[tuple[str, int, dict]] = []
+        changed: list[tuple[int, dict]] = []
         for item in self.parsed.assets:
             code, community_code = item.get("code"), item.get("community")
-            community = self.rows.communities[community_code]
-            building = unit = None
+            community = rows.communities[community_code]
+            building_id = unit_id = None
             if item.get("building"):
-                building = self._building_of(community, community_code, item.get("building"))
+                building_id = self._building_id(community, community_code, item.get("building"))
                 if item.get("unit"):
-                    unit = self._unit_of(building, community_code, item.get("unit"))
-            values = {"category": item.get("category")}
-            values.update(present(item, "name"))
-            if "warranty_until" in item.values:
-                values["warranty_contract_until"] = item.get("warranty_until")
-            asset = self.rows.assets.get(code)
-            created = asset is None
-            if created:
-                # An empty history, so recording a hand-over later reads no stints.
-                asset = Asset(code=code, community=community, stints=[], **values)
-                self.rows.assets[code] = asset
-                self.session.add(asset)
-                changed = False
+                    unit_id = self._unit_id(building_id, community_code, item.get("building"),
+                                            item.get("unit"))
+            found = rows.assets.get(code)
+            if found is None:
+                asset = dict.fromkeys(ASSET_COLUMNS)
+                asset["name"] = ""
             else:
-                changed = assign(asset, values)
-            changed = link(asset, "building", building) or changed
-            changed = link(asset, "unit", unit) or changed
+                asset = {name: getattr(found, name) for name in ASSET_COLUMNS}
+            asset["category"] = item.get("category")
+            asset.update(present(item, "name"))
+            if "warranty_until" in item.values:
+                asset["warranty_contract_until"] = item.get("warranty_until")
+            asset["building_id"], asset["unit_id"] = building_id, unit_id
             if "project" in item.values:
                 project = item.get("project")
-                target = self.rows.projects[project] if project else None
-                changed = link(asset, "project", target) or changed
+                asset["project_id"] = rows.projects[project].id if project else None
             if "warranty_contractor" in item.values:
-                target = self._org(item.get("warranty_contractor"))
-                changed = link(asset, "warranty_contractor", target) or changed
-            elif created and asset.project is not None:
-                asset.warranty_contractor = asset.project.contractor
-            changed = self._renewal(asset, community) or changed
-            self.tally("assets", created, changed)
-        self._rewarrant()
+                contractor = self._org(item.get("warranty_contractor"))
+                asset["warranty_contractor_id"] = contractor.id if contractor else None
+            elif found is None and asset["project_id"] is not None:
+                asset["warranty_contractor_id"] = self.projects_by_id[
+                    asset["project_id"]].contractor_id
+            self._renewal(asset, community)
+            if found is None:
+                new.append((code, community.id, asset))
+                tally(self.counts, "assets", True, False)
+                continue
+            difference = {name: value for name, value in asset.items()
+                          if getattr(found, name) != value}
+            if difference:
+                changed.append((found.id, difference))
+            tally(self.counts, "assets", False, bool(difference))
+        table = Asset.__table__
+        ids = bulk.reserve_ids(self.session, table, len(new))
+        bulk.insert_rows(
+            self.session, table, ("id", "code", "community_id", *ASSET_COLUMNS),
+            ((asset_id, code, community_id, *asset.values())
+             for (code, community_id, asset), asset_id in zip(new, ids, strict=True)),
+        )
+        rows.asset_ids.update(zip((code for code, _id, _asset in new), ids, strict=True))
+        self._rewarrant(changed)
+        bulk.update_rows(self.session, table, changed)
+        bulk.expire(self.session, Asset, [asset_id for asset_id, _values in changed])
 
-    def _renewal(self, asset: Asset, community: Community) -> bool:
+    def _renewal(self, asset: dict, community: Community) -> None:
         """Link the project item that renewed the asset and recompute its warranty end."""
-        project = asset.project
+        project = self.projects_by_id.get(asset["project_id"])
         renewal = None
         if project is not None:
             renewals = self._renewals(project)
-            renewal = renewals.get((asset.category, community.id))
+            renewal = renewals.get((asset["category"], community.id))
             if renewal is None:
-                renewal = renewals.get((asset.category, None))
-        changed = link(asset, "project_item", renewal)
-        end = warranty_end(
-            asset.category, project.accepted_on if project is not None else None,
-            self._season(community), asset.warranty_contract_until,
+                renewal = renewals.get((asset["category"], None))
+        asset["project_item_id"] = renewal.id if renewal is not None else None
+        asset["warranty_until"] = warranty_end(
+            asset["category"], project.accepted_on if project is not None else None,
+            self._season(community), asset["warranty_contract_until"],
         )
-        return assign(asset, {"warranty_until": end}) or changed
 
     def _renewals(self, project: Project) -> dict[tuple[str, int | None], ProjectItem]:
         """The project's first item of each (category renewed, community or None)."""
@@ -209,65 +238,111 @@ class _RegisterWriter:
             self.renewals[key] = found
         return self.renewals[key]
 
-    def _rewarrant(self) -> None:
+    def _rewarrant(self, changed: list[tuple[int, dict]]) -> None:
         """Recompute the warranties of a re-accepted project's assets that the bundle left out."""
         if not self.reaccepted:
             return
-        others = self.session.scalars(
-            select(Asset)
-            .options(selectinload(Asset.community))
-            .where(Asset.project_id.in_([project.id for project in self.reaccepted]))
-        ).all()
-        others = [asset for asset in others if asset.code not in self.parsed.asset_index]
-        for asset in others:
-            self._season(asset.community)
-        for asset in others:
-            self.tally("assets", False, self._renewal(asset, asset.community))
+        columns = ("project_id", "category", "project_item_id", "warranty_contract_until",
+                   "warranty_until")
+        others = [
+            row for row in self.session.execute(
+                select(Asset.id, Asset.code, Asset.community_id,
+                       *(Asset.__table__.c[name] for name in columns))
+                .where(Asset.project_id.in_([project.id for project in self.reaccepted]))
+                .order_by(Asset.id)
+            )
+            if row.code not in self.parsed.asset_index
+        ]
+        communities = {
+            row.id: row for row in self.session.scalars(
+                select(Community).where(Community.id.in_({row.community_id for row in others}))
+            )
+        } if others else {}
+        for row in others:
+            self._season(communities[row.community_id])
+        for row in others:
+            asset = {name: getattr(row, name) for name in columns}
+            self._renewal(asset, communities[row.community_id])
+            difference = {name: value for name, value in asset.items()
+                          if getattr(row, name) != value}
+            if difference:
+                changed.append((row.id, difference))
+            tally(self.counts, "assets", False, bool(difference))
 
     def handovers(self) -> None:
-        recorded = []
+        recorded: list[Item] = []
         for item in self.parsed.handovers:
-            code = item.get("code")
-            if code in self.rows.handovers:
+            if item.get("code") in self.rows.handovers:
                 self.tally("handovers", False, False)  # checked to be the same
                 continue
-            handover = Handover(
-                code=code, from_org=self.rows.organizations[item.get("from")],
-                to_org=self.rows.organizations[item.get("to")], status=HandoverStatus.effective,
-                effective_on=item.get("effective_on"),
-                assets=[self.rows.assets[asset] for asset in item.get("assets")],
-            )
-            self.session.add(handover)
-            self.rows.handovers[code] = handover
-            recorded.append(handover)
+            recorded.append(item)
             self.tally("handovers", True, False)
         if not recorded:
             return
-        self.session.flush()
-        for handover in sorted(recorded, key=lambda row: (row.effective_on, row.code)):
-            for asset in handover.assets:
-                self._hand_over(asset, handover)
-            self.session.add(HandoverEvent(
-                handover_id=handover.id, action="import", status_after=handover.status.value,
-                note=IMPORT_NOTE,
-            ))
-            audit.record(
-                self.session, self.actor, "handover_imported", "handover", handover.code,
-                assets=sorted(asset.code for asset in handover.assets),
-                effective_on=handover.effective_on.isoformat(),
-                **{"from": handover.from_org.code, "to": handover.to_org.code},
-            )
-
-    def _hand_over(self, asset: Asset, handover: Handover) -> None:
-        """Make the receiver the asset's maintainer from the effective date, history kept."""
-        rows = sorted(asset.stints, key=lambda row: row.start)
-        history = hand_over(
-            [Stint(row.id, row.start, row.end) for row in rows], handover.to_org_id,
-            handover.effective_on,
+        orgs, asset_ids = self.rows.organizations, self.rows.asset_ids
+        ids = bulk.reserve_ids(self.session, Handover.__table__, len(recorded))
+        bulk.insert_rows(
+            self.session, Handover.__table__,
+            ("id", "code", "from_org_id", "to_org_id", "status", "effective_on"),
+            ((handover_id, item.get("code"), orgs[item.get("from")].id, orgs[item.get("to")].id,
+              HandoverStatus.effective, item.get("effective_on"))
+             for item, handover_id in zip(recorded, ids, strict=True)),
         )
-        if rows:
-            rows[-1].end = history[-2].end
-        asset.stints.append(AssetMaintainer(
-            organization_id=handover.to_org_id, start=handover.effective_on,
-            handover_id=handover.id,
+        bulk.insert_rows(
+            self.session, HandoverAsset.__table__, ("handover_id", "asset_id"),
+            ((handover_id, asset_ids[code])
+             for item, handover_id in zip(recorded, ids, strict=True)
+             for code in item.get("assets")),
+        )
+        in_order = sorted(zip(recorded, ids, strict=True),
+                          key=lambda pair: (pair[0].get("effective_on"), pair[0].get("code")))
+        self._maintainers(in_order)
+        bulk.insert_rows(
+            self.session, HandoverEvent.__table__,
+            ("handover_id", "action", "status_after", "note"),
+            ((handover_id, "import", HandoverStatus.effective.value, IMPORT_NOTE)
+             for _item, handover_id in in_order),
+        )
+        audit.record_many(self.session, self.actor, "handover_imported", "handover", (
+            (item.get("code"), {
+                "assets": sorted(item.get("assets")),
+                "effective_on": item.get("effective_on").isoformat(),
+                "from": item.get("from"), "to": item.get("to"),
+            })
+            for item, _handover_id in in_order
         ))
+
+    def _maintainers(self, in_order: list[tuple[Item, int]]) -> None:
+        """Make each receiver its assets' maintainer from the effective date, history kept."""
+        histories: dict[int, list[list]] = {}  # asset id → [id, organisation, start, end]
+        opened: list[tuple[int, list, int]] = []  # (asset id, stint, hand-over id)
+        ended: dict[int, date | None] = {}  # recorded stint id → its new end
+        for item, handover_id in in_order:
+            receiver = self.rows.organizations[item.get("to")].id
+            effective_on = item.get("effective_on")
+            for code in item.get("assets"):
+                asset_id = self.rows.asset_ids[code]
+                stints = histories.get(asset_id)
+                if stints is None:
+                    stints = histories[asset_id] = [
+                        [row.id, row.organization_id, row.start, row.end]
+                        for row in self.rows.stints.get(asset_id, ())
+                    ]
+                history = hand_over([Stint(org, start, end) for _id, org, start, end in stints],
+                                    receiver, effective_on)
+                if stints and stints[-1][3] != history[-2].end:
+                    stints[-1][3] = history[-2].end
+                    if stints[-1][0] is not None:
+                        ended[stints[-1][0]] = history[-2].end
+                stint = [None, receiver, effective_on, None]
+                stints.append(stint)
+                opened.append((asset_id, stint, handover_id))
+        bulk.update_rows(self.session, AssetMaintainer.__table__,
+                         [(stint_id, {"end": end}) for stint_id, end in ended.items()])
+        bulk.expire(self.session, AssetMaintainer, ended)
+        bulk.insert_rows(
+            self.session, AssetMaintainer.__table__,
+            ("asset_id", "organization_id", "start", "end", "handover_id"),
+            ((asset_id, org, start, end, handover_id)
+             for asset_id, (_id, org, start, end), handover_id in opened),
+        )

@@ -1,4 +1,4 @@
-"""What part of a region bundle an administrator may load (docs/reliability.md#list-consistency).
+"""What part of a region bundle an administrator may load (RELIABILITY.md §3).
 
 A system administrator (and unattended work: the CLI, the demo) may load
 anything. A housing-bureau administrator loads only its own area: regions,
@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from pmsys.auth import permissions
+from pmsys.imports.bulk import objects_among, rows_among
 from pmsys.imports.fields import Problems
 from pmsys.imports.validation import Parsed
 from pmsys.models.assets import Asset
@@ -115,11 +116,11 @@ def _check_handovers(session, parsed: Parsed, problems: Problems, area_communiti
     places = {a.get("code"): a.get("community") for a in parsed.assets}
     missing = [code for code in named if code not in places]
     if missing:
-        places.update(session.execute(
-            select(Asset.code, Community.code)
-            .join(Community, Community.id == Asset.community_id)
-            .where(Asset.code.in_(missing))
-        ).all())
+        places.update(rows_among(
+            session,
+            select(Asset.code, Community.code).join(Community, Community.id == Asset.community_id),
+            Asset.code, missing,
+        ))
     for handover in parsed.handovers:
         placed = [places[code] for code in handover.get("assets") or [] if code in places]
         if any(community not in area_communities for community in placed):
@@ -152,7 +153,7 @@ def _org_in_area(org: Organization, area_codes: set[str], area_communities: set[
 
 def _people_outside(session, codes: list[str], area_communities: set[str]) -> set[str]:
     """The existing people among `codes` who neither own nor live in the area."""
-    existing = set(session.scalars(select(Person.code).where(Person.code.in_(codes))))
+    existing = set(objects_among(session, select(Person.code), Person.code, codes))
     if not existing:
         return set()
     in_area = (
@@ -163,14 +164,11 @@ def _people_outside(session, codes: list[str], area_communities: set[str]) -> se
         .where(Community.code.in_(area_communities))
     )
     lived = select(HouseholdResident.person_id).where(HouseholdResident.household_id.in_(in_area))
-    inside = set(session.scalars(
-        select(Person.code).where(
-            Person.code.in_(existing),
-            or_(Person.id.in_(select(Household.owner_id).where(Household.id.in_(in_area))),
-                Person.id.in_(lived)),
-        )
-    ))
-    return existing - inside
+    inside = select(Person.code).where(
+        or_(Person.id.in_(select(Household.owner_id).where(Household.id.in_(in_area))),
+            Person.id.in_(lived)),
+    )
+    return existing - set(objects_among(session, inside, Person.code, existing))
 
 
 def _existing_users(session, parsed: Parsed) -> dict[str, User]:

@@ -22,7 +22,9 @@ from pmsys.imports.fields import (
     Field,
     Item,
     Problems,
+    Refusal,
     boolean,
+    checker,
     code,
     code_list,
     day,
@@ -55,27 +57,33 @@ PRICE_MAX = Decimal("999999")  # what the fee services accept per m² and month
 MONEY_MAX = Decimal("99999999.99")  # what Numeric(12, 2) holds
 
 
-def _category(value, path, problems):
-    checked = code(32)(value, path, problems)
-    if checked is not INVALID and checked not in CATEGORY_CODES:
-        problems.add(path, f"unknown category {checked}")
-        return INVALID
+_CODE_32 = code(32).judge
+_TEXT_64 = text(64).judge
+
+
+def _category_judge(value):
+    checked = _CODE_32(value)
+    if type(checked) is not Refusal and checked not in CATEGORY_CODES:
+        return Refusal(f"unknown category {checked}")
     return checked
 
 
-def _username(value, path, problems):
-    checked = text(64)(value, path, problems)
-    if checked is not INVALID and any(character.isspace() for character in checked):
-        problems.add(path, "must not contain spaces")
-        return INVALID
+def _username_judge(value):
+    checked = _TEXT_64(value)
+    if type(checked) is not Refusal and any(character.isspace() for character in checked):
+        return Refusal("must not contain spaces")
     return checked
 
 
-def _password(value, path, problems):
+def _password_judge(value):
     if not isinstance(value, str):
-        problems.add(path, "must be a string")
-        return INVALID
+        return Refusal("must be a string")
     return value
+
+
+_category = checker(_category_judge)
+_username = checker(_username_judge)
+_password = checker(_password_judge)
 
 
 def _values(enum_class) -> list[str]:
@@ -290,7 +298,7 @@ def parse_bundle(bundle: object) -> tuple[Parsed | None, Problems]:
         start, end = term.get("start"), term.get("end")
         if start is not None and end is not None and end < start:
             problems.add(term.at("end"), "before start")
-            term.refused.add("end")
+            term.refuse("end")
     _check_register(parsed, problems)
     _check_fee_standards(parsed, problems)
     return parsed, problems
@@ -308,13 +316,13 @@ def _check_fee_standards(parsed: Parsed, problems: Problems) -> None:
             for standard in group:
                 others = ", ".join(other.path for other in group if other is not standard)
                 problems.add(standard.at("start"), f"duplicate: {others} also starts then")
-                standard.refused.add("start")
+                standard.refuse("start")
 
 
 def _not_empty(item: Item, name: str, problems: Problems) -> None:
     if item.get(name) == []:
         problems.add(item.at(name), "must not be empty")
-        item.refused.add(name)
+        item.refuse(name)
         del item.values[name]
 
 
@@ -329,14 +337,14 @@ def _check_register(parsed: Parsed, problems: Problems) -> None:
         if asset.get("unit") is not None and asset.get("building") is None:
             if "building" not in asset.refused:
                 problems.add(asset.at("unit"), "needs a building")
-            asset.refused.add("unit")
+            asset.refuse("unit")
             del asset.values["unit"]
     for handover in parsed.handovers:
         _not_empty(handover, "assets", problems)
         giver, receiver = handover.get("from"), handover.get("to")
         if giver is not None and giver == receiver:
             problems.add(handover.at("to"), "the receiver must differ from the transferor")
-            handover.refused.add("to")
+            handover.refuse("to")
             del handover.values["to"]
 
 
@@ -395,4 +403,4 @@ def _check_password(user: Item, problems: Problems) -> None:
         problem = password_problem(password, username or "")
         if problem:
             problems.add(user.at("password"), str(problem))
-            user.refused.add("password")
+            user.refuse("password")

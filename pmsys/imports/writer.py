@@ -8,8 +8,9 @@ An owners' committee organisation bound to a community gets a committee in
 office (kind owners, active, no term dates: elected before pmsys) when the
 community has none preparing or active.
 Passwords are hashed only when a user is new or its password no longer
-matches, since each scrypt hash costs tens of milliseconds. register_writer.py
-writes projects, assets and hand-overs by the same rules, after these rows.
+matches, since each scrypt hash costs tens of milliseconds. place_writer.py
+writes people and places by the same rules, in bulk; register_writer.py
+projects, assets and hand-overs, after these rows.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from pmsys import clock
 from pmsys.auth.passwords import hash_password, verify_password
 from pmsys.auth.services import end_all_sessions
+from pmsys.imports.bulk import objects_among
 from pmsys.imports.fields import Item
 from pmsys.models.auth import Organization, OrganizationCategory, OrgKind, Role, User
 from pmsys.models.governance import (
@@ -33,18 +35,15 @@ from pmsys.models.governance import (
     ManagementTerm,
 )
 from pmsys.models.places import (
-    Building,
     Community,
-    Household,
     Person,
     Region,
     RegionKind,
     Setting,
-    Unit,
 )
 
 if TYPE_CHECKING:
-    from pmsys.imports.services import Existing
+    from pmsys.imports.existing import Existing
     from pmsys.imports.validation import Parsed
 
 KINDS = (
@@ -104,16 +103,19 @@ class _Writer:
         tally(self.counts, kind, created, changed)
 
     def run(self) -> dict:
+        # Imported here: place_writer uses this module's helpers.
+        from pmsys.imports.place_writer import write_people, write_places
+
         self.settings()
         self.regions()
-        self.people()
+        write_people(self.session, self.parsed, self.rows, self.counts)
         organizations = self.organizations()
         self.communities()
         # Communities and organisations point at each other (community office,
         # owners' committee): the communities get ids first, then the links.
         self.session.flush()
         self.organization_communities(organizations)
-        self.places()
+        write_places(self.session, self.parsed, self.rows, self.counts)
         self.users()
         self.terms()
         self.session.flush()
@@ -148,20 +150,6 @@ class _Writer:
                 target = self.rows.regions[parent] if parent else None
                 changed = link(region, "parent", target) or changed
             self.tally("regions", created, changed)
-
-    def people(self) -> None:
-        for item in self.parsed.people:
-            code = item.get("code")
-            values = present(item, "name", "phone")
-            if "developer" in item.values:
-                values["is_developer"] = item.get("developer")
-            person = self.rows.people.get(code)
-            if person is None:
-                self.rows.people[code] = person = Person(code=code, **values)
-                self.session.add(person)
-                self.tally("people", True, False)
-            else:
-                self.tally("people", False, assign(person, values))
 
     def organizations(self) -> list[tuple[Item, Organization, bool, bool]]:
         done = []
@@ -224,66 +212,16 @@ class _Writer:
                 changed = link(community, "community_office", target) or changed
             self.tally("communities", created, changed)
 
-    def places(self) -> None:
-        for community_item in self.parsed.communities:
-            code = community_item.get("code")
-            community = self.rows.communities[code]
-            for building_item in community_item.get("buildings") or []:
-                building = self._building(community, building_item)
-                self.rows.buildings_by_code[(code, building.code)] = building
-                for unit_item in building_item.get("units") or []:
-                    unit = self._unit(building, unit_item)
-                    self.rows.units_by_code[(code, building.code, unit.code)] = unit
-                    for household_item in unit_item.get("households") or []:
-                        self._household(unit, household_item)
-
-    def _building(self, community: Community, item: Item) -> Building:
-        code, values = item.get("code"), present(item, "name", "floors")
-        building = self.rows.buildings.get((community.id, code))
-        if building is None:
-            building = Building(community=community, code=code, **values)
-            self.session.add(building)
-            self.tally("buildings", True, False)
-        else:
-            self.tally("buildings", False, assign(building, values))
-        return building
-
-    def _unit(self, building: Building, item: Item) -> Unit:
-        code = item.get("code")
-        # A building created just now has no id yet, and no units either.
-        unit = self.rows.units.get((building.id, code)) if building.id is not None else None
-        created = unit is None
-        if created:
-            unit = Unit(building=building, code=code)
-            self.session.add(unit)
-        self.tally("units", created, False)  # a unit has nothing but its code
-        return unit
-
-    def _household(self, unit: Unit, item: Item) -> None:
-        code = item.get("code")
-        owner = self.rows.people[item.get("owner")]
-        residents = item.get("residents")
-        household = self.rows.households.get((unit.id, code)) if unit.id is not None else None
-        if household is None:
-            household = Household(unit=unit, code=code, area=item.get("area"), owner=owner)
-            if residents:
-                household.residents = [self.rows.people[person] for person in residents]
-            self.session.add(household)
-            self.tally("households", True, False)
-            return
-        changed = assign(household, {"area": item.get("area")})
-        changed = link(household, "owner", owner) or changed
-        if residents is not None and {p.code for p in household.residents} != set(residents):
-            household.residents = [self.rows.people[person] for person in residents]
-            changed = True
-        self.tally("households", False, changed)
-
     def users(self) -> None:
+        ids = [self.rows.person_ids[item.get("person")] for item in self.parsed.users
+               if item.get("person")]
+        people = {row.code: row
+                  for row in objects_among(self.session, select(Person), Person.id, ids)}
         for item in self.parsed.users:
             username, password = item.get("username"), item.get("password")
             org_code, person_code = item.get("org"), item.get("person")
             org = self.rows.organizations[org_code] if org_code else None
-            person = self.rows.people[person_code] if person_code else None
+            person = people[person_code] if person_code else None
             role = Role(item.get("role"))
             user = self.rows.users.get(username)
             if user is None:
@@ -306,8 +244,7 @@ class _Writer:
             if new_password:
                 user.password_hash = hash_password(password)
                 user.password_changed_at = clock.now()
-            # docs/reliability.md#session-end: a new password or a disabled account ends every
-            # session.
+            # RELIABILITY.md §6: a new password or a disabled account ends every session.
             if new_password or (was_active and not user.active):
                 end_all_sessions(self.session, user)
             self.tally("users", False, changed or new_password)
@@ -340,7 +277,7 @@ class _Writer:
                 self.tally("management_terms", True, False)
                 continue
             if values["end"] is None and term.ended_at is not None:
-                # Ended in pmsys by a new term (docs/domain.md#management): a bundle without an end
+                # Ended in pmsys by a new term (DESIGN §5): a bundle without an end
                 # does not reopen it.
                 values["end"] = term.end
             changed = assign(term, values)
