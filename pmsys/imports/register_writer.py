@@ -43,7 +43,7 @@ from pmsys.models.assets import (
 )
 from pmsys.models.auth import Organization
 from pmsys.models.places import Community
-from pmsys.places.services import get_setting
+from pmsys.settings import get_setting
 
 if TYPE_CHECKING:
     from pmsys.imports.existing import Existing
