@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from pmsys import clock
+from pmsys import clock, unit_of_work
 from pmsys.demo.fees import build_fee_examples
 from pmsys.demo.governance import build_governance_examples
 from pmsys.demo.places import DEMO_LOGINS, build_bundle, build_workflow_examples
@@ -47,30 +47,27 @@ def _read_json(path: str) -> object:
 @click.argument("path", type=click.Path(dir_okay=False))
 def import_command(path: str) -> None:
     """Load a region bundle (JSON): all or nothing, idempotent."""
-
     try:
-        with collector_paused():  # a city's JSON alone is millions of objects
+        with collector_paused(), unit_of_work.unit(db.session):
+            # collector paused: a city's JSON alone is millions of objects
             summary = import_bundle(db.session, _read_json(path), actor="cli")
     except BundleInvalid as invalid:
-        db.session.rollback()
         click.echo(f"error: the bundle was not loaded ({len(invalid.errors)} problems):", err=True)
         for problem in invalid.errors:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
-    db.session.commit()
     click.echo(summary.describe())
 
 
 @pmsys_cli.command("demo")
 def demo_command() -> None:
     """Load the demo region (Tumed Right Banner, 2021) and print the demo logins."""
-
-    summary = import_bundle(db.session, build_bundle(), actor="demo")
-    examples = build_workflow_examples(db.session)
-    tickets = build_ticket_examples(db.session)
-    fees = build_fee_examples(db.session)
-    governance = build_governance_examples(db.session)
-    db.session.commit()
+    with unit_of_work.unit(db.session):
+        summary = import_bundle(db.session, build_bundle(), actor="demo")
+        examples = build_workflow_examples(db.session)
+        tickets = build_ticket_examples(db.session)
+        fees = build_fee_examples(db.session)
+        governance = build_governance_examples(db.session)
     click.echo(summary.describe())
     click.echo(f"hand-overs in progress: {len(examples['created'])} created, "
                f"{len(examples['unchanged'])} unchanged")
@@ -93,7 +90,6 @@ def demo_command() -> None:
 @click.option("--now", "now_text", help="Run as if the clock read this ISO 8601 time.")
 def run_job_command(name: str, now_text: str | None) -> None:
     """Run one scheduled job once."""
-
     if name not in JOBS:
         _fail(f"unknown job {name!r}; known jobs: {', '.join(sorted(JOBS))}")
     moment = None
@@ -109,8 +105,6 @@ def run_job_command(name: str, now_text: str | None) -> None:
 @pmsys_cli.command("scheduler")
 def scheduler_command() -> None:
     """Run the scheduled jobs; only one scheduler per database does anything."""
-    from flask import current_app
-
 
     app = current_app._get_current_object()
     if not run_scheduler(app):

@@ -3,7 +3,8 @@
 Jobs are registered here with stable ids and run either once
 (`flask pmsys run-job NAME --now ISO`) or on schedule by
 `flask pmsys scheduler`. Each job is a thin call into a service with an
-explicit `now`, and commits its own work.
+explicit `now`; a run is one unit of work, committed here once (or rolled back
+when it fails), never by the job itself.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import delete, text
 
-from pmsys import audit, clock
+from pmsys import audit, clock, unit_of_work
 from pmsys.assets.services.handovers import activate_due_handovers, count_open
 from pmsys.extensions import db
 from pmsys.models.auth import ApiToken
@@ -54,7 +56,6 @@ def job(name: str, description: str, **trigger) -> Callable:
 @job("purge_tokens", "Delete API tokens that expired or were revoked over 30 days ago.",
      trigger="cron", hour=3, minute=17)
 def purge_tokens(now: datetime) -> dict:
-
     cutoff = now - timedelta(days=30)
     result = db.session.execute(
         delete(ApiToken).where(
@@ -64,18 +65,15 @@ def purge_tokens(now: datetime) -> dict:
     )
     summary = {"deleted": result.rowcount or 0}
     audit.record(db.session, "scheduler", "job_run", "job", "purge_tokens", **summary)
-    db.session.commit()
     return summary
 
 
 @job("handover_reminders", "Make signed hand-overs effective on their date; count open ones.",
      trigger="cron", hour=0, minute=5)
 def handover_reminders(now: datetime) -> dict:
-
     activated = activate_due_handovers(db.session, now.astimezone(clock.LOCAL_TZ).date())
     summary = {"activated": activated, "open": count_open(db.session)}
     audit.record(db.session, "scheduler", "job_run", "job", "handover_reminders", **summary)
-    db.session.commit()
     return summary
 
 
@@ -85,10 +83,11 @@ def run_job(name: str, now: datetime | None = None) -> dict:
         entry = JOBS[name]
     except KeyError:
         raise KeyError(f"unknown job {name!r}; known: {', '.join(sorted(JOBS))}") from None
-    if now is None:
-        return entry.func(clock.now())
-    with clock.frozen(now):
-        return entry.func(clock.now())
+    with unit_of_work.unit(db.session):
+        if now is None:
+            return entry.func(clock.now())
+        with clock.frozen(now):
+            return entry.func(clock.now())
 
 
 def try_scheduler_lock(connection) -> bool:
@@ -113,8 +112,6 @@ def try_scheduler_lock(connection) -> bool:
 
 def run_scheduler(app, *, poll_seconds: float = 1.0, stop_after: float | None = None) -> bool:
     """Run the jobs on schedule until stopped; False when another scheduler holds the lock."""
-    from apscheduler.schedulers.background import BackgroundScheduler
-
 
     with app.app_context():
         lock_connection = db.engine.connect()
@@ -128,8 +125,7 @@ def run_scheduler(app, *, poll_seconds: float = 1.0, stop_after: float | None = 
             try:
                 summary = run_job(name)
                 log.info("job %s: %s", name, summary)
-            except Exception:  # a failing job must not stop the others
-                db.session.rollback()
+            except Exception:  # a failing job must not stop the others (it rolled back)
                 log.exception("job %s failed", name)
 
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai")

@@ -22,11 +22,9 @@ SYSTEM = "scheduler"
 @job("billing", "Bill the month for every household of every community with a fee standard.",
      trigger="cron", day=1, hour=1, minute=0)
 def billing_job(now: datetime) -> dict:
-
     # The month as the communities count it: 1 June 00:30 in Shanghai is still 31 May in UTC.
     month = billing.period_of(now.astimezone(clock.LOCAL_TZ).date())
     created = run_billing(db.session, SYSTEM, month)
     summary = {"period": month, "bills_created": created}
     audit.record(db.session, SYSTEM, "job_run", "job", "billing", **summary)
-    db.session.commit()
     return summary

@@ -24,22 +24,18 @@ SYSTEM = "scheduler"
 @job("votes", "Open assembly votes whose time has come; close and count those whose time is over.",
      trigger="interval", minutes=5)
 def votes_job(now: datetime) -> dict:
-    """Open and close the votes due at `now`, then commit."""
-
+    """Open and close the votes due at `now`."""
     summary = votes.close_due(db.session, now)
     audit.record(db.session, SYSTEM, "job_run", "job", "votes", **summary)
-    db.session.commit()
     return summary
 
 
 @job("committee_terms", "Expire owners' committees whose term ended; warn of terms ending soon.",
      trigger="cron", hour=2, minute=0)
 def committee_terms_job(now: datetime) -> dict:
-    """Expire and warn committees as of the local date of `now`, then commit."""
-
+    """Expire and warn committees as of the local date of `now`."""
     # The day as the communities count it: 02:00 in Shanghai is still yesterday in UTC.
     today = now.astimezone(clock.LOCAL_TZ).date()
     summary = {"day": today.isoformat(), **committee_terms.expire_due(db.session, today)}
     audit.record(db.session, SYSTEM, "job_run", "job", "committee_terms", **summary)
-    db.session.commit()
     return summary

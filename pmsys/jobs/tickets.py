@@ -1,10 +1,12 @@
 """The ticket jobs: escalation past deadlines and closing unanswered resolutions
 (docs/domain.md#escalation).
 
-Both take an explicit `now` and commit in batches, so `run-job NAME --now ISO`
-and the scheduler run the same code. Running either twice for the same `now`
-changes nothing the second time: a level is never raised twice and a closed
-ticket is not closed again.
+Both take an explicit `now` and run as one unit of work (pmsys/scheduling.py
+commits it), so `run-job NAME --now ISO` and the scheduler run the same code.
+Running either twice for the same `now` changes nothing the second time: a level
+is never raised twice and a closed ticket is not closed again. Each ticket is
+changed in a savepoint: when another run took it first (its version moved on),
+that ticket is skipped and counted, and the run goes on.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from pmsys import audit
 from pmsys.extensions import db
@@ -41,7 +44,7 @@ def level_recipient(session: Session, ticket: Ticket, level: int):
 
 def escalate_tickets(session: Session, now: datetime) -> dict:
     """Raise every open ticket one level per missed deadline; record and notify each level."""
-    raised = tickets = 0
+    raised = tickets = skipped = 0
     last_id = 0
     while True:
         batch = session.scalars(
@@ -59,81 +62,113 @@ def escalate_tickets(session: Session, now: datetime) -> dict:
             break
         for ticket in batch:
             last_id = ticket.id
-            community = session.get(Community, ticket.community_id)
-            windows = deadline_windows(session, ticket.category, ticket.priority.value,
-                                       ticket.assignee, community)
-            missed = sla.missed_deadlines(
-                now,
-                due_respond_at=ticket.due_respond_at,
-                responded_at=ticket.responded_at,
-                due_resolve_at=ticket.due_resolve_at,
-                resolved_at=ticket.resolved_at,
-                resolve_window=windows.resolve,
-            )
-            target = sla.escalation_target(ticket.escalation_level, missed)
-            if target == ticket.escalation_level:
-                continue
-            tickets += 1
-            for level in range(ticket.escalation_level + 1, target + 1):
-                org = level_recipient(session, ticket, level)
-                session.add(TicketEvent(
-                    ticket_id=ticket.id, action="escalate", status_after=ticket.status.value,
-                    at=now, data={"level": level, "org": org.code if org else None,
-                                  "missed": missed}))
-                if org is not None:
-                    notify_org(session, org.id, "escalated", ticket, level=level)
-                raised += 1
-            ticket.escalation_level = target
-            ticket.escalated_at = now
-            audit.record(session, SYSTEM, "ticket_escalated", "ticket", ticket.number,
-                         level=target, missed=missed)
-        session.commit()
-    return {"tickets": tickets, "levels": raised}
+            outcome = _one_at_a_time(session, _escalate_one, ticket, now)
+            if outcome is None:
+                skipped += 1
+            elif outcome:
+                tickets += 1
+                raised += outcome
+    return {"tickets": tickets, "levels": raised, **_skipped(skipped)}
+
+
+def _one_at_a_time(session: Session, change, ticket: Ticket, now: datetime):
+    """Apply `change(session, ticket, now)` in a savepoint; None when another run changed the
+    ticket first (its version moved on), which undoes this ticket's part only."""
+    try:
+        with session.begin_nested():
+            result = change(session, ticket, now)
+            session.flush()
+        return result
+    except StaleDataError:
+        return None
+
+
+def _escalate_one(session: Session, ticket: Ticket, now: datetime) -> int:
+    """Raise one ticket to the level its missed deadlines call for; the levels raised."""
+    community = session.get(Community, ticket.community_id)
+    windows = deadline_windows(session, ticket.category, ticket.priority.value,
+                               ticket.assignee, community)
+    missed = sla.missed_deadlines(
+        now,
+        due_respond_at=ticket.due_respond_at,
+        responded_at=ticket.responded_at,
+        due_resolve_at=ticket.due_resolve_at,
+        resolved_at=ticket.resolved_at,
+        resolve_window=windows.resolve,
+    )
+    target = sla.escalation_target(ticket.escalation_level, missed)
+    if target == ticket.escalation_level:
+        return 0
+    raised = 0
+    for level in range(ticket.escalation_level + 1, target + 1):
+        org = level_recipient(session, ticket, level)
+        session.add(TicketEvent(
+            ticket_id=ticket.id, action="escalate", status_after=ticket.status.value,
+            at=now, data={"level": level, "org": org.code if org else None,
+                          "missed": missed}))
+        if org is not None:
+            notify_org(session, org.id, "escalated", ticket, level=level)
+        raised += 1
+    ticket.escalation_level = target
+    ticket.escalated_at = now
+    audit.record(session, SYSTEM, "ticket_escalated", "ticket", ticket.number,
+                 level=target, missed=missed)
+    return raised
 
 
 def auto_close_tickets(session: Session, now: datetime) -> dict:
     """Close tickets resolved more than the configured hours ago with no answer (72 h)."""
-    closed = 0
+    closed = skipped = 0
     hours = get_setting(session, "ticket_auto_close_hours")
     cutoff = now - timedelta(hours=hours)
+    last_id = 0
     while True:
         batch = session.scalars(
             select(Ticket)
-            .where(Ticket.status == TicketStatus.resolved, Ticket.resolved_at < cutoff)
+            .where(Ticket.id > last_id, Ticket.status == TicketStatus.resolved,
+                   Ticket.resolved_at < cutoff)
             .order_by(Ticket.id)
             .limit(BATCH)
         ).all()
         if not batch:
             break
         for ticket in batch:
-            ticket.status = TicketStatus.closed
-            ticket.closed_at = now
-            session.add(TicketEvent(ticket_id=ticket.id, action="auto_close",
-                                    status_after=ticket.status.value, at=now,
-                                    data={"resolved_at": ticket.resolved_at.isoformat()}))
-            notify_reporter(session, ticket, "status", action="auto_close")
-            audit.record(session, SYSTEM, "ticket_auto_closed", "ticket", ticket.number)
-            closed += 1
-        session.commit()
-    return {"closed": closed}
+            last_id = ticket.id
+            if _one_at_a_time(session, _close_one, ticket, now) is None:
+                skipped += 1
+            else:
+                closed += 1
+    return {"closed": closed, **_skipped(skipped)}
+
+
+def _skipped(count: int) -> dict:
+    """The tickets another run changed first, when there were any."""
+    return {"skipped_taken_by_another_run": count} if count else {}
+
+
+def _close_one(session: Session, ticket: Ticket, now: datetime) -> bool:
+    ticket.status = TicketStatus.closed
+    ticket.closed_at = now
+    session.add(TicketEvent(ticket_id=ticket.id, action="auto_close",
+                            status_after=ticket.status.value, at=now,
+                            data={"resolved_at": ticket.resolved_at.isoformat()}))
+    notify_reporter(session, ticket, "status", action="auto_close")
+    audit.record(session, SYSTEM, "ticket_auto_closed", "ticket", ticket.number)
+    return True
 
 
 @job("escalate", "Escalate open tickets past their deadlines, one level per missed deadline.",
      trigger="interval", minutes=5)
 def escalate(now: datetime) -> dict:
-
     summary = escalate_tickets(db.session, now)
     audit.record(db.session, SYSTEM, "job_run", "job", "escalate", **summary)
-    db.session.commit()
     return summary
 
 
 @job("auto_close", "Close tickets resolved over 72 hours ago without an answer.",
      trigger="interval", minutes=15)
 def auto_close(now: datetime) -> dict:
-
     summary = auto_close_tickets(db.session, now)
     audit.record(db.session, SYSTEM, "job_run", "job", "auto_close", **summary)
-    db.session.commit()
     return summary
 
