@@ -29,6 +29,7 @@ run: install
 TEST_WORKERS ?= 2
 PYTEST_RUN := $(BIN)/pytest $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS))
 test: install
+	$(BIN)/lint-imports --no-cache
 	PMSYS_TEST_DATABASE_URL= $(PYTEST_RUN)
 	@if [ -n "$$PMSYS_TEST_DATABASE_URL" ]; then \
 		echo "== PostgreSQL: $$PMSYS_TEST_DATABASE_URL"; \
@@ -37,6 +38,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check pmsys tests bench
+	$(BIN)/lint-imports --no-cache
 
 # Re-extract messages after changing user-facing strings, then translate the .po.
 translations: install
