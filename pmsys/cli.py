@@ -17,7 +17,7 @@ from pmsys.demo.places import DEMO_LOGINS, build_bundle, build_workflow_examples
 from pmsys.demo.tickets import build_ticket_examples
 from pmsys.extensions import db
 from pmsys.imports.services import BundleInvalid, collector_paused, import_bundle
-from pmsys.scheduling import JOBS, run_job, run_scheduler
+from pmsys.scheduling import JOBS, SchedulerLockLost, run_job, run_scheduler
 
 pmsys_cli = AppGroup("pmsys", help="pmsys administration commands.")
 
@@ -107,7 +107,12 @@ def scheduler_command() -> None:
     """Run the scheduled jobs; only one scheduler per database does anything."""
 
     app = current_app._get_current_object()
-    if not run_scheduler(app):
+    try:
+        ran = run_scheduler(app)
+    except SchedulerLockLost as lost:
+        click.echo(f"error: {lost}", err=True)
+        sys.exit(1)
+    if not ran:
         click.echo("another scheduler is running; exiting", err=True)
         sys.exit(3)
 

@@ -9,8 +9,12 @@ when it fails), never by the job itself.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +22,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import delete, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from pmsys import audit, clock, unit_of_work
 from pmsys.assets.services.handovers import activate_due_handovers, count_open
@@ -90,15 +95,83 @@ def run_job(name: str, now: datetime | None = None) -> dict:
             return entry.func(clock.now())
 
 
-def try_scheduler_lock(connection) -> bool:
-    """Take the cluster-wide scheduler lock; True when this process holds it.
+class SchedulerLock:
+    """The cluster-wide "one scheduler" lock (docs/reliability.md#jobs-once).
 
-    On PostgreSQL a session advisory lock, held for as long as the connection
-    lives, so a second scheduler does nothing. SQLite deployments are single
-    machine and run one scheduler by construction.
+    On PostgreSQL a session advisory lock on a connection of its own, which
+    lives as long as that connection: if the connection is lost (a restart, an
+    administrator terminating it), another scheduler may take the lock, so the
+    holder checks before every run and stops when it lost it. On SQLite (one
+    machine) an exclusive lock on a file beside the database, released by the
+    operating system when the process ends however it ends.
     """
-    if connection.dialect.name != "postgresql":
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.connection = None
+        self.file = None
+        self.lost = False
+
+    def acquire(self) -> bool:
+        """Take the lock; False when another scheduler holds it."""
+        if self.engine.dialect.name == "postgresql":
+            self.connection = self.engine.connect()
+            if try_scheduler_lock(self.connection):
+                return True
+            self.connection.close()
+            self.connection = None
+            return False
+        path = _lock_path(self.engine)
+        if path is None:  # an in-memory database belongs to this process alone
+            return True
+        self.file = open(path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
+        try:
+            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.file.close()
+            self.file = None
+            return False
         return True
+
+    def still_held(self) -> bool:
+        """Whether this process still holds the lock (checked before each job run)."""
+        if self.lost:
+            return False
+        if self.connection is not None:
+            try:
+                self.connection.execute(text("SELECT 1")).scalar()
+                self.connection.commit()
+            except SQLAlchemyError:
+                self.lost = True  # a lost session lock never comes back on this connection
+                return False
+            return True
+        if self.file is not None:
+            path = _lock_path(self.engine)
+            try:
+                return os.fstat(self.file.fileno()).st_ino == os.stat(path).st_ino
+            except OSError:
+                return False  # the lock file was removed: another could create and lock one
+        return True
+
+    def release(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                self.connection.close()
+            self.connection = None
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+def _lock_path(engine) -> str | None:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    return database + ".scheduler-lock"
+
+
+def try_scheduler_lock(connection) -> bool:
+    """Take the PostgreSQL advisory lock on `connection`; True when this process holds it."""
     # A pooled connection would keep the lock after close(): own this one outright.
     connection.detach()
     held = bool(
@@ -110,23 +183,42 @@ def try_scheduler_lock(connection) -> bool:
     return held
 
 
-def run_scheduler(app, *, poll_seconds: float = 1.0, stop_after: float | None = None) -> bool:
-    """Run the jobs on schedule until stopped; False when another scheduler holds the lock."""
+class SchedulerLockLost(RuntimeError):
+    """This scheduler lost its lock: another one may be running the jobs now."""
 
+
+def run_guarded(lock: SchedulerLock, name: str) -> dict | None:
+    """Run job `name` if this process still holds the scheduler lock; None when it does not."""
+    if not lock.still_held():
+        log.error("job %s not run: this scheduler lost its lock", name)
+        return None
+    return run_job(name)
+
+
+def run_scheduler(app, *, poll_seconds: float = 1.0, stop_after: float | None = None) -> bool:
+    """Run the jobs on schedule until stopped; False when another scheduler holds the lock.
+
+    Raises SchedulerLockLost when the lock goes while it runs (its supervisor
+    restarts it, and it then finds out whether another scheduler took over).
+    """
     with app.app_context():
-        lock_connection = db.engine.connect()
-        if not try_scheduler_lock(lock_connection):
-            lock_connection.close()
+        lock = SchedulerLock(db.engine)
+        if not lock.acquire():
             log.warning("another scheduler holds the lock; this one does nothing")
             return False
+    lost = threading.Event()
 
     def run_in_app(name: str) -> None:
         with app.app_context():
             try:
-                summary = run_job(name)
-                log.info("job %s: %s", name, summary)
+                summary = run_guarded(lock, name)
             except Exception:  # a failing job must not stop the others (it rolled back)
                 log.exception("job %s failed", name)
+                return
+            if summary is None:
+                lost.set()
+            else:
+                log.info("job %s: %s", name, summary)
 
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
     for entry in JOBS.values():
@@ -142,11 +234,16 @@ def run_scheduler(app, *, poll_seconds: float = 1.0, stop_after: float | None = 
     scheduler.start()
     started = time.monotonic()
     try:
-        while not stopping and (stop_after is None or time.monotonic() - started < stop_after):
+        while not stopping and not lost.is_set() and (
+                stop_after is None or time.monotonic() - started < stop_after):
             time.sleep(poll_seconds)
+            if not lock.still_held():
+                lost.set()
     finally:
         scheduler.shutdown(wait=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        lock_connection.close()
+        lock.release()
+    if lost.is_set():
+        raise SchedulerLockLost("the scheduler lock was lost; stopping")
     return True
