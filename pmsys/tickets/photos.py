@@ -1,9 +1,10 @@
 """Photos of a problem and of its fix (docs/reliability.md#photos).
 
 An upload is opened by Pillow, refused unless it is a JPEG, PNG or WebP within
-the size and pixel limits, turned upright, and re-encoded without its metadata
-(EXIF, with the GPS position of the reporter's home). The file is written under
-a random name in UPLOAD_FOLDER/tickets/ — never under static/ — and fsynced
+the size and pixel limits, turned upright, and re-encoded without any metadata
+(EXIF with the GPS position of the reporter's home, XMP, comments, profiles).
+The file is written under a random name in UPLOAD_FOLDER/tickets/ — never
+under static/ — and fsynced
 before the row that names it is flushed, so a crash never leaves a row without
 its file. Photos are served only through a route that checks the ticket.
 """
@@ -30,6 +31,8 @@ from pmsys.tickets.lifecycle import Party
 MAX_PHOTOS = 4  # per ticket and purpose (the report's, the fix's)
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
+# Decoding is the costly part of an upload: the pixels of one request, all photos together.
+MAX_REQUEST_PIXELS = 60_000_000
 MAX_SIDE = 4096  # larger photos are scaled down: a repair needs no more
 FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"),
            "WEBP": ("image/webp", ".webp")}
@@ -50,6 +53,11 @@ def _refuse(message: str) -> InvalidInput:
 
 def reencode(data: bytes) -> tuple[bytes, str, str, int, int]:
     """Return (bytes, content type, extension, width, height) of a clean copy; InvalidInput."""
+    return _clean(*_open(data))
+
+
+def _open(data: bytes) -> tuple[Image.Image, str]:
+    """The image and its format, read from its header only (nothing decoded yet)."""
     if not data:
         raise _refuse("the photo is empty")
     if len(data) > MAX_BYTES:
@@ -58,17 +66,30 @@ def reencode(data: bytes) -> tuple[bytes, str, str, int, int]:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-            fmt = image.format
-            if fmt not in FORMATS:
-                raise _refuse("only JPEG, PNG and WebP photos are accepted")
-            if image.width * image.height > MAX_PIXELS:
-                raise _refuse("the photo has too many pixels")
-            image.load()
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
             Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _refuse("the file is not a readable photo") from None
+    if image.format not in FORMATS:
+        raise _refuse("only JPEG, PNG and WebP photos are accepted")
+    if image.width * image.height > MAX_PIXELS:
+        raise _refuse("the photo has too many pixels")
+    return image, image.format
+
+
+def _clean(image: Image.Image, fmt: str) -> tuple[bytes, str, str, int, int]:
+    """Decode, turn upright, scale down and re-encode with no metadata at all."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):
+        raise _refuse("the file is not a readable photo") from None
     image = ImageOps.exif_transpose(image)
     image.thumbnail((MAX_SIDE, MAX_SIDE))
+    # Pillow writes back what it read into `info` (a JPEG's COM comment, ICC profile, DPI;
+    # PNG text chunks; WebP EXIF and XMP): a copy with none of it carries only pixels.
+    image.info = {}
     content_type, extension = FORMATS[fmt]
     out = io.BytesIO()
     if fmt == "JPEG":
@@ -82,6 +103,20 @@ def reencode(data: bytes) -> tuple[bytes, str, str, int, int]:
             image = image.convert("RGBA")
         image.save(out, "WEBP", quality=85)
     return out.getvalue(), content_type, extension, image.width, image.height
+
+
+def reencode_all(uploads: list[bytes]) -> list[tuple[bytes, str, str, int, int]]:
+    """Clean copies of a request's photos, all or none; decoding work is bounded per request.
+
+    Every header is read before any image is decoded, and the pixels of the
+    whole request may not exceed MAX_REQUEST_PIXELS: four photos at the limit
+    of one would otherwise cost seconds of CPU before the answer.
+    """
+    opened = [_open(data) for data in uploads]
+    if sum(image.width * image.height for image, _fmt in opened) > MAX_REQUEST_PIXELS:
+        raise _refuse(f"the photos have too many pixels together "
+                      f"(at most {MAX_REQUEST_PIXELS // 1_000_000} megapixels a request)")
+    return [_clean(image, fmt) for image, fmt in opened]
 
 
 def photo_dir(upload_folder: str) -> Path:
@@ -130,7 +165,7 @@ def add_photos(session: Session, actor, ticket: Ticket, uploads: list[bytes], *,
     ) or 0
     if existing + len(uploads) > MAX_PHOTOS:
         raise _refuse(f"at most {MAX_PHOTOS} photos")
-    cleaned = [reencode(data) for data in uploads]  # refuse before writing anything
+    cleaned = reencode_all(uploads)  # refuse before writing anything
     written: list[StoredPhoto] = []
     try:
         for clean in cleaned:

@@ -241,3 +241,63 @@ def test_a_failed_write_leaves_no_file_behind(world, db, folder, monkeypatch):
     assert files_in(folder) == before
     assert db.session.scalar(
         select(func.count(TicketPhoto.id)).where(TicketPhoto.ticket_id == ticket.id)) == 0
+
+
+# --- every metadata segment goes, for every accepted format (docs/reliability.md#photos) -------
+
+SECRET = "home of Zhang San, 13800000101"
+
+
+def with_metadata(fmt: str) -> bytes:
+    """A photo carrying the secret in every metadata place its format has."""
+    out = io.BytesIO()
+    image = Image.new("RGB", (64, 48), "red")
+    exif = Image.Exif()
+    exif[MAKE] = SECRET
+    xmp = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><r>{SECRET}</r></x:xmpmeta>'.encode()
+    if fmt == "JPEG":
+        image.save(out, "JPEG", exif=exif, comment=SECRET.encode(), icc_profile=SECRET.encode(),
+                   xmp=xmp)
+    elif fmt == "PNG":
+        from PIL import PngImagePlugin
+
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Comment", SECRET)
+        text.add_itxt("Description", SECRET)
+        text.add_text("Author", SECRET, zip=True)
+        image.save(out, "PNG", pnginfo=text, exif=exif, icc_profile=SECRET.encode())
+    else:
+        image.save(out, "WEBP", exif=exif, xmp=xmp, icc_profile=SECRET.encode())
+    data = out.getvalue()
+    assert SECRET.encode() in data or fmt == "PNG"  # zTXt is compressed; the others are plain
+    opened = Image.open(io.BytesIO(data))
+    opened.load()
+    assert any(SECRET in str(value) for value in opened.info.values())
+    return data
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_no_metadata_survives_the_reencoding(fmt):
+    clean, *_rest = photos.reencode(with_metadata(fmt))
+    assert SECRET.encode() not in clean
+    reopened = Image.open(io.BytesIO(clean))
+    reopened.load()
+    assert not any(SECRET in str(value) for value in reopened.info.values())
+    assert dict(reopened.getexif()) == {}
+    assert "comment" not in reopened.info and "icc_profile" not in reopened.info
+    assert "xmp" not in reopened.info and "XML:com.adobe.xmp" not in reopened.info
+
+
+def test_the_pixels_of_one_request_are_bounded_before_any_is_decoded(world, db, folder,
+                                                                     monkeypatch):
+    decoded = []
+    original = photos._clean
+    monkeypatch.setattr(photos, "_clean", lambda *args: decoded.append(1) or original(*args))
+    # Each under the limit of one photo; together over the limit of a request.
+    big = image_bytes("PNG", size=(5000, 4000), mode="1")  # 20 megapixels, a small file
+    ticket = file_as(world, "resident_a")
+    with pytest.raises(InvalidInput) as refused:
+        add(db, world, folder, "resident_a", ticket, [big] * 4)
+    assert "together" in refused.value.message
+    assert decoded == []
+    assert add(db, world, folder, "resident_a", ticket, [big] * 2)  # 40 megapixels: accepted
