@@ -121,6 +121,14 @@ def select_locale() -> str:
     return Config.BABEL_DEFAULT_LOCALE
 
 
+def _personal() -> bool:
+    """Whether this answer was made for a logged-in user or an authenticated API caller."""
+    if g.get("api_user") is not None:
+        return True
+    user = g.get("_login_user")  # only when the request loaded its user (no extra query)
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
 def _register_hooks(app: Flask) -> None:
     from pmsys import categories
 
@@ -153,4 +161,7 @@ def _register_hooks(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if _personal():
+            # What a logged-in user or an API caller reads is theirs: no cache keeps it.
+            headers.setdefault("Cache-Control", "no-store")
         return response

@@ -108,6 +108,24 @@ def test_api_responses_carry_the_security_headers(client, admin, api_token):
         assert_security_headers(response)
 
 
+@pytest.mark.parametrize("path", PAGES)
+def test_personal_pages_are_not_stored_by_any_cache(logged_in, path):
+    assert logged_in.get(path).headers.get("Cache-Control") == "no-store"
+
+
+def test_personal_json_is_not_stored_but_public_answers_may_be(client, admin, api_token):
+    headers = api_token(admin)
+    assert client.get("/api/v1/me", headers=headers).headers.get("Cache-Control") == "no-store"
+    assert client.get("/api/v1/tickets", headers=headers).headers.get(
+        "Cache-Control") == "no-store"
+    # Not personal: the API's description, the login page, a static file.
+    assert "Cache-Control" not in client.get("/api/v1/openapi.json").headers
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+    static = client.get("/static/css/pmsys.css")
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+    static.close()
+
+
 def test_static_files_are_served_with_nosniff(client, db):
     response = client.get("/static/css/pmsys.css")
 
