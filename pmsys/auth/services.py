@@ -143,26 +143,32 @@ def revoke_token(session: Session, user: User, token: str) -> None:
         audit.record(session, user, "token_revoked", "api_token", row.id)
 
 
-def end_all_sessions(session: Session, user: User) -> None:
-    """End every web session and revoke every API token of `user`
-    (docs/reliability.md#session-end)."""
+def end_all_sessions(session: Session, user: User) -> int:
+    """End every web session and revoke every API token of `user`; how many tokens ended.
+
+    (docs/reliability.md#session-end)
+    """
     user.session_token = new_session_token()
-    session.execute(
+    return session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=clock.now())
-    )
+    ).rowcount or 0
 
 
 def log_out(session: Session, user: User) -> None:
-    """End `user`'s web sessions and audit it; API tokens stay (they have their own logout).
+    """End every web session and API token of `user`, and audit it (#session-end).
 
-    Session cookies are signed, not stored, so a copy of one taken before the
-    logout would still be valid: only a new login generation ends it. This
-    logs the user out on their other browsers too (ASVS 7.4.1).
+    Per kind of credential: a web logout means the person has left, so their
+    sessions in every browser and the API tokens issued to them end
+    (ASVS 7.4.1); an API client's own logout (DELETE /api/v1/auth/token) ends
+    only its token; an organisation's API keys belong to the organisation and
+    end only when its administrator revokes them. Session cookies are signed,
+    not stored, so a copy of one taken before the logout would still be valid:
+    only a new login generation ends it.
     """
-    user.session_token = new_session_token()
-    audit.record(session, user, "logout", "user", user.username)
+    revoked = end_all_sessions(session, user)
+    audit.record(session, user, "logout", "user", user.username, tokens_revoked=revoked)
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:

@@ -294,18 +294,22 @@ def test_a_disabled_users_token_stops_working_even_if_not_revoked(db):
     assert services.resolve_token(db.session, token) is None
 
 
-def test_log_out_starts_a_new_login_generation_and_keeps_api_tokens(db):
+def test_log_out_starts_a_new_login_generation_and_ends_every_api_token(db):
     user = UserFactory(username="he")
+    other = UserFactory(username="ta")
     old_generation = user.session_token
-    token, _ = services.issue_token(db.session, user, timedelta(days=1))
+    tokens = [services.issue_token(db.session, user, timedelta(days=1))[0] for _ in range(2)]
+    others_token, _ = services.issue_token(db.session, other, timedelta(days=1))
 
     services.log_out(db.session, user)
     db.session.flush()
 
     assert user.session_token != old_generation
-    assert services.resolve_token(db.session, token) is user
+    assert [services.resolve_token(db.session, token) for token in tokens] == [None, None]
+    assert services.resolve_token(db.session, others_token) is other
     (record,) = audits(db, "logout")
     assert (record.actor_id, record.object_key) == (user.id, "he")
+    assert record.data == {"tokens_revoked": 2}
 
 
 def test_login_key_cleans_and_bounds_names():

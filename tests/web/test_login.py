@@ -360,6 +360,19 @@ def test_logout_ends_the_session(web, db):
     assert [r.actor_id for r in audit_rows(db, "logout")] == [user.id]
 
 
+def test_web_logout_ends_the_api_tokens_too(web, other_client, db):
+    UserFactory(username="wang")
+    token = other_client.post("/api/v1/auth/token", json={
+        "username": "wang", "password": DEFAULT_PASSWORD}).get_json()["token"]
+    bearer = {"Authorization": "Bearer " + token}
+    assert other_client.get("/api/v1/me", headers=bearer).status_code == 200
+    post_login(web, "wang")
+
+    web.post("/logout", data={"csrf_token": csrf_token(web, "/account")})
+
+    assert other_client.get("/api/v1/me", headers=bearer).status_code == 401
+
+
 def test_copies_of_the_cookies_stop_working_after_logout(web, other_client, db):
     # Session cookies are signed, not stored: a copy taken before logout (a shared
     # computer, a stolen cookie) must not outlive it (ASVS 7.4.1).
