@@ -126,7 +126,9 @@ def _personal() -> bool:
     if g.get("api_user") is not None:
         return True
     user = g.get("_login_user")  # only when the request loaded its user (no extra query)
-    return bool(user is not None and getattr(user, "is_authenticated", False))
+    # is_anonymous, not is_authenticated: the latter reads the row's `active`,
+    # which the request's commit has expired, and would cost a SELECT.
+    return bool(user is not None and not getattr(user, "is_anonymous", True))
 
 
 def _register_hooks(app: Flask) -> None:
