@@ -48,6 +48,15 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_CLIENT = 30
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    # Filing tickets and uploading photos, per login and per client address (docs/reliability.md):
+    # (attempts, window). PMSYS_RATE_LIMITS=off switches them off (a load test, or a gateway
+    # in front that limits already); failed logins are always throttled.
+    RATE_LIMITS_ENABLED = True
+    FILING_LIMIT_RESIDENT = (10, timedelta(minutes=10))
+    FILING_LIMIT_STAFF = (200, timedelta(minutes=10))  # hotline staff enter call after call
+    FILING_LIMIT_CLIENT = (60, timedelta(minutes=10))
+    PHOTO_LIMIT_USER = (40, timedelta(minutes=10))
+    PHOTO_LIMIT_CLIENT = (120, timedelta(minutes=10))
     # Request size: photos are limited again one by one.
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     UPLOAD_FOLDER: str | None = None
@@ -85,6 +94,9 @@ class Config:
                 raise ConfigError("PMSYS_PROXY_COUNT must be a whole number") from None
         if values["UPLOAD_FOLDER"] is None:
             values["UPLOAD_FOLDER"] = str(Path(instance_path) / "uploads")
+        if "PMSYS_RATE_LIMITS" in env:
+            values["RATE_LIMITS_ENABLED"] = env["PMSYS_RATE_LIMITS"].strip().lower() not in (
+                "off", "0", "false", "no")
         return values
 
     @classmethod

@@ -63,7 +63,11 @@ class RuleRefused(DomainError):
 
 
 class TooManyRequests(DomainError):
-    """The caller must wait before trying again (429)."""
+    """The caller must wait before trying again (429, with Retry-After in seconds)."""
 
     status = 429
     code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int = 60, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, int(retry_after))

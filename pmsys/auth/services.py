@@ -26,13 +26,15 @@ USERNAME_MAX = User.username.type.length
 _DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 
-def _recent_failures(session: Session, since: datetime, **match) -> int:
-    query = select(func.count(AuditRecord.id)).where(
+def _recent_failures(session: Session, since: datetime, **match) -> tuple[int, datetime | None]:
+    """How many logins failed since `since` for this account or client, and the oldest."""
+    query = select(func.count(AuditRecord.id), func.min(AuditRecord.at)).where(
         AuditRecord.action == "login_failed", AuditRecord.at >= since
     )
     for column, value in match.items():
         query = query.where(getattr(AuditRecord, column) == value)
-    return session.scalar(query) or 0
+    count, oldest = session.execute(query).one()
+    return count or 0, oldest
 
 
 def authenticate(
@@ -51,13 +53,19 @@ def authenticate(
     account or from the client refuse further attempts (docs/reliability.md#passwords).
     """
     per_account, per_client, window = limits
-    since = clock.now() - window
+    now = clock.now()
+    since = now - window
     key, plausible = login_key(username)
-    if _recent_failures(session, since, object_key=key) >= per_account or (
-        client and _recent_failures(session, since, client=client) >= per_client
-    ):
+    throttled = [found for found, limit in (
+        (_recent_failures(session, since, object_key=key), per_account),
+        (_recent_failures(session, since, client=client) if client else (0, None), per_client),
+    ) if found[0] >= limit]
+    if throttled:
         audit.refusal(session, None, "login_throttled", "user", key, client=client, channel=channel)
-        raise TooManyRequests("too many failed logins; wait and try again", code="login_throttled")
+        # Free again once the oldest counted failure has left the window.
+        free_at = max(oldest + window for _count, oldest in throttled)
+        raise TooManyRequests("too many failed logins; wait and try again", code="login_throttled",
+                              retry_after=int((free_at - now).total_seconds()) + 1)
     user = session.scalar(select(User).where(User.username == key)) if plausible else None
     valid = verify_password(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is None or not valid or not user.active:

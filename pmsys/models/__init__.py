@@ -42,6 +42,7 @@ from pmsys.models.places import (
     Setting,
     Unit,
 )
+from pmsys.models.throttle import ThrottleHit
 from pmsys.models.tickets import Notification, Ticket, TicketEvent, TicketPhoto
 
 __all__ = [
@@ -86,4 +87,5 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketPhoto",
+    "ThrottleHit",
 ]

@@ -49,11 +49,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
         if wants_json():
-            return error_envelope(error.status, error.code, error.message, error.fields)
-        return (
-            render_template("errors.html", status=error.status, message=error.message),
-            error.status,
-        )
+            response = error_envelope(error.status, error.code, error.message, error.fields)
+        else:
+            response = app.make_response((
+                render_template("errors.html", status=error.status, message=error.message),
+                error.status,
+            ))
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -103,7 +103,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(next_url or url_for("places.home"))
     form = LoginForm()
-    status = 200
+    status, retry_after = 200, None
     if form.validate_on_submit():
         try:
             user = services.authenticate(
@@ -113,7 +113,7 @@ def login():
                 client=request.remote_addr,
                 limits=_login_limits(),
             )
-        except TooManyRequests:
+        except TooManyRequests as throttled:
             window = current_app.config["LOGIN_FAILURE_WINDOW"]
             flash(
                 _("Too many failed attempts. Please wait %(minutes)d minutes and try again.",
@@ -121,6 +121,7 @@ def login():
                 "error",
             )
             status = 429
+            retry_after = throttled.retry_after
         except DomainError:
             flash(_("Wrong username or password."), "error")
             status = 401
@@ -129,7 +130,8 @@ def login():
             return redirect(next_url or url_for("places.home"))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form, next=next_url), status
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return render_template("auth/login.html", form=form, next=next_url), status, headers
 
 
 @bp.post("/logout")
