@@ -139,11 +139,14 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production-use-000"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Tests file many tickets as one login; tests/api/test_rate_limits.py turns the limits on.
+    RATE_LIMITS_ENABLED = False
 
     @classmethod
     def from_env(cls, instance_path: str) -> dict:
         values = super().from_env(instance_path)
         values["SECRET_KEY"] = cls.SECRET_KEY
+        values["RATE_LIMITS_ENABLED"] = cls.RATE_LIMITS_ENABLED
         values["DEBUG"] = False
         return values
 

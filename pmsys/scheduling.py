@@ -24,7 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import delete, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from pmsys import audit, clock, unit_of_work
+from pmsys import audit, clock, throttle, unit_of_work
 from pmsys.assets.services.handovers import activate_due_handovers, count_open
 from pmsys.extensions import db
 from pmsys.models.auth import ApiToken
@@ -70,6 +70,14 @@ def purge_tokens(now: datetime) -> dict:
     )
     summary = {"deleted": result.rowcount or 0}
     audit.record(db.session, "scheduler", "job_run", "job", "purge_tokens", **summary)
+    return summary
+
+
+@job("purge_rate_limits", "Delete counted filings and uploads older than a day (no limit "
+     "looks back further).", trigger="interval", hours=1)
+def purge_rate_limits(now: datetime) -> dict:
+    summary = {"deleted": throttle.forget_before(db.session, now - timedelta(days=1))}
+    audit.record(db.session, "scheduler", "job_run", "job", "purge_rate_limits", **summary)
     return summary
 
 

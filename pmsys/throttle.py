@@ -1,9 +1,15 @@
 """Limits on how often one user or one client may do something (filing, uploading photos).
 
 Counts live in the database, so every web worker counts against the same limit
-(docs/reliability.md#passwords); a refusal is a 429 whose Retry-After says when the
+(docs/reliability.md#rate-limits); a refusal is a 429 whose Retry-After says when the
 oldest counted attempt leaves the window. Failed logins are counted from the
 audit trail instead (pmsys/auth/services.py).
+
+The pages, the API and Open311 call check_filing / check_photos before the filing
+and photo services. Hotline staff file for many callers, so their own limit is
+higher, and a client address counts only residents' filings (one office may
+enter every call of a street). The counts are written in the request's unit of
+work: an attempt that fails for another reason is not counted.
 """
 
 from __future__ import annotations
@@ -11,11 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from pmsys import clock
 from pmsys.errors import TooManyRequests
+from pmsys.models.auth import Role
 from pmsys.models.throttle import ThrottleHit
 
 
@@ -36,7 +45,8 @@ def check(session: Session, key: str, limit: Limit, message: str, attempts: int 
         .where(ThrottleHit.key == key, ThrottleHit.at > since)
     ).one()
     if recent + attempts > limit.count:
-        wait = (oldest + limit.window - now).total_seconds() if oldest else limit.window.total_seconds()
+        free_at = (oldest or now) + limit.window
+        wait = (free_at - now).total_seconds()
         raise TooManyRequests(message, code="rate_limited", retry_after=int(wait) + 1)
     session.add_all([ThrottleHit(key=key, at=now) for _attempt in range(attempts)])
 
@@ -44,3 +54,30 @@ def check(session: Session, key: str, limit: Limit, message: str, attempts: int 
 def forget_before(session: Session, moment) -> int:
     """Delete attempts older than `moment` (no limit looks back that far); how many."""
     return session.execute(delete(ThrottleHit).where(ThrottleHit.at < moment)).rowcount or 0
+
+
+def _limit(name: str) -> Limit:
+    count, window = current_app.config[name]
+    return Limit(count, window)
+
+
+def check_filing(session: Session, actor, client: str | None) -> None:
+    """Count a filing by `actor` from `client` (an address), or refuse with 429."""
+    if not current_app.config["RATE_LIMITS_ENABLED"]:
+        return
+    message = _("You have filed many tickets in a short time. Please wait a little.")
+    resident = getattr(actor, "role", None) is Role.resident
+    check(session, f"file:user:{actor.id}",
+          _limit("FILING_LIMIT_RESIDENT" if resident else "FILING_LIMIT_STAFF"), message)
+    if resident and client:
+        check(session, f"file:client:{client}", _limit("FILING_LIMIT_CLIENT"), message)
+
+
+def check_photos(session: Session, actor, client: str | None, count: int) -> None:
+    """Count `count` photos uploaded by `actor` from `client`, or refuse them (429)."""
+    if not current_app.config["RATE_LIMITS_ENABLED"] or count <= 0:
+        return
+    message = _("You have uploaded many photos in a short time. Please wait a little.")
+    check(session, f"photo:user:{actor.id}", _limit("PHOTO_LIMIT_USER"), message, count)
+    if client:
+        check(session, f"photo:client:{client}", _limit("PHOTO_LIMIT_CLIENT"), message, count)

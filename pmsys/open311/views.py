@@ -15,7 +15,7 @@ from flask_babel import refresh
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from pmsys import categories, clock
+from pmsys import categories, clock, throttle
 from pmsys.api.inputs import use_callers_language
 from pmsys.auth import permissions
 from pmsys.auth.services import resolve_token
@@ -49,7 +49,10 @@ def _domain_error(error: DomainError):
     described = error.message
     if error.fields:
         described += " (" + "; ".join(f"{k}: {v}" for k, v in sorted(error.fields.items())) + ")"
-    return _errors(error.status, described)
+    response = _errors(error.status, described)
+    if getattr(error, "retry_after", None) is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @bp.errorhandler(HTTPException)
@@ -197,6 +200,7 @@ def create_request():
     phone = _text(data, "phone", max_length=20)
     if permissions.may_file_for_callers(user) and (any(names) or phone):
         caller = {"name": shapes.caller_name(*names), "phone": phone}
+    throttle.check_filing(db.session, user, request.remote_addr)
     ticket = ticket_services.file_ticket(
         db.session, user,
         category=_text(data, "service_code", required=True, max_length=64),

@@ -25,6 +25,7 @@ ENV_NAMES = (
     "PMSYS_ENV",
     "SESSION_COOKIE_SECURE",
     "UPLOAD_FOLDER",
+    "PMSYS_RATE_LIMITS",
 )
 
 
@@ -207,3 +208,13 @@ def test_proxy_count_must_be_a_number(monkeypatch, tmp_path):
     monkeypatch.setenv("PMSYS_PROXY_COUNT", "two")
     with pytest.raises(ConfigError):
         TestConfig.from_env(str(tmp_path))
+
+
+@pytest.mark.parametrize(("given", "enabled"), [(None, True), ("off", False), ("0", False),
+                                                ("on", True), ("1", True)])
+def test_rate_limits_are_on_unless_switched_off(clean_env, given, enabled):
+    clean_env.setenv("SECRET_KEY", GOOD_SECRET)
+    if given is not None:
+        clean_env.setenv("PMSYS_RATE_LIMITS", given)
+
+    assert ProductionConfig.from_env("/nonexistent")["RATE_LIMITS_ENABLED"] is enabled

@@ -281,6 +281,7 @@ def test_account_is_throttled_after_five_failures_and_free_again_after_the_windo
     throttled = post_login(web, "li")  # the right password, and still refused
     assert throttled.status_code == 429
     assert "Too many failed attempts. Please wait 15 minutes" in throttled.get_data(as_text=True)
+    assert int(throttled.headers["Retry-After"]) == 5 * 60 + 1  # the first failure was at T0
     assert not logged_in(web)
 
     clock.set_now(T0 + timedelta(minutes=15, seconds=1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from pmsys import throttle
 from pmsys.api import bp
 from pmsys.api.helpers import api_login_required
 from pmsys.api.openapi import describe, errors, json_response, ref
@@ -32,6 +33,7 @@ def add_ticket_photos(ticket_id: int):
     if not uploads:
         raise InvalidInput("send the photos as multipart files named photos",
                            code="invalid_photo", fields={"photos": "required"})
+    throttle.check_photos(db.session, actor, request.remote_addr, len(uploads))
     added = ticket_photos.add_photos(
         db.session, actor, ticket, uploads, purpose=purpose,
         parties=ticket_services.ticket_parties(db.session, actor, ticket),

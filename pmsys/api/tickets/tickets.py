@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from flask import g
+from flask import g, request
 from flask_babel import get_locale
 from pydantic import Field, StringConstraints
 
-from pmsys import clock
+from pmsys import clock, throttle
 from pmsys.api import bp
 from pmsys.api.helpers import api_login_required
 from pmsys.api.inputs import use_callers_language
@@ -193,6 +193,7 @@ def create_ticket(body: NewTicket):
             # Near year 1 the shift to UTC overflows, which the service does not expect.
             raise InvalidInput("missing or malformed fields",
                                fields={"reported_at": "an ISO 8601 time"}) from None
+    throttle.check_filing(db.session, actor, request.remote_addr)
     ticket = ticket_services.file_ticket(db.session, actor, channel=Channel.api, **fields)
     return ticket_answer(ticket.id), 201
 

@@ -7,7 +7,7 @@ re-renders the page with its status (400 input, 403 not the user's to take,
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from pmsys import throttle
 from pmsys.auth import permissions
 from pmsys.errors import DomainError
 from pmsys.extensions import db
@@ -120,6 +121,7 @@ def ticket_action(ticket_id: int):
         tickets.take_action(db.session, user, ticket, action, **form.payload())
         files = forms.uploads(form.photos) if action == "resolve" else []
         if files:
+            throttle.check_photos(db.session, user, request.remote_addr, len(files))
             photos.add_photos(db.session, user, ticket, files, purpose="fix",
                               parties=tickets.ticket_parties(db.session, user, ticket),
                               upload_folder=current_app.config["UPLOAD_FOLDER"])
@@ -152,6 +154,7 @@ def ticket_photos_add(ticket_id: int):
         flash(_("Choose at least one photo."), "error")
         return _ticket_page(user, ticket, status=400)
     try:
+        throttle.check_photos(db.session, user, request.remote_addr, len(files))
         added = photos.add_photos(
             db.session, user, ticket, files, purpose=form.purpose.data or "report",
             parties=tickets.ticket_parties(db.session, user, ticket),

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
 
-from pmsys import categories
+from pmsys import categories, throttle
 from pmsys.auth import permissions
 from pmsys.errors import DomainError, Forbidden
 from pmsys.extensions import db
@@ -124,6 +124,7 @@ def ticket_new():
         flash(_("Please correct the form."), "error")
         return _new_page(user, form, 400)
     try:
+        throttle.check_filing(db.session, user, request.remote_addr)
         ticket = tickets.file_ticket(
             db.session, user, category=form.category.data,
             description=form.description.data, priority=form.priority.data or None,
@@ -131,6 +132,7 @@ def ticket_new():
         )
         files = forms.uploads(form.photos)
         if files:
+            throttle.check_photos(db.session, user, request.remote_addr, len(files))
             parties = tickets.ticket_parties(db.session, user, ticket)
             photos.add_photos(db.session, user, ticket, files, purpose="report",
                               parties=parties,
