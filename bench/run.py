@@ -52,8 +52,9 @@ CATEGORIES = ("water_supply", "drainage", "heating", "gas", "power", "telecom", 
 
 
 def pmsys_env(url: str) -> dict:
+    # One resident files ticket after ticket: the per-login limits would answer 429.
     return {**os.environ, "PMSYS_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": url,
-            "PYTHONPATH": str(ROOT)}
+            "PMSYS_RATE_LIMITS": "off", "PYTHONPATH": str(ROOT)}
 
 
 def flask(url: str, *args: str) -> None:
