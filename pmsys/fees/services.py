@@ -52,11 +52,14 @@ def money(value, field: str, *, positive: bool = True, allow_negative: bool = Fa
         amount = Decimal(str(value).strip())
     except InvalidOperation:
         raise InvalidInput(f"{field} is not a number", fields={field: "not a number"}) from None
-    if not amount.is_finite() or amount != amount.quantize(billing.FEN):
+    if not amount.is_finite():
+        raise InvalidInput(f"{field} is not a number", fields={field: "not a number"})
+    # Bounded before anything is rounded: quantizing 1e309 to the fen cannot be done.
+    if abs(amount) > MAX_MONEY:
+        raise InvalidInput(f"{field} is too large", fields={field: "at most 99999999.99"})
+    if amount != amount.quantize(billing.FEN):
         raise InvalidInput(f"{field} has at most two decimal places",
                            fields={field: "at most two decimal places"})
-    if abs(amount) > MAX_MONEY:
-        raise InvalidInput(f"{field} is too large", fields={field: "too large"})
     if positive and amount <= 0 and not allow_negative:
         raise InvalidInput(f"{field} must be more than zero", fields={field: "more than zero"})
     if not positive and amount < 0 and not allow_negative:

@@ -114,6 +114,8 @@ def test_a_spending_without_resolution_is_422(client, world, as_user):
     {**INCOME, "amount": 12.5},
     {**INCOME, "amount": "12.345"},
     {**INCOME, "amount": "0"},
+    {**INCOME, "amount": "1e309"},
+    {**INCOME, "amount": "9" * 29},
     {**INCOME, "category": "maintenance"},
     {**INCOME, "direction": 1},
     {**INCOME, "on": "2025-02-30"},

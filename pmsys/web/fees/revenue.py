@@ -7,8 +7,6 @@ form of the manager in office and the owners' committee, who keep the ledger.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,9 +19,9 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from pmsys import clock
 from pmsys.auth import permissions
-from pmsys.errors import DomainError, Forbidden
+from pmsys.errors import DomainError, Forbidden, InvalidInput
 from pmsys.extensions import db
-from pmsys.fees import revenue
+from pmsys.fees import revenue, services
 from pmsys.governance import access as governance_access
 from pmsys.models.fees import REVENUE_SOURCES, SPENDING_USES
 from pmsys.models.governance import Vote, VoteStatus
@@ -72,14 +70,12 @@ class RevenueEntryForm(FlaskForm):
             raise ValidationError(_("Choose a category of the chosen direction."))
 
     def validate_amount(self, field) -> None:
+        # The one money parser of the services, bounds and all (docs/domain.md#fees).
         try:
-            amount = Decimal(field.data.strip().replace(",", ""))
-        except (InvalidOperation, AttributeError):
-            amount = None
-        if (amount is None or not amount.is_finite() or amount <= 0
-                or amount != amount.quantize(Decimal("0.01"))):
+            services.money((field.data or "").strip().replace(",", ""), "amount")
+        except InvalidInput:
             raise ValidationError(_("Enter an amount in yuan, more than zero, with at most "
-                                    "two decimals."))
+                                    "two decimals.")) from None
 
     def validate_on(self, field) -> None:
         if field.data and field.data > clock.today():
