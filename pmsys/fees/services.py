@@ -418,12 +418,11 @@ def get_bill_or_404(session: Session, actor, bill_id) -> Bill:
     """A bill of a household `actor` may read; else NotFound."""
     key = valid_id(bill_id)
     bill = session.get(Bill, key) if key is not None else None
-    if bill is not None:
-        community = session.get(Community, bill.community_id)
-        readable = session.scalar(select(Household.id).where(
-            Household.id == bill.household_id, permissions.household_clause(actor, community)))
-        if readable is None:
-            bill = None
     if bill is None:
         raise NotFound(f"no bill {bill_id}", code="bill_not_found")
+    community = session.get(Community, bill.community_id)
+    readable = session.scalar(select(Household.id).where(
+        Household.id == bill.household_id, permissions.household_clause(actor, community)))
+    if readable is None:
+        raise NotFound(f"no bill {bill_id}", code="bill_not_found", hidden=("bill", str(key)))
     return bill

@@ -210,7 +210,8 @@ def ticket_view(session: Session, actor, ticket_id) -> TicketView:
     views = [] if key is None else ticket_views(
         session, [Ticket.id == key, permissions.ticket_clause(actor)])
     if not views:
-        raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found")
+        raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found",
+                       hidden=permissions.probe(session, Ticket.id, key, "ticket"))
     return views[0]
 
 
@@ -293,7 +294,8 @@ def get_ticket_or_404(session: Session, actor, ticket_id) -> Ticket:
             select(Ticket).where(Ticket.id == key, permissions.ticket_clause(actor))
         )
     if ticket is None:
-        raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found")
+        raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found",
+                       hidden=permissions.probe(session, Ticket.id, key, "ticket"))
     return ticket
 
 

@@ -54,7 +54,8 @@ def household_or_404(actor, path) -> Household:
     readable = db.session.scalar(select(Household.id).where(
         Household.id == household.id, permissions.household_clause(actor, community)))
     if readable is None:
-        raise NotFound(f"no household {path}", code="household_not_found")
+        raise NotFound(f"no household {path}", code="household_not_found",
+                       hidden=("household", household.code))
     return household
 
 

@@ -43,7 +43,8 @@ def vote_or_404(actor, vote_id) -> Vote:
     if key is not None:
         vote = db.session.scalar(select(Vote).where(Vote.id == key, access.vote_clause(actor)))
     if vote is None:
-        raise NotFound(_("No such vote."), code="vote_not_found")
+        raise NotFound(_("No such vote."), code="vote_not_found",
+                       hidden=permissions.probe(db.session, Vote.id, key, "vote"))
     return vote
 
 

@@ -96,7 +96,8 @@ def may_read_fees(user) -> bool:
 def _community_or_404(user, code: str) -> Community:
     community = permissions.get_community_or_404(db.session, user, code)
     if not permissions.can_read_fees(user):
-        raise NotFound(f"no community {code}", code="community_not_found")
+        raise NotFound(f"no community {code}", code="community_not_found",
+                       hidden=("community", code))
     return community
 
 
