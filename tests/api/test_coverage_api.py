@@ -116,6 +116,25 @@ def test_bad_parameters_are_400(client, world, as_user, query, code, field):
     assert field in answer.get_json()["error"]["fields"]
 
 
+@pytest.mark.parametrize(("query", "code", "field"), [
+    ("?on=", "invalid_date", "on"),
+    ("?level=", "invalid_filter", "level"),
+    ("?on=&level=district", "invalid_date", "on"),
+])
+def test_empty_parameters_are_400(client, world, as_user, query, code, field):
+    answer = client.get(URL + query, headers=as_user("bureau"))
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["code"] == code
+    assert field in answer.get_json()["error"]["fields"]
+
+
+def test_a_role_that_does_not_read_coverage_learns_nothing_from_bad_parameters(
+        client, world, as_user):
+    answer = client.get(URL + "?on=yesterday&level=city", headers=as_user("resident_a"))
+    assert answer.status_code == 403
+    assert answer.get_json()["error"]["code"] == "forbidden"
+
+
 def test_a_token_is_needed(client, world):
     answer = client.get(URL)
     assert answer.status_code == 401
