@@ -17,6 +17,7 @@ validators cost microseconds.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +36,9 @@ from pydantic import (
     StrictStr,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
 )
+from werkzeug.datastructures import FileStorage
 
 from pmsys.api.helpers import json_body
 from pmsys.errors import InvalidInput
@@ -105,6 +108,31 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+class NoBody(Input):
+    """No body is needed; an empty JSON object is accepted."""
+
+
+class Form(Params):
+    """A multipart/form-data body: text fields, and files (`Upload`) as lists."""
+
+
+def _upload(value):
+    if not isinstance(value, FileStorage):
+        raise ValueError("a file")
+    return value
+
+
+Upload = Annotated[Any, BeforeValidator(_upload),
+                   WithJsonSchema({"type": "string", "format": "binary"})]
+
+
+@dataclass(frozen=True)
+class Media:
+    """An answer that is not JSON: the media types it may have (each any bytes)."""
+
+    types: tuple[str, ...]
+
+
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
 MAX_PAGE = 1_000_000
@@ -165,11 +193,12 @@ def endpoint(*, answers: dict[int, tuple[str, Any]], query: type[Params] | None 
     400, so a malformed request learns nothing of objects it may not see); the
     view receives it as `found=`. `checked_by_service`: the body model documents
     a body that the service itself checks (a region bundle, listing every problem
-    by its path); the view reads it with `json_body()`.
+    by its path); the view reads it with `json_body()`. `body=NoBody`: none is
+    needed, any is ignored; a `Form` body is read from a multipart/form-data request.
     """
 
     def decorate(view: Callable) -> Callable:
-        doc = (view.__doc__ or "").strip().split("\n\n", 1)
+        doc = inspect.cleandoc(view.__doc__ or "").split("\n\n", 1)
         spec = Endpoint(summary=doc[0].strip(), description=doc[1].strip() if len(doc) > 1
                         else "", query=query, body=body, answers=answers,
                         refusals=refusals or {}, public=public, tags=tags, path=path or {})
@@ -180,7 +209,9 @@ def endpoint(*, answers: dict[int, tuple[str, Any]], query: type[Params] | None 
                 kwargs["found"] = find(**kwargs)
             if query is not None:
                 kwargs["query"] = parse(query, request.args.to_dict(flat=True), "invalid_filter")
-            if body is not None and not checked_by_service:
+            if body is not None and issubclass(body, Form):
+                kwargs["body"] = parse(body, _form(), "invalid_input")
+            elif body not in (None, NoBody) and not checked_by_service:
                 kwargs["body"] = parse(body, json_body(), "invalid_input")
             return view(*args, **kwargs)
 
@@ -188,6 +219,13 @@ def endpoint(*, answers: dict[int, tuple[str, Any]], query: type[Params] | None 
         return wrapper
 
     return decorate
+
+
+def _form() -> dict:
+    """The request's form fields (one value each) and its files (a list per name)."""
+    data: dict = request.form.to_dict(flat=True)
+    data.update({name: request.files.getlist(name) for name in request.files})
+    return data
 
 
 def parse(model: type[BaseModel], data: dict, default_code: str):

@@ -13,7 +13,6 @@ from pmsys import clock, throttle
 from pmsys.api import bp
 from pmsys.api.helpers import api_login_required
 from pmsys.api.inputs import use_callers_language
-from pmsys.api.openapi import describe
 from pmsys.api.tickets import serializers
 from pmsys.api.tickets.serializers import (
     CategoryCode,
@@ -37,7 +36,6 @@ from pmsys.api.typed import (
     endpoint,
     text,
 )
-from pmsys.db import MAX_ID
 from pmsys.errors import InvalidInput
 from pmsys.extensions import db
 from pmsys.models.tickets import Channel, Ticket
@@ -48,10 +46,6 @@ from pmsys.tickets.services.filing import MAX_DESCRIPTION
 
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 30)
 TICKET_PATH = {"ticket_id": "The ticket's id."}
-# The path parameter as the modules that still describe their operations by hand write it.
-TICKET_ID = {"name": "ticket_id", "in": "path", "required": True,
-             "description": "The ticket's id.",
-             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 HouseholdCode = Annotated[text(4 * CODE_LENGTH + 3, 1), Field(
     description="The household's code in `unit`, or its full path "
     "COMMUNITY/BUILDING/UNIT/HOUSEHOLD.")]
@@ -244,7 +238,3 @@ def preview_routing(query: PlaceQuery):
     decided = ticket_services.preview_routing(db.session, actor,
                                               **query.model_dump())
     return serializers.preview_json(decided)
-
-
-# The photo and notification modules still describe their operations by hand.
-describe({}, schemas=serializers.SCHEMAS)
