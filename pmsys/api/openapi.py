@@ -201,17 +201,21 @@ def _operation(rule, spec, schemas: dict) -> dict:
         operation["parameters"] = parameters
     if spec.body is not None:
         operation["requestBody"] = json_request(_schema(spec.body, "validation", schemas))
+    if spec.upload is not None:
+        operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+            "schema": {"type": "object", "required": [spec.upload],
+                       "properties": {spec.upload: {"type": "string", "format": "binary"}}}}}}
     responses: dict = {}
     for status, (description, kind) in sorted(spec.answers.items()):
         responses[str(status)] = ({"description": description} if kind is None else
                                   json_response(description,
                                                 _schema(kind, "serialization", schemas)))
     refusals = dict(spec.refusals)
-    if spec.query is not None or spec.body is not None:
+    if spec.query is not None or spec.body is not None or spec.upload is not None:
         refusals.setdefault(400, "")
     if not spec.public:
         refusals.setdefault(401, "")
-    if spec.body is not None:
+    if spec.body is not None or spec.upload is not None:
         refusals.setdefault(413, "")
     for status, description in sorted(refusals.items()):
         responses[str(status)] = (json_response(description, ref("Error")) if description
