@@ -134,7 +134,12 @@ def page_rows(query, paged=None) -> tuple[list, int]:
 
     `paged`: the view's typed query (`typed.Paged`); without it the query string is read.
     """
-    page, per_page = (paged.page, paged.per_page) if paged is not None else paging()
+    return page_of_query(query, *((paged.page, paged.per_page) if paged is not None
+                                  else paging()))
+
+
+def page_of_query(query, page: int, per_page: int) -> tuple[list, int]:
+    """Run `query` for page `page` of `per_page` rows; return them and the total over all pages."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return list(rows), total or 0

@@ -205,15 +205,19 @@ def _operation(rule, spec, schemas: dict) -> dict:
         parameters += _query_parameters(spec.query, schemas)
     if parameters:
         operation["parameters"] = parameters
-    reads_body = spec.body not in (None, NoBody)
+    reads_body = spec.body not in (None, NoBody) or spec.upload is not None
     if spec.body is NoBody:
         operation["requestBody"] = {"required": False, "description": NoBody.__doc__,
                                     "content": {"application/json": {"schema": {
                                         "type": "object"}}}}
-    elif reads_body:
+    elif spec.body is not None:
         media = "multipart/form-data" if issubclass(spec.body, Form) else "application/json"
         operation["requestBody"] = {"required": True, "content": {media: {
             "schema": _schema(spec.body, "validation", schemas)}}}
+    if spec.upload is not None:
+        operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+            "schema": {"type": "object", "required": [spec.upload],
+                       "properties": {spec.upload: {"type": "string", "format": "binary"}}}}}}
     responses: dict = {}
     for status, (description, kind) in sorted(spec.answers.items()):
         responses[str(status)] = _answer(description, kind, schemas)

@@ -31,6 +31,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -77,6 +78,13 @@ def _flag(value):
     return _FLAGS[value]
 
 
+def _none_if_empty(value):
+    return None if value == "" else value
+
+
+# Field metadata: an empty value is taken as absent (where an API has always read it so).
+EmptyIsAbsent = BeforeValidator(_none_if_empty)
+
 # Types of fields. Bodies are JSON: no coercion (5 is not "5", true is not 1).
 # No text may hold a NUL character: PostgreSQL cannot store it (refused as invalid_characters).
 NO_NUL = r"^[^\x00]*$"
@@ -94,6 +102,25 @@ def text(max_length: int = TEXT_LENGTH, min_length: int = 0):
     """A string type of bounded length."""
     return Annotated[StrictStr, StringConstraints(min_length=min_length, max_length=max_length,
                                                   pattern=NO_NUL)]
+
+
+NUMBER_LENGTH = 40
+
+
+def number(example: str = "62.50", *, floats: bool = False):
+    """A decimal the service reads itself: a string ("62.50") or a whole number (a JSON
+    number with a fraction too where `floats`); never a boolean."""
+    kinds = (str, int, float) if floats else (str, int)
+
+    def check(value):
+        if (isinstance(value, bool) or not isinstance(value, kinds)
+                or isinstance(value, str) and len(value) > NUMBER_LENGTH):
+            raise ValueError(f'a decimal string such as "{example}"')
+        return value
+
+    schema = {"anyOf": [{"type": "string", "maxLength": NUMBER_LENGTH, "examples": [example]},
+                        {"type": "number" if floats else "integer"}]}
+    return Annotated[str | int | float, PlainValidator(check), WithJsonSchema(schema)]
 
 
 class Input(BaseModel):
@@ -155,6 +182,16 @@ class Answer(BaseModel):
     """The shape of an answer, for the document and the tests (never validated per request)."""
 
 
+# Types of answer fields, as the serializers write them.
+DateText = Annotated[str, Field(json_schema_extra={"format": "date"})]
+
+
+def decimal_text(places: int = 2, *, signed: bool = False, example: str = "62.50"):
+    """A decimal string with exactly `places` places ("62.50"), as answers write money."""
+    sign = "-?" if signed else ""
+    return Annotated[str, Field(pattern=rf"^{sign}\d+\.\d{{{places}}}$", examples=[example])]
+
+
 T = TypeVar("T")
 
 
@@ -178,13 +215,14 @@ class Endpoint:
     public: bool
     tags: tuple[str, ...]
     path: dict[str, str] = field(default_factory=dict)
+    upload: str | None = None
 
 
 def endpoint(*, answers: dict[int, tuple[str, Any]], query: type[Params] | None = None,
              body: type[Input] | None = None, refusals: dict[int, str] | None = None,
              public: bool = False, tags: tuple[str, ...] = (),
              path: dict[str, str] | None = None, find: Callable | None = None,
-             checked_by_service: bool = False) -> Callable:
+             checked_by_service: bool = False, upload: str | None = None) -> Callable:
     """Declare a view's inputs and answers; the view receives `query=` and `body=` models.
 
     `answers`: status → (description, model or None); `refusals`: status → when
@@ -195,13 +233,16 @@ def endpoint(*, answers: dict[int, tuple[str, Any]], query: type[Params] | None 
     a body that the service itself checks (a region bundle, listing every problem
     by its path); the view reads it with `json_body()`. `body=NoBody`: none is
     needed, any is ignored; a `Form` body is read from a multipart/form-data request.
+    `upload`: the name of the one file of a multipart/form-data body, which the view
+    receives as `upload=`.
     """
 
     def decorate(view: Callable) -> Callable:
         doc = inspect.cleandoc(view.__doc__ or "").split("\n\n", 1)
         spec = Endpoint(summary=doc[0].strip(), description=doc[1].strip() if len(doc) > 1
                         else "", query=query, body=body, answers=answers,
-                        refusals=refusals or {}, public=public, tags=tags, path=path or {})
+                        refusals=refusals or {}, public=public, tags=tags, path=path or {},
+                        upload=upload)
 
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -213,6 +254,11 @@ def endpoint(*, answers: dict[int, tuple[str, Any]], query: type[Params] | None 
                 kwargs["body"] = parse(body, _form(), "invalid_input")
             elif body not in (None, NoBody) and not checked_by_service:
                 kwargs["body"] = parse(body, json_body(), "invalid_input")
+            if upload is not None:
+                kwargs["upload"] = request.files.get(upload)
+                if kwargs["upload"] is None:
+                    raise InvalidInput(f"send the file as multipart/form-data, named {upload}",
+                                       fields={upload: "required"})
             return view(*args, **kwargs)
 
         wrapper.endpoint_spec = spec
@@ -240,11 +286,25 @@ def _invalid(model: type[BaseModel], error: ValidationError, default_code: str) 
     fields: dict[str, str] = {}
     code = None
     for problem in error.errors(include_url=False):
-        name = ".".join(str(part) for part in problem["loc"]) or "body"
-        fields.setdefault(name, _message(problem))
+        name, message = _where(problem["loc"]), _message(problem)
+        if name != _where(problem["loc"], whole_lists=False):
+            message = "every item: " + message
+        fields.setdefault(name, message)
         if code is None:
             code = _field_code(model, problem["loc"])
     return InvalidInput("missing or malformed fields", code=code or default_code, fields=fields)
+
+
+def _where(loc, whole_lists: bool = True) -> str:
+    """A field's path as the API writes it: `items[1].kind`; a bad item of a list of
+    values is the list's fault (`assets`, not `assets[0]`)."""
+    parts = list(loc)
+    while whole_lists and len(parts) > 1 and isinstance(parts[-1], int):
+        parts.pop()
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else f".{part}" if name else str(part)
+    return name or "body"
 
 
 def _field_code(model: type[BaseModel], loc) -> str | None:
@@ -278,6 +338,10 @@ def _message(problem: dict) -> str:
         return f"must be at most {context['le']}"
     if kind == "bool_type":
         return "true or false"
+    if kind == "list_type":
+        return "a list"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "an object"
     if kind in ("literal_error", "enum"):
         return "must be one of " + str(context.get("expected", "")).replace("'", "")
     if kind == "value_error":

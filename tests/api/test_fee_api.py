@@ -423,3 +423,31 @@ def test_import_refusals(client, as_user, db):
                           content_type="multipart/form-data")
     assert no_file.status_code == 400
     assert count(db, Payment) == 2
+
+
+@pytest.mark.parametrize("query, code", [
+    ("period=", "invalid_filter"), ("household=", "invalid_filter"),
+    ("community=", "invalid_filter"), ("status=", "invalid_filter"),
+    ("page=", "invalid_paging"), ("per_page=", "invalid_paging"),
+    ("period=2025-6", "invalid_filter"), ("household=CA/1", "invalid_filter"),
+])
+def test_an_empty_or_malformed_bill_filter_is_400_naming_it(client, as_user, query, code):
+    response = client.get(API + "/bills?" + query, headers=as_user("sysadmin"))
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == code and set(error["fields"]) == {query.split("=")[0]}
+
+
+@pytest.mark.parametrize("query", ["page=", "per_page="])
+def test_empty_paging_of_standards_is_400(client, as_user, query):
+    response = client.get(API + "/communities/CA/fee-standards?" + query,
+                          headers=as_user("manager_a"))
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_paging"
+
+
+def test_an_import_without_a_file_names_it(client, as_user):
+    response = client.post(API + "/payments/import", headers=as_user("manager_a"), data={},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"file": "required"}

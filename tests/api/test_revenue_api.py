@@ -161,3 +161,15 @@ def test_the_operations_are_described(client):
     assert operations["get"]["operationId"] == "getRevenueLedger"
     assert operations["post"]["operationId"] == "recordRevenueEntry"
     assert "RevenueLedger" in doc["components"]["schemas"]
+
+
+@pytest.mark.parametrize("query, code", [
+    ("year=", "invalid_year"), ("year=abc", "invalid_year"), ("year=1969", "invalid_year"),
+    ("year=+2025", "invalid_year"), ("page=", "invalid_paging"), ("per_page=", "invalid_paging"),
+])
+def test_an_empty_or_malformed_query_parameter_is_400_naming_it(client, world, as_user, query,
+                                                                 code):
+    answer = client.get(URL.format("CA") + "?" + query, headers=as_user("resident_a"))
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert error["code"] == code and set(error["fields"]) == {query.split("=")[0]}
