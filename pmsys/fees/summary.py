@@ -47,6 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from pmsys import clock
 from pmsys.models.fees import (
     AdjustmentKind,
     Bill,
@@ -240,8 +241,8 @@ def as_of(dialect: str, periods: Where, communities: Where, days: list[date]):
     ]
     for i, day in enumerate(days):
         last = month_end(day)
-        if day >= last:
-            continue
+        if day >= last or day >= clock.today():
+            continue  # no payment is dated after it (none is dated in the future)
         late = (select(PaymentAllocation.bill_id)
                 .join(Payment, Payment.id == PaymentAllocation.payment_id)
                 .where(Payment.paid_on > day, Payment.paid_on <= last))
