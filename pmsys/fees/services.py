@@ -23,7 +23,7 @@ from pmsys import audit, clock
 from pmsys.auth import permissions
 from pmsys.db import UTCDateTime, valid_id
 from pmsys.errors import Forbidden, InvalidInput, NotFound, RuleRefused
-from pmsys.fees import billing
+from pmsys.fees import billing, summary
 from pmsys.fees.queries import split_path
 from pmsys.models.fees import (
     AdjustmentKind,
@@ -269,6 +269,9 @@ def run_billing(session: Session, actor, period_text, communities: list[Communit
         from pmsys.fees.credit import apply_credit  # noqa: PLC0415
 
         apply_credit(session, actor, [c.id for c in communities] if communities else None)
+    # After the credit: its household locks come before the summary's community locks,
+    # as in a payment, so a billing run and a payment never wait for each other in a circle.
+    summary.refresh(session, [(community_id, month) for community_id in created])
     audit.record(session, actor if actor is not None else "scheduler", "billing_run", "period",
                  month, bills_created=total,
                  communities=[c.code for c in communities] if communities else "all")
@@ -331,6 +334,7 @@ def adjust_bill(session: Session, actor, bill: Bill, *, amount, reason, kind) ->
                                 reason=reason.strip(), created_by_id=actor.id)
     session.add(adjustment)
     session.flush()
+    summary.refresh(session, [(bill.community_id, bill.period)])
     audit.record(session, actor, "bill_adjusted", "bill", bill.id, kind=kind,
                  amount=str(value), period=bill.period)
     return adjustment
@@ -397,6 +401,7 @@ def post_payment(session: Session, actor, *, receipt_no, household, amount, paid
         session.execute(insert(PaymentAllocation), [
             {"payment_id": payment.id, "bill_id": bill_id, "amount": part}
             for bill_id, part in parts])
+        summary.refresh_bills(session, [bill_id for bill_id, _part in parts])
     session.flush()
     audit.record(session, actor, "payment_posted", "payment", receipt_no,
                  household=target.id, amount=str(value), paid_on=on.isoformat(),
