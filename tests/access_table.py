@@ -642,6 +642,8 @@ TABLE: list[Entry] = [
           everyone(400), form=PAYMENT_FORM, csrf=False, note="no CSRF token"),
     Entry("POST", "/communities/<code>/fees/payments/import",
           "/communities/CA/fees/payments/import", IMPORTS_CA_FEES_PAGE, form={"file": XLSX}),
+    Entry("GET", "/communities/<code>/fees/payments/template.xlsx",
+          "/communities/CA/fees/payments/template.xlsx", IMPORTS_CA_FEES_PAGE),
     Entry("POST", "/communities/<code>/fees/payments/import",
           "/communities/CA/fees/payments/import", everyone(400), form={"file": XLSX},
           csrf=False, note="no CSRF token"),
