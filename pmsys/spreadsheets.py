@@ -16,8 +16,10 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DEFAULT_WIDTH = 12
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -38,20 +40,24 @@ def new_book() -> Workbook:
 def add_sheet(book: Workbook, title: str, header: Sequence, rows: Iterable[Sequence],
               formats: Sequence[str | None] | None = None,
               widths: Sequence[int] = ()) -> None:
-    """A sheet of one table: a bold header, then rows; `formats` per column for numbers."""
+    """A sheet of one table: a bold frozen header, then rows; `formats` per column for numbers.
+
+    `widths`: the first columns' widths in characters (the others DEFAULT_WIDTH).
+    """
     sheet = book.create_sheet(str(title)[:31])
-    _append(sheet, header)
+    _append(sheet, [str(cell) for cell in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
         _append(sheet, row)
         if formats:
             for cell, number_format in zip(sheet[sheet.max_row], formats, strict=True):
-                if number_format and cell.value is not None and cell.data_type == "n":
+                if number_format and cell.value is not None and cell.data_type != "s":
                     cell.number_format = number_format
     sheet.freeze_panes = "A2"
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    for index in range(len(header)):
+        width = widths[index] if index < len(widths) else DEFAULT_WIDTH
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
 
 
 def _append(sheet, values: Sequence) -> None:

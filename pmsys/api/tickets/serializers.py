@@ -120,6 +120,7 @@ def ticket_json(actor, ticket: TicketView, locale: str | None = None) -> dict:
         "escalation_level": ticket.escalation_level,
         "rating": ticket.rating,
         "reopen_count": ticket.reopen_count,
+        "hurry_count": ticket.hurry_count,
         "reporter": {"name": ticket.reporter_name, "phone": phone},
         "events": [
             {
@@ -132,7 +133,9 @@ def ticket_json(actor, ticket: TicketView, locale: str | None = None) -> dict:
             }
             for event in ticket.events
         ],
-        "allowed_actions": lifecycle.allowed_actions(ticket.status.value, parties),
+        "allowed_actions": lifecycle.allowed_actions(
+            ticket.status.value, parties,
+            hurry_due=lifecycle.hurry_refusal(ticket, clock.now()) is None),
         "photos": [photo_json(photo) for photo in ticket.photos],
     }
 
@@ -228,6 +231,8 @@ class TicketAnswer(Answer):
     escalation_level: Annotated[int, Field(ge=0, le=3)]
     rating: Annotated[int, Field(ge=1, le=5)] | None
     reopen_count: Annotated[int, Field(ge=0)]
+    hurry_count: Annotated[int, Field(ge=0, description="How often the reporter hurried the "
+                                      "ticket up (催办) past a deadline.")]
     reporter: Reporter
     events: Annotated[list[TicketEventAnswer], Field(description="The trail, oldest first.")]
     allowed_actions: Annotated[list[Literal[tuple(lifecycle.ACTION_NAMES)]],

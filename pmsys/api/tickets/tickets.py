@@ -208,8 +208,10 @@ def get_ticket(ticket_id: int):
           refusals={
               403: "The action is not the caller's to take (`not_your_action`).", 404: "",
               409: "The action does not fit the ticket's state (`wrong_state`), an asset "
-                   "already in an open hand-over, or someone acted at the same time "
-                   "(`concurrent_update`)."}, path=TICKET_PATH, tags=("tickets",),
+                   "already in an open hand-over, someone acted at the same time "
+                   "(`concurrent_update`), or a `hurry` on a ticket within its deadlines "
+                   "(`not_overdue`) or hurried less than 24 h ago (`hurried_recently`)."},
+          path=TICKET_PATH, tags=("tickets",),
           find=lambda ticket_id: ticket_services.get_ticket_or_404(db.session, caller(),
                                                                    ticket_id))
 def act_on_ticket(ticket_id: int, body: TicketAction, found: Ticket):
@@ -218,7 +220,9 @@ def act_on_ticket(ticket_id: int, body: TicketAction, found: Ticket):
     The assignee's staff `accept`, `start`, `resolve` (`note` required) and `dispute`
     (`note`: why it is not theirs); the street office `reassign`s (`org`, and `handover`:
     true to draft a hand-over of the ticket's asset to it) or `uphold`s (`note`); the
-    reporter `confirm`s (`rating` 1–5), `reopen`s (`note`) or `cancel`s before acceptance;
+    reporter `confirm`s (`rating` 1–5), `reopen`s (`note`) or `cancel`s before acceptance,
+    and `hurry`s (催办) an open ticket past a deadline, once in 24 hours (counted in
+    `hurry_count`; the assignee is told, and from the second time the street office);
     any of them may `comment` (`note`).
     """
     ticket_services.take_action(db.session, g.api_user, found, body.action,

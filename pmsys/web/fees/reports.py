@@ -3,7 +3,7 @@ tables."""
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -12,13 +12,21 @@ from wtforms import DateField, MonthField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from pmsys import spreadsheets
 from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.extensions import db
 from pmsys.fees import billing, rates, reports
 from pmsys.web.assets.common import current_actor
 from pmsys.web.fees import bp
+from pmsys.web.spreadsheets import (
+    COUNT_FORMAT,
+    MONEY_FORMAT,
+    RATE_FORMAT,
+    add_sheet,
+    book_bytes,
+    download,
+    new_book,
+)
 
 LEVEL_LABELS = {
     "community": _l("Community"),
@@ -26,8 +34,6 @@ LEVEL_LABELS = {
     "district": _l("District"),
     "mode": _l("Management mode"),
 }
-MONEY_FORMAT = "#,##0.00"
-RATE_FORMAT = "0.00%"
 
 
 class CollectionFilterForm(FlaskForm):
@@ -104,17 +110,18 @@ def collection_export():
                    "buckets": billing.AGE_BUCKETS}
         return render_template("fees/report.html", **context), 400
     name = f"collection-{report.period}-{report.level}-{report.as_of.isoformat()}.xlsx"
-    return Response(workbook(report), mimetype=spreadsheets.XLSX_MIMETYPE,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(workbook(report), name)
 
 
 # --- the workbook ------------------------------------------------------------------------------
 
 
-def _sheet(book, title: str, header: list, rows: list[list], formats: list) -> None:
-    """A sheet of one table: numbers formatted per column, every text neutral."""
-    spreadsheets.add_sheet(book, title, header, rows, formats,
-                           widths=(14, 24, 14, 14, 12, 12, 12, 12))
+WIDTHS = (14, 24, 14, 14, 12, 12, 12, 12)
+
+
+def _sheet(book, title: str, header: list[str], rows: list[list],
+           formats: list[str | None]) -> None:
+    add_sheet(book, title, header, rows, formats, WIDTHS)
 
 
 def _collection_row(item: rates.Collection, key: str, name: str) -> list:
@@ -128,9 +135,9 @@ def workbook(report: reports.CollectionReport) -> bytes:
     Money and counts are numbers, rates fractions shown as percentages, so that
     the figures add up in the spreadsheet; a rate over nothing is an empty cell.
     """
-    book = spreadsheets.new_book()
+    book = new_book()
     level = str(LEVEL_LABELS[report.level])
-    money, rate, count = MONEY_FORMAT, RATE_FORMAT, "0"
+    money, rate, count = MONEY_FORMAT, RATE_FORMAT, COUNT_FORMAT
     collection_formats = [None, None, money, money, rate, count, count, rate]
     collection_header = [_("Code"), level, _("Billed"), _("Paid"), _("Rate by amount"),
                          _("Households billed"), _("Households paid in full"),
@@ -158,4 +165,4 @@ def workbook(report: reports.CollectionReport) -> bytes:
            + [["", _("Total"), report.recovery_total.arrears, report.recovery_total.recovered,
                report.recovery_total.rate]],
            [None, None, money, money, rate])
-    return spreadsheets.to_bytes(book)
+    return book_bytes(book)
