@@ -15,7 +15,7 @@ from pmsys import clock
 from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.extensions import db
-from pmsys.tickets.services import reports
+from pmsys.tickets.services import disputes, reports
 from pmsys.web.tickets import bp
 
 GROUP_LABELS = {
@@ -65,17 +65,18 @@ def ticket_report():
         raise Forbidden(_("Ticket measures are for the organisations that handle or watch "
                           "tickets."))
     form = TicketReportForm(formdata=request.args)
-    context = {"form": form, "report": None, "groups": GROUP_LABELS}
+    context = {"form": form, "report": None, "groups": GROUP_LABELS, "disputes": None}
     if not form.validate():
         return render_template("tickets/report.html", **context), 400
     first, last = reports.default_period(clock.today())
     date_to = form.date_to.data or last
     if form.date_from.data is None and form.date_to.data is not None:
         first, _unused = reports.default_period(date_to)
+    period = {"date_from": form.date_from.data or first, "date_to": date_to,
+              "group": form.group.data}
     try:
-        context["report"] = reports.ticket_report(
-            db.session, user, date_from=form.date_from.data or first, date_to=date_to,
-            group=form.group.data)
+        context["report"] = reports.ticket_report(db.session, user, **period)
+        context["disputes"] = disputes.dispute_report(db.session, user, **period)
     except InvalidInput as refused:
         _period_errors(form, refused)
         return render_template("tickets/report.html", **context), 400
