@@ -5,27 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from pmsys import clock
-from tests.ticket_world import NOW, build_ticket_world, file_as
-from tests.web.test_ticket_pages import PHONE
-from tests.web.ticket_browser import Browser, section, squash, text, ticket_numbers
+from tests.ticket_world import NOW, file_as
+from tests.web import test_ticket_pages as ticket_pages
+from tests.web.ticket_browser import section, squash, text, ticket_numbers
 
-
-@pytest.fixture
-def world(db):
-    world = build_ticket_world()
-    for user in world.users.values():
-        user.locale = "en"  # the assertions read the English source strings
-    db.session.commit()
-    return world
-
-
-@pytest.fixture
-def web(client, login_as, world):
-    client.environ_base.update(PHONE)
-    return Browser(client, login_as, world)
+# The ticket world with English pages, and a phone's browser in it (as the ticket pages' tests).
+world = ticket_pages.world
+web = ticket_pages.web
 
 
 # --- Item 4: disputes waiting for the street office's ruling ----------------------------

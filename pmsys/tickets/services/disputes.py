@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session, aliased
 
 from pmsys import clock
 from pmsys.auth import permissions
-from pmsys.errors import Forbidden, InvalidInput
 from pmsys.models.auth import Organization
 from pmsys.models.places import Community
 from pmsys.models.tickets import Ticket, TicketEvent
 from pmsys.tickets import explain, measures
-from pmsys.tickets.services.reports import GROUPS, check_period
+from pmsys.tickets.services.reports import check_request
 
 NO_ORG = "none"
 _disputer = aliased(Organization)
@@ -65,12 +64,7 @@ def dispute_report(session: Session, actor, *, date_from: date, date_to: date,
     and the disputes its own organisation raised on tickets it no longer sees (an
     upheld dispute takes the ticket away). Readers as for the ticket report.
     """
-    if not permissions.can_read_ticket_reports(actor):
-        raise Forbidden("ticket measures are for the organisations that handle or watch tickets")
-    if group not in GROUPS:
-        raise InvalidInput("unknown grouping", code="invalid_group",
-                           fields={"group": "one of " + ", ".join(GROUPS)})
-    check_period(date_from, date_to)
+    check_request(actor, group, date_from, date_to)
     visible = permissions.ticket_clause(actor)
     own_org = getattr(actor, "organization_id", None)
     scope = visible

@@ -57,6 +57,16 @@ def check_period(date_from: date, date_to: date) -> None:
         raise InvalidInput("the period is not valid", code="invalid_period", fields=problems)
 
 
+def check_request(actor, group: str, date_from: date, date_to: date) -> None:
+    """Refuse a reader who may not read measures (403), an unknown group or a bad period (400)."""
+    if not permissions.can_read_ticket_reports(actor):
+        raise Forbidden("ticket measures are for the organisations that handle or watch tickets")
+    if group not in GROUPS:
+        raise InvalidInput("unknown grouping", code="invalid_group",
+                           fields={"group": "one of " + ", ".join(GROUPS)})
+    check_period(date_from, date_to)
+
+
 def _trend_months(date_from: date, date_to: date, records) -> list[str]:
     """The months listed even without tickets (see MAX_TREND_MONTHS)."""
     months = measures.months_between(date_from, date_to)
@@ -119,12 +129,7 @@ def ticket_report(session: Session, actor, *, date_from: date, date_to: date,
     sysadmins read measures, each over the tickets it sees (an operator: its
     own organisation's); residents are refused (403).
     """
-    if not permissions.can_read_ticket_reports(actor):
-        raise Forbidden("ticket measures are for the organisations that handle or watch tickets")
-    if group not in GROUPS:
-        raise InvalidInput("unknown grouping", code="invalid_group",
-                           fields={"group": "one of " + ", ".join(GROUPS)})
-    check_period(date_from, date_to)
+    check_request(actor, group, date_from, date_to)
     now = now or clock.now()
     records = session.execute(
         select(
