@@ -48,7 +48,7 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     from pmsys.extensions import db
 
     # Last, so that it runs first of the after-request hooks (see unit_of_work.init_app).
-    unit_of_work.init_app(app, lambda: db.session)
+    unit_of_work.init_app(app, lambda: db.session, before_end=_record_refusal)
 
     from pmsys.cli import register_cli
     from pmsys.jobs import fees as fee_jobs  # noqa: F401  (register the billing job)
@@ -154,6 +154,28 @@ def _personal() -> bool:
     return bool(user is not None and not getattr(user, "is_anonymous", True))
 
 
+def _actor():
+    """Who made this request, as far as it was authenticated; None when nobody was."""
+    user = g.get("api_user")
+    if user is None:
+        user = g.get("_login_user")
+        if user is None or getattr(user, "is_anonymous", True):
+            return None
+    return user
+
+
+def _record_refusal(session, response) -> None:
+    """Audit a 403, or a 404 for an object that exists, whichever view answered it."""
+    if response.status_code not in (403, 404):
+        return
+    from pmsys import audit  # the app package imports its domains when the app is built
+
+    error = g.get("refusal")
+    audit.refused_request(session, _actor(), status=response.status_code,
+                          method=request.method, path=request.path,
+                          code=getattr(error, "code", None), hidden=getattr(error, "hidden", None))
+
+
 def _register_hooks(app: Flask) -> None:
     from pmsys import categories
 
@@ -168,7 +190,7 @@ def _register_hooks(app: Flask) -> None:
         # Flask-WTF caches the signed CSRF token in g.csrf_token, which would hand
         # one browser's token to the next. Flask-Babel 4 keeps the locale and its
         # catalogue in g._flask_babel.
-        for key in ("_login_user", "api_user", "locale_override", "babel_locale",
+        for key in ("_login_user", "api_user", "refusal", "locale_override", "babel_locale",
                     "babel_translations", "babel_tzinfo", "_flask_babel", "csrf_token"):
             g.pop(key, None)
 

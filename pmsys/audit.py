@@ -11,7 +11,8 @@ from pmsys import unit_of_work
 from pmsys.db import utcnow
 from pmsys.models.audit import AuditRecord, AuditTamperError
 
-__all__ = ["AuditRecord", "AuditTamperError", "record", "record_many", "refusal"]
+__all__ = ["AuditRecord", "AuditTamperError", "record", "record_many", "refusal",
+           "refused_request"]
 
 
 def _who(actor) -> tuple[int | None, str]:
@@ -65,6 +66,27 @@ def refusal(session: Session, actor, action: str, object_type: str, object_key: 
     client = details.pop("client", None)
     entry = _entry(actor, action, object_type, object_key, client, details)
     unit_of_work.after_end(session, lambda later: later.add(entry))
+    unit_of_work.note_refusal(session)
+
+
+def refused_request(session: Session, actor, *, status: int, method: str, path: str,
+                    code: str | None = None, hidden: tuple[str, str] | None = None) -> None:
+    """One record for a request refused with 403, or with 404 for an object that exists.
+
+    Every domain's refusals come through here, whatever view or API answered
+    (docs/reliability.md#audit); a service that recorded its own refusal record
+    (with more detail) in this unit of work is not recorded twice. The record
+    names who, the request and the object; never a body, a query string or a phone.
+    """
+    if unit_of_work.refusals_noted(session):
+        return
+    if status == 403:
+        refusal(session, actor, "request_refused", "request", f"{method} {path}",
+                status=status, code=code)
+    elif status == 404 and hidden is not None:
+        object_type, key = hidden
+        refusal(session, actor, "hidden_object_probed", object_type, key,
+                status=status, code=code, request=f"{method} {path}")
 
 
 def record_many(

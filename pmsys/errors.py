@@ -42,10 +42,18 @@ class Forbidden(DomainError):
 
 
 class NotFound(DomainError):
-    """An unknown object, or one the caller may not see (404)."""
+    """An unknown object, or one the caller may not see (404).
+
+    `hidden` (object type, key) says the object exists and the caller may not
+    see it: the answer is the same, but the probe is audited (docs/reliability.md#audit).
+    """
 
     status = 404
     code = "not_found"
+
+    def __init__(self, message: str, *, hidden: tuple[str, str] | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.hidden = hidden
 
 
 class Conflict(DomainError):

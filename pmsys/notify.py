@@ -20,7 +20,7 @@ from pmsys.models.tickets import Notification, Ticket
 
 KINDS = (
     "new", "reassigned", "escalated", "gas_notice", "filed", "status", "comment", "disputed",
-    "upheld", "reopened",
+    "upheld", "reopened", "hurried",
 )
 
 

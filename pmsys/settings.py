@@ -75,3 +75,33 @@ def get_setting(session: Session, key: str, region=None):
     else:
         nearest = session.execute(_NEAREST_SETTING, {"key": key, "region_id": region_id}).first()
     return DEFAULT_SETTINGS.get(key) if nearest is None else nearest[0]
+
+
+def get_settings(session: Session, key: str, region_ids) -> dict[int, object]:
+    """get_setting for each of many regions, in two statements: region id → value.
+
+    One reads the key's values of every scope, one walks the regions' lineages.
+    """
+    ids = sorted(set(region_ids))
+    if not ids:
+        return {}
+    values = dict(session.execute(
+        select(Setting.scope, Setting.value).where(Setting.key == key)).all())
+    chain = (
+        select(Region.id, Region.code, Region.parent_id)
+        .where(Region.id.in_(ids))
+        .cte("lineages", recursive=True)
+    )
+    chain = chain.union(
+        select(Region.id, Region.code, Region.parent_id).where(Region.id == chain.c.parent_id))
+    regions = {row.id: row for row in session.execute(select(chain))}
+    found = {}
+    for region_id in ids:
+        value, node = values.get("", DEFAULT_SETTINGS.get(key)), regions.get(region_id)
+        while node is not None:
+            if node.code in values:
+                value = values[node.code]
+                break
+            node = regions.get(node.parent_id)
+        found[region_id] = value
+    return found

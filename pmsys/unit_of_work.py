@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _AFTER_END = "pmsys_after_end"
 _BEST_EFFORT = "pmsys_best_effort"
+_REFUSALS = "pmsys_refusals"
 # Set while the queued writes of a unit of work run, so that SQLite locks for writing.
 _writing: ContextVar[bool] = ContextVar("pmsys_writing", default=False)
 # Set while bookkeeping that may be skipped runs: on SQLite it never waits for the lock.
@@ -65,6 +66,16 @@ def after_end(session: Session, write: Callable[[Session], object], *,
     session.info.setdefault(_BEST_EFFORT if best_effort else _AFTER_END, []).append(write)
 
 
+def note_refusal(session: Session) -> None:
+    """Remember that this unit of work has recorded a refusal (pmsys/audit.py)."""
+    session.info[_REFUSALS] = session.info.get(_REFUSALS, 0) + 1
+
+
+def refusals_noted(session: Session) -> int:
+    """How many refusals this unit of work has recorded so far."""
+    return session.info.get(_REFUSALS, 0)
+
+
 def finish(session: Session, *, commit: bool) -> None:
     """End the unit of work: commit (or roll back), then write what was queued."""
     try:
@@ -85,6 +96,7 @@ def discard(session: Session) -> None:
 
 
 def _write_queued(session: Session) -> None:
+    session.info.pop(_REFUSALS, None)
     required = session.info.pop(_AFTER_END, None)
     optional = session.info.pop(_BEST_EFFORT, None)
     writing = _writing.set(True)
@@ -125,16 +137,21 @@ def unit(session: Session) -> Iterator[Session]:
     finish(session, commit=True)
 
 
-def init_app(app: Flask, session_factory: Callable[[], Session]) -> None:
+def init_app(app: Flask, session_factory: Callable[[], Session],
+             before_end: Callable[[Session, object], None] | None = None) -> None:
     """Commit each request once, after its view answered with a success.
 
     Register it after every other after-request hook: Flask runs them last
     registered first, so an error met while committing (a concurrent update)
     becomes the response the other hooks (security headers) then complete.
+    `before_end(session, response)` runs first, inside the unit of work (it
+    records refused requests).
     """
 
     @app.after_request
     def _end_request_transaction(response):
+        if before_end is not None:
+            before_end(session_factory(), response)
         try:
             finish(session_factory(), commit=response.status_code < 400)
         except Exception as error:  # noqa: BLE001 - answered by the registered handlers

@@ -474,6 +474,8 @@ TABLE: list[Entry] = [
     Entry("POST", "/handovers/<code>/actions", "/handovers/H-CA/actions", everyone(400),
           form={"action": "submit"}, csrf=False, note="no CSRF token"),
     Entry("GET", "/reports/handover-backlog", "/reports/handover-backlog", BACKLOG_PAGE),
+    Entry("GET", "/reports/handover-backlog.xlsx", "/reports/handover-backlog.xlsx",
+          BACKLOG_PAGE),
     # --- API: tokens and the caller -----------------------------------------------
     Entry("POST", "/api/v1/auth/token", "/api/v1/auth/token", everyone(201),
           json=CREDENTIALS),
@@ -565,6 +567,7 @@ TABLE: list[Entry] = [
     Entry("GET", "/communities/<code>/buildings/<building_code>/qr.svg",
           "/communities/CA/buildings/1/qr.svg", QR_CA_PAGE),
     Entry("GET", "/reports/tickets", "/reports/tickets", TICKET_REPORT_PAGE),
+    Entry("GET", "/reports/tickets.xlsx", "/reports/tickets.xlsx", TICKET_REPORT_PAGE),
     # --- notification pages -------------------------------------------------------
     Entry("GET", "/notifications", "/notifications", logged_in(200)),
     Entry("POST", "/notifications/read", "/notifications/read", READS_N_A_PAGE,
@@ -643,6 +646,8 @@ TABLE: list[Entry] = [
           everyone(400), form=PAYMENT_FORM, csrf=False, note="no CSRF token"),
     Entry("POST", "/communities/<code>/fees/payments/import",
           "/communities/CA/fees/payments/import", IMPORTS_CA_FEES_PAGE, form={"file": XLSX}),
+    Entry("GET", "/communities/<code>/fees/payments/template.xlsx",
+          "/communities/CA/fees/payments/template.xlsx", IMPORTS_CA_FEES_PAGE),
     Entry("POST", "/communities/<code>/fees/payments/import",
           "/communities/CA/fees/payments/import", everyone(400), form={"file": XLSX},
           csrf=False, note="no CSRF token"),
@@ -799,6 +804,9 @@ TABLE: list[Entry] = [
           READS_COVERAGE_PAGE, note="by district on a day"),
     Entry("GET", "/reports/coverage", "/reports/coverage?level=city", BAD_COVERAGE_PAGE,
           note="no such level"),
+    Entry("GET", "/reports/coverage.xlsx", "/reports/coverage.xlsx", READS_COVERAGE_PAGE),
+    Entry("GET", "/reports/coverage.xlsx", "/reports/coverage.xlsx?level=city",
+          BAD_COVERAGE_PAGE, note="no such level"),
     # --- API: the owners' committee -----------------------------------------------
     Entry("GET", "/api/v1/communities/<code>/committee", "/api/v1/communities/CA/committee",
           SEES_CA_API),

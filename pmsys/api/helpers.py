@@ -129,9 +129,17 @@ def paging() -> tuple[int, int]:
     return values["page"], values["per_page"]
 
 
-def page_rows(query) -> tuple[list, int]:
-    """Run `query` for the requested page; return its rows and the total over all pages."""
-    page, per_page = paging()
+def page_rows(query, paged=None) -> tuple[list, int]:
+    """Run `query` for the requested page; return its rows and the total over all pages.
+
+    `paged`: the view's typed query (`typed.Paged`); without it the query string is read.
+    """
+    return page_of_query(query, *((paged.page, paged.per_page) if paged is not None
+                                  else paging()))
+
+
+def page_of_query(query, page: int, per_page: int) -> tuple[list, int]:
+    """Run `query` for page `page` of `per_page` rows; return them and the total over all pages."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return list(rows), total or 0

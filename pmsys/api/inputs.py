@@ -18,7 +18,6 @@ from pmsys.config import Config
 from pmsys.errors import InvalidInput
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-FLAGS = {"1": True, "true": True, "0": False, "false": False}
 CODE_LENGTH = 64
 TEXT_LENGTH = 4000
 
@@ -50,14 +49,6 @@ def choice_arg(name: str, choices: Iterable[str]) -> str | None:
     return value
 
 
-def text_arg(name: str, max_length: int = CODE_LENGTH) -> str | None:
-    """A query parameter of at most `max_length` characters, or None when absent or empty."""
-    value = request.args.get(name) or None
-    if value is not None and len(value) > max_length:
-        raise _bad(name, f"at most {max_length} characters")
-    return value
-
-
 def day_arg(name: str) -> date | None:
     """A `YYYY-MM-DD` query parameter, or None when absent or empty."""
     value = request.args.get(name) or None
@@ -67,14 +58,6 @@ def day_arg(name: str) -> date | None:
         return parse_day(value)
     except ValueError:
         raise _bad(name, "a date YYYY-MM-DD", "invalid_date") from None
-
-
-def flag_arg(name: str) -> bool:
-    """A boolean query parameter: 1, 0, true or false (absent or empty: false)."""
-    value = request.args.get(name) or "0"
-    if value not in FLAGS:
-        raise _bad(name, "must be 1, 0, true or false")
-    return FLAGS[value]
 
 
 class Body:

@@ -16,7 +16,7 @@ from flask import current_app
 from pydantic import TypeAdapter
 
 from pmsys.api import bp
-from pmsys.api.typed import endpoint
+from pmsys.api.typed import Form, Media, NoBody, endpoint
 from pmsys.db import MAX_ID
 
 OPENAPI_VERSION = "3.1.0"
@@ -177,12 +177,18 @@ def _schema(kind, mode: str, schemas: dict) -> dict:
     """The JSON schema of a model (or list/page of one), its definitions into `schemas`."""
     found = TypeAdapter(kind).json_schema(ref_template=REF_TEMPLATE, mode=mode)
     for name, definition in found.pop("$defs", {}).items():
-        schemas.setdefault(name, definition)
+        _name_schema(schemas, name, definition)
     if "properties" in found and "title" in found:
         name = found["title"]
-        schemas.setdefault(name, found)
+        _name_schema(schemas, name, found)
         return ref(name)
     return found
+
+
+def _name_schema(schemas: dict, name: str, schema: dict) -> None:
+    """Add a named schema; two different models of one name would be one schema (refused)."""
+    if schemas.setdefault(name, schema) != schema:
+        raise ValueError(f"two different schemas are named {name}")
 
 
 def _operation(rule, spec, schemas: dict) -> dict:
@@ -199,25 +205,43 @@ def _operation(rule, spec, schemas: dict) -> dict:
         parameters += _query_parameters(spec.query, schemas)
     if parameters:
         operation["parameters"] = parameters
-    if spec.body is not None:
-        operation["requestBody"] = json_request(_schema(spec.body, "validation", schemas))
+    reads_body = spec.body not in (None, NoBody) or spec.upload is not None
+    if spec.body is NoBody:
+        operation["requestBody"] = {"required": False, "description": NoBody.__doc__,
+                                    "content": {"application/json": {"schema": {
+                                        "type": "object"}}}}
+    elif spec.body is not None:
+        media = "multipart/form-data" if issubclass(spec.body, Form) else "application/json"
+        operation["requestBody"] = {"required": True, "content": {media: {
+            "schema": _schema(spec.body, "validation", schemas)}}}
+    if spec.upload is not None:
+        operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+            "schema": {"type": "object", "required": [spec.upload],
+                       "properties": {spec.upload: {"type": "string", "format": "binary"}}}}}}
     responses: dict = {}
     for status, (description, kind) in sorted(spec.answers.items()):
-        responses[str(status)] = ({"description": description} if kind is None else
-                                  json_response(description,
-                                                _schema(kind, "serialization", schemas)))
+        responses[str(status)] = _answer(description, kind, schemas)
     refusals = dict(spec.refusals)
-    if spec.query is not None or spec.body is not None:
+    if spec.query is not None or reads_body:
         refusals.setdefault(400, "")
     if not spec.public:
         refusals.setdefault(401, "")
-    if spec.body is not None:
+    if reads_body:
         refusals.setdefault(413, "")
     for status, description in sorted(refusals.items()):
         responses[str(status)] = (json_response(description, ref("Error")) if description
                                   else errors(status)[str(status)])
     operation["responses"] = responses
     return operation
+
+
+def _answer(description: str, kind, schemas: dict) -> dict:
+    if kind is None:
+        return {"description": description}
+    if isinstance(kind, Media):
+        return {"description": description, "content": {
+            media: {"schema": {"type": "string", "format": "binary"}} for media in kind.types}}
+    return json_response(description, _schema(kind, "serialization", schemas))
 
 
 def _camel(name: str) -> str:

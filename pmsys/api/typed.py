@@ -17,6 +17,7 @@ validators cost microseconds.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,12 +31,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictBool,
     StrictInt,
     StrictStr,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
 )
+from werkzeug.datastructures import FileStorage
 
 from pmsys.api.helpers import json_body
 from pmsys.errors import InvalidInput
@@ -74,6 +78,13 @@ def _flag(value):
     return _FLAGS[value]
 
 
+def _none_if_empty(value):
+    return None if value == "" else value
+
+
+# Field metadata: an empty value is taken as absent (where an API has always read it so).
+EmptyIsAbsent = BeforeValidator(_none_if_empty)
+
 # Types of fields. Bodies are JSON: no coercion (5 is not "5", true is not 1).
 # No text may hold a NUL character: PostgreSQL cannot store it (refused as invalid_characters).
 NO_NUL = r"^[^\x00]*$"
@@ -93,6 +104,25 @@ def text(max_length: int = TEXT_LENGTH, min_length: int = 0):
                                                   pattern=NO_NUL)]
 
 
+NUMBER_LENGTH = 40
+
+
+def number(example: str = "62.50", *, floats: bool = False):
+    """A decimal the service reads itself: a string ("62.50") or a whole number (a JSON
+    number with a fraction too where `floats`); never a boolean."""
+    kinds = (str, int, float) if floats else (str, int)
+
+    def check(value):
+        if (isinstance(value, bool) or not isinstance(value, kinds)
+                or isinstance(value, str) and len(value) > NUMBER_LENGTH):
+            raise ValueError(f'a decimal string such as "{example}"')
+        return value
+
+    schema = {"anyOf": [{"type": "string", "maxLength": NUMBER_LENGTH, "examples": [example]},
+                        {"type": "number" if floats else "integer"}]}
+    return Annotated[str | int | float, PlainValidator(check), WithJsonSchema(schema)]
+
+
 class Input(BaseModel):
     """A JSON body: unknown keys are ignored (never mass-assigned), types are strict."""
 
@@ -103,6 +133,31 @@ class Params(BaseModel):
     """Query parameters: every value is text; an empty one is refused like a malformed one."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class NoBody(Input):
+    """No body is needed; an empty JSON object is accepted."""
+
+
+class Form(Params):
+    """A multipart/form-data body: text fields, and files (`Upload`) as lists."""
+
+
+def _upload(value):
+    if not isinstance(value, FileStorage):
+        raise ValueError("a file")
+    return value
+
+
+Upload = Annotated[Any, BeforeValidator(_upload),
+                   WithJsonSchema({"type": "string", "format": "binary"})]
+
+
+@dataclass(frozen=True)
+class Media:
+    """An answer that is not JSON: the media types it may have (each any bytes)."""
+
+    types: tuple[str, ...]
 
 
 MAX_PER_PAGE = 200
@@ -125,6 +180,16 @@ class Paged(Params):
 
 class Answer(BaseModel):
     """The shape of an answer, for the document and the tests (never validated per request)."""
+
+
+# Types of answer fields, as the serializers write them.
+DateText = Annotated[str, Field(json_schema_extra={"format": "date"})]
+
+
+def decimal_text(places: int = 2, *, signed: bool = False, example: str = "62.50"):
+    """A decimal string with exactly `places` places ("62.50"), as answers write money."""
+    sign = "-?" if signed else ""
+    return Annotated[str, Field(pattern=rf"^{sign}\d+\.\d{{{places}}}$", examples=[example])]
 
 
 T = TypeVar("T")
@@ -150,13 +215,14 @@ class Endpoint:
     public: bool
     tags: tuple[str, ...]
     path: dict[str, str] = field(default_factory=dict)
+    upload: str | None = None
 
 
 def endpoint(*, answers: dict[int, tuple[str, Any]], query: type[Params] | None = None,
              body: type[Input] | None = None, refusals: dict[int, str] | None = None,
              public: bool = False, tags: tuple[str, ...] = (),
              path: dict[str, str] | None = None, find: Callable | None = None,
-             checked_by_service: bool = False) -> Callable:
+             checked_by_service: bool = False, upload: str | None = None) -> Callable:
     """Declare a view's inputs and answers; the view receives `query=` and `body=` models.
 
     `answers`: status → (description, model or None); `refusals`: status → when
@@ -165,14 +231,18 @@ def endpoint(*, answers: dict[int, tuple[str, Any]], query: type[Params] | None 
     400, so a malformed request learns nothing of objects it may not see); the
     view receives it as `found=`. `checked_by_service`: the body model documents
     a body that the service itself checks (a region bundle, listing every problem
-    by its path); the view reads it with `json_body()`.
+    by its path); the view reads it with `json_body()`. `body=NoBody`: none is
+    needed, any is ignored; a `Form` body is read from a multipart/form-data request.
+    `upload`: the name of the one file of a multipart/form-data body, which the view
+    receives as `upload=`.
     """
 
     def decorate(view: Callable) -> Callable:
-        doc = (view.__doc__ or "").strip().split("\n\n", 1)
+        doc = inspect.cleandoc(view.__doc__ or "").split("\n\n", 1)
         spec = Endpoint(summary=doc[0].strip(), description=doc[1].strip() if len(doc) > 1
                         else "", query=query, body=body, answers=answers,
-                        refusals=refusals or {}, public=public, tags=tags, path=path or {})
+                        refusals=refusals or {}, public=public, tags=tags, path=path or {},
+                        upload=upload)
 
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -180,14 +250,28 @@ def endpoint(*, answers: dict[int, tuple[str, Any]], query: type[Params] | None 
                 kwargs["found"] = find(**kwargs)
             if query is not None:
                 kwargs["query"] = parse(query, request.args.to_dict(flat=True), "invalid_filter")
-            if body is not None and not checked_by_service:
+            if body is not None and issubclass(body, Form):
+                kwargs["body"] = parse(body, _form(), "invalid_input")
+            elif body not in (None, NoBody) and not checked_by_service:
                 kwargs["body"] = parse(body, json_body(), "invalid_input")
+            if upload is not None:
+                kwargs["upload"] = request.files.get(upload)
+                if kwargs["upload"] is None:
+                    raise InvalidInput(f"send the file as multipart/form-data, named {upload}",
+                                       fields={upload: "required"})
             return view(*args, **kwargs)
 
         wrapper.endpoint_spec = spec
         return wrapper
 
     return decorate
+
+
+def _form() -> dict:
+    """The request's form fields (one value each) and its files (a list per name)."""
+    data: dict = request.form.to_dict(flat=True)
+    data.update({name: request.files.getlist(name) for name in request.files})
+    return data
 
 
 def parse(model: type[BaseModel], data: dict, default_code: str):
@@ -202,11 +286,25 @@ def _invalid(model: type[BaseModel], error: ValidationError, default_code: str) 
     fields: dict[str, str] = {}
     code = None
     for problem in error.errors(include_url=False):
-        name = ".".join(str(part) for part in problem["loc"]) or "body"
-        fields.setdefault(name, _message(problem))
+        name, message = _where(problem["loc"]), _message(problem)
+        if name != _where(problem["loc"], whole_lists=False):
+            message = "every item: " + message
+        fields.setdefault(name, message)
         if code is None:
             code = _field_code(model, problem["loc"])
     return InvalidInput("missing or malformed fields", code=code or default_code, fields=fields)
+
+
+def _where(loc, whole_lists: bool = True) -> str:
+    """A field's path as the API writes it: `items[1].kind`; a bad item of a list of
+    values is the list's fault (`assets`, not `assets[0]`)."""
+    parts = list(loc)
+    while whole_lists and len(parts) > 1 and isinstance(parts[-1], int):
+        parts.pop()
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else f".{part}" if name else str(part)
+    return name or "body"
 
 
 def _field_code(model: type[BaseModel], loc) -> str | None:
@@ -240,6 +338,10 @@ def _message(problem: dict) -> str:
         return f"must be at most {context['le']}"
     if kind == "bool_type":
         return "true or false"
+    if kind == "list_type":
+        return "a list"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "an object"
     if kind in ("literal_error", "enum"):
         return "must be one of " + str(context.get("expected", "")).replace("'", "")
     if kind == "value_error":

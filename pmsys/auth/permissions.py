@@ -101,13 +101,27 @@ def can_see_community(session: Session, actor, community: Community) -> bool:
     return session.scalar(query) is not None
 
 
+def probe(session: Session, column, value, object_type: str) -> tuple[str, str] | None:
+    """(object_type, value) if a row has `column == value`, for a 404 that hides it.
+
+    The answer is the same 404 either way; only the audit trail learns that an
+    existing object was asked for (docs/reliability.md#audit). Costs one query,
+    on refusals only.
+    """
+    if value is None:
+        return None
+    found = session.scalar(select(column).where(column == value).limit(1))
+    return None if found is None else (object_type, str(value))
+
+
 def get_community_or_404(session: Session, actor, code: str) -> Community:
     """Return the community with this code if `actor` may see it; else NotFound."""
     community = session.scalar(
         select(Community).where(Community.code == code, community_clause(actor))
     )
     if community is None:
-        raise NotFound(f"no community {code}", code="community_not_found")
+        raise NotFound(f"no community {code}", code="community_not_found",
+                       hidden=probe(session, Community.code, code, "community"))
     return community
 
 

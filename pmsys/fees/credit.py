@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from pmsys import audit
-from pmsys.fees import billing
+from pmsys.fees import billing, summary
 from pmsys.fees.services import lock_household, open_bills
 from pmsys.models.fees import Bill, Payment, PaymentAllocation
 
@@ -47,6 +47,7 @@ def apply_credit(session: Session, actor, community_ids: list[int] | None = None
     """Let payments holding credit pay their households' open bills; return the sum applied."""
 
     applied = Decimal("0.00")
+    paid_bills: list[int] = []
     for payment, credit in payments_with_credit(session, community_ids):
         lock_household(session, payment.household_id)
         parts, _rest = billing.allocate(credit, open_bills(session, payment.household))
@@ -55,9 +56,11 @@ def apply_credit(session: Session, actor, community_ids: list[int] | None = None
         session.execute(insert(PaymentAllocation), [
             {"payment_id": payment.id, "bill_id": bill_id, "amount": part}
             for bill_id, part in parts])
+        paid_bills.extend(bill_id for bill_id, _part in parts)
         used = sum((part for _bill, part in parts), Decimal("0.00"))
         applied += used
         audit.record(session, actor if actor is not None else "scheduler", "credit_applied",
                      "payment", payment.receipt_no, amount=str(used), bills=len(parts))
+    summary.refresh_bills(session, paid_bills)
     session.flush()
     return applied

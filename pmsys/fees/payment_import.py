@@ -304,36 +304,3 @@ def report_json(report: ImportReport) -> dict:
         ],
     }
 
-
-REPORT_SCHEMA = {
-    "type": "object",
-    "description": "What became of each row of the sheet.",
-    "required": ["posted", "unchanged", "refused", "rows"],
-    "properties": {
-        "posted": {"type": "integer", "minimum": 0},
-        "unchanged": {"type": "integer", "minimum": 0},
-        "refused": {"type": "integer", "minimum": 0},
-        "rows": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["row", "receipt_no", "household", "amount", "status", "code",
-                             "reason", "payment"],
-                "properties": {
-                    "row": {"type": "integer", "description": "The row's number in Excel."},
-                    "receipt_no": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                    "household": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                    "amount": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                    "status": {"type": "string", "enum": ["posted", "unchanged", "refused"],
-                               "description": "`unchanged`: the receipt was already "
-                                              "posted, as in this row."},
-                    "code": {"anyOf": [{"type": "string"}, {"type": "null"}],
-                             "description": "Why a row was refused: the error code the "
-                                            "same payment gets from POST /payments."},
-                    "reason": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                    "payment": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-                },
-            },
-        },
-    },
-}

@@ -1,11 +1,11 @@
 """Fee collection reports over the communities a reader may see (docs/domain.md#collection).
 
-Each figure is one aggregate statement: the bills of the period (or of the
-arrears) are joined to their adjustments and payment allocations summed per
-bill, and the database groups them by community, street, district or
-management mode. The number of statements is fixed — never one per household
-(a city has 350,000) — and the arithmetic of the rates is the pure code of
-pmsys/fees/rates.py.
+Each figure is one aggregate statement over the collection summary
+(pmsys/fees/summary.py: per community and period, the bills and what payments of
+each month paid on them, kept in step by every service that changes either),
+grouped by community, street, district or management mode. The number of
+statements is fixed and none reads every bill (a city bills 350,000 households a
+month); the arithmetic of the rates is the pure code of pmsys/fees/rates.py.
 
 Money compares with half a fen of slack: on SQLite the sums are floating point,
 and 62.50 paid in three parts must still pay a 62.50 bill in full.
@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, literal, select, type_coerce
@@ -25,14 +24,14 @@ from sqlalchemy.orm import Session, aliased
 from pmsys import clock
 from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput
-from pmsys.fees import billing, rates, services
+from pmsys.fees import billing, rates, services, summary
 from pmsys.labels import MODE_LABELS
-from pmsys.models.fees import MONEY, Bill, BillAdjustment, Payment, PaymentAllocation
+from pmsys.models.fees import MONEY
 from pmsys.models.places import Community, Region
 
 LEVELS = ("community", "street", "district", "mode")
 TREND_MONTHS = 12
-HALF_FEN = Decimal("0.005")
+HALF_FEN = summary.HALF_FEN
 NO_GROUP = "none"
 
 _street = aliased(Region, name="street")
@@ -121,42 +120,19 @@ def _money(expression):
     return type_coerce(expression, MONEY)
 
 
-def _adjusted(name: str, *bills_where):
-    """Per bill (of those `bills_where` selects): the sum of its adjustments."""
-    return (
-        select(BillAdjustment.bill_id, func.sum(BillAdjustment.amount).label("amount"))
-        .join(Bill, Bill.id == BillAdjustment.bill_id)
-        .where(*bills_where)
-        .group_by(BillAdjustment.bill_id)
-        .subquery(name)
-    )
-
-
-def _allocated(name: str, bills_where, payments_where):
-    """Per bill: what payments matching `payments_where` allocated to it."""
-    return (
-        select(PaymentAllocation.bill_id, func.sum(PaymentAllocation.amount).label("amount"))
-        .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .join(Bill, Bill.id == PaymentAllocation.bill_id)
-        .where(*bills_where, *payments_where)
-        .group_by(PaymentAllocation.bill_id)
-        .subquery(name)
-    )
-
-
-def _grouped(level: str, *columns) -> Select:
-    """SELECT key, name, *columns FROM bills … GROUP BY the level's key."""
+def _grouped(level: str, rows, *columns) -> Select:
+    """SELECT key, name, *columns FROM rows (of summary.as_of) … GROUP BY the level's key."""
     if level == "mode":
-        key = name = Bill.mode
-        keys = (Bill.mode,)
+        key = name = rows.c.mode
+        keys = (rows.c.mode,)
     else:
         table = {"community": Community, "street": _street, "district": _district}[level]
         key, name = table.code, table.name
         keys = (key, name)
     query = (
         select(key.label("key"), name.label("name"), *columns)
-        .select_from(Bill)
-        .join(Community, Community.id == Bill.community_id)
+        .select_from(rows)
+        .join(Community, Community.id == rows.c.community_id)
     )
     if level in ("street", "district"):
         query = query.join(_street, _street.id == Community.street_id)
@@ -176,47 +152,46 @@ def _group_name(level: str, key, name) -> tuple[str, str]:
 
 
 def _visible(actor):
-    """The filter on Bill: bills of the communities `actor` sees."""
-    return Bill.community_id.in_(select(Community.id).where(permissions.community_clause(actor)))
+    """The filter on a community id column: the communities `actor` sees."""
+    communities = select(Community.id).where(permissions.community_clause(actor))
+    return lambda column: column.in_(communities)
+
+
+def _rows(session: Session, actor, periods, days: list[date]):
+    """summary.as_of over the communities `actor` sees."""
+    return summary.as_of(session.get_bind().dialect.name, periods, _visible(actor), days)
 
 
 # --- the figures -------------------------------------------------------------------------------
 
 
-def _collection_sums(bills_where, as_of: date):
-    """(net billed, paid by `as_of`, bills, bills paid in full) columns over bills_where."""
-    adjusted = _adjusted("adjusted", *bills_where)
-    paid = _allocated("paid", bills_where, [Payment.paid_on <= as_of])
-    net = Bill.amount + func.coalesce(adjusted.c.amount, 0)
-    paid_amount = func.coalesce(paid.c.amount, 0)
-    columns = (
-        _money(func.sum(net)).label("billed"),
-        _money(func.sum(paid_amount)).label("paid"),
-        func.count(Bill.id).label("households_billed"),
-        func.sum(case((paid_amount > net - HALF_FEN, 1), else_=0)).label("households_paid"),
+def _collection_sums(rows):
+    """(net billed, paid by the day, bills, bills paid in full) columns over summary rows."""
+    return (
+        _money(func.sum(rows.c.billed)).label("billed"),
+        _money(func.sum(rows.c.paid_0)).label("paid"),
+        func.sum(rows.c.bills).label("households_billed"),
+        func.sum(rows.c.full_0).label("households_paid"),
     )
-    joins = ((adjusted, adjusted.c.bill_id == Bill.id), (paid, paid.c.bill_id == Bill.id))
-    return columns, joins
+
+
+def _collection(key, name, row) -> rates.Collection:
+    return rates.collection(key, name, row.billed, row.paid, int(row.households_billed or 0),
+                            int(row.households_paid or 0))
 
 
 def collection(session: Session, actor, *, period: str, as_of, level: str = "community"
                ) -> tuple[list[rates.Collection], rates.Collection]:
     """Measure the collection of `period` as of `as_of` per group of `level`, and in total.
 
-    Over the bills of the communities `actor` sees; one statement.
+    Over the bills of the communities `actor` sees; one statement (over the summary).
     """
     period, as_of, level = check(actor, period, as_of, level)
-    bills_where = [Bill.period == period,
-                   _visible(actor)]
-    columns, joins = _collection_sums(bills_where, as_of)
-    query = _grouped(level, *columns)
-    for subquery, on in joins:
-        query = query.outerjoin(subquery, on)
+    rows = _rows(session, actor, lambda column: column == period, [as_of])
     items = []
-    for row in session.execute(query.where(*bills_where)):
+    for row in session.execute(_grouped(level, rows, *_collection_sums(rows))):
         key, name = _group_name(level, row.key, row.name)
-        items.append(rates.collection(key, name, row.billed, row.paid, row.households_billed,
-                                      row.households_paid))
+        items.append(_collection(key, name, row))
     items.sort(key=lambda item: item.key)
     return items, rates.collection_total(items)
 
@@ -229,55 +204,38 @@ def trend(session: Session, actor, *, period: str, as_of, months: int = TREND_MO
     """
     period, as_of, _level = check(actor, period, as_of, "community")
     periods = rates.trend_periods(period, months)
-    bills_where = [Bill.period.in_(periods),
-                   _visible(actor)]
-    columns, joins = _collection_sums(bills_where, as_of)
-    query = select(Bill.period.label("key"), *columns).select_from(Bill)
-    for subquery, on in joins:
-        query = query.outerjoin(subquery, on)
-    found = {
-        row.key: rates.collection(row.key, row.key, row.billed, row.paid,
-                                  row.households_billed, row.households_paid)
-        for row in session.execute(query.where(*bills_where).group_by(Bill.period))
-    }
+    rows = _rows(session, actor, lambda column: column.in_(periods), [as_of])
+    query = select(rows.c.period.label("key"), *_collection_sums(rows)).group_by(rows.c.period)
+    found = {row.key: _collection(row.key, row.key, row) for row in session.execute(query)}
     return rates.trend(periods, found)
-
-
-def _outstanding(net, paid):
-    return case((net - paid > 0, net - paid), else_=0)
 
 
 def arrears(session: Session, actor, *, as_of, level: str = "community"
             ) -> tuple[list[rates.Arrears], rates.Arrears]:
     """Sum what is owed on `as_of` on the bills of its month and earlier, by age, per group.
 
-    One statement: the database sorts each bill into its age bucket by period.
+    One statement: the database sorts each period's bills into its age bucket. No
+    bill is paid more than it asks, so what a group owes is what it was billed less
+    what was paid on it.
     """
     require_reader(actor)
     as_of, level = check_day(as_of), check_level(level)
     month = billing.period_of(as_of)
-    bills_where = [Bill.period <= month,
-                   _visible(actor)]
-    adjusted = _adjusted("adjusted", *bills_where)
-    paid = _allocated("paid", bills_where, [Payment.paid_on <= as_of])
-    net = Bill.amount + func.coalesce(adjusted.c.amount, 0)
-    paid_amount = func.coalesce(paid.c.amount, 0)
+    rows = _rows(session, actor, lambda column: column <= month, [as_of])
     floors = rates.bucket_floors(month)
-    bucket = case(*((Bill.period >= floor, literal(name)) for name, floor in floors if floor),
+    bucket = case(*((rows.c.period >= floor, literal(name)) for name, floor in floors if floor),
                   else_=literal(floors[-1][0]))
+    outstanding = func.sum(rows.c.billed) - func.sum(rows.c.paid_0)
     query = (
-        _grouped(level, bucket.label("bucket"),
-                 _money(func.sum(_outstanding(net, paid_amount))).label("outstanding"))
-        .outerjoin(adjusted, adjusted.c.bill_id == Bill.id)
-        .outerjoin(paid, paid.c.bill_id == Bill.id)
-        .where(*bills_where, net - paid_amount > HALF_FEN)
+        _grouped(level, rows, bucket.label("bucket"), _money(outstanding).label("outstanding"))
         .group_by(bucket)
+        .having(outstanding > HALF_FEN)
     )
-    rows = []
+    found = []
     for row in session.execute(query):
         key, name = _group_name(level, row.key, row.name)
-        rows.append((key, name, row.bucket, row.outstanding))
-    items = rates.arrears(rows)
+        found.append((key, name, row.bucket, row.outstanding))
+    items = rates.arrears(found)
     return items, rates.arrears_total(items)
 
 
@@ -292,23 +250,16 @@ def recovery(session: Session, actor, *, period: str, as_of, level: str = "commu
     """
     period, as_of, level = check(actor, period, as_of, level)
     first, last = billing.period_start(period), min(period_end(period), as_of)
-    bills_where = [Bill.period < period,
-                   _visible(actor)]
-    adjusted = _adjusted("adjusted", *bills_where)
-    before = _allocated("paid_before", bills_where,
-                        [Payment.paid_on < first, Payment.paid_on <= as_of])
-    within = _allocated("paid_within", bills_where,
-                        [Payment.paid_on >= first, Payment.paid_on <= last])
-    net = Bill.amount + func.coalesce(adjusted.c.amount, 0)
-    paid_before = func.coalesce(before.c.amount, 0)
+    days = [min(first - timedelta(days=1), as_of)]
+    if last >= first:
+        days.append(last)
+    rows = _rows(session, actor, lambda column: column < period, days)
+    owed = func.sum(rows.c.billed) - func.sum(rows.c.paid_0)
+    recovered = (func.sum(rows.c.paid_1) - func.sum(rows.c.paid_0) if last >= first
+                 else literal(0))
     query = (
-        _grouped(level,
-                 _money(func.sum(net - paid_before)).label("owed"),
-                 _money(func.sum(func.coalesce(within.c.amount, 0))).label("recovered"))
-        .outerjoin(adjusted, adjusted.c.bill_id == Bill.id)
-        .outerjoin(before, before.c.bill_id == Bill.id)
-        .outerjoin(within, within.c.bill_id == Bill.id)
-        .where(*bills_where, net - paid_before > HALF_FEN)
+        _grouped(level, rows, _money(owed).label("owed"), _money(recovered).label("recovered"))
+        .having(owed > HALF_FEN)
     )
     items = []
     for row in session.execute(query):

@@ -23,7 +23,7 @@ from pmsys import audit, clock
 from pmsys.auth import permissions
 from pmsys.db import UTCDateTime, valid_id
 from pmsys.errors import Forbidden, InvalidInput, NotFound, RuleRefused
-from pmsys.fees import billing
+from pmsys.fees import billing, summary
 from pmsys.fees.queries import split_path
 from pmsys.models.fees import (
     AdjustmentKind,
@@ -52,11 +52,14 @@ def money(value, field: str, *, positive: bool = True, allow_negative: bool = Fa
         amount = Decimal(str(value).strip())
     except InvalidOperation:
         raise InvalidInput(f"{field} is not a number", fields={field: "not a number"}) from None
-    if not amount.is_finite() or amount != amount.quantize(billing.FEN):
+    if not amount.is_finite():
+        raise InvalidInput(f"{field} is not a number", fields={field: "not a number"})
+    # Bounded before anything is rounded: quantizing 1e309 to the fen cannot be done.
+    if abs(amount) > MAX_MONEY:
+        raise InvalidInput(f"{field} is too large", fields={field: "at most 99999999.99"})
+    if amount != amount.quantize(billing.FEN):
         raise InvalidInput(f"{field} has at most two decimal places",
                            fields={field: "at most two decimal places"})
-    if abs(amount) > MAX_MONEY:
-        raise InvalidInput(f"{field} is too large", fields={field: "too large"})
     if positive and amount <= 0 and not allow_negative:
         raise InvalidInput(f"{field} must be more than zero", fields={field: "more than zero"})
     if not positive and amount < 0 and not allow_negative:
@@ -266,6 +269,9 @@ def run_billing(session: Session, actor, period_text, communities: list[Communit
         from pmsys.fees.credit import apply_credit  # noqa: PLC0415
 
         apply_credit(session, actor, [c.id for c in communities] if communities else None)
+    # After the credit: its household locks come before the summary's community locks,
+    # as in a payment, so a billing run and a payment never wait for each other in a circle.
+    summary.refresh(session, [(community_id, month) for community_id in created])
     audit.record(session, actor if actor is not None else "scheduler", "billing_run", "period",
                  month, bills_created=total,
                  communities=[c.code for c in communities] if communities else "all")
@@ -328,6 +334,7 @@ def adjust_bill(session: Session, actor, bill: Bill, *, amount, reason, kind) ->
                                 reason=reason.strip(), created_by_id=actor.id)
     session.add(adjustment)
     session.flush()
+    summary.refresh(session, [(bill.community_id, bill.period)])
     audit.record(session, actor, "bill_adjusted", "bill", bill.id, kind=kind,
                  amount=str(value), period=bill.period)
     return adjustment
@@ -394,6 +401,7 @@ def post_payment(session: Session, actor, *, receipt_no, household, amount, paid
         session.execute(insert(PaymentAllocation), [
             {"payment_id": payment.id, "bill_id": bill_id, "amount": part}
             for bill_id, part in parts])
+        summary.refresh_bills(session, [bill_id for bill_id, _part in parts])
     session.flush()
     audit.record(session, actor, "payment_posted", "payment", receipt_no,
                  household=target.id, amount=str(value), paid_on=on.isoformat(),
@@ -415,12 +423,11 @@ def get_bill_or_404(session: Session, actor, bill_id) -> Bill:
     """A bill of a household `actor` may read; else NotFound."""
     key = valid_id(bill_id)
     bill = session.get(Bill, key) if key is not None else None
-    if bill is not None:
-        community = session.get(Community, bill.community_id)
-        readable = session.scalar(select(Household.id).where(
-            Household.id == bill.household_id, permissions.household_clause(actor, community)))
-        if readable is None:
-            bill = None
     if bill is None:
         raise NotFound(f"no bill {bill_id}", code="bill_not_found")
+    community = session.get(Community, bill.community_id)
+    readable = session.scalar(select(Household.id).where(
+        Household.id == bill.household_id, permissions.household_clause(actor, community)))
+    if readable is None:
+        raise NotFound(f"no bill {bill_id}", code="bill_not_found", hidden=("bill", str(key)))
     return bill

@@ -12,7 +12,9 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -149,7 +151,10 @@ class Payment(Base):
         back_populates="payment", order_by="PaymentAllocation.id"
     )
 
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_payments_paid_on", "paid_on"),
+    )
 
     def __repr__(self) -> str:
         return f"<Payment {self.receipt_no} {self.amount}>"
@@ -175,6 +180,38 @@ class PaymentAllocation(Base):
 
     def __repr__(self) -> str:
         return f"<PaymentAllocation {self.payment_id}→{self.bill_id} {self.amount}>"
+
+
+class CollectionSummary(Base):
+    """The collection of one community's bills of one period, kept in step with them.
+
+    Written only by pmsys/fees/summary.py, in the transaction of every service that
+    makes bills, adjusts them or allocates payments to them (docs/domain.md#collection).
+    Per (period, community, mode): the row whose `paid_month` is "" holds the bills
+    (how many, their amount after adjustments, what waivers took off), what was
+    paid on them in all and how many are paid in full (those asking nothing
+    included); each other row holds what payments dated in `paid_month` paid on
+    those bills, and in `paid_full` how many bills those payments paid in full
+    (their payments up to that month's first fell short). `mode` is the bills'
+    management mode, "" for none.
+    """
+
+    __tablename__ = "fee_collection_summaries"
+
+    period: Mapped[str] = mapped_column(String(7))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    mode: Mapped[str] = mapped_column(String(32))
+    paid_month: Mapped[str] = mapped_column(String(7))
+    bills: Mapped[int] = mapped_column(Integer)
+    billed: Mapped[Decimal] = mapped_column(MONEY)
+    waived: Mapped[Decimal] = mapped_column(MONEY)
+    paid: Mapped[Decimal] = mapped_column(MONEY)
+    paid_full: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("period", "community_id", "mode", "paid_month"),
+        Index("ix_fee_collection_summaries_community_id", "community_id"),
+    )
 
 
 class RevenueDirection(enum.StrEnum):

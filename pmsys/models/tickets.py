@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -103,6 +104,9 @@ class Ticket(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     dispute_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The reporter's hurry-ups (催办) past a deadline, and the last one's time (one a day).
+    hurry_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    hurried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -46,6 +46,7 @@ def _errors(status: int, description: str):
 
 @bp.errorhandler(DomainError)
 def _domain_error(error: DomainError):
+    g.refusal = error  # audited when the request ends (pmsys/audit.py: refused_request)
     described = error.message
     if error.fields:
         described += " (" + "; ".join(f"{k}: {v}" for k, v in sorted(error.fields.items())) + ")"

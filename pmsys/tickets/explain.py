@@ -145,6 +145,7 @@ def action_label(code: str) -> str:
         "confirm": _("confirm and rate"),
         "reopen": _("reopen"),
         "cancel": _("cancel"),
+        "hurry": _("hurry up"),
         "comment": _("comment"),
         "escalate": _("escalated"),
         "auto_close": _("closed automatically"),
@@ -173,6 +174,8 @@ def notification_text(kind: str, data: dict) -> str:
         "disputed": _("Ticket %(number)s is disputed and waits for your decision", **params),
         "upheld": _("Ticket %(number)s was sent back to your organisation", **params),
         "reopened": _("Ticket %(number)s was reopened by the reporter", **params),
+        "hurried": _("Ticket %(number)s is overdue and the reporter hurries it up "
+                     "(%(count)s times)", count=data.get("count", ""), **params),
     }
     return texts.get(kind, kind)
 

@@ -6,11 +6,14 @@
        ├─ cancel (reporter, before acceptance) → cancelled
        └─ dispute (assignee) → disputed → reassign (arbiter: another organisation)
                                         → uphold (arbiter: back to the same one)
+    hurry (催办, reporter): an open ticket past a deadline, once a day; the state stays
 
 Each action names the states it may start from and the parties that may take
 it. `check()` answers whether an action fits; a refusal says why with the
 HTTP-like kind (state → 409, party → 403, rule → 422). The scheduler's own
 transitions (escalate, auto_close) are not user actions and are not here.
+A hurry-up also depends on the time: `hurry_refusal()` says whether the ticket
+is past a deadline and was not hurried within HURRY_INTERVAL.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 
@@ -32,6 +36,8 @@ A, AC, IP, D, R, C, X = (
 )
 STATES = (A, AC, IP, D, R, C, X)
 OPEN_STATES = frozenset({A, AC, IP, D})
+# One hurry-up a day per ticket (docs/domain.md#tickets).
+HURRY_INTERVAL = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ ACTIONS: dict[str, Action] = {
         Action("confirm", frozenset({R}), frozenset({Party.reporter}), C),
         Action("reopen", frozenset({R}), frozenset({Party.reporter}), A, needs_note=True),
         Action("cancel", frozenset({A}), frozenset({Party.reporter}), X),
+        # 催办: the reporter presses a late ticket; counted, the state stays (see hurry_refusal).
+        Action("hurry", OPEN_STATES, frozenset({Party.reporter}), None),
         Action(
             "comment",
             frozenset({A, AC, IP, D, R}),
@@ -109,9 +117,45 @@ def check(action: str, state: str, parties: Collection[Party]) -> Party:
     return acting[0]
 
 
-def allowed_actions(state: str, parties: Collection[Party]) -> list[str]:
-    """The actions `parties` may take in `state`, in the order of ACTIONS (for buttons)."""
-    return list(_allowed(state, frozenset(parties)))
+def allowed_actions(state: str, parties: Collection[Party], *,
+                    hurry_due: bool = False) -> list[str]:
+    """The actions `parties` may take in `state`, in the order of ACTIONS (for buttons).
+
+    `hurry` only when `hurry_due`: hurry_refusal() found nothing against it now.
+    """
+    allowed = _allowed(state, frozenset(parties))
+    return [name for name in allowed if hurry_due or name != "hurry"]
+
+
+def missed_deadlines(ticket, now: datetime) -> list[str]:
+    """Which deadlines an open ticket has missed by `now`: "respond", "resolve", both or none.
+
+    `ticket` is any object with status, responded_at, due_respond_at, resolved_at and
+    due_resolve_at (a Ticket or a view of one).
+    """
+    if getattr(ticket.status, "value", ticket.status) not in OPEN_STATES:
+        return []
+    missed = []
+    if ticket.responded_at is None and now > ticket.due_respond_at:
+        missed.append("respond")
+    if ticket.resolved_at is None and now > ticket.due_resolve_at:
+        missed.append("resolve")
+    return missed
+
+
+def hurry_refusal(ticket, now: datetime) -> ActionRefused | None:
+    """Why the ticket may not be hurried up at `now` (409), or None when it may.
+
+    A hurry-up presses a ticket that is past its response or resolution deadline,
+    at most once in HURRY_INTERVAL; `ticket` also has `hurried_at`.
+    """
+    if not missed_deadlines(ticket, now):
+        return ActionRefused(Refusal.state, "not_overdue",
+                             "the ticket is within its deadlines: nothing to hurry yet")
+    if ticket.hurried_at is not None and now < ticket.hurried_at + HURRY_INTERVAL:
+        return ActionRefused(Refusal.state, "hurried_recently",
+                             "the ticket was hurried up less than 24 hours ago")
+    return None
 
 
 @lru_cache(maxsize=256)

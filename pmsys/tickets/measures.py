@@ -38,7 +38,7 @@ tickets is None (nothing to measure is not 0 %).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -188,6 +188,25 @@ class _Tally:
             median_response_minutes=median_minutes(self.response_times),
             median_resolution_minutes=median_minutes(self.resolution_times),
         )
+
+
+# The counts of a group, as `from_counts` takes them (the database sums them per group).
+COUNTS = ("filed", "due", "responded", "responded_on_time", "resolved", "resolved_on_time",
+          "rated", "satisfied", "reopens", "disputes")
+
+
+def from_counts(key: str | None, name: str | None, counts: Mapping[str, int],
+                response_middle: Iterable[timedelta] = (),
+                resolution_middle: Iterable[timedelta] = ()) -> Measures:
+    """The measures of a group from its COUNTS and the middle durations of each median.
+
+    The middle durations are the one (odd count) or two (even count) values the
+    median of all the group's durations is taken from: their own median is the same.
+    """
+    tally = _Tally(**{name_: int(counts.get(name_) or 0) for name_ in COUNTS},
+                   response_times=list(response_middle),
+                   resolution_times=list(resolution_middle))
+    return tally.measures(key, name)
 
 
 def measure(rows: Iterable[TicketRow], now: datetime, *, key: str | None = None,

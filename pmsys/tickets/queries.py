@@ -99,6 +99,8 @@ class TicketView:
     escalation_level: int
     rating: int | None
     reopen_count: int
+    hurry_count: int
+    hurried_at: datetime | None
     events: list[EventView] = field(default_factory=list)
     photos: list[PhotoView] = field(default_factory=list)
 
@@ -124,7 +126,7 @@ _TICKET_COLUMNS = (
     cast(Ticket.routing_steps, Text).label("routing_steps_json"),
     Ticket.due_respond_at, Ticket.due_resolve_at, Ticket.responded_at, Ticket.resolved_at,
     Ticket.closed_at, Ticket.cancelled_at, Ticket.resolution_note, Ticket.escalation_level,
-    Ticket.rating, Ticket.reopen_count,
+    Ticket.rating, Ticket.reopen_count, Ticket.hurry_count, Ticket.hurried_at,
 )
 
 
@@ -178,7 +180,8 @@ def _view(row) -> TicketView:
         due_resolve_at=row.due_resolve_at, responded_at=row.responded_at,
         resolved_at=row.resolved_at, closed_at=row.closed_at, cancelled_at=row.cancelled_at,
         resolution_note=row.resolution_note or "", escalation_level=row.escalation_level,
-        rating=row.rating, reopen_count=row.reopen_count,
+        rating=row.rating, reopen_count=row.reopen_count, hurry_count=row.hurry_count,
+        hurried_at=row.hurried_at,
     )
 
 
@@ -210,7 +213,8 @@ def ticket_view(session: Session, actor, ticket_id) -> TicketView:
     views = [] if key is None else ticket_views(
         session, [Ticket.id == key, permissions.ticket_clause(actor)])
     if not views:
-        raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found")
+        raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found",
+                       hidden=permissions.probe(session, Ticket.id, key, "ticket"))
     return views[0]
 
 
@@ -311,7 +315,8 @@ def get_ticket_or_404(session: Session, actor, ticket_id) -> Ticket:
             select(Ticket).where(Ticket.id == key, permissions.ticket_clause(actor))
         )
     if ticket is None:
-        raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found")
+        raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found",
+                       hidden=permissions.probe(session, Ticket.id, key, "ticket"))
     return ticket
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -48,6 +48,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
+        g.refusal = error  # audited when the request ends (pmsys/audit.py: refused_request)
         if wants_json():
             response = error_envelope(error.status, error.code, error.message, error.fields)
         else:

@@ -285,3 +285,12 @@ def test_random_bodies_never_cause_a_server_error(api, body):
     assert response.status_code in (201, 400, 403, 404, 409), response.get_data(as_text=True)
     if response.status_code != 201:
         assert_envelope(response, response.status_code)
+
+
+@pytest.mark.parametrize("query, code", [
+    ("community=", "invalid_filter"), ("category=", "invalid_filter"),
+    ("scope=", "invalid_filter"), ("page=", "invalid_paging"), ("per_page=", "invalid_paging"),
+])
+def test_an_empty_filter_is_400_naming_it(api, query, code):
+    error = assert_envelope(api.get("sysadmin", "/assets?" + query), 400, code)
+    assert set(error["fields"]) == {query[:-1]}

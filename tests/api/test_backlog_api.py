@@ -197,3 +197,10 @@ def test_answers_fit_the_documented_schemas(api, client, world):
     ]
     assert [r.status_code for _, _, r in answers] == [200, 200, 400, 404, 403, 401]
     conforms_to_document(client, answers)
+
+
+def test_an_empty_date_is_400_and_an_empty_region_means_every_region(api):
+    error = assert_envelope(api.get("bureau", PATH + "?on="), 400, "invalid_date")
+    assert set(error["fields"]) == {"on"}
+    assert report(api, "bureau", "?region=&on=2022-02-19")["total"] == report(
+        api, "bureau", "?on=2022-02-19")["total"]

@@ -108,12 +108,23 @@ def test_coverage_on_an_earlier_date_by_district(client, world, as_user):
     ("?on=yesterday", "invalid_date", "on"),
     ("?on=2025-6-2", "invalid_date", "on"),
     ("?level=city", "invalid_filter", "level"),
+    # An empty value is malformed too, not "the default".
+    ("?on=", "invalid_date", "on"),
+    ("?level=", "invalid_filter", "level"),
+    ("?on=&level=district", "invalid_date", "on"),
 ])
 def test_bad_parameters_are_400(client, world, as_user, query, code, field):
     answer = client.get(URL + query, headers=as_user("bureau"))
     assert answer.status_code == 400
     assert answer.get_json()["error"]["code"] == code
     assert field in answer.get_json()["error"]["fields"]
+
+
+def test_a_role_that_does_not_read_coverage_learns_nothing_from_bad_parameters(
+        client, world, as_user):
+    answer = client.get(URL + "?on=yesterday&level=city", headers=as_user("resident_a"))
+    assert answer.status_code == 403
+    assert answer.get_json()["error"]["code"] == "forbidden"
 
 
 def test_a_token_is_needed(client, world):

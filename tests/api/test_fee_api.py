@@ -145,6 +145,10 @@ def fees_id(db, area: str) -> int:
     ("manager_a", {"price_per_m2_month": 0.6, "start": "2025-07-01"}, 400, "invalid_input"),
     ("manager_a", {"price_per_m2_month": "0.60"}, 400, "invalid_input"),
     ("manager_a", {"price_per_m2_month": "-1", "start": "2025-07-01"}, 400, "invalid_input"),
+    ("manager_a", {"price_per_m2_month": "0.60", "fixed_per_household": "1e309",
+                   "start": "2025-07-01"}, 400, "invalid_input"),
+    ("manager_a", {"price_per_m2_month": "1e309", "start": "2025-07-01"}, 400,
+     "invalid_input"),
 ])
 def test_standard_refusals(client, as_user, db, who, body, status, code):
     response = client.post(API + "/communities/CA/fee-standards", json=body,
@@ -226,6 +230,9 @@ def test_payment_refusals_change_nothing(client, as_user, db, who, household, st
     {"amount": None}, {"paid_on": "2025-13-01"}, {"paid_on": "2099-01-01"},
     {"method": "cheque"}, {"period": "2025-6"}, {"receipt_no": ""}, {"receipt_no": 7},
     {"household": ["CA"]},
+    # Huge amounts are refused before any rounding (docs/domain.md#fees), never a 500.
+    {"amount": "1e309"}, {"amount": "1" * 29}, {"amount": "100000000.00"}, {"amount": "NaN"},
+    {"amount": "Infinity"}, {"amount": "1e-309"},
 ])
 def test_bad_payment_input_is_400(client, as_user, db, change):
     body = {"receipt_no": "R-300", "household": "CA/1/1/101", "amount": "10.00",
@@ -345,6 +352,9 @@ def test_the_manager_waives_part_of_a_bill(client, as_user, db, doc, fees):
      "invalid_input"),
     ("manager_a", ("CA/2/1/201", "2025-06"), {"reason": ""}, 400, "invalid_input"),
     ("manager_a", ("CA/2/1/201", "2025-06"), {"kind": "gift"}, 400, "invalid_input"),
+    ("manager_a", ("CA/2/1/201", "2025-06"), {"amount": "-1e309"}, 400, "invalid_input"),
+    ("manager_a", ("CA/2/1/201", "2025-06"), {"amount": "-" + "9" * 29}, 400,
+     "invalid_input"),
     ("manager_a", ("CA/1/1/101", "2025-04"), {"kind": "correction", "amount": "-1.00"}, 422,
      "below_paid"),
 ])
@@ -375,6 +385,7 @@ def test_an_excel_import_posts_row_by_row_and_reports_each(client, as_user, db, 
         ("X-3", "CB/1/1/101", "10.00", "2025-06-01", "cash", None),     # not manager_a's
         ("X-4", "CA/3/1/301", "abc", "2025-06-01", "cash", None),
         ("X-1", "CA/1/1/102", "99.00", "2025-06-01", "cash", None),     # receipt conflict
+        ("X-5", "CA/3/1/301", "1e309", "2025-06-01", "cash", None),     # one row, not the file
     ], title="银行代收明细")
     response = client.post(API + "/payments/import", headers=as_user("manager_a"),
                            data={"file": (io.BytesIO(data), "payments.xlsx")},
@@ -382,11 +393,11 @@ def test_an_excel_import_posts_row_by_row_and_reports_each(client, as_user, db, 
     assert response.status_code == 200, response.get_json()
     report = response.get_json()
     conforms(doc, report, response_schema(doc, "/payments/import", "post", "200"))
-    assert (report["posted"], report["unchanged"], report["refused"]) == (2, 1, 3)
+    assert (report["posted"], report["unchanged"], report["refused"]) == (2, 1, 4)
     assert [(r["row"], r["status"], r["code"]) for r in report["rows"]] == [
         (3, "posted", None), (4, "posted", None), (5, "unchanged", None),
         (6, "refused", "household_not_found"), (7, "refused", "invalid_input"),
-        (8, "refused", "receipt_conflict")]
+        (8, "refused", "receipt_conflict"), (9, "refused", "invalid_input")]
     assert report["rows"][1]["amount"] == "35.00"
     assert count(db, Payment) == 4
     posted = db.session.scalar(select(Payment).where(Payment.receipt_no == "X-2"))
@@ -412,3 +423,31 @@ def test_import_refusals(client, as_user, db):
                           content_type="multipart/form-data")
     assert no_file.status_code == 400
     assert count(db, Payment) == 2
+
+
+@pytest.mark.parametrize("query, code", [
+    ("period=", "invalid_filter"), ("household=", "invalid_filter"),
+    ("community=", "invalid_filter"), ("status=", "invalid_filter"),
+    ("page=", "invalid_paging"), ("per_page=", "invalid_paging"),
+    ("period=2025-6", "invalid_filter"), ("household=CA/1", "invalid_filter"),
+])
+def test_an_empty_or_malformed_bill_filter_is_400_naming_it(client, as_user, query, code):
+    response = client.get(API + "/bills?" + query, headers=as_user("sysadmin"))
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == code and set(error["fields"]) == {query.split("=")[0]}
+
+
+@pytest.mark.parametrize("query", ["page=", "per_page="])
+def test_empty_paging_of_standards_is_400(client, as_user, query):
+    response = client.get(API + "/communities/CA/fee-standards?" + query,
+                          headers=as_user("manager_a"))
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_paging"
+
+
+def test_an_import_without_a_file_names_it(client, as_user):
+    response = client.post(API + "/payments/import", headers=as_user("manager_a"), data={},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"file": "required"}

@@ -575,3 +575,19 @@ def test_answers_fit_the_documented_schemas(api, client):
     ]
     assert answers[-7][2].get_json()["status"] == "effective"
     conforms_to_document(client, answers)
+
+
+@pytest.mark.parametrize("query, code", [
+    ("status=", "invalid_filter"), ("community=", "invalid_filter"),
+    ("waiting=", "invalid_filter"), ("page=", "invalid_paging"), ("per_page=", "invalid_paging"),
+])
+def test_an_empty_list_parameter_is_400_naming_it(api, three, query, code):
+    error = assert_envelope(api.get("bureau", "/handovers?" + query), 400, code)
+    assert set(error["fields"]) == {query[:-1]}
+
+
+def test_a_malformed_list_of_values_names_the_list_and_an_item_field_its_path(api):
+    error = assert_envelope(api.post("bureau", "/handovers", {
+        "code": "H-1", "from": "HB", "to": "WATER", "assets": ["CA-WS", 7]}), 400,
+        "invalid_input")
+    assert error["fields"] == {"assets": "every item: a string"}

@@ -104,3 +104,10 @@ def test_reading_all_touches_only_the_callers_own(api, water):
     api.post("resident_a", "/notifications/read")
     assert api.get("resident_a", "/notifications").get_json()["unread"] == 0
     assert api.get("operator_in", "/notifications").get_json()["unread"] == 1
+
+
+@pytest.mark.parametrize("query", ["page=", "per_page=", "page=first", "page=0&per_page="])
+def test_empty_or_malformed_paging_is_400(api, water, query):
+    error = assert_envelope(api.get("operator_in", "/notifications?" + query), 400,
+                            "invalid_paging")
+    assert set(error["fields"]) <= {"page", "per_page"} and error["fields"]

@@ -397,3 +397,15 @@ def test_random_bodies_never_cause_a_server_error(api, project, acceptance, sign
         assert response.status_code < 500, response.get_data(as_text=True)[:300]
         if response.status_code >= 400:
             assert_envelope(response, response.status_code)
+
+
+@pytest.mark.parametrize("query", ["page=", "per_page="])
+def test_empty_paging_is_400(api, query):
+    error = assert_envelope(api.get("sysadmin", "/projects?" + query), 400, "invalid_paging")
+    assert set(error["fields"]) == {query[:-1]}
+
+
+def test_a_bad_item_of_a_project_is_named_by_its_path(api):
+    error = assert_envelope(api.post("bureau", "/projects", {**NEW, "items": [
+        {"kind": "road", "class": "basic"}, "road", {"kind": "road"}]}), 400, "invalid_input")
+    assert set(error["fields"]) == {"items", "items[2].class"}

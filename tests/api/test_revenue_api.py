@@ -114,6 +114,8 @@ def test_a_spending_without_resolution_is_422(client, world, as_user):
     {**INCOME, "amount": 12.5},
     {**INCOME, "amount": "12.345"},
     {**INCOME, "amount": "0"},
+    {**INCOME, "amount": "1e309"},
+    {**INCOME, "amount": "9" * 29},
     {**INCOME, "category": "maintenance"},
     {**INCOME, "direction": 1},
     {**INCOME, "on": "2025-02-30"},
@@ -159,3 +161,15 @@ def test_the_operations_are_described(client):
     assert operations["get"]["operationId"] == "getRevenueLedger"
     assert operations["post"]["operationId"] == "recordRevenueEntry"
     assert "RevenueLedger" in doc["components"]["schemas"]
+
+
+@pytest.mark.parametrize("query, code", [
+    ("year=", "invalid_year"), ("year=abc", "invalid_year"), ("year=1969", "invalid_year"),
+    ("year=+2025", "invalid_year"), ("page=", "invalid_paging"), ("per_page=", "invalid_paging"),
+])
+def test_an_empty_or_malformed_query_parameter_is_400_naming_it(client, world, as_user, query,
+                                                                 code):
+    answer = client.get(URL.format("CA") + "?" + query, headers=as_user("resident_a"))
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert error["code"] == code and set(error["fields"]) == {query.split("=")[0]}

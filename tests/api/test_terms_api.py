@@ -199,3 +199,12 @@ def test_role_coverage_in_the_access_world(client, db, api_token, login):
                                      "start": "2025-07-01"}, headers=headers)
     expected = 422 if login in DECIDERS_OF_CA else 403 if sees else 404
     assert imposed.status_code == expected, imposed.get_json()
+
+
+@pytest.mark.parametrize("query", ["page=", "per_page=", "page=1&per_page=x"])
+def test_empty_or_malformed_paging_is_400_after_the_community_is_found(client, vw, as_,
+                                                                         query):
+    answer = client.get(f"{VA}?{query}", headers=as_("V-O1"))
+    assert answer.status_code == 400 and code_of(answer) == "invalid_paging"
+    hidden = client.get(f"{VA}?{query}", headers=as_("V-X1"))
+    assert hidden.status_code == 404 and code_of(hidden) == "community_not_found"

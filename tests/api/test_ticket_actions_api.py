@@ -359,6 +359,13 @@ def test_bad_uploads_are_400_and_store_nothing(api, water, files, purpose, code)
     assert db.session.scalar(select(func.count(TicketPhoto.id))) == 0
 
 
+def test_an_empty_purpose_is_400(api, water):
+    error = assert_envelope(upload(api, "resident_a", water, [("a.jpg", image())], ""), 400,
+                            "invalid_input")
+    assert set(error["fields"]) == {"purpose"}
+    assert db.session.scalar(select(func.count(TicketPhoto.id))) == 0
+
+
 def test_no_photos_after_the_ticket_is_finished(api, water):
     ok(act(api, "resident_a", water, action="cancel"))
     assert_envelope(upload(api, "resident_a", water, [("a.jpg", image())]), 400,

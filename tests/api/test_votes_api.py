@@ -397,3 +397,20 @@ def test_role_coverage_in_the_access_world(client, db, api_token, login):
     ballots = client.get(f"{API}/votes/{vote_id}/ballots", headers=headers)
     readers = CONVENERS | {"bureau"}
     assert ballots.status_code == (200 if login in readers else 403 if sees else 404)
+
+
+@pytest.mark.parametrize("query", ["page=", "per_page=", "page=x"])
+def test_empty_or_malformed_paging_of_votes_and_ballots_is_400(client, vw, as_, query):
+    vote_id = convene(client, as_("committee")).get_json()["id"]
+    for url in (f"/communities/VA/votes?{query}", f"/votes/{vote_id}/ballots?{query}"):
+        answer = client.get(API + url, headers=as_("committee"))
+        assert answer.status_code == 400 and code_of(answer) == "invalid_paging", url
+    hidden = client.get(f"{API}/votes/999999/ballots?{query}", headers=as_("committee"))
+    assert hidden.status_code == 404 and code_of(hidden) == "vote_not_found"
+
+
+def test_the_document_states_how_long_a_vote_may_stay_open(doc):
+    from pmsys.governance.services.votes import MAX_DAYS_OPEN
+
+    described = doc["paths"]["/communities/{code}/votes"]["post"]["description"]
+    assert f"at most {MAX_DAYS_OPEN} days later" in " ".join(described.split())

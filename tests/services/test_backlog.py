@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from pmsys import clock
 from pmsys.assets.services import handover_backlog
 from pmsys.errors import Forbidden, NotFound
+from pmsys.models.places import Region
+from pmsys.settings import get_setting, get_settings
 from tests.asset_factories import (
     asset,
     build_region,
@@ -154,6 +157,22 @@ def test_the_overdue_days_are_a_regional_setting(db, region):
         ("CC-DR", 1)]
     on = ACCEPTED + timedelta(days=121)
     assert {i.days_overdue for i in backlog(db, region, on).items} == {1, 91}
+
+
+
+def test_the_settings_of_many_regions_are_each_region_s_own(db, region):
+    regions = [region.city, region.d1, region.d2, region.s3]
+    ids = [r.id for r in regions] + [r.id for r in db.session.scalars(select(Region))]
+    assert get_settings(db.session, "handover_overdue_days", ids) == {
+        i: 90 for i in ids}  # the default
+    setting("handover_overdue_days", 30, scope=region.s3.code)
+    setting("handover_overdue_days", 45, scope=region.d1.code)
+    setting("handover_overdue_days", 120)
+    assert get_settings(db.session, "handover_overdue_days", ids) == {
+        i: get_setting(db.session, "handover_overdue_days", i) for i in ids}
+    assert {get_settings(db.session, "handover_overdue_days", [r.id])[r.id]
+            for r in regions} == {30, 45, 120}
+    assert get_settings(db.session, "handover_overdue_days", []) == {}
 
 
 SEES = {

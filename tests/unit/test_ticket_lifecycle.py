@@ -4,6 +4,8 @@ table."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 
@@ -24,6 +26,7 @@ TABLE = {
     "confirm": ({"resolved"}, {R}, "closed"),
     "reopen": ({"resolved"}, {R}, "assigned"),
     "cancel": ({"assigned"}, {R}, "cancelled"),
+    "hurry": ({"assigned", "accepted", "in_progress", "disputed"}, {R}, None),
     "comment": ({"assigned", "accepted", "in_progress", "disputed", "resolved"}, {R, AS, AR},
                 None),
 }
@@ -74,14 +77,15 @@ def test_unknown_action_is_a_rule_refusal():
     assert refused.value.kind is Refusal.rule and refused.value.code == "unknown_action"
 
 
+@pytest.mark.parametrize("hurry_due", [False, True])
 @pytest.mark.parametrize("state", STATES)
-def test_allowed_actions_for_every_party_set(state):
+def test_allowed_actions_for_every_party_set(state, hurry_due):
     for parties in PARTY_SETS:
         expected = [
             name for name, (states, allowed, _) in TABLE.items()
-            if state in states and parties & allowed
+            if state in states and parties & allowed and (hurry_due or name != "hurry")
         ]
-        assert lifecycle.allowed_actions(state, parties) == expected
+        assert lifecycle.allowed_actions(state, parties, hurry_due=hurry_due) == expected
 
 
 def test_finished_tickets_allow_nothing():
@@ -99,3 +103,51 @@ def test_examples_of_the_buttons():
 def test_notes_are_required_where_a_reason_is_owed():
     needs = {name for name, spec in lifecycle.ACTIONS.items() if spec.needs_note}
     assert needs == {"resolve", "dispute", "uphold", "reopen", "comment"}
+
+
+# --- 催办: the time rule of a hurry-up -------------------------------------------------------
+
+
+@dataclass
+class Late:
+    """The fields hurry_refusal() reads, as a Ticket or a TicketView has them."""
+
+    status: str = "assigned"
+    due_respond_at: datetime = datetime(2025, 6, 2, 12, tzinfo=UTC)
+    due_resolve_at: datetime = datetime(2025, 6, 4, 10, tzinfo=UTC)
+    responded_at: datetime | None = None
+    resolved_at: datetime | None = None
+    hurried_at: datetime | None = None
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2025, 6, day, hour, minute, tzinfo=UTC)
+
+
+def test_a_ticket_within_its_deadlines_is_not_overdue():
+    refused = lifecycle.hurry_refusal(Late(), at(2, 12))
+    assert (refused.kind, refused.code) == (Refusal.state, "not_overdue")
+    assert lifecycle.missed_deadlines(Late(), at(2, 12)) == []
+
+
+def test_past_the_response_deadline_unanswered_it_may_be_hurried():
+    assert lifecycle.missed_deadlines(Late(), at(2, 12, 1)) == ["respond"]
+    assert lifecycle.hurry_refusal(Late(), at(2, 12, 1)) is None
+    answered = Late(status="accepted", responded_at=at(2, 13))
+    assert lifecycle.hurry_refusal(answered, at(3, 9)).code == "not_overdue"
+    assert lifecycle.missed_deadlines(answered, at(4, 10, 1)) == ["resolve"]
+    assert lifecycle.hurry_refusal(answered, at(4, 10, 1)) is None
+
+
+def test_once_in_twenty_four_hours():
+    hurried = Late(hurried_at=at(2, 13))
+    refused = lifecycle.hurry_refusal(hurried, at(3, 12, 59))
+    assert (refused.kind, refused.code) == (Refusal.state, "hurried_recently")
+    assert lifecycle.hurry_refusal(hurried, at(3, 13)) is None
+
+
+def test_a_finished_ticket_misses_no_deadline():
+    for status in ("resolved", "closed", "cancelled"):
+        late = Late(status=status)
+        assert lifecycle.missed_deadlines(late, at(9, 9)) == []
+        assert lifecycle.hurry_refusal(late, at(9, 9)).code == "not_overdue"

@@ -224,3 +224,15 @@ def test_the_export_lists_only_what_the_reader_sees(login_as, world):
     collection = [row for row in book.worksheets[0].iter_rows(values_only=True)]
     assert [row[0] for row in collection[1:-1]] == ["D1"]
     assert collection[-1][2:4] == (220.75, 82.5)
+
+
+def test_a_name_that_looks_like_a_formula_is_exported_as_text(login_as, world, db):
+    """docs/reliability.md#exports: an imported name never becomes a live formula."""
+    world.communities["CA"].name = '=HYPERLINK("http://x","y")'
+    db.session.commit()
+    book = load_workbook(BytesIO(export(login_as, world).data))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    names = [cell.value for cell in cells
+             if isinstance(cell.value, str) and "HYPERLINK" in cell.value]
+    assert names and all(name.startswith("'=") for name in names)

@@ -163,6 +163,15 @@ def test_payment_refusals_change_nothing(web, db, who, household, status):
     assert count(db, Payment) == 2
 
 
+@pytest.mark.parametrize("amount", ["1e309", "9" * 19, "NaN"])
+def test_a_huge_amount_is_a_form_message_not_a_server_error(web, db, amount):
+    response = web.post("manager_a", FEES + "/payments", receipt_no="W-4",
+                        household="1/1/102", amount=amount, paid_on="2025-06-01",
+                        method="cash", period="")
+    assert response.status_code in (400, 422), response.status_code
+    assert count(db, Payment) == 2
+
+
 def test_a_form_without_csrf_is_refused(web, db):
     response = web.post("manager_a", FEES + "/payments", csrf=False, receipt_no="W-3",
                         household="1/1/102", amount="5.00", paid_on="2025-06-01",

@@ -10,8 +10,10 @@ from __future__ import annotations
 import html
 import re
 from datetime import date
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from pmsys.extensions import db as _db
@@ -125,6 +127,27 @@ def test_the_coverage_report_counts_terms_in_force_and_lists_the_communities_wit
     assert 'id="region-D1"' in by_district.get_data(as_text=True)
     assert web.get("bureau", COVERAGE + "?level=planet").status_code == 400
     assert web.get("bureau", COVERAGE + "?on=not-a-day").status_code == 400
+
+
+def test_the_coverage_page_exports_its_tables_to_excel(web):
+    """The same rows as the page, for the same reader; counts and rates as numbers."""
+    page = web.get("bureau", COVERAGE + "?on=2025-06-02").get_data(as_text=True)
+    assert 'href="/reports/coverage.xlsx?on=2025-06-02&amp;level=street" download' in page
+    response = web.get("bureau", "/reports/coverage.xlsx?on=2025-06-02&level=street")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="coverage-street-2025-06-02.xlsx"')
+    book = load_workbook(BytesIO(response.data))
+    coverage, uncovered = ([list(row) for row in sheet.iter_rows(values_only=True)]
+                           for sheet in book.worksheets)
+    assert coverage[0][:5] == ["Code", "Street", "Communities", "Covered", "Rate"]
+    assert [row[0] for row in coverage[1:]] == ["S1", "S3", None]
+    assert coverage[-1][1:5] == ["All", 2, 1, 0.5]
+    assert book.worksheets[0]["E4"].number_format == "0.00%"
+    assert [row[0] for row in uncovered[1:]] == ["CC"]
+    assert web.get("officer", "/reports/coverage.xlsx").status_code == 200
+    assert web.get("resident_a", "/reports/coverage.xlsx").status_code == 403
+    assert web.get("bureau", "/reports/coverage.xlsx?level=planet").status_code == 400
 
 
 def test_the_community_page_links_to_committee_votes_and_terms(web):

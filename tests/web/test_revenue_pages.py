@@ -141,7 +141,10 @@ def test_anonymous_users_are_sent_to_log_in(client, world):
     ({"amount": "abc"}, "Enter an amount in yuan, more than zero, with at most two decimals."),
     ({"on": "2025-06-03"}, "The date cannot be in the future."),
     ({"description": ""}, "Say what the money was for."),
-    ({"amount": "123456789.00"}, "Please check the marked fields."),
+    ({"amount": "123456789.00"},
+     "Enter an amount in yuan, more than zero, with at most two decimals."),
+    ({"amount": "1e309"}, "Enter an amount in yuan, more than zero, with at most two decimals."),
+    ({"amount": "9" * 20}, "Enter an amount in yuan, more than zero, with at most two decimals."),
 ])
 def test_bad_input_answers_400_on_the_same_page(web, change, message):
     response = web.post("committee_a", LEDGER, **{**SPENDING, **change})

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from io import BytesIO
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from pmsys import clock
 from pmsys.tickets.services import take_action
@@ -59,20 +62,38 @@ def charts(html: str) -> dict[str, str]:
                            html, re.S))
 
 
+def cells(row: str) -> list[str]:
+    """The label and the text of each data cell of a table row, tags dropped."""
+    return [(label, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", value)).strip())
+            for label, value in re.findall(r'data-label="([^"]+)">(.*?)</td>', row, re.S)]
+
+
 def test_the_page_shows_every_measure_per_organisation(login_as, world):
     html = page(login_as, world, query="?from=2025-05-01&to=2025-05-31")
     assert rows(html) == ["甲物业 PM-A", f"{world.orgs['W-D1'].name} W-D1"]
     water_row = html.split("W-D1</span>", 1)[1].split("</tr>", 1)[0]
-    values = [v.strip() for v in re.findall(r'data-label="[^"]+">([^<]*)</td>', water_row)]
-    # filed, responded (in time), rate, resolved (in time), rates, rated, 4–5, …, medians
-    assert values[:16] == ["1", "1", "1", "100.00 %", "1", "1", "100.00 %", "100.00 %", "1",
-                           "1", "100.00 %", "0", "0.00 %", "0", "0.00 %", values[15]]
-    assert len(values) == 17
-    assert "60.0" in values[15] and "5.0" in values[16]  # 60 minutes; 300 minutes = 5.0 h
+    # Each rate with the counts it divides: filed, then six rates, then the two medians.
+    assert cells(water_row)[:8] == [
+        ("报修数", "1"), ("响应率", "100.00 % 1 / 1"), ("办结率", "100.00 % 1 / 1"),
+        ("按时办结率", "100.00 % 1 / 1"), ("满意率", "100.00 % 1 / 1"),
+        ("重开率", "0.00 % 0 / 1"), ("争议率", "0.00 % 0 / 1"), cells(water_row)[7]]
+    assert len(cells(water_row)) == 9
+    assert "60.0" in cells(water_row)[7][1] and "5.0" in cells(water_row)[8][1]
     # The total row, and a rate over nothing shown as a dash rather than 0 %.
     assert 'class="total"' in html
     lighting_row = html.split("PM-A</span>", 1)[1].split("</tr>", 1)[0]
-    assert "—" in lighting_row
+    assert ("满意率", "— 0 / 0") in cells(lighting_row)
+
+
+def test_the_measures_table_has_ten_columns_with_phrase_breaking_headers(login_as, world):
+    """Ten columns fit 1280 px; headers may break between words, never per character."""
+    html = page(login_as, world, query="?from=2025-05-01&to=2025-05-31")
+    head = html.split('<table class="rtable measures">', 1)[1].split("</thead>", 1)[0]
+    assert head.count("<th ") == 10
+    assert '<div class="table-fit">' in html
+    css = (Path(__file__).parents[2] / "static/css/pmsys.css").read_text(encoding="utf-8")
+    rule = css.split(".rtable.measures th {", 1)[1].split("}", 1)[0]
+    assert "word-break: keep-all" in rule
 
 
 def test_the_charts_are_inline_svg_with_titles_and_no_script_or_style(login_as, world):
@@ -142,3 +163,55 @@ def test_anonymous_visitors_are_sent_to_log_in(client, world):
 def test_a_period_without_tickets_says_so(login_as, world):
     html = page(login_as, world, query="?from=2024-01-01&to=2024-01-31")
     assert "<tbody>" not in html and 'class="empty"' in html
+
+
+# --- the Excel export ----------------------------------------------------------------------
+
+
+def export(login_as, world, who="bureau", query="?from=2025-05-01&to=2025-05-31", status=200):
+    response = login_as(world.users[who]).get(URL.replace("tickets", "tickets.xlsx") + query)
+    assert response.status_code == status
+    return response
+
+
+def test_the_page_links_its_excel_export_with_its_filters(login_as, world):
+    html = page(login_as, world, query="?from=2025-05-01&to=2025-05-31&group=category")
+    assert ('href="/reports/tickets.xlsx?group=category&amp;from=2025-05-01&amp;to=2025-05-31"'
+            in html)
+
+
+def test_the_export_holds_the_page_rows_with_every_measure_as_numbers(login_as, world):
+    response = export(login_as, world)
+    assert response.mimetype == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="ticket-measures-2025-05-01-2025-05-31-org.xlsx"')
+    book = load_workbook(BytesIO(response.data))
+    measures, months = ([list(row) for row in sheet.iter_rows(values_only=True)]
+                        for sheet in book.worksheets)
+    assert measures[0][:7] == ["编号", "单位", "报修数", "应响应数", "响应数", "按时响应数",
+                               "响应率"]
+    water = world.orgs["W-D1"]
+    # The rows of the page, in its order, then the total: filed, due, responded, in time, …
+    assert [row[:2] for row in measures[1:]] == [["PM-A", "甲物业"], ["W-D1", water.name],
+                                                  [None, "全部工单"]]
+    assert measures[2][2:18] == [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0]
+    assert measures[2][18:] == [60, 300]
+    # A rate over nothing is an empty cell, not 0 %; rates are fractions shown as percentages.
+    lighting = measures[1]
+    assert lighting[2] == 1 and lighting[13] is None
+    sheet = book.worksheets[0]
+    assert sheet["G3"].data_type == "n" and sheet["G3"].number_format == "0.00%"
+    assert [row[0] for row in months[1:]] == ["2025-05"]
+    assert months[1][1] == 2
+
+
+def test_the_export_lists_only_what_the_reader_sees(login_as, world):
+    book = load_workbook(BytesIO(export(login_as, world, "operator_in").data))
+    rows_ = [row for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert [row[0] for row in rows_[1:-1]] == ["W-D1"]
+
+
+def test_the_export_refuses_residents_and_bad_filters(login_as, world):
+    export(login_as, world, "resident_a", status=403)
+    export(login_as, world, query="?group=street", status=400)

@@ -1,3 +1,3 @@
 """API: projects, assets, hand-overs and the hand-over backlog (docs/api.md#handovers)."""
 
-from pmsys.api.assets import docs, handovers, register  # noqa: F401 (routes, OpenAPI)
+from pmsys.api.assets import handovers, register  # noqa: F401 (routes)

@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from typing import Annotated, Literal
+
+from flask import g
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 
 from pmsys import clock
 from pmsys.api import bp
 from pmsys.api.assets import serializers
-from pmsys.api.assets.inputs import (
-    NAME_LENGTH,
-    NOTE_LENGTH,
-    Body,
-    choice_arg,
+from pmsys.api.assets.serializers import AssetAnswer, ProjectAnswer, Scope
+from pmsys.api.helpers import api_login_required, page_of_query
+from pmsys.api.tickets.serializers import CategoryCode
+from pmsys.api.typed import (
+    Code,
+    Day,
+    ErrorCode,
+    Input,
+    Integer,
+    Page,
+    Paged,
+    endpoint,
+    number,
+    text,
 )
-from pmsys.api.helpers import api_login_required, json_body, page_rows
 from pmsys.assets.services import register
 from pmsys.auth import permissions
-from pmsys.categories import CODES as CATEGORY_CODES
 from pmsys.extensions import db
-from pmsys.models.assets import (
-    Asset,
-    Project,
-)
+from pmsys.models.assets import ITEM_KINDS, Asset, ItemClass, Project
 from pmsys.models.places import Community
+
+NAME_LENGTH = 200
+NOTE_LENGTH = 4000
+ASSET_PATH = {"code": "The asset's code."}
+PROJECT_PATH = {"code": "The project's code."}
+Filter = ErrorCode("invalid_filter")
 
 # --- assets ------------------------------------------------------------------------------------
 
@@ -34,23 +47,48 @@ _SCOPE_CLAUSES = {
 }
 
 
+class AssetFilter(Paged):
+    community: Annotated[Code | None, Field(description="Only the assets of this community "
+                                            "(code)."), Filter] = None
+    category: Annotated[CategoryCode | None, Field(description="Only this category."),
+                        Filter] = None
+    scope: Annotated[Scope | None, Field(description="Only assets covering a whole community, "
+                                         "one building or one unit."), Filter] = None
+
+
+class NewAsset(Input):
+    code: Code
+    category: CategoryCode
+    community: Code
+    building: Code | None = None
+    unit: Annotated[Code | None, Field(description="Needs `building`.")] = None
+    project: Code | None = None
+    name: text(NAME_LENGTH) | None = None
+    warranty_contractor: Code | None = None
+    warranty_until: Annotated[Day | None, Field(description="The contract's warranty end, if "
+                                                "any.")] = None
+
+
 @bp.get("/assets")
 @api_login_required
-def list_assets():
-    """The assets the caller may see, by community, category and scope."""
-    category = choice_arg("category", sorted(CATEGORY_CODES))
-    scope = choice_arg("scope", serializers.SCOPES)
-    community = request.args.get("community") or None
-    query = select(Asset).where(permissions.asset_clause(g.api_user))
-    if community is not None:
-        query = query.where(
-            Asset.community_id.in_(select(Community.id).where(Community.code == community))
+@endpoint(query=AssetFilter, answers={200: ("A page of assets.", Page[AssetAnswer])},
+          tags=("assets",))
+def list_assets(query: AssetFilter):
+    """The assets the caller may see.
+
+    Everyone sees the assets of the communities they see; an operator also those it
+    maintains or holds under warranty. Ordered by code.
+    """
+    found = select(Asset).where(permissions.asset_clause(g.api_user))
+    if query.community is not None:
+        found = found.where(
+            Asset.community_id.in_(select(Community.id).where(Community.code == query.community))
         )
-    if category is not None:
-        query = query.where(Asset.category == category)
-    if scope is not None:
-        query = query.where(_SCOPE_CLAUSES[scope]())
-    rows, total = page_rows(query.order_by(Asset.code))
+    if query.category is not None:
+        found = found.where(Asset.category == query.category)
+    if query.scope is not None:
+        found = found.where(_SCOPE_CLAUSES[query.scope]())
+    rows, total = page_of_query(found.order_by(Asset.code), query.page, query.per_page)
     today = clock.today()
     return {"items": [serializers.asset_json(db.session, a, today) for a in rows],
             "total": total}
@@ -58,6 +96,8 @@ def list_assets():
 
 @bp.get("/assets/<code>")
 @api_login_required
+@endpoint(answers={200: ("The asset.", AssetAnswer)}, refusals={404: ""}, path=ASSET_PATH,
+          tags=("assets",))
 def get_asset(code: str):
     """One asset with its warranty and maintainers."""
     asset = register.get_asset_or_404(db.session, g.api_user, code)
@@ -66,26 +106,54 @@ def get_asset(code: str):
 
 @bp.post("/assets")
 @api_login_required
-def create_asset():
-    """Add an asset to the register (the housing bureau of its region)."""
-    body = Body(json_body())
-    fields = {
-        "code": body.text("code", required=True),
-        "category": body.text("category", required=True),
-        "community": body.text("community", required=True),
-        "building": body.text("building"),
-        "unit": body.text("unit"),
-        "project": body.text("project"),
-        "name": body.text("name", max_length=NAME_LENGTH) or "",
-        "warranty_contractor": body.text("warranty_contractor"),
-        "warranty_contract_until": body.day("warranty_until"),
-    }
-    body.check()
-    asset = register.create_asset(db.session, g.api_user, **fields)
+@endpoint(body=NewAsset, answers={201: ("The asset.", AssetAnswer)}, refusals={
+    403: "", 404: "No community with this code that the caller may see.",
+    409: "The code is taken."}, tags=("assets",))
+def create_asset(body: NewAsset):
+    """Add an asset to the register (bureau_admin, sysadmin).
+
+    The warranty end is computed from the project's acceptance by the statutory minimum for
+    the category, unless `warranty_until` (the contract's date) is later.
+    """
+    fields = body.model_dump(exclude={"warranty_until"})
+    fields["name"] = body.name or ""
+    asset = register.create_asset(db.session, g.api_user, **fields,
+                                  warranty_contract_until=body.warranty_until)
     return serializers.asset_json(db.session, asset, clock.today()), 201
 
 
 # --- projects ----------------------------------------------------------------------------------
+
+
+class ProjectItem(Input):
+    model_config = ConfigDict(populate_by_name=True)
+
+    kind: Literal[tuple(sorted(ITEM_KINDS))]
+    item_class: Annotated[Literal[tuple(c.value for c in ItemClass)], Field(alias="class")]
+    community: Code | None = None
+    contractor: Code | None = None
+    description: text(NOTE_LENGTH) | None = None
+
+
+class NewProject(Input):
+    code: Code
+    name: text(NAME_LENGTH) | None = None
+    year: Annotated[Integer, Field(description="From 1990 to 2100.")]
+    contractor: Code | None = None
+    communities: list[Code]
+    completed_on: Day | None = None
+    items: list[ProjectItem]
+
+
+class ProjectAcceptance(Input):
+    accepted_on: Day
+    satisfaction_rate: Annotated[number("0.95", floats=True), Field(description=(
+        "Between 0 and 1, a decimal string (\"0.95\"); a number is accepted too."))]
+    note: text(NOTE_LENGTH) | None = None
+
+
+class ProjectSignOff(Input):
+    community: Code
 
 
 def _project_or_404(code: str) -> Project:
@@ -94,72 +162,70 @@ def _project_or_404(code: str) -> Project:
 
 @bp.get("/projects")
 @api_login_required
-def list_projects():
-    """The renovation projects covering communities the caller may see."""
-    query = select(Project).where(permissions.project_clause(g.api_user))
-    rows, total = page_rows(query.order_by(Project.code))
+@endpoint(query=Paged, answers={200: ("A page of projects.", Page[ProjectAnswer])},
+          tags=("projects",))
+def list_projects(query: Paged):
+    """The renovation projects the caller may see.
+
+    Projects covering a community the caller sees, and a contractor's own. Ordered by code.
+    """
+    found = select(Project).where(permissions.project_clause(g.api_user))
+    rows, total = page_of_query(found.order_by(Project.code), query.page, query.per_page)
     return {"items": [serializers.project_json(db.session, p) for p in rows], "total": total}
 
 
 @bp.get("/projects/<code>")
 @api_login_required
+@endpoint(answers={200: ("The project.", ProjectAnswer)}, refusals={404: ""}, path=PROJECT_PATH,
+          tags=("projects",))
 def get_project(code: str):
-    """One project with its communities, sign-offs, items and acceptance."""
+    """One renovation project with its communities, sign-offs, items and acceptance."""
     return serializers.project_json(db.session, _project_or_404(code))
 
 
 @bp.post("/projects")
 @api_login_required
-def create_project():
-    """Record a renovation project (the housing bureau of its communities)."""
-    body = Body(json_body())
-    fields = {
-        "code": body.text("code", required=True),
-        "name": body.text("name", max_length=NAME_LENGTH) or "",
-        "year": body.integer("year", required=True),
-        "contractor": body.text("contractor"),
-        "communities": body.texts("communities", required=True),
-        "completed_on": body.day("completed_on"),
-    }
-    items = body.objects("items", required=True) or []
+@endpoint(body=NewProject, answers={201: ("The project.", ProjectAnswer)},
+          refusals={403: "", 409: "The code is taken."}, tags=("projects",))
+def create_project(body: NewProject):
+    """Record a renovation project (bureau_admin, sysadmin)."""
+    fields = body.model_dump(exclude={"items"})
+    fields["name"] = body.name or ""
     fields["items"] = [
-        {
-            "kind": item.text("kind", required=True, max_length=40),
-            "class": item.text("class", required=True, max_length=40),
-            "community": item.text("community"),
-            "contractor": item.text("contractor"),
-            "description": item.text("description", max_length=NOTE_LENGTH) or "",
-        }
-        for item in items
+        {"kind": item.kind, "class": item.item_class, "community": item.community,
+         "contractor": item.contractor, "description": item.description or ""}
+        for item in body.items
     ]
-    body.check(*items)
     project = register.create_project(db.session, g.api_user, **fields)
     return serializers.project_json(db.session, project), 201
 
 
 @bp.post("/projects/<code>/accept")
 @api_login_required
-def accept_project(code: str):
-    """Record the acceptance; 422 with every reason where a rule refuses it."""
-    project = _project_or_404(code)
-    body = Body(json_body())
-    accepted_on = body.day("accepted_on", required=True)
-    rate = body.decimal("satisfaction_rate", required=True)
-    note = body.text("note", max_length=NOTE_LENGTH) or ""
-    body.check()
-    register.accept_project(db.session, g.api_user, project, accepted_on=accepted_on,
-                            satisfaction_rate=rate, note=note)
-    return serializers.project_json(db.session, project)
+@endpoint(body=ProjectAcceptance, answers={200: ("The accepted project.", ProjectAnswer)},
+          refusals={
+              403: "", 404: "", 409: "Already accepted.",
+              422: "Refused: `fields.reasons` lists every reason (`satisfaction_too_low` below "
+                   "the configured minimum, 0.90 by default; `committee_signoff_missing`; "
+                   "`accepted_before_completion`; `bad_satisfaction`)."},
+          path=PROJECT_PATH, tags=("projects",), find=_project_or_404)
+def accept_project(code: str, body: ProjectAcceptance, found: Project):
+    """Record the project's acceptance (bureau_admin, sysadmin).
+
+    A rule that refuses it answers 422 with every reason.
+    """
+    register.accept_project(db.session, g.api_user, found, accepted_on=body.accepted_on,
+                            satisfaction_rate=body.satisfaction_rate, note=body.note or "")
+    return serializers.project_json(db.session, found)
 
 
 @bp.post("/projects/<code>/sign-off")
 @api_login_required
-def sign_off_project(code: str):
+@endpoint(body=ProjectSignOff, answers={200: ("The project.", ProjectAnswer)},
+          refusals={403: "", 404: "", 409: "Already signed off, or already accepted."},
+          path=PROJECT_PATH, tags=("projects",), find=_project_or_404)
+def sign_off_project(code: str, body: ProjectSignOff, found: Project):
     """The owners' committee signs off the project for its community."""
-    project = _project_or_404(code)
-    body = Body(json_body())
-    community_code = body.text("community", required=True)
-    body.check()
-    community = permissions.get_community_or_404(db.session, g.api_user, community_code)
-    register.sign_off_project(db.session, g.api_user, project, community)
-    return serializers.project_json(db.session, project)
+    community = permissions.get_community_or_404(db.session, g.api_user, body.community)
+    register.sign_off_project(db.session, g.api_user, found, community)
+    return serializers.project_json(db.session, found)

@@ -1,26 +1,28 @@
 """JSON shapes of projects, assets, hand-overs and the backlog (docs/api.md#register, #handovers),
-with their schemas.
+with their answer models.
 
-Each shape sits next to the OpenAPI schema that documents it, so the two are
-changed together; pmsys/api/assets/docs.py registers the schemas next to the routes.
+Each shape sits next to the model that documents it, so the two are changed
+together; the views name the models in their `@endpoint` declarations.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Literal
 
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pmsys import clock
 from pmsys.api.helpers import date_str, decimal_str
-from pmsys.api.openapi import CODE, DATE, DATETIME, nullable, ref
 from pmsys.api.refs import org_ref
+from pmsys.api.tickets.serializers import CategoryCode, CodeText, Moment, OrgRef
+from pmsys.api.typed import Answer, DateText, decimal_text
 from pmsys.assets import warranty
 from pmsys.assets.services.backlog import Backlog
 from pmsys.assets.services.handovers import committees_for
 from pmsys.assets.services.register import maintainer_on
-from pmsys.categories import CODES as CATEGORY_CODES
 from pmsys.governance.services import active_committees
 from pmsys.models.assets import (
     ITEM_KINDS,
@@ -34,7 +36,6 @@ from pmsys.models.assets import (
 from pmsys.models.auth import User
 
 SCOPES = ("community", "building", "unit")
-RATIO = {"type": "string", "pattern": r"^\d\.\d{4}$", "examples": ["0.9500"]}
 
 
 def time_str(moment: datetime | None) -> str | None:
@@ -241,222 +242,158 @@ def backlog_json(backlog: Backlog) -> dict:
     }
 
 
-# --- OpenAPI schemas of the shapes above --------------------------------------------------------
+# --- The shapes above, as typed answers (the OpenAPI document is built from them) --------------
 
-_CATEGORY = {"type": "string", "enum": sorted(CATEGORY_CODES)}
-_USERNAME = nullable({"type": "string", "description": "The username of who did it."})
-_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}}
-_SIGNATURE = nullable({
-    "type": "object",
-    "required": ["by", "at"],
-    "properties": {"by": _USERNAME, "at": DATETIME},
-})
+Scope = Literal[SCOPES]
+HandoverStatusName = Literal[tuple(status.value for status in HandoverStatus)]
+Username = Annotated[str | None, Field(description="The username of who did it.")]
+Counts = dict[str, Annotated[int, Field(ge=1)]]
 
-_ASSET_PLACE = {
-    "code": CODE,
-    "category": _CATEGORY,
-    "community": CODE,
-    "building": nullable(CODE),
-    "unit": nullable(CODE),
-}
 
-SCHEMAS: dict[str, dict] = {
-    "Project": {
-        "type": "object",
-        "required": ["code", "name", "year", "contractor", "completed_on", "accepted_on",
-                     "satisfaction_rate", "accepted_by", "acceptance_note", "communities",
-                     "items"],
-        "properties": {
-            "code": CODE,
-            "name": {"type": "string"},
-            "year": {"type": "integer", "minimum": 1990, "maximum": 2100},
-            "contractor": nullable(ref("OrgRef")),
-            "completed_on": nullable(DATE),
-            "accepted_on": nullable(DATE),
-            "satisfaction_rate": nullable(
-                {**RATIO, "description": "The acceptance survey's satisfaction, 4 places."}
-            ),
-            "accepted_by": _USERNAME,
-            "acceptance_note": {"type": "string"},
-            "communities": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["code", "name", "committee_signed_at", "committee_signed_by",
-                                 "committee_required"],
-                    "properties": {
-                        "code": CODE,
-                        "name": {"type": "string"},
-                        "committee_signed_at": nullable(DATETIME),
-                        "committee_signed_by": _USERNAME,
-                        "committee_required": {
-                            "type": "boolean",
-                            "description": "The community has an active owners' committee, "
-                            "whose sign-off acceptance needs.",
-                        },
-                    },
-                },
-            },
-            "items": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["kind", "class", "category", "community", "contractor",
-                                 "description"],
-                    "properties": {
-                        "kind": {"type": "string", "enum": sorted(ITEM_KINDS)},
-                        "class": {"type": "string", "enum": [c.value for c in ItemClass]},
-                        "category": nullable(_CATEGORY),
-                        "community": nullable(CODE),
-                        "contractor": nullable(ref("OrgRef")),
-                        "description": {"type": "string"},
-                    },
-                },
-            },
-        },
-    },
-    "Asset": {
-        "type": "object",
-        "required": ["code", "name", "category", "community", "building", "unit", "scope",
-                     "project", "warranty", "maintainer", "maintainers"],
-        "properties": {
-            **_ASSET_PLACE,
-            "name": {"type": "string"},
-            "scope": {"type": "string", "enum": list(SCOPES)},
-            "project": nullable(CODE),
-            "warranty": {
-                "type": "object",
-                "required": ["contractor", "until", "contract_until", "in_warranty_today"],
-                "properties": {
-                    "contractor": nullable(ref("OrgRef")),
-                    "until": nullable({**DATE, "description": "The last day covered: the "
-                                       "statutory minimum or the contract's date if later."}),
-                    "contract_until": nullable(DATE),
-                    "in_warranty_today": {"type": "boolean"},
-                },
-            },
-            "maintainer": nullable({**ref("OrgRef"), "description": "Today's maintainer."}),
-            "maintainers": {
-                "type": "array",
-                "description": "Every maintainer, oldest first; `end` null while current.",
-                "items": {
-                    "type": "object",
-                    "required": ["org", "name", "start", "end", "handover"],
-                    "properties": {
-                        "org": CODE,
-                        "name": {"type": "string"},
-                        "start": DATE,
-                        "end": nullable(DATE),
-                        "handover": nullable(CODE),
-                    },
-                },
-            },
-        },
-    },
-    "Handover": {
-        "type": "object",
-        "required": ["code", "status", "from", "to", "assets", "submitted_at", "return_reason",
-                     "inspection", "defects", "signatures", "effective_on", "events"],
-        "properties": {
-            "code": CODE,
-            "status": {"type": "string", "enum": [s.value for s in HandoverStatus]},
-            "from": ref("OrgRef"),
-            "to": ref("OrgRef"),
-            "assets": {
-                "type": "array",
-                "items": {"type": "object", "required": list(_ASSET_PLACE),
-                          "properties": _ASSET_PLACE},
-            },
-            "submitted_at": nullable(DATETIME),
-            "return_reason": {"type": "string"},
-            "inspection": nullable({
-                "type": "object",
-                "required": ["on", "participants"],
-                "properties": {"on": DATE, "participants": {"type": "string"}},
-            }),
-            "defects": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["index", "description", "fixed_at"],
-                    "properties": {
-                        "index": {"type": "integer", "minimum": 0},
-                        "description": {"type": "string"},
-                        "fixed_at": nullable(DATETIME),
-                    },
-                },
-            },
-            "signatures": {
-                "type": "object",
-                "required": ["transferor", "receiver", "committee", "committee_required"],
-                "properties": {
-                    "transferor": _SIGNATURE,
-                    "receiver": _SIGNATURE,
-                    "committee": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["community", "by", "at"],
-                            "properties": {"community": nullable(CODE), "by": _USERNAME,
-                                           "at": DATETIME},
-                        },
-                    },
-                    "committee_required": {"type": "boolean"},
-                },
-            },
-            "effective_on": nullable(DATE),
-            "events": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["at", "actor", "action", "status", "note"],
-                    "properties": {
-                        "at": DATETIME,
-                        "actor": nullable({"type": "string"}),
-                        "action": {"type": "string"},
-                        "status": {"type": "string"},
-                        "note": {"type": "string"},
-                    },
-                },
-            },
-        },
-    },
-    "HandoverBacklog": {
-        "type": "object",
-        "required": ["items", "total", "by_category", "by_street", "by_receiver"],
-        "properties": {
-            "items": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["asset", "category", "community", "street", "project",
-                                 "accepted_on", "days_overdue", "handover", "handover_status",
-                                 "receiver"],
-                    "properties": {
-                        "asset": CODE,
-                        "category": _CATEGORY,
-                        "community": CODE,
-                        "street": CODE,
-                        "project": CODE,
-                        "accepted_on": DATE,
-                        "days_overdue": {"type": "integer", "minimum": 1},
-                        "handover": nullable(CODE),
-                        "handover_status": nullable(
-                            {"type": "string", "enum": [s.value for s in HandoverStatus]}
-                        ),
-                        "receiver": nullable({
-                            **ref("OrgRef"),
-                            "description": "The open hand-over's receiver, else the one "
-                            "utility serving the category nearest the street.",
-                        }),
-                    },
-                },
-            },
-            "total": {"type": "integer", "minimum": 0},
-            "by_category": _COUNTS,
-            "by_street": _COUNTS,
-            "by_receiver": {**_COUNTS, "description": "By receiver code; `-` where no "
-                            "single receiver is known."},
-        },
-    },
-}
+class ProjectCommunityAnswer(Answer):
+    code: CodeText
+    name: str
+    committee_signed_at: Moment | None
+    committee_signed_by: Username
+    committee_required: Annotated[bool, Field(description=(
+        "The community has an active owners' committee, whose sign-off acceptance needs."))]
+
+
+class ProjectItemAnswer(Answer):
+    kind: Literal[tuple(sorted(ITEM_KINDS))]
+    item_class: Annotated[Literal[tuple(c.value for c in ItemClass)], Field(alias="class")]
+    category: CategoryCode | None
+    community: CodeText | None
+    contractor: OrgRef | None
+    description: str
+
+
+class ProjectAnswer(Answer):
+    """A renovation project with its communities' sign-offs, items and acceptance."""
+
+    code: CodeText
+    name: str
+    year: Annotated[int, Field(ge=1990, le=2100)]
+    contractor: OrgRef | None
+    completed_on: DateText | None
+    accepted_on: DateText | None
+    satisfaction_rate: Annotated[decimal_text(4, example="0.9500") | None, Field(
+        description="The acceptance survey's satisfaction, 4 places.")]
+    accepted_by: Username
+    acceptance_note: str
+    communities: list[ProjectCommunityAnswer]
+    items: list[ProjectItemAnswer]
+
+
+class AssetPlace(Answer):
+    """Where an asset is."""
+
+    code: CodeText
+    category: CategoryCode
+    community: CodeText
+    building: CodeText | None
+    unit: CodeText | None
+
+
+class WarrantyAnswer(Answer):
+    contractor: OrgRef | None
+    until: Annotated[DateText | None, Field(description=(
+        "The last day covered: the statutory minimum or the contract's date if later."))]
+    contract_until: DateText | None
+    in_warranty_today: bool
+
+
+class MaintainerAnswer(OrgRef):
+    start: DateText
+    end: DateText | None
+    handover: CodeText | None
+
+
+class AssetAnswer(AssetPlace):
+    """An asset with its warranty, today's maintainer and every earlier maintainer."""
+
+    name: str
+    scope: Scope
+    project: CodeText | None
+    warranty: WarrantyAnswer
+    maintainer: Annotated[OrgRef | None, Field(description="Today's maintainer.")]
+    maintainers: Annotated[list[MaintainerAnswer], Field(description=(
+        "Every maintainer, oldest first; `end` null while current."))]
+
+
+class InspectionAnswer(Answer):
+    on: DateText
+    participants: str
+
+
+class DefectAnswer(Answer):
+    index: Annotated[int, Field(ge=0)]
+    description: str
+    fixed_at: Moment | None
+
+
+class SignatureAnswer(Answer):
+    by: Username
+    at: Moment
+
+
+class CommitteeSignatureAnswer(SignatureAnswer):
+    community: CodeText | None
+
+
+class SignaturesAnswer(Answer):
+    transferor: SignatureAnswer | None
+    receiver: SignatureAnswer | None
+    committee: list[CommitteeSignatureAnswer]
+    committee_required: bool
+
+
+class HandoverEventAnswer(Answer):
+    at: Moment
+    actor: str | None
+    action: str
+    status: str
+    note: str
+
+
+class HandoverAnswer(Answer):
+    """A hand-over with its assets, inspection, defects, signatures and trail."""
+
+    code: CodeText
+    status: HandoverStatusName
+    from_org: Annotated[OrgRef, Field(alias="from")]
+    to: OrgRef
+    assets: list[AssetPlace]
+    submitted_at: Moment | None
+    return_reason: str
+    inspection: InspectionAnswer | None
+    defects: list[DefectAnswer]
+    signatures: SignaturesAnswer
+    effective_on: DateText | None
+    events: list[HandoverEventAnswer]
+
+
+class BacklogItemAnswer(Answer):
+    asset: CodeText
+    category: CategoryCode
+    community: CodeText
+    street: CodeText
+    project: CodeText
+    accepted_on: DateText
+    days_overdue: Annotated[int, Field(ge=1)]
+    handover: CodeText | None
+    handover_status: HandoverStatusName | None
+    receiver: Annotated[OrgRef | None, Field(description=(
+        "The open hand-over's receiver, else the one utility serving the category nearest "
+        "the street."))]
+
+
+class HandoverBacklogAnswer(Answer):
+    """The overdue utility assets, oldest acceptance first, with their counts."""
+
+    items: list[BacklogItemAnswer]
+    total: Annotated[int, Field(ge=0)]
+    by_category: Counts
+    by_street: Counts
+    by_receiver: Annotated[Counts, Field(description=(
+        "By receiver code; `-` where no single receiver is known."))]

@@ -2,34 +2,71 @@
 
 from __future__ import annotations
 
-from flask import g, request
-from sqlalchemy import exists, func, select
+import re
+from typing import Annotated, Literal
+
+from flask import g
+from pydantic import AfterValidator, Field
+from sqlalchemy import exists, select
 
 from pmsys.api import bp
 from pmsys.api.fees import serializers
-from pmsys.api.helpers import api_login_required, json_body, paging
-from pmsys.api.inputs import Body, choice_arg, text_arg, use_callers_language
-from pmsys.api.openapi import (
-    PAGING_PARAMETERS,
-    SEGMENT_PARAMETER,
-    TEXT_PARAMETER,
-    describe,
-    errors,
-    json_request,
-    json_response,
-    page_of,
-    ref,
+from pmsys.api.fees.serializers import (
+    PERIOD_PATTERN,
+    AdjustedBillAnswer,
+    BillAnswer,
+    BillingRunAnswer,
+    FeeStandardAnswer,
+    PaymentAnswer,
+    PaymentImportReport,
+)
+from pmsys.api.helpers import api_login_required, page_of_query
+from pmsys.api.inputs import use_callers_language
+from pmsys.api.typed import (
+    CODE_LENGTH,
+    Code,
+    Day,
+    EmptyIsAbsent,
+    ErrorCode,
+    Input,
+    Page,
+    Paged,
+    endpoint,
+    number,
+    text,
 )
 from pmsys.auth import permissions
-from pmsys.db import MAX_ID
 from pmsys.errors import Forbidden, InvalidInput, NotFound
 from pmsys.extensions import db
 from pmsys.fees import payment_import, queries, services
 from pmsys.models.auth import Role
-from pmsys.models.fees import Bill, FeeStandard
+from pmsys.models.fees import AdjustmentKind, Bill, FeeStandard, PaymentMethod
 from pmsys.models.places import Community, Household
 
-HOUSEHOLD_LENGTH = 4 * 64 + 3
+HOUSEHOLD_LENGTH = 4 * CODE_LENGTH + 3
+HOUSEHOLD_PATTERN = r"^[^/\x00]+/[^/\x00]+/[^/\x00]+/[^/\x00]+$"
+COMMUNITY_PATH = {"code": "The community's code."}
+Filter = ErrorCode("invalid_filter")
+
+
+def _period(value: str) -> str:
+    try:
+        return services.period(value)
+    except InvalidInput:
+        raise ValueError("a month YYYY-MM") from None
+
+
+def _household_path(value: str) -> str:
+    if not re.fullmatch(HOUSEHOLD_PATTERN, value):
+        raise ValueError("a household path COMMUNITY/BUILDING/UNIT/HOUSEHOLD")
+    return value
+
+
+Period = Annotated[text(7, 1), AfterValidator(_period),
+                   Field(json_schema_extra={"pattern": PERIOD_PATTERN, "examples": ["2025-06"]})]
+HouseholdParam = Annotated[text(HOUSEHOLD_LENGTH, 1), AfterValidator(_household_path), Field(
+    description="COMMUNITY/BUILDING/UNIT/HOUSEHOLD.", examples=["GXL/1/1/101"],
+    json_schema_extra={"pattern": HOUSEHOLD_PATTERN})]
 
 
 def caller():
@@ -54,58 +91,71 @@ def household_or_404(actor, path) -> Household:
     readable = db.session.scalar(select(Household.id).where(
         Household.id == household.id, permissions.household_clause(actor, community)))
     if readable is None:
-        raise NotFound(f"no household {path}", code="household_not_found")
+        raise NotFound(f"no household {path}", code="household_not_found",
+                       hidden=("household", household.code))
     return household
-
-
-def required_value(body: Body, name: str):
-    """A value the service checks itself (money may be a string or a whole number)."""
-    value = body.data.get(name)
-    if value is None:
-        body.problems[name] = "required"
-    return value
 
 
 def bill_answer(bill: Bill) -> dict:
     return serializers.bill_json(serializers.bill_views(db.session, [bill])[0])
 
 
+def _community_or_404(code: str) -> Community:
+    return permissions.get_community_or_404(db.session, caller(), code)
+
+
 # --- standards -------------------------------------------------------------------------
+
+class NewFeeStandard(Input):
+    price_per_m2_month: Annotated[number("0.50"), Field(description=(
+        "Yuan per m² per month, up to four places."))]
+    fixed_per_household: Annotated[number() | None, Field(description=(
+        "Yuan per household per month, at most two places; 0.00 by default."))] = None
+    start: Day
+
 
 @bp.get("/communities/<code>/fee-standards")
 @api_login_required
-def list_fee_standards(code: str):
-    """The community's fee standards, the latest start first."""
-    actor = caller()
-    community = permissions.get_community_or_404(db.session, actor, code)
-    page, per_page = paging()
-    query = select(FeeStandard).where(FeeStandard.community_id == community.id)
-    total = db.session.scalar(
-        select(func.count(FeeStandard.id)).where(FeeStandard.community_id == community.id))
-    rows = db.session.scalars(
-        query.order_by(FeeStandard.start.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return {"items": [serializers.standard_json(s, community) for s in rows], "total": total}
+@endpoint(query=Paged, answers={200: ("A page of standards.", Page[FeeStandardAnswer])},
+          refusals={404: ""}, path=COMMUNITY_PATH, tags=("fees",), find=_community_or_404)
+def list_fee_standards(code: str, query: Paged, found: Community):
+    """A community's fee standards, the latest start first.
+
+    Everybody who sees the community sees its prices.
+    """
+    standards = (select(FeeStandard).where(FeeStandard.community_id == found.id)
+                 .order_by(FeeStandard.start.desc()))
+    rows, total = page_of_query(standards, query.page, query.per_page)
+    return {"items": [serializers.standard_json(s, found) for s in rows], "total": total}
 
 
 @bp.post("/communities/<code>/fee-standards")
 @api_login_required
-def create_fee_standard(code: str):
-    """Set the community's fee from a start date (its manager in office)."""
-    actor = caller()
-    community = permissions.get_community_or_404(db.session, actor, code)
-    body = Body(json_body())
-    fields = {
-        "price_per_m2_month": required_value(body, "price_per_m2_month"),
-        "fixed_per_household": body.data.get("fixed_per_household") or "0.00",
-        "start": body.text("start", required=True, max_length=10),
-    }
-    body.check()
-    standard = services.set_standard(db.session, actor, community, **fields)
-    return serializers.standard_json(standard, community), 201
+@endpoint(body=NewFeeStandard, answers={201: ("The standard.", FeeStandardAnswer)}, refusals={
+    403: "Not the community's manager in office (`not_the_manager`).", 404: "",
+    422: "`start` is not after the last billed month (`period_billed`), or a standard starts "
+         "that day already (`standard_exists`)."},
+          path=COMMUNITY_PATH, tags=("fees",), find=_community_or_404)
+def set_fee_standard(code: str, body: NewFeeStandard, found: Community):
+    """Set a community's fee from a start date (its manager).
+
+    Yuan per m² per month (up to four places) plus an optional fixed part per household.
+    Bills are never edited, so `start` must come after the last billed month
+    (`period_billed`); one standard per start day (`standard_exists`).
+    """
+    standard = services.set_standard(
+        db.session, g.api_user, found, price_per_m2_month=body.price_per_m2_month,
+        fixed_per_household=body.fixed_per_household or "0.00", start=body.start)
+    return serializers.standard_json(standard, found), 201
 
 
 # --- billing ---------------------------------------------------------------------------
+
+class BillingRunRequest(Input):
+    period: Period
+    community: Annotated[Code | None, Field(description="Without it, every community the "
+                                            "caller keeps the fees of.")] = None
+
 
 def _communities_to_bill(actor, code: str | None) -> list[Community]:
     if code is not None:
@@ -123,282 +173,150 @@ def _communities_to_bill(actor, code: str | None) -> list[Community]:
 
 @bp.post("/billing/run")
 @api_login_required
-def run_billing():
-    """Bill a month: the named community, or every one the caller keeps the fees of."""
+@endpoint(body=BillingRunRequest, answers={200: ("How many bills were created.",
+                                                 BillingRunAnswer)},
+          refusals={403: "Not the manager of the community (or of any).", 404: ""},
+          tags=("fees",))
+def run_billing(body: BillingRunRequest):
+    """Bill a month: one bill per household, once.
+
+    Bills `community` (its manager, or a sysadmin), or without it every community the
+    caller's organisation manages today (a sysadmin: every community with a standard). Area
+    × the standard in force on the month's first day, plus the fixed part, half-up to the
+    fen. A household already billed for the month is left alone: running again creates 0.
+    """
     actor = caller()
-    body = Body(json_body())
-    period = body.text("period", required=True, max_length=7)
-    code = body.text("community")
-    body.check()
-    period = services.period(period)
-    communities = _communities_to_bill(actor, code)
-    created = services.run_billing(db.session, actor, period, communities) if communities else 0
+    communities = _communities_to_bill(actor, body.community)
+    created = (services.run_billing(db.session, actor, body.period, communities)
+               if communities else 0)
     return {"bills_created": created}
 
 
 # --- payments --------------------------------------------------------------------------
 
+class NewPayment(Input):
+    receipt_no: Code
+    household: HouseholdParam
+    amount: Annotated[number(), Field(description="Yuan, more than zero, at most two "
+                                      "places.")]
+    paid_on: Annotated[Day, Field(description="Not in the future.")]
+    method: Literal[tuple(m.value for m in PaymentMethod)]
+    period: Annotated[Period | None, EmptyIsAbsent, Field(description="The month it pays "
+                                                          "first.")] = None
+
+
 @bp.post("/payments")
 @api_login_required
-def post_payment():
-    """Post a payment once per receipt number (201), or return the one already posted (200)."""
+@endpoint(body=NewPayment, answers={
+    200: ("The receipt was already posted: that payment.", PaymentAnswer),
+    201: ("The payment posted.", PaymentAnswer)}, refusals={
+    403: "A household the caller sees but whose community it does not manage "
+         "(`not_the_manager`).",
+    404: "No household at that path that the caller may see (`household_not_found`).",
+    422: "The receipt was posted with another household or amount (`receipt_conflict`)."},
+          tags=("fees",))
+def post_payment(body: NewPayment):
+    """Post a payment, once per receipt number.
+
+    The first post of a receipt answers 201; the same receipt again answers 200 with the
+    payment already posted and changes nothing; the same receipt with another household or
+    amount is refused (422 `receipt_conflict`). The payment settles the named `period`
+    first, then the oldest open bills; what is left stays as `credit`.
+    """
     actor = caller()
-    body = Body(json_body())
-    receipt_no = body.text("receipt_no", required=True)
-    path = body.text("household", required=True, max_length=HOUSEHOLD_LENGTH)
-    amount = required_value(body, "amount")
-    paid_on = body.text("paid_on", required=True, max_length=10)
-    method = body.text("method", required=True, max_length=16)
-    period = body.text("period", max_length=7)
-    body.check()
     payment, created = services.post_payment(
-        db.session, actor, receipt_no=receipt_no, household=household_or_404(actor, path),
-        amount=amount, paid_on=paid_on, method=method, period_text=period)
+        db.session, actor, receipt_no=body.receipt_no,
+        household=household_or_404(actor, body.household), amount=body.amount,
+        paid_on=body.paid_on, method=body.method, period_text=body.period)
     return serializers.payment_json(db.session, payment), 201 if created else 200
+
+
+def _with_limits(view):
+    """Write the upload's limits into the view's description."""
+    view.__doc__ = view.__doc__.format(megabytes=payment_import.MAX_BYTES // (1024 * 1024),
+                                       rows=payment_import.MAX_ROWS)
+    return view
 
 
 @bp.post("/payments/import")
 @api_login_required
-def import_payments():
-    """Post the payments of an .xlsx file row by row; report what became of each row."""
-    actor = caller()
-    upload = request.files.get("file")
-    if upload is None:
-        raise InvalidInput("send the .xlsx as a multipart file named file",
-                           fields={"file": "required"})
+@endpoint(upload="file", answers={200: ("The row-by-row report.", PaymentImportReport)},
+          refusals={400: "No file, not an .xlsx (`not_xlsx`), no header row "
+                         "(`missing_columns`) or too many rows.",
+                    403: "The caller's role does not record payments."}, tags=("fees",))
+@_with_limits
+def import_payments(upload):
+    """Post the payments of an Excel file (.xlsx), row by row.
+
+    The first sheet; a header row (within the first 10) names the columns `receipt_no`
+    (收据号/票据号), `household` (房屋/户号, a path COMMUNITY/BUILDING/UNIT/HOUSEHOLD), `amount`
+    (金额), `paid_on` (缴费日期), `method` (缴费方式: cash, bank, wechat, alipay, other or their
+    Chinese names) and optionally `period` (所属期). Each row is posted as POST /payments
+    would post it, on its own: a refused row changes nothing. At most
+    {megabytes} MB and {rows} rows.
+    """
     data = upload.read(payment_import.MAX_BYTES + 1)
-    report = payment_import.import_payments(db.session, actor, data)
+    report = payment_import.import_payments(db.session, caller(), data)
     return payment_import.report_json(report)
 
 
 # --- bills -----------------------------------------------------------------------------
 
+class BillFilter(Paged):
+    household: Annotated[HouseholdParam | None, Field(description="Only this household."),
+                         Filter] = None
+    period: Annotated[Period | None, Field(description="Only this month (YYYY-MM)."),
+                      Filter] = None
+    community: Annotated[Code | None, Field(description="Only this community (code)."),
+                         Filter] = None
+    status: Annotated[Literal[queries.STATUSES] | None, Field(description=(
+        "`open`: something is still owed; `paid`: nothing is.")), Filter] = None
+
+
 @bp.get("/bills")
 @api_login_required
-def list_bills():
-    """The bills the caller may read, filtered, the latest month first."""
-    actor = caller()
-    period = text_arg("period", 7)
-    filters = {
-        "household": text_arg("household", HOUSEHOLD_LENGTH),
-        "period": services.period(period) if period is not None else None,
-        "community": text_arg("community"),
-        "status": choice_arg("status", queries.STATUSES),
-    }
-    query = queries.visible_bills(actor, **filters)
-    page, per_page = paging()
-    total = db.session.scalar(
-        select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    bills = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    views = serializers.bill_views(db.session, list(bills))
+@endpoint(query=BillFilter, answers={200: ("A page of bills.", Page[BillAnswer])},
+          tags=("fees",))
+def list_bills(query: BillFilter):
+    """The bills the caller may read, the latest month first.
+
+    A resident reads the bills of the households they own or live in; the manager, the
+    committee, street officers and the bureau those of the communities they see; others
+    none. An unknown household or community matches nothing, as one the caller may not read
+    does.
+    """
+    bills = queries.visible_bills(caller(), **query.model_dump(exclude={"page", "per_page"}))
+    rows, total = page_of_query(bills, query.page, query.per_page)
+    views = serializers.bill_views(db.session, rows)
     return {"items": [serializers.bill_json(view) for view in views], "total": total}
+
+
+class NewBillAdjustment(Input):
+    kind: Literal[tuple(k.value for k in AdjustmentKind)]
+    amount: Annotated[number("-5.00"), Field(description="Yuan, signed; a waiver is "
+                                             "negative.")]
+    reason: text(500, 1)
+
+
+def _bill_or_404(bill_id: int) -> Bill:
+    return services.get_bill_or_404(db.session, caller(), bill_id)
 
 
 @bp.post("/bills/<int:bill_id>/adjustments")
 @api_login_required
-def adjust_bill(bill_id: int):
-    """Waive or correct part of a bill, with the reason (its community's manager)."""
-    actor = caller()
-    bill = services.get_bill_or_404(db.session, actor, bill_id)
-    body = Body(json_body())
-    kind = body.text("kind", required=True, max_length=16)
-    amount = required_value(body, "amount")
-    reason = body.text("reason", required=True, max_length=500)
-    body.check()
-    adjustment = services.adjust_bill(db.session, actor, bill, amount=amount, reason=reason,
-                                      kind=kind)
-    db.session.refresh(bill)
-    return {**serializers.adjustment_json(adjustment), "bill": bill_answer(bill)}, 201
+@endpoint(body=NewBillAdjustment, answers={201: ("The adjustment, with the bill after it.",
+                                                 AdjustedBillAnswer)},
+          refusals={403: "A bill the caller reads but may not adjust (`not_the_manager`).",
+                    404: "", 422: ""},
+          path={"bill_id": "The bill's id."}, tags=("fees",), find=_bill_or_404)
+def adjust_bill(bill_id: int, body: NewBillAdjustment, found: Bill):
+    """Waive or correct part of a bill, with the reason.
 
-
-# --- OpenAPI ---------------------------------------------------------------------------
-
-def _query(name: str, description: str, schema: dict) -> dict:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema}
-
-
-_PATH_PATTERN = r"^[^/\u0000]+/[^/\u0000]+/[^/\u0000]+/[^/\u0000]+$"
-COMMUNITY_CODE = {"name": "code", "in": "path", "required": True,
-                  "description": "The community's code.", "schema": SEGMENT_PARAMETER}
-BILL_ID = {"name": "bill_id", "in": "path", "required": True, "description": "The bill's id.",
-           "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
-
-describe(
-    {
-        "/communities/{code}/fee-standards": {
-            "get": {
-                "operationId": "listFeeStandards",
-                "summary": "A community's fee standards, the latest start first",
-                "description": "Everybody who sees the community sees its prices.",
-                "tags": ["fees"],
-                "parameters": [COMMUNITY_CODE, *PAGING_PARAMETERS],
-                "responses": {
-                    "200": json_response("A page of standards.", page_of("FeeStandard")),
-                    **errors(400, 401, 404),
-                },
-            },
-            "post": {
-                "operationId": "setFeeStandard",
-                "summary": "Set a community's fee from a start date (its manager)",
-                "description": (
-                    "Yuan per m² per month (up to four places) plus an optional fixed part "
-                    "per household. Bills are never edited, so `start` must come after the "
-                    "last billed month (`period_billed`); one standard per start day "
-                    "(`standard_exists`)."
-                ),
-                "tags": ["fees"],
-                "parameters": [COMMUNITY_CODE],
-                "requestBody": json_request(ref("NewFeeStandard")),
-                "responses": {
-                    "201": json_response("The standard.", ref("FeeStandard")),
-                    **errors(400, 401),
-                    "403": json_response("Not the community's manager in office "
-                                         "(`not_the_manager`).", ref("Error")),
-                    **errors(404, 413, 422),
-                },
-            },
-        },
-        "/billing/run": {
-            "post": {
-                "operationId": "runBilling",
-                "summary": "Bill a month: one bill per household, once",
-                "description": (
-                    "Bills `community` (its manager, or a sysadmin), or without it every "
-                    "community the caller's organisation manages today (a sysadmin: every "
-                    "community with a standard). Area × the standard in force on the "
-                    "month's first day, plus the fixed part, half-up to the fen. A household "
-                    "already billed for the month is left alone: running again creates 0."
-                ),
-                "tags": ["fees"],
-                "requestBody": json_request(ref("BillingRunRequest")),
-                "responses": {
-                    "200": json_response("How many bills were created.", {
-                        "type": "object", "required": ["bills_created"],
-                        "properties": {"bills_created": {"type": "integer", "minimum": 0}}}),
-                    **errors(400, 401),
-                    "403": json_response("Not the manager of the community (or of any).",
-                                         ref("Error")),
-                    **errors(404, 413),
-                },
-            }
-        },
-        "/payments": {
-            "post": {
-                "operationId": "postPayment",
-                "summary": "Post a payment, once per receipt number",
-                "description": (
-                    "The first post of a receipt answers 201; the same receipt again "
-                    "answers 200 with the payment already posted and changes nothing; the "
-                    "same receipt with another household or amount is refused (422 "
-                    "`receipt_conflict`). The payment settles the named `period` first, "
-                    "then the oldest open bills; what is left stays as `credit`."
-                ),
-                "tags": ["fees"],
-                "requestBody": json_request(ref("NewPayment")),
-                "responses": {
-                    "200": json_response("The receipt was already posted: that payment.",
-                                         ref("Payment")),
-                    "201": json_response("The payment posted.", ref("Payment")),
-                    **errors(400, 401),
-                    "403": json_response("A household the caller sees but whose community "
-                                         "it does not manage (`not_the_manager`).",
-                                         ref("Error")),
-                    "404": json_response("No household at that path that the caller may "
-                                         "see (`household_not_found`).", ref("Error")),
-                    **errors(413),
-                    "422": json_response("The receipt was posted with another household or "
-                                         "amount (`receipt_conflict`).", ref("Error")),
-                },
-            }
-        },
-        "/payments/import": {
-            "post": {
-                "operationId": "importPayments",
-                "summary": "Post the payments of an Excel file (.xlsx), row by row",
-                "description": (
-                    "The first sheet; a header row (within the first 10) names the columns "
-                    "`receipt_no` (收据号/票据号), `household` (房屋/户号, a path "
-                    "COMMUNITY/BUILDING/UNIT/HOUSEHOLD), `amount` (金额), `paid_on` (缴费日期), "
-                    "`method` (缴费方式: cash, bank, wechat, alipay, other or their Chinese "
-                    "names) and optionally `period` (所属期). Each row is posted as POST "
-                    "/payments would post it, on its own: a refused row changes nothing. "
-                    f"At most {payment_import.MAX_BYTES // (1024 * 1024)} MB and "
-                    f"{payment_import.MAX_ROWS} rows."
-                ),
-                "tags": ["fees"],
-                "requestBody": {
-                    "required": True,
-                    "content": {"multipart/form-data": {"schema": {
-                        "type": "object", "required": ["file"],
-                        "properties": {"file": {"type": "string", "format": "binary"}}}}},
-                },
-                "responses": {
-                    "200": json_response("The row-by-row report.", ref("PaymentImportReport")),
-                    "400": json_response("No file, not an .xlsx (`not_xlsx`), no header row "
-                                         "(`missing_columns`) or too many rows.", ref("Error")),
-                    **errors(401),
-                    "403": json_response("The caller's role does not record payments.",
-                                         ref("Error")),
-                    **errors(413),
-                },
-            }
-        },
-        "/bills": {
-            "get": {
-                "operationId": "listBills",
-                "summary": "The bills the caller may read, the latest month first",
-                "description": (
-                    "A resident reads the bills of the households they own or live in; the "
-                    "manager, the committee, street officers and the bureau those of the "
-                    "communities they see; others none. An unknown household or community "
-                    "matches nothing, as one the caller may not read does."
-                ),
-                "tags": ["fees"],
-                "parameters": [
-                    *PAGING_PARAMETERS,
-                    _query("household", "Only this household (COMMUNITY/BUILDING/UNIT/"
-                           "HOUSEHOLD).", {"type": "string", "pattern": _PATH_PATTERN,
-                                           "maxLength": HOUSEHOLD_LENGTH}),
-                    _query("period", "Only this month (YYYY-MM).", serializers.PERIOD),
-                    _query("community", "Only this community (code).",
-                           {**TEXT_PARAMETER, "maxLength": 64}),
-                    _query("status", "`open`: something is still owed; `paid`: nothing is.",
-                           {"type": "string", "enum": list(queries.STATUSES)}),
-                ],
-                "responses": {
-                    "200": json_response("A page of bills.", page_of("Bill")),
-                    **errors(400, 401),
-                },
-            }
-        },
-        "/bills/{bill_id}/adjustments": {
-            "post": {
-                "operationId": "adjustBill",
-                "summary": "Waive or correct part of a bill, with the reason",
-                "description": (
-                    "A `waiver` (e.g. a low-income household) lowers the bill: a negative "
-                    "amount; a `correction` may go either way. The bill stays as issued; "
-                    "it may not come to ask less than is paid on it (`below_paid`)."
-                ),
-                "tags": ["fees"],
-                "parameters": [BILL_ID],
-                "requestBody": json_request(ref("NewBillAdjustment")),
-                "responses": {
-                    "201": json_response("The adjustment, with the bill after it.", {
-                        "allOf": [ref("BillAdjustment"), {
-                            "type": "object", "required": ["bill"],
-                            "properties": {"bill": ref("Bill")}}]}),
-                    **errors(400, 401),
-                    "403": json_response("A bill the caller reads but may not adjust "
-                                         "(`not_the_manager`).", ref("Error")),
-                    **errors(404, 413, 422),
-                },
-            }
-        },
-    },
-    schemas={
-        **serializers.SCHEMAS,
-        "PaymentImportReport": payment_import.REPORT_SCHEMA,
-    },
-)
+    A `waiver` (e.g. a low-income household) lowers the bill: a negative amount; a
+    `correction` may go either way. The bill stays as issued; it may not come to ask less
+    than is paid on it (`below_paid`).
+    """
+    adjustment = services.adjust_bill(db.session, g.api_user, found, amount=body.amount,
+                                      reason=body.reason, kind=body.kind)
+    db.session.refresh(found)
+    return {**serializers.adjustment_json(adjustment), "bill": bill_answer(found)}, 201

@@ -1,4 +1,4 @@
-"""The JSON shapes of standards, bills and payments, with their schemas.
+"""The JSON shapes of standards, bills and payments, with their answer models.
 
 A bill is shown with what it asks after its adjustments (net), what has been
 allocated to it and what is still owed; the balances of a whole page are a
@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Annotated, Literal
 
+from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pmsys import clock
 from pmsys.api.helpers import date_str, decimal_str
-from pmsys.api.openapi import CODE, DATE, DATETIME, DECIMAL, nullable, ref
 from pmsys.api.refs import org_ref
+from pmsys.api.tickets.serializers import CodeText, Moment, OrgRef
+from pmsys.api.typed import Answer, DateText, decimal_text
 from pmsys.fees.queries import STATUSES
 from pmsys.models.fees import (
     AdjustmentKind,
@@ -174,131 +177,109 @@ def payment_json(session: Session, payment: Payment) -> dict:
     }
 
 
-# --- OpenAPI schemas -------------------------------------------------------------------
+# --- The shapes above, as typed answers (the OpenAPI document is built from them) ----------
 
-PERIOD = {"type": "string", "pattern": r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$",
-          "examples": ["2025-06"]}
-SIGNED_DECIMAL = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["-30.13"]}
-PRICE = {"type": "string", "pattern": r"^\d+\.\d{4}$", "examples": ["0.5000"]}
-MONEY_IN = {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$", "examples": ["62.50"],
-            "description": "Yuan as a decimal string, at most two places (never a float)."}
-HOUSEHOLD_PATH = {"type": "string", "pattern": r"^[^/]+/[^/]+/[^/]+/[^/]+$",
-                  "examples": ["GXL/1/1/101"]}
+PERIOD_PATTERN = r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$"
+PeriodText = Annotated[str, Field(pattern=PERIOD_PATTERN, examples=["2025-06"])]
+HouseholdPath = Annotated[str, Field(pattern=r"^[^/]+/[^/]+/[^/]+/[^/]+$",
+                                     examples=["GXL/1/1/101"])]
+Money = decimal_text()
+SignedMoney = decimal_text(signed=True, example="-30.13")
 
-SCHEMAS = {
-    "FeeStandard": {
-        "type": "object",
-        "description": "A community's fee from `start`: yuan per m² per month plus a fixed "
-                       "part per household.",
-        "required": ["id", "community", "price_per_m2_month", "fixed_per_household", "start",
-                     "organization"],
-        "properties": {
-            "id": {"type": "integer"},
-            "community": CODE,
-            "price_per_m2_month": PRICE,
-            "fixed_per_household": DECIMAL,
-            "start": DATE,
-            "organization": nullable(ref("OrgRef")),
-        },
-    },
-    "BillAdjustment": {
-        "type": "object",
-        "description": "A waiver (always negative) or a correction of a bill, with its reason.",
-        "required": ["id", "kind", "amount", "reason", "created_at", "created_by"],
-        "properties": {
-            "id": {"type": "integer"},
-            "kind": {"type": "string", "enum": [k.value for k in AdjustmentKind]},
-            "amount": SIGNED_DECIMAL,
-            "reason": {"type": "string"},
-            "created_at": DATETIME,
-            "created_by": nullable({"type": "string"}),
-        },
-    },
-    "Bill": {
-        "type": "object",
-        "description": "One household's fee for one month. `amount` is as issued (area × "
-                       "price + fixed part, half-up to the fen); `net_amount` after the "
-                       "adjustments; `outstanding` = net_amount − paid.",
-        "required": ["id", "household", "community", "period", "area", "amount",
-                     "adjustments", "net_amount", "paid", "outstanding", "status", "mode"],
-        "properties": {
-            "id": {"type": "integer"},
-            "household": HOUSEHOLD_PATH,
-            "community": CODE,
-            "period": PERIOD,
-            "area": DECIMAL,
-            "amount": DECIMAL,
-            "adjustments": {"type": "array", "items": ref("BillAdjustment")},
-            "net_amount": DECIMAL,
-            "paid": DECIMAL,
-            "outstanding": SIGNED_DECIMAL,
-            "status": {"type": "string", "enum": list(STATUSES)},
-            "mode": nullable({"type": "string", "description": "The management mode in "
-                              "force on the period's first day."}),
-        },
-    },
-    "Payment": {
-        "type": "object",
-        "description": "Money received for a household under one receipt number, the bills "
-                       "it settled (the named period first, then the oldest) and the credit "
-                       "left over.",
-        "required": ["id", "receipt_no", "household", "amount", "paid_on", "method", "period",
-                     "allocations", "credit"],
-        "properties": {
-            "id": {"type": "integer"},
-            "receipt_no": {"type": "string"},
-            "household": HOUSEHOLD_PATH,
-            "amount": DECIMAL,
-            "paid_on": DATE,
-            "method": {"type": "string", "enum": [m.value for m in PaymentMethod]},
-            "period": nullable(PERIOD),
-            "allocations": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["bill", "period", "amount"],
-                    "properties": {"bill": {"type": "integer"}, "period": PERIOD,
-                                   "amount": DECIMAL},
-                },
-            },
-            "credit": DECIMAL,
-        },
-    },
-    "NewFeeStandard": {
-        "type": "object",
-        "required": ["price_per_m2_month", "start"],
-        "properties": {
-            "price_per_m2_month": {"type": "string", "pattern": r"^\d+(\.\d{1,4})?$",
-                                   "examples": ["0.50"]},
-            "fixed_per_household": {**MONEY_IN, "default": "0.00"},
-            "start": DATE,
-        },
-    },
-    "BillingRunRequest": {
-        "type": "object",
-        "required": ["period"],
-        "properties": {"period": PERIOD, "community": nullable(CODE)},
-    },
-    "NewPayment": {
-        "type": "object",
-        "required": ["receipt_no", "household", "amount", "paid_on", "method"],
-        "properties": {
-            "receipt_no": {"type": "string", "minLength": 1, "maxLength": 64},
-            "household": HOUSEHOLD_PATH,
-            "amount": {**MONEY_IN, "description": "More than zero."},
-            "paid_on": {**DATE, "description": "Not in the future."},
-            "method": {"type": "string", "enum": [m.value for m in PaymentMethod]},
-            "period": nullable({**PERIOD,
-                                "description": "The month it pays first."}),
-        },
-    },
-    "NewBillAdjustment": {
-        "type": "object",
-        "required": ["kind", "amount", "reason"],
-        "properties": {
-            "kind": {"type": "string", "enum": [k.value for k in AdjustmentKind]},
-            "amount": {**MONEY_IN, "description": "Signed; a waiver is negative."},
-            "reason": {"type": "string", "minLength": 1, "maxLength": 500},
-        },
-    },
-}
+
+class FeeStandardAnswer(Answer):
+    """A community's fee from `start`: yuan per m² per month plus a fixed part per
+    household."""
+
+    id: int
+    community: CodeText
+    price_per_m2_month: decimal_text(4, example="0.5000")
+    fixed_per_household: Money
+    start: DateText
+    organization: OrgRef | None
+
+
+class BillAdjustmentAnswer(Answer):
+    """A waiver (always negative) or a correction of a bill, with its reason."""
+
+    id: int
+    kind: Literal[tuple(k.value for k in AdjustmentKind)]
+    amount: SignedMoney
+    reason: str
+    created_at: Moment
+    created_by: str | None
+
+
+class BillAnswer(Answer):
+    """One household's fee for one month.
+
+    `amount` is as issued (area × price + fixed part, half-up to the fen); `net_amount`
+    after the adjustments; `outstanding` = net_amount − paid.
+    """
+
+    id: int
+    household: HouseholdPath
+    community: CodeText
+    period: PeriodText
+    area: Money
+    amount: Money
+    adjustments: list[BillAdjustmentAnswer]
+    net_amount: Money
+    paid: Money
+    outstanding: SignedMoney
+    status: Literal[STATUSES]
+    mode: Annotated[str | None, Field(description="The management mode in force on the "
+                                      "period's first day.")]
+
+
+class AdjustedBillAnswer(BillAdjustmentAnswer):
+    """The adjustment, with the bill after it."""
+
+    bill: BillAnswer
+
+
+class AllocationAnswer(Answer):
+    bill: int
+    period: PeriodText
+    amount: Money
+
+
+class PaymentAnswer(Answer):
+    """Money received for a household under one receipt number, the bills it settled (the
+    named period first, then the oldest) and the credit left over."""
+
+    id: int
+    receipt_no: str
+    household: HouseholdPath
+    amount: Money
+    paid_on: DateText
+    method: Literal[tuple(m.value for m in PaymentMethod)]
+    period: PeriodText | None
+    allocations: list[AllocationAnswer]
+    credit: Money
+
+
+class BillingRunAnswer(Answer):
+    bills_created: Annotated[int, Field(ge=0)]
+
+
+class ImportedRowAnswer(Answer):
+    row: Annotated[int, Field(description="The row's number in Excel.")]
+    receipt_no: str | None
+    household: str | None
+    amount: str | None
+    status: Annotated[Literal["posted", "unchanged", "refused"], Field(
+        description="`unchanged`: the receipt was already posted, as in this row.")]
+    code: Annotated[str | None, Field(description="Why a row was refused: the error code the "
+                                      "same payment gets from POST /payments.")]
+    reason: str | None
+    payment: int | None
+
+
+class PaymentImportReport(Answer):
+    """What became of each row of the sheet."""
+
+    posted: Annotated[int, Field(ge=0)]
+    unchanged: Annotated[int, Field(ge=0)]
+    refused: Annotated[int, Field(ge=0)]
+    rows: list[ImportedRowAnswer]

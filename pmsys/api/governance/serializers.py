@@ -1,4 +1,4 @@
-"""The JSON shapes of committees, votes, ballots and terms, with their OpenAPI schemas.
+"""The JSON shapes of committees, votes, ballots, terms and coverage, with their answer models.
 
 Who reads a person's name: members of a committee are public within the
 community (anyone who sees it reads them); candidates and ballots name the
@@ -11,28 +11,26 @@ Standard Time with the offset.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
+from pydantic import ConfigDict, Field, create_model
 from sqlalchemy.orm import Session
 
 from pmsys import clock
+from pmsys.api.answer_types import Area, CodeText, Count, DayText, Id, Moment, Ratio
 from pmsys.api.helpers import date_str
-from pmsys.api.openapi import CODE, DATE, DATETIME, nullable
+from pmsys.api.typed import Answer
 from pmsys.auth import permissions
 from pmsys.governance import voting
 from pmsys.governance.services import votes as vote_services
+from pmsys.models import governance as models
 from pmsys.models.governance import (
     BallotChoice,
     CandidateStatus,
-    Committee,
-    CommitteeCandidate,
     CommitteeKind,
-    CommitteeMember,
     CommitteeStatus,
     ManagementMode,
-    ManagementTerm,
     MemberRole,
-    Vote,
-    VoteBallot,
     VoteStatus,
 )
 
@@ -58,12 +56,12 @@ class Reader:
 
 # --- committees ------------------------------------------------------------------------
 
-def member_json(member: CommitteeMember) -> dict:
+def member_json(member: models.CommitteeMember) -> dict:
     """A member with their role; public within the community."""
     return {"person": member.person.code, "name": member.person.name, "role": member.role.value}
 
 
-def candidate_json(candidate: CommitteeCandidate, reader: Reader) -> dict:
+def candidate_json(candidate: models.CommitteeCandidate, reader: Reader) -> dict:
     """A candidate and their vetting; person and note only for those who read owners."""
     shown = reader.sees_person(candidate.person_id)
     return {
@@ -75,7 +73,7 @@ def candidate_json(candidate: CommitteeCandidate, reader: Reader) -> dict:
     }
 
 
-def committee_json(committee: Committee, reader: Reader) -> dict:
+def committee_json(committee: models.Committee, reader: Reader) -> dict:
     """A committee with its members, and its candidates while it is being prepared."""
     preparing = committee.status is CommitteeStatus.preparing
     return {
@@ -110,7 +108,7 @@ def committee_overview_json(status: str, current: dict, rules: dict, history: li
 
 # --- votes -----------------------------------------------------------------------------
 
-def my_ballot_json(ballot: VoteBallot | None) -> dict | None:
+def my_ballot_json(ballot: models.VoteBallot | None) -> dict | None:
     """The caller's own ballot (as cast by them or recorded from paper), or None."""
     if ballot is None:
         return None
@@ -118,7 +116,8 @@ def my_ballot_json(ballot: VoteBallot | None) -> dict | None:
             "paper": ballot.paper}
 
 
-def vote_json(vote: Vote, *, participation: dict | None, my_ballot: VoteBallot | None) -> dict:
+def vote_json(vote: models.Vote, *, participation: dict | None,
+              my_ballot: models.VoteBallot | None) -> dict:
     """A vote; `participation` counts ballots once the roll is frozen, `result` once closed."""
     return {
         "id": vote.id,
@@ -139,7 +138,7 @@ def vote_json(vote: Vote, *, participation: dict | None, my_ballot: VoteBallot |
     }
 
 
-def vote_answer(session: Session, actor, vote: Vote) -> dict:
+def vote_answer(session: Session, actor, vote: models.Vote) -> dict:
     """The vote as `actor` reads it: participation counts (not before it opens), own ballot."""
     participation = None
     if vote.status is not VoteStatus.scheduled:
@@ -149,7 +148,7 @@ def vote_answer(session: Session, actor, vote: Vote) -> dict:
     return vote_json(vote, participation=participation, my_ballot=own)
 
 
-def ballot_json(ballot: VoteBallot, *, show_choice: bool = True) -> dict:
+def ballot_json(ballot: models.VoteBallot, *, show_choice: bool = True) -> dict:
     """A ballot; the choice is withheld from lists until the vote is closed."""
     return {
         "vote": ballot.vote_id,
@@ -161,14 +160,14 @@ def ballot_json(ballot: VoteBallot, *, show_choice: bool = True) -> dict:
     }
 
 
-def ballot_row_json(ballot: VoteBallot, *, closed: bool) -> dict:
+def ballot_row_json(ballot: models.VoteBallot, *, closed: bool) -> dict:
     """A ballot in the list of a vote's ballots, with the owner's name."""
     return {**ballot_json(ballot, show_choice=closed), "name": ballot.person.name}
 
 
 # --- terms -----------------------------------------------------------------------------
 
-def term_json(term: ManagementTerm) -> dict:
+def term_json(term: models.ManagementTerm) -> dict:
     """A management term with who decided it and, when ended, who ended it."""
     return {
         "id": term.id,
@@ -185,171 +184,208 @@ def term_json(term: ManagementTerm) -> dict:
     }
 
 
-# --- schemas ---------------------------------------------------------------------------
+# --- The shapes above, as typed answers (the OpenAPI document is built from them) ----------
 
-_RATIO = {"type": "string", "pattern": r"^\d+\.\d{4}$", "examples": ["0.6667"]}
-_AREA = {"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["62.50"]}
-_COUNT = {"type": "integer", "minimum": 0}
-_ID = {"type": "integer", "minimum": 1}
-_TEXT = {"type": "string"}
-_ROLE = {"type": "string", "enum": [r.value for r in MemberRole]}
-_MODES = [m.value for m in ManagementMode]
+Role = Literal[tuple(role.value for role in MemberRole)]
+Mode = Literal[tuple(mode.value for mode in ManagementMode)]
+Choice = Literal[tuple(choice.value for choice in BallotChoice)]
+Kind = Literal[tuple(voting.KINDS)]
 
 
-def _object(properties: dict, description: str = "", optional: tuple[str, ...] = ()) -> dict:
-    schema = {"type": "object", "properties": properties,
-              "required": [name for name in properties if name not in optional]}
-    if description:
-        schema["description"] = description
-    return schema
+class CommitteeMember(Answer):
+    """A member of a committee; public within the community."""
+
+    person: CodeText
+    name: str
+    role: Role
 
 
-_RATIOS = _object({"area_ratio": _RATIO, "owner_ratio": _RATIO})
-_MEMBER_INPUT = _object({"person": {**CODE, "maxLength": 64}, "role": _ROLE})
+class CommitteeCandidate(Answer):
+    """A candidate of the committee in preparation.
 
-SCHEMAS: dict[str, dict] = {
-    "CommitteeMember": _object(
-        {"person": CODE, "name": _TEXT, "role": _ROLE},
-        "A member of a committee; public within the community."),
-    "CommitteeCandidate": _object(
-        {"person": nullable(CODE), "name": nullable(_TEXT),
-         "status": {"type": "string", "enum": [s.value for s in CandidateStatus]},
-         "note": nullable(_TEXT), "vetted_at": nullable(DATETIME)},
-        "A candidate of the committee in preparation. `person`, `name` and the vetting "
-        "`note` are null for callers who do not read the community's owners (residents "
-        "read their own candidacy)."),
-    "Committee": _object(
-        {"id": _ID, "kind": {"type": "string", "enum": [k.value for k in CommitteeKind]},
-         "status": {"type": "string", "enum": [s.value for s in CommitteeStatus]},
-         "organization": nullable(CODE), "seats": nullable({"type": "integer"}),
-         "term_start": nullable(DATE), "term_end": nullable(DATE), "note": _TEXT,
-         "ended_on": nullable(DATE), "end_reason": _TEXT,
-         "members": {"type": "array", "items": {"$ref": "#/components/schemas/CommitteeMember"}},
-         "candidates": {"type": "array",
-                        "items": {"$ref": "#/components/schemas/CommitteeCandidate"},
-                        "description": "Only for a committee being prepared; else empty."}},
-        "An owners' committee (`owners`) or interim management committee (`interim`)."),
-    "CommitteeOverview": _object(
-        {"status": {"type": "string", "enum": list(STATUSES)},
-         "active": nullable({"$ref": "#/components/schemas/Committee"}),
-         "preparing": nullable({"$ref": "#/components/schemas/Committee"}),
-         "rules": {"type": "object", "additionalProperties": {"type": "integer"},
-                   "description": "The city's committee_rules that apply (min_members, "
-                                  "max_members, small_households, small_min_members, "
-                                  "max_term_years, warn_days)."},
-         "history": {"type": "array", "items": {"$ref": "#/components/schemas/Committee"},
-                     "description": "Every committee of the community, newest first."}}),
-    "NewCommittee": _object({"seats": {"type": "integer", "minimum": 1, "maximum": 99},
-                             "note": {"type": "string", "maxLength": 1000}},
-                            optional=("note",)),
-    "NewCandidate": _object({"person": {**CODE, "maxLength": 64,
-                                        "description": "The owner's person code."}}),
-    "CandidateVetting": _object({"decision": {"type": "string", "enum": ["approve", "reject"]},
-                                 "note": {"type": "string", "maxLength": 1000,
-                                          "description": "Required for a rejection."}},
-                                optional=("note",)),
-    "CommitteeActivation": _object(
-        {"members": {"type": "array", "items": _MEMBER_INPUT,
-                     "description": "Every approved candidate once, exactly one director."},
-         "term_start": DATE,
-         "term_end": {**DATE, "description": "The longest term allowed by default."}},
-        optional=("term_end",)),
-    "InterimCommittee": _object(
-        {"members": {"type": "array", "items": _MEMBER_INPUT,
-                     "description": "Any known people, exactly one director."},
-         "start": DATE,
-         "end": {**DATE, "description": "Absent: until an owners' committee is elected."},
-         "note": {"type": "string", "minLength": 1, "maxLength": 1000,
-                  "description": "Why no owners' committee could be formed."}},
-        optional=("end",)),
-    "CommitteeExpiry": _object(
-        {"on": DATE, "reason": {"type": "string", "maxLength": 300},
-         "committee": {**_ID, "description": "Which committee: by default the one in "
-                                             "office, else the one being prepared."}},
-        optional=("reason", "committee")),
-    "VoteResult": {
-        **_object({
-            "passed": {"type": "boolean"},
-            "kind": {"type": "string", "enum": list(voting.KINDS)},
-            "participation": {**_RATIOS, "description": "Over all owners and all exclusive "
-                                                        "area of the frozen roll."},
-            "approval": {**_RATIOS, "description": "Over the participants."},
-            "reason": {"type": "string", "enum": list(voting.REASONS)},
-            "thresholds": _object({
-                "quorum": _TEXT, "quorum_rule": {"type": "string", "enum": ["at_least"]},
-                "approval": _TEXT,
-                "approval_rule": {"type": "string", "enum": ["at_least", "more_than"]}}),
-            "owners": _COUNT, "participants": _COUNT, "approving": _COUNT,
-            "counts": _object({"owners": _COUNT, "participants": _COUNT, "approving": _COUNT,
-                               "total_area": _AREA, "participating_area": _AREA,
-                               "approving_area": _AREA}),
-        }, "The result of a closed vote under Civil Code Art. 278: both ratios, the "
-           "thresholds, the reason it passed or failed and the counts behind them.",
-            optional=("owners", "participants", "approving")),
-        "additionalProperties": True,
-    },
-    "Vote": _object(
-        {"id": _ID, "community": CODE, "matter": {"type": "string", "enum": list(voting.MATTERS)},
-         "kind": {"type": "string", "enum": list(voting.KINDS)}, "title": _TEXT,
-         "description": _TEXT,
-         "status": {"type": "string", "enum": [s.value for s in VoteStatus]},
-         "opens_at": DATETIME, "closes_at": DATETIME, "closed_at": nullable(DATETIME),
-         "committee": nullable({**_ID, "description": "The committee an election elects."}),
-         "convened_by": nullable(CODE),
-         "participation": nullable(_object(
-             {"ballots": _COUNT, "owners": _COUNT},
-             "Ballots so far and owners on the roll; null until the vote opens.")),
-         "my_ballot": nullable(_object({"choice": {"type": "string",
-                                                   "enum": [c.value for c in BallotChoice]},
-                                        "cast_at": DATETIME, "paper": {"type": "boolean"}})),
-         "result": nullable({"$ref": "#/components/schemas/VoteResult"})},
-        "An owners' assembly vote on one matter of Civil Code Art. 278."),
-    "NewVote": _object(
-        {"matter": {"type": "string", "enum": list(voting.MATTERS)},
-         "title": {"type": "string", "minLength": 1, "maxLength": 200},
-         "opens_at": {**DATETIME, "description": "Without an offset: China Standard Time."},
-         "closes_at": DATETIME,
-         "description": {"type": "string", "maxLength": 4000}},
-        optional=("description",)),
-    "NewBallot": _object(
-        {"choice": {"type": "string", "enum": [c.value for c in BallotChoice]},
-         "person": {**CODE, "maxLength": 64,
-                    "description": "A paper ballot for this owner (the convening side only); "
-                                   "absent: the caller votes as themself."}},
-        optional=("person",)),
-    "Ballot": _object(
-        {"vote": _ID, "person": CODE,
-         "choice": nullable({"type": "string", "enum": [c.value for c in BallotChoice]}),
-         "cast_at": DATETIME, "paper": {"type": "boolean"},
-         "replaced": {**_COUNT, "description": "How many times the owner changed it."}},
-        "An owner's ballot."),
-    "BallotRow": _object(
-        {"vote": _ID, "person": CODE, "name": _TEXT,
-         "choice": nullable({"type": "string", "enum": [c.value for c in BallotChoice]}),
-         "cast_at": DATETIME, "paper": {"type": "boolean"}, "replaced": _COUNT},
-        "A ballot in the list; `choice` is null until the vote is closed."),
-    "Term": _object(
-        {"id": _ID, "community": CODE, "mode": {"type": "string", "enum": _MODES},
-         "org": CODE, "org_name": _TEXT, "start": DATE, "end": nullable(DATE),
-         "basis_vote": nullable(_ID), "decided_by": nullable(_TEXT),
-         "ended_by": nullable(_TEXT), "ended_at": nullable(DATETIME)},
-        "A management term: who manages the community in which mode, from when to when."),
-    "NewTerm": _object(
-        {"mode": {"type": "string", "enum": _MODES[:3]}, "org": {**CODE, "maxLength": 64},
-         "start": DATE, "basis_vote": {**_ID, "description": "The passed vote it rests on."},
-         "end": DATE},
-        optional=("basis_vote", "end")),
-}
+    `person`, `name` and the vetting `note` are null for callers who do not read the
+    community's owners (residents read their own candidacy).
+    """
 
-_BY_MODE = _object({mode: _COUNT for mode in _MODES})
-_FIGURES = {"communities": _COUNT, "covered": _COUNT, "rate": _RATIO, "by_mode": _BY_MODE}
+    person: CodeText | None
+    name: str | None
+    status: Literal[tuple(status.value for status in CandidateStatus)]
+    note: str | None
+    vetted_at: Moment | None
 
-SCHEMAS["Coverage"] = _object({
-    "on": DATE,
-    "level": {"type": "string", "enum": ["street", "district"]},
-    "items": {"type": "array", "items": _object({"key": CODE, "name": _TEXT, **_FIGURES})},
-    "total": _object(dict(_FIGURES)),
-    "uncovered": {"type": "array", "items": _object({
-        "code": CODE, "name": _TEXT, "street": CODE, "street_name": _TEXT,
-        "district": nullable(CODE), "last_term_end": nullable(DATE)})},
-}, "Management coverage: communities with a term in force on `on`, by street or district.")
+
+class Committee(Answer):
+    """An owners' committee (`owners`) or interim management committee (`interim`)."""
+
+    id: Id
+    kind: Literal[tuple(kind.value for kind in CommitteeKind)]
+    status: Literal[tuple(status.value for status in CommitteeStatus)]
+    organization: CodeText | None
+    seats: int | None
+    term_start: DayText | None
+    term_end: DayText | None
+    note: str
+    ended_on: DayText | None
+    end_reason: str
+    members: list[CommitteeMember]
+    candidates: Annotated[list[CommitteeCandidate], Field(
+        description="Only for a committee being prepared; else empty.")]
+
+
+class CommitteeOverview(Answer):
+    status: Literal[STATUSES]
+    active: Committee | None
+    preparing: Committee | None
+    rules: Annotated[dict[str, int], Field(description=(
+        "The city's committee_rules that apply (min_members, max_members, small_households, "
+        "small_min_members, max_term_years, warn_days)."))]
+    history: Annotated[list[Committee], Field(
+        description="Every committee of the community, newest first.")]
+
+
+class VoteRatios(Answer):
+    area_ratio: Ratio
+    owner_ratio: Ratio
+
+
+class VoteThresholds(Answer):
+    quorum: str
+    quorum_rule: Literal["at_least"]
+    approval: str
+    approval_rule: Literal["at_least", "more_than"]
+
+
+class VoteCounts(Answer):
+    owners: Count
+    participants: Count
+    approving: Count
+    total_area: Area
+    participating_area: Area
+    approving_area: Area
+
+
+def _optional(schema: dict) -> None:
+    """A key that may be absent (results stored before it was added): no default to show."""
+    schema.pop("default", None)
+
+
+class VoteResult(Answer):
+    """The result of a closed vote under Civil Code Art. 278.
+
+    Both ratios, the thresholds, the reason it passed or failed and the counts behind them.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    passed: bool
+    kind: Kind
+    participation: Annotated[VoteRatios, Field(
+        description="Over all owners and all exclusive area of the frozen roll.")]
+    approval: Annotated[VoteRatios, Field(description="Over the participants.")]
+    reason: Literal[tuple(voting.REASONS)]
+    thresholds: VoteThresholds
+    owners: Annotated[Count, Field(json_schema_extra=_optional)] = 0
+    participants: Annotated[Count, Field(json_schema_extra=_optional)] = 0
+    approving: Annotated[Count, Field(json_schema_extra=_optional)] = 0
+    counts: VoteCounts
+
+
+class VoteParticipation(Answer):
+    """Ballots so far and owners on the roll; null until the vote opens."""
+
+    ballots: Count
+    owners: Count
+
+
+class OwnBallot(Answer):
+    choice: Choice
+    cast_at: Moment
+    paper: bool
+
+
+class Vote(Answer):
+    """An owners' assembly vote on one matter of Civil Code Art. 278."""
+
+    id: Id
+    community: CodeText
+    matter: Literal[tuple(voting.MATTERS)]
+    kind: Kind
+    title: str
+    description: str
+    status: Literal[tuple(status.value for status in VoteStatus)]
+    opens_at: Moment
+    closes_at: Moment
+    closed_at: Moment | None
+    committee: Annotated[Id | None, Field(description="The committee an election elects.")]
+    convened_by: CodeText | None
+    participation: VoteParticipation | None
+    my_ballot: OwnBallot | None
+    result: VoteResult | None
+
+
+class Ballot(Answer):
+    """An owner's ballot."""
+
+    vote: Id
+    person: CodeText
+    choice: Choice | None
+    cast_at: Moment
+    paper: bool
+    replaced: Annotated[Count, Field(description="How many times the owner changed it.")]
+
+
+class BallotRow(Ballot):
+    """A ballot in the list; `choice` is null until the vote is closed."""
+
+    name: str
+
+
+class Term(Answer):
+    """A management term: who manages the community in which mode, from when to when."""
+
+    id: Id
+    community: CodeText
+    mode: Mode
+    org: CodeText
+    org_name: str
+    start: DayText
+    end: DayText | None
+    basis_vote: Id | None
+    decided_by: str | None
+    ended_by: str | None
+    ended_at: Moment | None
+
+
+CoverageByMode = create_model("CoverageByMode", __base__=Answer,
+                              **{mode.value: (Count, ...) for mode in ManagementMode})
+
+
+class CoverageFigures(Answer):
+    communities: Count
+    covered: Count
+    rate: Ratio
+    by_mode: CoverageByMode
+
+
+class CoverageGroup(CoverageFigures):
+    key: CodeText
+    name: str
+
+
+class UncoveredCommunity(Answer):
+    code: CodeText
+    name: str
+    street: CodeText
+    street_name: str
+    district: CodeText | None
+    last_term_end: DayText | None
+
+
+class Coverage(Answer):
+    """Management coverage: communities with a term in force on `on`, by street or district."""
+
+    on: DayText
+    level: Literal["street", "district"]
+    items: list[CoverageGroup]
+    total: CoverageFigures
+    uncovered: list[UncoveredCommunity]

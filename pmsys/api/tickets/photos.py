@@ -2,41 +2,59 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from flask import current_app, request
+from pydantic import Field
 
 from pmsys import throttle
 from pmsys.api import bp
 from pmsys.api.helpers import api_login_required
-from pmsys.api.openapi import describe, errors, json_response, ref
 from pmsys.api.tickets import serializers
-from pmsys.api.tickets.tickets import TICKET_ID, caller
-from pmsys.db import MAX_ID
-from pmsys.errors import InvalidInput
+from pmsys.api.tickets.serializers import PhotosAnswer
+from pmsys.api.tickets.tickets import TICKET_PATH, caller
+from pmsys.api.typed import ErrorCode, Form, Media, Upload, endpoint
 from pmsys.extensions import db
+from pmsys.models.tickets import Ticket
 from pmsys.tickets import photos as ticket_photos
 from pmsys.tickets import services as ticket_services
 
-PURPOSES = ("report", "fix")
+PHOTO_PATH = {**TICKET_PATH, "photo_id": "The photo's id."}
+
+
+def _visible_ticket(ticket_id: int, **_path) -> Ticket:
+    return ticket_services.get_ticket_or_404(db.session, caller(), ticket_id)
+
+
+class PhotoUpload(Form):
+    """The photos, as multipart files named `photos`."""
+
+    purpose: Literal["report", "fix"] = "report"
+    photos: Annotated[list[Upload], Field(min_length=1, json_schema_extra={
+        "maxItems": ticket_photos.MAX_PHOTOS}), ErrorCode("invalid_photo")]
 
 
 @bp.post("/tickets/<int:ticket_id>/photos")
 @api_login_required
-def add_ticket_photos(ticket_id: int):
-    """Attach photos: the reporter's of the problem, the assignee's of the fix."""
+@endpoint(body=PhotoUpload, answers={201: ("The photos added.", PhotosAnswer)}, refusals={
+    400: "No photos (`invalid_photo`), an unreadable or too large one, too many, or a "
+         "finished ticket.",
+    403: "Not the caller's photos to add (`not_your_photos`).", 404: ""},
+    path=TICKET_PATH, tags=("tickets",), find=_visible_ticket)
+def add_ticket_photos(ticket_id: int, body: PhotoUpload, found: Ticket):
+    """Attach photos to a ticket (the reporter's, or the fix's).
+
+    At most 4 photos per purpose and ticket, JPEG, PNG or WebP, at most 10 MB and 40
+    megapixels each; they are re-encoded without their metadata (EXIF, GPS). `report`
+    photos: the reporter, while the ticket is not finished; `fix` photos: the assignee's
+    staff. All or nothing.
+    """
     actor = caller()
-    ticket = ticket_services.get_ticket_or_404(db.session, actor, ticket_id)
-    purpose = request.form.get("purpose") or "report"
-    if purpose not in PURPOSES:
-        raise InvalidInput("purpose must be report or fix", code="invalid_input",
-                           fields={"purpose": "report or fix"})
-    uploads = [upload.read() for upload in request.files.getlist("photos")]
-    if not uploads:
-        raise InvalidInput("send the photos as multipart files named photos",
-                           code="invalid_photo", fields={"photos": "required"})
-    throttle.check_photos(db.session, actor, request.remote_addr, len(uploads))
+    throttle.check_photos(db.session, actor, request.remote_addr, len(body.photos))
     added = ticket_photos.add_photos(
-        db.session, actor, ticket, uploads, purpose=purpose,
-        parties=ticket_services.ticket_parties(db.session, actor, ticket),
+        db.session, actor, found, [upload.read() for upload in body.photos],
+        purpose=body.purpose,
+        parties=ticket_services.ticket_parties(db.session, actor, found),
         upload_folder=current_app.config["UPLOAD_FOLDER"],
     )
     return {"items": [serializers.photo_json(photo) for photo in added]}, 201
@@ -44,89 +62,10 @@ def add_ticket_photos(ticket_id: int):
 
 @bp.get("/tickets/<int:ticket_id>/photos/<int:photo_id>")
 @api_login_required
-def get_ticket_photo(ticket_id: int, photo_id: int):
-    """Serve one photo of a ticket the caller may see."""
-    actor = caller()
-    ticket = ticket_services.get_ticket_or_404(db.session, actor, ticket_id)
-    photo = ticket_photos.get_photo_or_404(db.session, ticket, photo_id)
+@endpoint(answers={200: ("The image, re-encoded at upload.",
+                         Media(("image/jpeg", "image/png", "image/webp")))},
+          refusals={404: ""}, path=PHOTO_PATH, tags=("tickets",), find=_visible_ticket)
+def get_ticket_photo(ticket_id: int, photo_id: int, found: Ticket):
+    """One photo of a ticket the caller may see."""
+    photo = ticket_photos.get_photo_or_404(db.session, found, photo_id)
     return ticket_photos.photo_response(current_app.config["UPLOAD_FOLDER"], photo)
-
-
-# --- OpenAPI -----------------------------------------------------------------------------------
-
-_IMAGE = {"schema": {"type": "string", "format": "binary"}}
-
-describe(
-    {
-        "/tickets/{ticket_id}/photos": {
-            "post": {
-                "operationId": "addTicketPhotos",
-                "summary": "Attach photos to a ticket (the reporter's, or the fix's)",
-                "description": (
-                    "At most 4 photos per purpose and ticket, JPEG, PNG or WebP, at most "
-                    "10 MB and 40 megapixels each; they are re-encoded without their "
-                    "metadata (EXIF, GPS). `report` photos: the reporter, while the ticket "
-                    "is not finished; `fix` photos: the assignee's staff. All or nothing."
-                ),
-                "tags": ["tickets"],
-                "parameters": [TICKET_ID],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "multipart/form-data": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["photos"],
-                                "properties": {
-                                    "photos": {
-                                        "type": "array",
-                                        "items": {"type": "string", "format": "binary"},
-                                        "minItems": 1,
-                                        "maxItems": ticket_photos.MAX_PHOTOS,
-                                    },
-                                    "purpose": {"type": "string", "enum": list(PURPOSES),
-                                                "default": "report"},
-                                },
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "201": json_response(
-                        "The photos added.",
-                        {"type": "object", "required": ["items"],
-                         "properties": {"items": {"type": "array",
-                                                  "items": ref("TicketPhoto")}}},
-                    ),
-                    "400": json_response("No photos, an unreadable or too large one, too "
-                                         "many, or a finished ticket.", ref("Error")),
-                    **errors(401),
-                    "403": json_response("Not the caller's photos to add "
-                                         "(`not_your_photos`).", ref("Error")),
-                    **errors(404, 413),
-                },
-            }
-        },
-        "/tickets/{ticket_id}/photos/{photo_id}": {
-            "get": {
-                "operationId": "getTicketPhoto",
-                "summary": "One photo of a ticket the caller may see",
-                "tags": ["tickets"],
-                "parameters": [
-                    TICKET_ID,
-                    {"name": "photo_id", "in": "path", "required": True,
-                     "description": "The photo's id.",
-                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
-                ],
-                "responses": {
-                    "200": {
-                        "description": "The image, re-encoded at upload.",
-                        "content": {"image/jpeg": _IMAGE, "image/png": _IMAGE,
-                                    "image/webp": _IMAGE},
-                    },
-                    **errors(401, 404),
-                },
-            }
-        },
-    }
-)

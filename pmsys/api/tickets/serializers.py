@@ -1,8 +1,8 @@
 """JSON shapes of tickets, routing previews, photos and notifications (docs/api.md#tickets), with
-schemas.
+the answer models that document them.
 
-Each shape sits next to the OpenAPI schema that documents it, so the two are
-changed together; the modules of pmsys/api/tickets register the schemas.
+The functions write the answers as plain dicts; the models below describe them
+for the OpenAPI document (and the tests), so the two are changed together.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from flask import url_for
 from pydantic import Field
 
 from pmsys import clock
-from pmsys.api.openapi import DATETIME, nullable
-from pmsys.api.typed import Answer
+from pmsys.api.answer_types import CodeText, Count, Moment, OrgRef
+from pmsys.api.typed import Answer, Page
 from pmsys.auth import permissions
 from pmsys.categories import CODES as CATEGORY_CODES
 from pmsys.models.tickets import (
@@ -121,6 +121,7 @@ def ticket_json(actor, ticket: TicketView, locale: str | None = None, *,
         "escalation_level": ticket.escalation_level,
         "rating": ticket.rating,
         "reopen_count": ticket.reopen_count,
+        "hurry_count": ticket.hurry_count,
         "reporter": {"name": ticket.reporter_name, "phone": phone},
         "events": [
             {
@@ -133,7 +134,9 @@ def ticket_json(actor, ticket: TicketView, locale: str | None = None, *,
             }
             for event in ticket.events
         ],
-        "allowed_actions": lifecycle.allowed_actions(ticket.status.value, parties),
+        "allowed_actions": lifecycle.allowed_actions(
+            ticket.status.value, parties,
+            hurry_due=lifecycle.hurry_refusal(ticket, clock.now()) is None),
         "photos": [photo_json(photo) for photo in ticket.photos],
     }
 
@@ -157,17 +160,6 @@ def notification_json(notification: Notification) -> dict:
 Status = Literal[tuple(status.value for status in TicketStatus)]
 PriorityName = Literal[tuple(priority.value for priority in Priority)]
 CategoryCode = Literal[tuple(sorted(CATEGORY_CODES))]
-STATUSES = [status.value for status in TicketStatus]
-PRIORITIES = [priority.value for priority in Priority]
-Moment = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
-CodeText = Annotated[str, Field(min_length=1)]
-
-
-class OrgRef(Answer):
-    """A reference to an organisation."""
-
-    org: CodeText
-    name: str
 
 
 class Routing(Answer):
@@ -241,6 +233,8 @@ class TicketAnswer(Answer):
     escalation_level: Annotated[int, Field(ge=0, le=3)]
     rating: Annotated[int, Field(ge=1, le=5)] | None
     reopen_count: Annotated[int, Field(ge=0)]
+    hurry_count: Annotated[int, Field(ge=0, description="How often the reporter hurried the "
+                                      "ticket up (催办) past a deadline.")]
     reporter: Reporter
     events: Annotated[list[TicketEventAnswer], Field(description="The trail, oldest first.")]
     allowed_actions: Annotated[list[Literal[tuple(lifecycle.ACTION_NAMES)]],
@@ -255,20 +249,30 @@ class RoutingPreviewAnswer(Routing):
     asset: Annotated[CodeText | None, Field(description="The asset that decided, if any.")]
 
 
-# Hand-described shapes of the modules not yet declared with typed answers.
-SCHEMAS: dict[str, dict] = {
-    "TicketPhoto": TicketPhotoAnswer.model_json_schema(),
-    "Notification": {
-        "type": "object",
-        "required": ["id", "kind", "text", "ticket", "number", "created_at", "read"],
-        "properties": {
-            "id": {"type": "integer"},
-            "kind": {"type": "string"},
-            "text": {"type": "string", "description": "In the caller's language."},
-            "ticket": nullable({"type": "integer", "description": "The ticket's id."}),
-            "number": nullable({"type": "string"}),
-            "created_at": DATETIME,
-            "read": {"type": "boolean"},
-        },
-    },
-}
+class PhotosAnswer(Answer):
+    """The photos an upload added."""
+
+    items: list[TicketPhotoAnswer]
+
+
+class NotificationAnswer(Answer):
+    """A notification as a sentence in the reader's language, with its ticket."""
+
+    id: int
+    kind: str
+    text: Annotated[str, Field(description="In the caller's language.")]
+    ticket: Annotated[int | None, Field(description="The ticket's id.")]
+    number: str | None
+    created_at: Moment
+    read: bool
+
+
+class NotificationPage(Page[NotificationAnswer]):
+    """A page of notifications; `unread` counts the caller's unread ones over all pages."""
+
+    unread: Count
+
+
+class ReadCounts(Answer):
+    marked: Annotated[Count, Field(description="How many were unread and are now read.")]
+    unread: Annotated[Count, Field(description="How many of the caller's are still unread.")]

@@ -13,7 +13,6 @@ from pmsys import clock, throttle
 from pmsys.api import bp
 from pmsys.api.helpers import api_login_required
 from pmsys.api.inputs import use_callers_language
-from pmsys.api.openapi import describe
 from pmsys.api.tickets import serializers
 from pmsys.api.tickets.serializers import (
     CategoryCode,
@@ -37,7 +36,6 @@ from pmsys.api.typed import (
     endpoint,
     text,
 )
-from pmsys.db import MAX_ID
 from pmsys.errors import InvalidInput
 from pmsys.extensions import db
 from pmsys.models.tickets import Channel, Ticket
@@ -48,10 +46,6 @@ from pmsys.tickets.services.filing import MAX_DESCRIPTION
 
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 30)
 TICKET_PATH = {"ticket_id": "The ticket's id."}
-# The path parameter as the modules that still describe their operations by hand write it.
-TICKET_ID = {"name": "ticket_id", "in": "path", "required": True,
-             "description": "The ticket's id.",
-             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 HouseholdCode = Annotated[text(4 * CODE_LENGTH + 3, 1), Field(
     description="The household's code in `unit`, or its full path "
     "COMMUNITY/BUILDING/UNIT/HOUSEHOLD.")]
@@ -216,8 +210,10 @@ def get_ticket(ticket_id: int):
           refusals={
               403: "The action is not the caller's to take (`not_your_action`).", 404: "",
               409: "The action does not fit the ticket's state (`wrong_state`), an asset "
-                   "already in an open hand-over, or someone acted at the same time "
-                   "(`concurrent_update`)."}, path=TICKET_PATH, tags=("tickets",),
+                   "already in an open hand-over, someone acted at the same time "
+                   "(`concurrent_update`), or a `hurry` on a ticket within its deadlines "
+                   "(`not_overdue`) or hurried less than 24 h ago (`hurried_recently`)."},
+          path=TICKET_PATH, tags=("tickets",),
           find=lambda ticket_id: ticket_services.get_ticket_or_404(db.session, caller(),
                                                                    ticket_id))
 def act_on_ticket(ticket_id: int, body: TicketAction, found: Ticket):
@@ -226,7 +222,9 @@ def act_on_ticket(ticket_id: int, body: TicketAction, found: Ticket):
     The assignee's staff `accept`, `start`, `resolve` (`note` required) and `dispute`
     (`note`: why it is not theirs); the street office `reassign`s (`org`, and `handover`:
     true to draft a hand-over of the ticket's asset to it) or `uphold`s (`note`); the
-    reporter `confirm`s (`rating` 1–5), `reopen`s (`note`) or `cancel`s before acceptance;
+    reporter `confirm`s (`rating` 1–5), `reopen`s (`note`) or `cancel`s before acceptance,
+    and `hurry`s (催办) an open ticket past a deadline, once in 24 hours (counted in
+    `hurry_count`; the assignee is told, and from the second time the street office);
     any of them may `comment` (`note`).
     """
     ticket_services.take_action(db.session, g.api_user, found, body.action,
@@ -246,7 +244,3 @@ def preview_routing(query: PlaceQuery):
     decided = ticket_services.preview_routing(db.session, actor,
                                               **query.model_dump())
     return serializers.preview_json(decided)
-
-
-# The photo and notification modules still describe their operations by hand.
-describe({}, schemas=serializers.SCHEMAS)

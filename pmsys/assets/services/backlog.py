@@ -22,7 +22,7 @@ from pmsys.models.assets import (
 )
 from pmsys.models.auth import Organization, OrganizationCategory, OrgKind
 from pmsys.models.places import Community, Region
-from pmsys.settings import get_setting
+from pmsys.settings import get_settings
 
 
 @dataclass
@@ -87,12 +87,11 @@ def handover_backlog(session: Session, actor, on: date, region: str | None = Non
         within = list(session.scalars(permissions.region_subtree(scope.id)))
         query = query.where(Community.street_id.in_(within))
     rows = session.execute(query).all()
-    limits: dict[int, int] = {}
+    limits = {street_id: int(days) for street_id, days in get_settings(
+        session, "handover_overdue_days", {row[3].id for row in rows}).items()}
     report = Backlog()
     overdue = []
     for asset, project, community, street in rows:
-        if street.id not in limits:
-            limits[street.id] = int(get_setting(session, "handover_overdue_days", street))
         deadline = project.accepted_on + timedelta(days=limits[street.id])
         if on > deadline:
             overdue.append((asset, project, community, street, (on - deadline).days))

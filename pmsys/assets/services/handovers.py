@@ -83,7 +83,8 @@ def get_handover_or_404(session: Session, actor, code: str) -> Handover:
         select(Handover).where(Handover.code == code, permissions.handover_clause(actor))
     )
     if handover is None:
-        raise NotFound(f"no hand-over {code}", code="handover_not_found")
+        raise NotFound(f"no hand-over {code}", code="handover_not_found",
+                       hidden=permissions.probe(session, Handover.code, code, "handover"))
     return handover
 
 

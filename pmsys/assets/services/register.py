@@ -56,7 +56,8 @@ def get_asset_or_404(session: Session, actor, code: str) -> Asset:
         select(Asset).where(Asset.code == code, permissions.asset_clause(actor))
     )
     if asset is None:
-        raise NotFound(f"no asset {code}", code="asset_not_found")
+        raise NotFound(f"no asset {code}", code="asset_not_found",
+                       hidden=permissions.probe(session, Asset.code, code, "asset"))
     return asset
 
 
@@ -66,7 +67,8 @@ def get_project_or_404(session: Session, actor, code: str) -> Project:
         select(Project).where(Project.code == code, permissions.project_clause(actor))
     )
     if project is None:
-        raise NotFound(f"no project {code}", code="project_not_found")
+        raise NotFound(f"no project {code}", code="project_not_found",
+                       hidden=permissions.probe(session, Project.code, code, "project"))
     return project
 
 

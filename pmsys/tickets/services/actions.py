@@ -59,7 +59,9 @@ def parties_of(actor, ticket, street_id: int, community_office_id: int | None) -
 
 def allowed_actions(session: Session, actor, ticket: Ticket) -> list[str]:
     """The actions `actor` may take on `ticket` now (for buttons and the API)."""
-    return lifecycle.allowed_actions(ticket.status.value, ticket_parties(session, actor, ticket))
+    return lifecycle.allowed_actions(
+        ticket.status.value, ticket_parties(session, actor, ticket),
+        hurry_due=lifecycle.hurry_refusal(ticket, clock.now()) is None)
 
 
 def _note(value) -> str:
@@ -86,9 +88,9 @@ def take_action(session: Session, actor, ticket: Ticket, action, *, note=None, r
     """Take one lifecycle action; refusals: 409 state, 403 party, 400 bad input.
 
     `note`: the resolution, the dispute's reason, the decision, the reopening's
-    reason or a comment; `rating` 1–5 with confirm; `org` the new assignee's code
-    with reassign, and `handover` true to also draft a hand-over of the ticket's
-    asset to that organisation.
+    reason, a comment, or what a hurry-up adds; `rating` 1–5 with confirm; `org`
+    the new assignee's code with reassign, and `handover` true to also draft a
+    hand-over of the ticket's asset to that organisation.
     """
     if not isinstance(action, str) or action not in lifecycle.ACTIONS:
         raise InvalidInput(f"unknown action {action!r}",
@@ -258,6 +260,22 @@ def _cancel(session, actor, ticket, **_):
     notify_org(session, ticket.assignee_id, "status", ticket, action="cancel")
 
 
+def _hurry(session, actor, ticket, **_):
+    """催办: count it, tell the assignee, and from the second one the street office too."""
+    now = clock.now()
+    refused = lifecycle.hurry_refusal(ticket, now)
+    if refused is not None:
+        raise _REFUSALS[refused.kind](refused.message, code=refused.code)
+    ticket.hurry_count += 1
+    ticket.hurried_at = now
+    notify_org(session, ticket.assignee_id, "hurried", ticket, count=ticket.hurry_count)
+    if ticket.hurry_count >= 2:
+        office = street_office(session, session.get(Community, ticket.community_id))
+        if office is not None and office.id != ticket.assignee_id:
+            notify_org(session, office.id, "hurried", ticket, count=ticket.hurry_count)
+    return {"count": ticket.hurry_count}
+
+
 def _comment(session, actor, ticket, **_):
     recipients = set()
     if actor.organization_id != ticket.assignee_id:
@@ -270,5 +288,5 @@ def _comment(session, actor, ticket, **_):
 _HANDLERS = {
     "accept": _accept, "start": _start, "resolve": _resolve, "dispute": _dispute,
     "reassign": _reassign, "uphold": _uphold, "confirm": _confirm, "reopen": _reopen,
-    "cancel": _cancel, "comment": _comment,
+    "cancel": _cancel, "hurry": _hurry, "comment": _comment,
 }

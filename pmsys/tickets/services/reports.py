@@ -1,17 +1,30 @@
 """Ticket measures over the tickets a reader may see (docs/domain.md#measures).
 
-One statement reads the few columns the measures need for every visible
-ticket reported in the period (no ORM object per ticket); the grouping and
-the arithmetic are the pure functions of pmsys/tickets/measures.py.
+One statement measures every group: the database counts each group's tickets
+and, for each median, finds the one or two tickets in the middle (window
+functions, so no ticket row leaves the database but those); the arithmetic of
+rates and medians is the pure code of pmsys/tickets/measures.py, the same the
+pure tests hold to its definitions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import (
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from pmsys import categories, clock
@@ -67,15 +80,19 @@ def check_request(actor, group: str, date_from: date, date_to: date) -> None:
     check_period(date_from, date_to)
 
 
-def _trend_months(date_from: date, date_to: date, records) -> list[str]:
-    """The months listed even without tickets (see MAX_TREND_MONTHS)."""
+def _trend_months(date_from: date, date_to: date, first: datetime | None,
+                  last: datetime | None) -> list[str]:
+    """The months listed even without tickets (see MAX_TREND_MONTHS).
+
+    `first` and `last` are the first and last report times of the period's tickets.
+    """
     months = measures.months_between(date_from, date_to)
     if len(months) <= MAX_TREND_MONTHS:
         return months
-    if not records:
+    if first is None or last is None:
         return []
-    days = [r.reported_at.astimezone(clock.LOCAL_TZ).date() for r in records]
-    return measures.months_between(min(days), max(days))
+    return measures.months_between(first.astimezone(clock.LOCAL_TZ).date(),
+                                   last.astimezone(clock.LOCAL_TZ).date())
 
 
 def _local_midnight(day: date) -> datetime:
@@ -87,31 +104,144 @@ def _category_name(code: str) -> str:
     return spec.label if spec is not None else code
 
 
-# How each grouping names a ticket's group, from the columns read below.
-_GROUP_KEYS: dict[str, Callable] = {
-    "org": lambda r: (r.org_code, r.org_name),
-    "community": lambda r: (r.community_code, r.community_name),
-    "category": lambda r: (r.category, _category_name(r.category)),
-    "month": lambda r: (measures.month_key(r.reported_at.astimezone(clock.LOCAL_TZ)),) * 2,
-}
+# --- SQL ----------------------------------------------------------------------------------------
+
+_LOCAL_HOURS = int(clock.LOCAL_TZ.utcoffset(None).total_seconds() // 3600)
 
 
-def _row(record, group: str) -> measures.TicketRow:
-    key, name = _GROUP_KEYS[group](record)
-    return measures.TicketRow(
-        key=key,
-        name=name,
-        status=record.status.value,
-        reported_at=record.reported_at,
-        due_respond_at=record.due_respond_at,
-        responded_at=record.responded_at,
-        due_resolve_at=record.due_resolve_at,
-        resolved_at=record.resolved_at,
-        rating=record.rating,
-        reopen_count=record.reopen_count or 0,
-        dispute_count=record.dispute_count or 0,
-        cancelled=record.status is TicketStatus.cancelled,
+def _local_month(dialect: str, moment):
+    """SQL: the local `YYYY-MM` of a UTC timestamp (China keeps one offset all year)."""
+    if dialect == "postgresql":
+        local = func.timezone("UTC", moment) + literal_column(f"INTERVAL '{_LOCAL_HOURS} hours'")
+        return func.to_char(local, "YYYY-MM")
+    return func.strftime("%Y-%m", moment, f"{_LOCAL_HOURS:+d} hours")
+
+
+def _microseconds(dialect: str, start, end):
+    """SQL: from `start` to `end`, as something that orders exactly (to the microsecond)."""
+    if dialect == "postgresql":
+        return end - start  # an interval
+
+    # SQLite keeps a timestamp as "YYYY-MM-DD HH:MM:SS.ffffff" (UTC).
+    def micro(moment):
+        return (cast(func.strftime("%s", moment), Integer) * 1_000_000
+                + cast(func.substr(moment, 21, 6), Integer))
+    return micro(end) - micro(start)
+
+
+def _flag(condition):
+    return case((condition, 1), else_=0)
+
+
+def _base(session: Session, actor, group: str, date_from: date, date_to: date, now: datetime):
+    """The period's visible tickets: group and month keys, a 0/1 column per count, durations."""
+    dialect = session.get_bind().dialect.name
+    live = Ticket.status != TicketStatus.cancelled
+    responded = and_(live, Ticket.responded_at.is_not(None))
+    resolved = and_(live, Ticket.status.in_(sorted(measures.RESOLVED_STATUSES)))
+    rated = and_(live, Ticket.rating.is_not(None))
+    month = _local_month(dialect, Ticket.reported_at)
+    key, name = {
+        "org": (Organization.code, Organization.name),
+        "community": (Community.code, Community.name),
+        "category": (Ticket.category, Ticket.category),
+        "month": (month, month),
+    }[group]
+    flags = {
+        "filed": live,
+        "due": and_(live, or_(Ticket.responded_at.is_not(None), Ticket.due_respond_at < now)),
+        "responded": responded,
+        "responded_on_time": and_(responded, Ticket.responded_at <= Ticket.due_respond_at),
+        "resolved": resolved,
+        "resolved_on_time": and_(resolved, Ticket.resolved_at.is_not(None),
+                                 Ticket.resolved_at <= Ticket.due_resolve_at),
+        "rated": rated,
+        "satisfied": and_(rated, Ticket.rating >= measures.SATISFIED_FROM),
+        "reopens": and_(live, func.coalesce(Ticket.reopen_count, 0) > 0),
+        "disputes": and_(live, func.coalesce(Ticket.dispute_count, 0) > 0),
+        "timed_resolution": and_(resolved, Ticket.resolved_at.is_not(None)),
+    }
+    return (
+        select(
+            Ticket.id, Ticket.reported_at, Ticket.responded_at, Ticket.resolved_at,
+            key.label("key"), name.label("name"), month.label("month"),
+            _microseconds(dialect, Ticket.reported_at, Ticket.responded_at).label("response"),
+            _microseconds(dialect, Ticket.reported_at, Ticket.resolved_at).label("resolution"),
+            *(_flag(condition).label(flag) for flag, condition in flags.items()),
+        )
+        .join(Organization, Organization.id == Ticket.assignee_id)
+        .join(Community, Community.id == Ticket.community_id)
+        .where(
+            permissions.ticket_clause(actor),
+            Ticket.reported_at >= _local_midnight(date_from),
+            Ticket.reported_at < _local_midnight(date_to + timedelta(days=1)),
+        )
+        .cte("base")
     )
+
+
+# The medians: (name, the 0/1 column of the tickets it is over, duration, end of the duration).
+_MEDIANS = (("response", "responded", "response", "responded_at"),
+            ("resolution", "timed_resolution", "resolution", "resolved_at"))
+
+
+def _statement(base, partitions: dict[str, tuple]):
+    """One statement: the counts of each partition's groups, and the middle of each median.
+
+    `partitions` maps a partition's name to its (key, name) columns of `base`
+    (None, None: all tickets as one group). Every row has a `part`, a `median`
+    (None on a row of counts), the group's key and name, the COUNTS, and
+    `first_at`/`last_at`: on a row of counts the first and last report times,
+    on a median's row the ticket's report time and the end of its duration.
+    """
+    parts = []
+    for part, (key, name) in partitions.items():
+        keys = [column for column in (key, name) if column is not None]
+        parts.append(
+            select(literal_column(f"'{part}'").label("part"), null().label("median"),
+                   (key if key is not None else null()).label("key"),
+                   (name if name is not None else null()).label("name"),
+                   *(func.sum(base.c[count]).label(count) for count in measures.COUNTS),
+                   func.min(base.c.reported_at).label("first_at"),
+                   func.max(base.c.reported_at).label("last_at"))
+            .group_by(*keys)
+        )
+        for median, flag, duration, end in _MEDIANS:
+            ranked = (
+                select((key if key is not None else null()).label("key"),
+                       base.c.reported_at, base.c[end].label("end_at"),
+                       func.row_number().over(partition_by=key, order_by=(base.c[duration],
+                                                                          base.c.id))
+                       .label("rn"),
+                       func.count().over(partition_by=key).label("n"))
+                .where(base.c[flag] == 1)
+                .subquery()
+            )
+            parts.append(
+                select(literal_column(f"'{part}'"), literal_column(f"'{median}'"), ranked.c.key,
+                       null(), *(null() for _count in measures.COUNTS),
+                       ranked.c.reported_at, ranked.c.end_at)
+                .where(or_(ranked.c.rn == (ranked.c.n + 1) // 2,
+                           ranked.c.rn == ranked.c.n // 2 + 1))
+            )
+    return union_all(*parts)
+
+
+def _measured(rows, part: str, keys: list[str], naming) -> list[measures.Measures]:
+    """The measures of one partition's groups, ordered by key (`keys` listed even if empty)."""
+    counts = {row.key: row for row in rows if row.part == part and row.median is None}
+    middles: dict[tuple, list[timedelta]] = defaultdict(list)
+    for row in rows:
+        if row.part == part and row.median is not None:
+            middles[row.median, row.key].append(row.last_at - row.first_at)
+    items = []
+    for key in sorted(set(counts) | set(keys), key=lambda k: (k is not None, k)):
+        found = counts.get(key)
+        items.append(measures.from_counts(
+            key, naming(key, found.name if found is not None else None),
+            found._mapping if found is not None else {},
+            middles.get(("response", key), ()), middles.get(("resolution", key), ())))
+    return items
 
 
 def ticket_report(session: Session, actor, *, date_from: date, date_to: date,
@@ -131,31 +261,21 @@ def ticket_report(session: Session, actor, *, date_from: date, date_to: date,
     """
     check_request(actor, group, date_from, date_to)
     now = now or clock.now()
-    records = session.execute(
-        select(
-            Ticket.status, Ticket.category, Ticket.reported_at, Ticket.due_respond_at,
-            Ticket.responded_at, Ticket.due_resolve_at, Ticket.resolved_at, Ticket.rating,
-            Ticket.reopen_count, Ticket.dispute_count,
-            Organization.code.label("org_code"), Organization.name.label("org_name"),
-            Community.code.label("community_code"), Community.name.label("community_name"),
-        )
-        .join(Organization, Organization.id == Ticket.assignee_id)
-        .join(Community, Community.id == Ticket.community_id)
-        .where(
-            permissions.ticket_clause(actor),
-            Ticket.reported_at >= _local_midnight(date_from),
-            Ticket.reported_at < _local_midnight(date_to + timedelta(days=1)),
-        )
-    ).all()
-    months = _trend_months(date_from, date_to, records)
-    items, total = measures.measure_groups(
-        [_row(record, group) for record in records], now,
-        keys=months if group == "month" else (),
-    )
-    if group == "month":
-        by_month = items
-    else:
-        by_month, _ = measures.measure_groups(
-            [_row(record, "month") for record in records], now, keys=months)
+    base = _base(session, actor, group, date_from, date_to, now)
+    partitions = {"group": (base.c.key, base.c.name), "total": (None, None)}
+    if group != "month":
+        partitions["month"] = (base.c.month, base.c.month)
+    rows = session.execute(_statement(base, partitions)).all()
+    total_row = next((row for row in rows if row.part == "total" and row.median is None), None)
+    months = _trend_months(date_from, date_to, total_row and total_row.first_at,
+                           total_row and total_row.last_at)
+    naming = {
+        "category": lambda key, _name: _category_name(key),
+        "month": lambda key, _name: key,
+    }.get(group, lambda key, name: name if name is not None else key)
+    items = _measured(rows, "group", months if group == "month" else [], naming)
+    total = _measured(rows, "total", [None], lambda _key, _name: None)[0]
+    by_month = (items if group == "month"
+                else _measured(rows, "month", months, lambda key, _name: key))
     return TicketReport(group=group, date_from=date_from, date_to=date_to, items=items,
                         total=total, by_month=by_month)

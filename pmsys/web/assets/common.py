@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint
+from flask import Blueprint, g
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -75,6 +75,7 @@ def refused(error: DomainError) -> int:
     if isinstance(error, NotFound):
         raise error
     unit_of_work.discard(db.session)
+    g.refusal = error  # audited when the request ends (pmsys/audit.py: refused_request)
     return error.status
 
 

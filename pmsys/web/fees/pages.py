@@ -31,6 +31,7 @@ from pmsys.models.places import Building, Community, Household, Unit
 from pmsys.web.assets.common import current_actor, refused
 from pmsys.web.assets.common import refusal_message as general_refusal
 from pmsys.web.fees import bp, forms
+from pmsys.web.spreadsheets import add_sheet, book_bytes, download, new_book
 
 PER_PAGE = 50
 RECENT_PAYMENTS = 20
@@ -96,7 +97,8 @@ def may_read_fees(user) -> bool:
 def _community_or_404(user, code: str) -> Community:
     community = permissions.get_community_or_404(db.session, user, code)
     if not permissions.can_read_fees(user):
-        raise NotFound(f"no community {code}", code="community_not_found")
+        raise NotFound(f"no community {code}", code="community_not_found",
+                       hidden=("community", code))
     return community
 
 
@@ -125,6 +127,23 @@ def _bills_of(user, community: Community, period: str | None, page: int):
         .where(Bill.community_id == community.id, Bill.period == period)).one()
     return {"items": views, "total": total, "page": page, "pages": pages,
             "billed": totals[1] or 0}
+
+
+def standards_of(views) -> dict[int, FeeStandard]:
+    """The fee standards the bills were computed with, by id (one statement)."""
+    ids = {view.bill.standard_id for view in views}
+    if not ids:
+        return {}
+    return {standard.id: standard for standard in db.session.scalars(
+        select(FeeStandard).where(FeeStandard.id.in_(ids)))}
+
+
+def _distinct_fees(views) -> list:
+    """One bill per (area, standard) among `views`, newest first: how the fees came about."""
+    seen: dict[tuple, object] = {}
+    for view in views:
+        seen.setdefault((view.bill.area, view.bill.standard_id), view.bill)
+    return list(seen.values())
 
 
 def _recent_payments(community: Community):
@@ -300,6 +319,52 @@ def import_payments(code: str):
                            reasons=reasons)
 
 
+@bp.get("/communities/<code>/fees/payments/template.xlsx")
+@login_required
+def payment_template(code: str):
+    """An empty payment sheet with the columns the import reads, and a sheet explaining them."""
+    user = current_actor()
+    community = _community_or_404(user, code)
+    if not permissions.can_keep_fees(db.session, user, community):
+        raise Forbidden(_("Only the community's manager in office keeps its fees."),
+                        code="not_the_manager")
+    example = db.session.scalar(
+        select(Household).join(Unit, Unit.id == Household.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+        .where(Building.community_id == community.id)
+        .order_by(Building.code, Unit.code, Household.code).limit(1)
+        .options(selectinload(Household.unit).selectinload(Unit.building)))
+    place = (f"{community.code}/{example.unit.building.code}/{example.unit.code}/{example.code}"
+             if example else f"{community.code}/1/1/101")
+    return download(template_workbook(place, clock.today()),
+                    f"payment-import-template-{community.code}.xlsx")
+
+
+def template_workbook(household: str, today) -> bytes:
+    """The payment sheet the import reads (its Chinese header only) and its explanations."""
+    names = {key: next(name for name in names if not name.isascii())
+             for key, names in payment_import.COLUMNS.items()}
+    book = new_book()
+    add_sheet(book, _("Payments"), list(names.values()), [], [None] * len(names),
+              (18, 18, 12, 14, 12, 10))
+    explained = {
+        "receipt_no": (_("The receipt number; a receipt already posted is left unchanged."),
+                       f"R-{today:%Y%m%d}-001"),
+        "household": (_("The household's full code: community/building/unit/home."), household),
+        "amount": (_("The amount paid in yuan, e.g. 31.25."), "31.25"),
+        "paid_on": (_("The day of the payment, YYYY-MM-DD."), today.isoformat()),
+        "method": (_("One of %(methods)s.", methods="现金、银行转账、微信、支付宝、其他"), "微信"),
+        "period": (_("Optional: the month paid for, YYYY-MM; without it the oldest open bills "
+                     "are paid first."), billing.period_of(today)),
+    }
+    add_sheet(book, _("How to fill it in"),
+              [_("Column"), _("Required"), _("What it holds"), _("Example")],
+              [[names[key], _("yes") if key in payment_import.REQUIRED else _("no"), text,
+                example] for key, (text, example) in explained.items()],
+              [None, None, None, None], (12, 8, 60, 20))
+    return book_bytes(book)
+
+
 @bp.post("/bills/<int:bill_id>/adjustments")
 @login_required
 def adjust_bill(bill_id: int):
@@ -342,9 +407,10 @@ def my_bills():
         households.setdefault(view.household, []).append(view)
     summary = [
         {"household": path, "bills": rows[:MONTHS_SHOWN], "more": len(rows) > MONTHS_SHOWN,
-         "owed": sum((v.outstanding for v in rows if v.outstanding > 0), Decimal("0.00"))}
+         "owed": sum((v.outstanding for v in rows if v.outstanding > 0), Decimal("0.00")),
+         "fees": _distinct_fees(rows[:MONTHS_SHOWN])}
         for path, rows in sorted(households.items())
     ]
     total = sum((h["owed"] for h in summary), Decimal("0.00"))
     return render_template("fees/my_bills.html", households=summary, total_owed=total,
-                           status_labels=forms.STATUS_LABELS)
+                           status_labels=forms.STATUS_LABELS, standards=standards_of(views))

@@ -3,15 +3,11 @@ tables."""
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from wtforms import DateField, MonthField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
@@ -23,6 +19,15 @@ from pmsys.extensions import db
 from pmsys.fees import billing, queries, rates, reports
 from pmsys.web.assets.common import current_actor
 from pmsys.web.fees import bp
+from pmsys.web.spreadsheets import (
+    COUNT_FORMAT,
+    MONEY_FORMAT,
+    RATE_FORMAT,
+    add_sheet,
+    book_bytes,
+    download,
+    new_book,
+)
 
 LEVEL_LABELS = {
     "community": _l("Community"),
@@ -30,9 +35,6 @@ LEVEL_LABELS = {
     "district": _l("District"),
     "mode": _l("Management mode"),
 }
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MONEY_FORMAT = "#,##0.00"
-RATE_FORMAT = "0.00%"
 
 
 class CollectionFilterForm(FlaskForm):
@@ -111,28 +113,18 @@ def collection_export():
                    "buckets": billing.AGE_BUCKETS}
         return render_template("fees/report.html", **context), 400
     name = f"collection-{report.period}-{report.level}-{report.as_of.isoformat()}.xlsx"
-    return Response(workbook(report), mimetype=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(workbook(report), name)
 
 
 # --- the workbook ------------------------------------------------------------------------------
 
 
-def _sheet(book: Workbook, title: str, header: list[str], rows: list[list],
+WIDTHS = (14, 24, 14, 14, 12, 12, 12, 12)
+
+
+def _sheet(book, title: str, header: list[str], rows: list[list],
            formats: list[str | None]) -> None:
-    """A sheet of one table: a bold header, then rows of numbers formatted per column."""
-    sheet = book.create_sheet(title[:31])
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-        for cell, number_format in zip(sheet[sheet.max_row], formats, strict=True):
-            if number_format and cell.value is not None:
-                cell.number_format = number_format
-    sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGH", (14, 24, 14, 14, 12, 12, 12, 12), strict=False):
-        sheet.column_dimensions[letter].width = width
+    add_sheet(book, title, header, rows, formats, WIDTHS)
 
 
 def _collection_row(item: rates.Collection, key: str, name: str) -> list:
@@ -146,10 +138,9 @@ def workbook(report: reports.CollectionReport) -> bytes:
     Money and counts are numbers, rates fractions shown as percentages, so that
     the figures add up in the spreadsheet; a rate over nothing is an empty cell.
     """
-    book = Workbook()
-    book.remove(book.active)
+    book = new_book()
     level = str(LEVEL_LABELS[report.level])
-    money, rate, count = MONEY_FORMAT, RATE_FORMAT, "0"
+    money, rate, count = MONEY_FORMAT, RATE_FORMAT, COUNT_FORMAT
     collection_formats = [None, None, money, money, rate, count, count, rate]
     collection_header = [_("Code"), level, _("Billed"), _("Paid"), _("Rate by amount"),
                          _("Households billed"), _("Households paid in full"),
@@ -177,6 +168,4 @@ def workbook(report: reports.CollectionReport) -> bytes:
            + [["", _("Total"), report.recovery_total.arrears, report.recovery_total.recovered,
                report.recovery_total.rate]],
            [None, None, money, money, rate])
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book_bytes(book)

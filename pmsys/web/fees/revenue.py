@@ -7,7 +7,7 @@ form of the manager in office and the owners' committee, who keep the ledger.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -21,15 +21,17 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from pmsys import clock
 from pmsys.auth import permissions
-from pmsys.errors import DomainError, Forbidden
+from pmsys.errors import DomainError, Forbidden, InvalidInput
 from pmsys.extensions import db
-from pmsys.fees import revenue
+from pmsys.fees import billing, revenue, services
 from pmsys.governance import access as governance_access
 from pmsys.models.fees import REVENUE_SOURCES, SPENDING_USES
 from pmsys.models.governance import Vote, VoteStatus
 from pmsys.web.assets.common import current_actor, refusal_message, refused
 from pmsys.web.fees import bp
 
+# The home the notice page's worked example of the fee standard is for (m²).
+EXAMPLE_AREA = Decimal("60.00")
 DIRECTION_LABELS = {"income": _l("Income"), "spending": _l("Spending")}
 CATEGORY_LABELS = {
     "parking": _l("Parking"),
@@ -72,14 +74,12 @@ class RevenueEntryForm(FlaskForm):
             raise ValidationError(_("Choose a category of the chosen direction."))
 
     def validate_amount(self, field) -> None:
+        # The one money parser of the services, bounds and all (docs/domain.md#fees).
         try:
-            amount = Decimal(field.data.strip().replace(",", ""))
-        except (InvalidOperation, AttributeError):
-            amount = None
-        if (amount is None or not amount.is_finite() or amount <= 0
-                or amount != amount.quantize(Decimal("0.01"))):
+            services.money((field.data or "").strip().replace(",", ""), "amount")
+        except InvalidInput:
             raise ValidationError(_("Enter an amount in yuan, more than zero, with at most "
-                                    "two decimals."))
+                                    "two decimals.")) from None
 
     def validate_on(self, field) -> None:
         if field.data and field.data > clock.today():
@@ -148,13 +148,14 @@ def revenue_ledger(code: str):
 @login_required
 def community_notices(code: str):
     """The community's public notice page: this year's public revenue and its balance,
-    the owners' assembly votes (open ones to vote in, closed ones with their results)
-    and the owners' committee in office with its members and term
-    (docs/domain.md#committees, #revenue).
+    the owners' assembly votes (open ones to vote in, closed ones with their results),
+    the owners' committee in office with its members and term, and the fee standard in
+    force (收费标准公示) (docs/domain.md#committees, #revenue, #fees).
     """
     user = current_actor()
     community = permissions.get_community_or_404(db.session, user, code)
     ledger = revenue.ledger(db.session, user, community, clock.today().year)
+    standard = services.standard_on(db.session, community, clock.today())
     votes = db.session.scalars(
         select(Vote).where(Vote.community_id == community.id)
         .order_by(Vote.opens_at.desc(), Vote.id.desc())
@@ -164,4 +165,7 @@ def community_notices(code: str):
         open_votes=[v for v in votes if v.status is not VoteStatus.closed],
         closed_votes=[v for v in votes if v.status is VoteStatus.closed],
         committee=governance_access.active_committee(db.session, community),
+        standard=standard, example_area=EXAMPLE_AREA, example=billing.bill_amount(
+            EXAMPLE_AREA, standard.price_per_m2_month, standard.fixed_per_household)
+        if standard else None,
     )

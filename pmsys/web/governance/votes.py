@@ -47,7 +47,8 @@ def get_vote_or_404(user, vote_id: int) -> Vote:
     if key is not None:
         vote = db.session.scalar(select(Vote).where(Vote.id == key, access.vote_clause(user)))
     if vote is None:
-        raise NotFound(f"no vote {vote_id}", code="vote_not_found")
+        raise NotFound(f"no vote {vote_id}", code="vote_not_found",
+                       hidden=permissions.probe(db.session, Vote.id, key, "vote"))
     return vote
 
 

@@ -13,7 +13,7 @@ from pmsys.auth import permissions
 from pmsys.errors import DomainError
 from pmsys.models.auth import Role
 from pmsys.models.tickets import OPEN_STATUSES, Ticket
-from pmsys.tickets import explain, queries
+from pmsys.tickets import explain, lifecycle, queries
 from pmsys.tickets.services import open_queue, visible_tickets
 from pmsys.web.assets.common import refusal_message as asset_refusal_message
 from pmsys.web.tickets import bp
@@ -37,6 +37,10 @@ REFUSALS = {
         "A photo was refused: send at most 4 JPEG, PNG or WebP photos of up to 10 MB each."),
     "not_your_photos": lambda e: _("These photos are not yours to add."),
     "ticket_finished": lambda e: _("The ticket is finished: no more photos."),
+    "not_overdue": lambda e: _(
+        "The ticket is within its deadlines: it can be hurried up once a deadline has passed."),
+    "hurried_recently": lambda e: _(
+        "You hurried this ticket up less than 24 hours ago: once a day is enough."),
     "asset_in_open_handover": lambda e: _(
         "The asset is already in the open hand-over %(code)s.", code=e.fields.get("handover", "")),
 }
@@ -68,15 +72,7 @@ def mark_fields(form, error: DomainError) -> None:
 
 def overdue(ticket: Ticket, now: datetime | None = None) -> list[str]:
     """Which deadlines an open ticket has missed by now: "respond", "resolve", both or none."""
-    if ticket.status not in OPEN_STATUSES:
-        return []
-    now = now or clock.now()
-    missed = []
-    if ticket.responded_at is None and now > ticket.due_respond_at:
-        missed.append("respond")
-    if ticket.resolved_at is None and now > ticket.due_resolve_at:
-        missed.append("resolve")
-    return missed
+    return lifecycle.missed_deadlines(ticket, now or clock.now())
 
 
 @bp.app_template_global("ticket_overdue")

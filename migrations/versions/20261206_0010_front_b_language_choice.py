@@ -7,7 +7,7 @@ language; a stored value was never chosen there, so it is cleared and the
 language follows the browser again (docs/style.md#words). No schema change.
 
 Revision ID: d8136b7bf914
-Revises: 8d2e61c0f4a3
+Revises: c7a4f1d2e9b3
 Create Date: 2026-12-06 05:35:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd8136b7bf914'
-down_revision = '8d2e61c0f4a3'
+down_revision = 'c7a4f1d2e9b3'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,259 @@
+"""The collection summary: each community's bills of each period, and what paid them, by month.
+
+The collection report (pmsys/fees/reports.py) reads it instead of the bills: a city
+of 350,000 households bills 8.4 million times in 24 months, and the summary holds a
+few rows per community and period (docs/domain.md#collection). It is never stale:
+every service that makes bills (billing runs), changes what a bill asks
+(adjustments: waivers and corrections) or pays bills (payments, payment imports,
+credit) calls `refresh` in its own transaction, which computes the rows of the
+(community, period) pairs it touched again from the bills themselves. On
+PostgreSQL the refreshes of one community take turns (a transaction-scoped
+advisory lock), so two payments at once cannot each write a sum missing the other.
+
+What a report needs "as of" a day D it takes from the totals, less what payments of
+the months after D's did (rows of their own), less what payments dated after D
+within its month did (`as_of`): that last part is read from the bills, and is
+nothing for a day that closes its month or for today (no payment is dated in the
+future). As of today, one row per community and period is read.
+
+Bills and payments are never deleted, and no bill is paid more than it asks
+(services.adjust_bill refuses to lower a bill below what was paid on it), so what
+is owed on a group of bills is what they ask less what was paid on them.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from pmsys import clock
+from pmsys.models.fees import (
+    AdjustmentKind,
+    Bill,
+    BillAdjustment,
+    CollectionSummary,
+    Payment,
+    PaymentAllocation,
+)
+
+HALF_FEN = Decimal("0.005")
+# The paid_month of the row that holds the bills themselves; it sorts before every month.
+BILLS_ROW = ""
+NO_MODE = ""
+# The first key of the advisory locks taken per community while its rows are rewritten.
+LOCK_SPACE = 7311
+
+Where = Callable[[ColumnElement], ColumnElement]
+COLUMNS = ("period", "community_id", "mode", "paid_month", "bills", "billed", "waived", "paid",
+           "paid_full")
+
+
+def month_of(dialect: str, day):
+    """SQL: the "YYYY-MM" of a DATE."""
+    # Constants written out, not bound: PostgreSQL matches a GROUP BY expression by its text.
+    if dialect == "postgresql":
+        return func.to_char(day, literal_column("'YYYY-MM'"))
+    return func.substr(day, literal_column("1"), literal_column("7"))  # SQLite: ISO text
+
+
+def month_end(day: date) -> date:
+    """The last day of `day`'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _mode():
+    """A bill's mode as the summary keeps it ("" for none)."""
+    return func.coalesce(cast(Bill.mode, String(32)), literal_column(f"'{NO_MODE}'"))
+
+
+def _adjusted(bills_where):
+    """Per bill of `bills_where`: the sum of its adjustments, and of its waivers alone."""
+    return (
+        select(BillAdjustment.bill_id, func.sum(BillAdjustment.amount).label("amount"),
+               func.sum(case((BillAdjustment.kind == AdjustmentKind.waiver,
+                              BillAdjustment.amount), else_=0)).label("waived"))
+        .join(Bill, Bill.id == BillAdjustment.bill_id)
+        .where(*bills_where)
+        .group_by(BillAdjustment.bill_id)
+        .subquery("adjusted")
+    )
+
+
+def payment_days(bills_where):
+    """Per bill of `bills_where` and day something was paid on it: what was paid that day.
+
+    Columns community_id, period, mode, paid_on, amount and `completes`: 1 on the
+    day the payments up to it first paid the bill in full (as it asks now), else 0.
+    """
+    days = (
+        select(PaymentAllocation.bill_id, Payment.paid_on,
+               func.sum(PaymentAllocation.amount).label("amount"))
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .join(Bill, Bill.id == PaymentAllocation.bill_id)
+        .where(*bills_where)
+        .group_by(PaymentAllocation.bill_id, Payment.paid_on)
+        .subquery("days")
+    )
+    running = select(
+        days.c.bill_id, days.c.paid_on, days.c.amount,
+        func.sum(days.c.amount).over(partition_by=days.c.bill_id, order_by=days.c.paid_on)
+        .label("cum"),
+    ).subquery("running")
+    adjusted = _adjusted(bills_where)
+    due = Bill.amount + func.coalesce(adjusted.c.amount, 0) - HALF_FEN
+    completes = case((and_(running.c.cum > due, running.c.cum - running.c.amount <= due), 1),
+                     else_=0)
+    return (
+        select(Bill.community_id, Bill.period, _mode().label("mode"), running.c.paid_on,
+               running.c.amount, completes.label("completes"))
+        .select_from(running)
+        .join(Bill, Bill.id == running.c.bill_id)
+        .outerjoin(adjusted, adjusted.c.bill_id == Bill.id)
+        .subquery("payment_days")
+    )
+
+
+def _rows(dialect: str, bills_where):
+    """SELECT the summary rows of the bills `bills_where` selects, in COLUMNS order."""
+    adjusted = _adjusted(bills_where)
+    net = Bill.amount + func.coalesce(adjusted.c.amount, 0)
+    paid_in_all = (
+        select(PaymentAllocation.bill_id, func.sum(PaymentAllocation.amount).label("amount"))
+        .join(Bill, Bill.id == PaymentAllocation.bill_id)
+        .where(*bills_where)
+        .group_by(PaymentAllocation.bill_id)
+        .subquery("paid")
+    )
+    paid = func.coalesce(paid_in_all.c.amount, 0)
+    mode = _mode()
+    bills = (
+        select(Bill.period, Bill.community_id, mode, literal_column(f"'{BILLS_ROW}'"),
+               func.count(Bill.id), func.sum(net),
+               -func.sum(func.coalesce(adjusted.c.waived, 0)), func.sum(paid),
+               func.sum(case((paid > net - HALF_FEN, 1), else_=0)))
+        .outerjoin(adjusted, adjusted.c.bill_id == Bill.id)
+        .outerjoin(paid_in_all, paid_in_all.c.bill_id == Bill.id)
+        .where(*bills_where)
+        .group_by(Bill.period, Bill.community_id, mode)
+    )
+    days = payment_days(bills_where)
+    month = month_of(dialect, days.c.paid_on)
+    by_month = (
+        select(days.c.period, days.c.community_id, days.c.mode, month, literal(0), literal(0),
+               literal(0), func.sum(days.c.amount), func.sum(days.c.completes))
+        .group_by(days.c.period, days.c.community_id, days.c.mode, month)
+    )
+    return union_all(bills, by_month)
+
+
+def _lock(session: Session, community_ids: Iterable[int]) -> None:
+    """PostgreSQL: wait for other transactions rewriting these communities' rows; in id order."""
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite has one writer at a time
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, id) FROM "
+             "(SELECT DISTINCT unnest(CAST(:ids AS integer[])) AS id ORDER BY id) AS ids"),
+        {"space": LOCK_SPACE, "ids": sorted(set(community_ids))},
+    )
+
+
+def refresh(session: Session, keys: Iterable[tuple[int, str]]) -> None:
+    """Compute the rows of these (community id, period) pairs again from their bills."""
+    by_period: dict[str, set[int]] = defaultdict(set)
+    for community_id, period in keys:
+        by_period[period].add(community_id)
+    if not by_period:
+        return
+    session.flush()
+    _lock(session, {c for ids in by_period.values() for c in ids})
+    dialect = session.get_bind().dialect.name
+    for period, ids in sorted(by_period.items()):
+        community_ids = sorted(ids)
+        session.execute(delete(CollectionSummary).where(
+            CollectionSummary.period == period,
+            CollectionSummary.community_id.in_(community_ids)))
+        session.execute(insert(CollectionSummary).from_select(COLUMNS, _rows(
+            dialect, [Bill.period == period, Bill.community_id.in_(community_ids)])))
+
+
+def refresh_bills(session: Session, bill_ids: Iterable[int]) -> None:
+    """Refresh the (community, period) pairs of these bills."""
+    ids = sorted(set(bill_ids))
+    if ids:
+        refresh(session, session.execute(
+            select(Bill.community_id, Bill.period).where(Bill.id.in_(ids)).distinct()).all())
+
+
+def rebuild(session: Session) -> int:
+    """Compute every row again from every bill (migration, bulk loads); return the row count."""
+    session.flush()
+    session.execute(delete(CollectionSummary))
+    session.execute(insert(CollectionSummary).from_select(
+        COLUMNS, _rows(session.get_bind().dialect.name, [])))
+    return session.scalar(select(func.count()).select_from(CollectionSummary))
+
+
+def as_of(dialect: str, periods: Where, communities: Where, days: list[date]):
+    """Per community, period and mode: the bills, and what was paid on them by each of `days`.
+
+    A subquery of rows to sum (several per group): community_id, period, mode,
+    billed, bills, and for each day i paid_i (paid by then) and full_i (bills
+    paid in full by then): the totals, less the months after the day's, less the
+    rest of the day's month. `periods` and `communities` filter a period and a
+    community id column.
+    """
+    summary = CollectionSummary
+    months = [f"{day.year:04d}-{day.month:02d}" for day in days]
+    bills_row = summary.paid_month == BILLS_ROW
+    columns = []
+    for i, month in enumerate(months):
+        later = summary.paid_month > month
+        columns.append(case((bills_row, summary.paid), (later, -summary.paid), else_=0)
+                       .label(f"paid_{i}"))
+        columns.append(case((bills_row, summary.paid_full), (later, -summary.paid_full),
+                            else_=0).label(f"full_{i}"))
+    parts = [
+        select(summary.community_id, summary.period, summary.mode,
+               summary.billed, summary.bills, *columns)
+        .where(periods(summary.period), communities(summary.community_id),
+               or_(bills_row, summary.paid_month > min(months)))
+    ]
+    for i, day in enumerate(days):
+        last = month_end(day)
+        if day >= last or day >= clock.today():
+            continue  # no payment is dated after it (none is dated in the future)
+        late = (select(PaymentAllocation.bill_id)
+                .join(Payment, Payment.id == PaymentAllocation.payment_id)
+                .where(Payment.paid_on > day, Payment.paid_on <= last))
+        paid = payment_days([periods(Bill.period), communities(Bill.community_id),
+                             Bill.id.in_(late)])
+        tail = []
+        for j in range(len(days)):
+            tail.append((-paid.c.amount if j == i else literal(0)).label(f"paid_{j}"))
+            tail.append((-paid.c.completes if j == i else literal(0)).label(f"full_{j}"))
+        parts.append(
+            select(paid.c.community_id, paid.c.period, paid.c.mode, literal(0), literal(0), *tail)
+            .where(paid.c.paid_on > day, paid.c.paid_on <= last)
+        )
+    return union_all(*parts).subquery("as_of")
