@@ -107,18 +107,41 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """Chinese by default; English (or back) when the user chose it."""
+    """The request's language (docs/style.md#words): Chinese unless something says otherwise.
+
+    In order: what this request set (the language switch answering, an API caller's
+    account), the switch in the header for this browser session (the `lang`
+    cookie), the language the user chose on their account page, the browser's
+    Accept-Language, and Chinese.
+    """
     languages = Config.LANGUAGES
     chosen = getattr(g, "locale_override", None)
     if chosen in languages:
         return chosen
-    if current_user and getattr(current_user, "is_authenticated", False):
-        if current_user.locale in languages:
-            return current_user.locale
     cookie = request.cookies.get("lang") if request else None
     if cookie in languages:
         return cookie
+    if current_user and getattr(current_user, "is_authenticated", False):
+        if current_user.locale in languages:
+            return current_user.locale
+    if request:
+        browser = browser_language(request.accept_languages, languages)
+        if browser is not None:
+            return browser
     return Config.BABEL_DEFAULT_LOCALE
+
+
+def browser_language(accepted, languages) -> str | None:
+    """The first of `languages` the browser accepts, by its preference (Accept-Language).
+
+    A tag matches by its language: "zh-TW" and "zh" ask for zh_CN, "en-GB" for en.
+    """
+    for tag, _quality in accepted:  # the most preferred first
+        asked = tag.replace("-", "_").lower().split("_")[0]
+        for language in languages:
+            if language.lower().split("_")[0] == asked:
+                return language
+    return None
 
 
 def _personal() -> bool:
@@ -183,6 +206,9 @@ def _register_hooks(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
+        if response.mimetype == "text/html":
+            # A page's words follow the browser's Accept-Language and the language cookie.
+            response.vary.update(("Accept-Language", "Cookie"))
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if _personal():

@@ -1,4 +1,4 @@
-"""Words for codes that several layers show: modes, roles, kinds, hand-over steps.
+"""Words for codes that several layers show: modes, roles, kinds, hand-over steps, places.
 
 The pages, the reports and the notification texts all name these the same way,
 in the reader's language (lazy gettext: rendered when shown).
@@ -6,6 +6,7 @@ in the reader's language (lazy gettext: rendered when shown).
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from pmsys.models.assets import HandoverStatus
@@ -70,3 +71,21 @@ EVENT_LABELS = {
     "sign": _l("Signed"),
     "effective": _l("Became effective"),
 }
+
+
+def address(building: str | None = None, unit: str | None = None,
+            household: str | None = None, *, building_name: str | None = None,
+            community: str | None = None) -> str:
+    """A place as residents say it, "供销楼 1号楼 2单元 301室", from its codes (not "GXL/1/2/301").
+
+    `building_name` is the building's own name where it has one; `community` the
+    community's name, put first when given.
+    """
+    parts = [community] if community else []
+    if building:
+        parts.append(building_name or _("Building %(code)s", code=building))
+    if unit:
+        parts.append(_("Unit %(code)s", code=unit))
+    if household:
+        parts.append(_("Household %(code)s", code=household))
+    return " ".join(parts)

@@ -406,6 +406,10 @@ TABLE: list[Entry] = [
     Entry("POST", "/account", "/account", logged_in(ACCOUNT), form=PASSWORD_FORM),
     Entry("POST", "/account", "/account", everyone(400), form=PASSWORD_FORM, csrf=False,
           note="no CSRF token"),
+    Entry("POST", "/account/language", "/account/language", logged_in(ACCOUNT),
+          form={"language": "en"}),
+    Entry("POST", "/account/language", "/account/language", everyone(400),
+          form={"language": "en"}, csrf=False, note="no CSRF token"),
     # --- places pages -------------------------------------------------------------
     Entry("GET", "/", "/", logged_in(200)),
     Entry("GET", "/communities", "/communities", logged_in(200)),

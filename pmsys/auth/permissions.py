@@ -359,22 +359,53 @@ def arbitrates(actor, street_id: int, community_office_id: int | None) -> bool:
     return org.kind is OrgKind.street_office and org.region_id == street_id
 
 
-def can_see_reporter_phone(actor, ticket) -> bool:
+def may_rule_on_disputes(actor) -> bool:
+    """Whether `actor` belongs to an office that decides disputes (see `arbitrates`)."""
+    return (_is_user(actor) and actor.role is Role.street_officer
+            and actor.organization is not None
+            and actor.organization.kind in (OrgKind.street_office, OrgKind.community_office))
+
+
+def arbitration_clause(actor) -> ColumnElement[bool]:
+    """The filter on Community for the communities whose disputes `actor` decides.
+
+    The same rule as `arbitrates`, as SQL: a street office its street's
+    communities, a community office the communities it is the office of.
+    """
+    if not may_rule_on_disputes(actor):
+        return false()
+    org = actor.organization
+    if org.kind is OrgKind.community_office:
+        return Community.community_office_id == org.id
+    return Community.street_id == org.region_id
+
+
+def can_see_reporter_phone(actor, ticket, *, listed: bool = False) -> bool:
     """Whether `actor` may read the reporter's phone in full (docs/domain.md#privacy).
 
-    The reporter reads their own; the assigned organisation while the ticket is
-    open; everyone else sees it masked (Personal Information Protection Law,
-    minimum necessary).
+    The reporter reads their own; the assigned organisation on the ticket itself
+    while the ticket is open; everyone else, and every list or export
+    (`listed`), shows it masked (Personal Information Protection Law, minimum
+    necessary).
     """
     if not _is_user(actor):
         return False
     if ticket.reporter_id is not None and ticket.reporter_id == actor.id:
         return True
     return (
-        actor.organization_id is not None
+        not listed
+        and actor.organization_id is not None
         and actor.organization_id == ticket.assignee_id
         and ticket.is_open
     )
+
+
+def reporter_phone(actor, ticket, *, listed: bool = False) -> str | None:
+    """The reporter's phone as `actor` may read it: in full or masked (138****0000)."""
+    phone = ticket.reporter_phone
+    if phone and not can_see_reporter_phone(actor, ticket, listed=listed):
+        return mask_phone(phone)
+    return phone
 
 
 # Roles that read the ticket measures of the communities (or the organisation) they see.

@@ -17,6 +17,7 @@ from pmsys.auth.passwords import (
     password_problem,
     verify_password,
 )
+from pmsys.config import Config
 from pmsys.errors import InvalidInput, TooManyRequests, Unauthenticated
 from pmsys.models.auth import ApiToken, User, hash_token, new_session_token
 
@@ -207,6 +208,23 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     user.password_changed_at = clock.now()
     end_all_sessions(session, user)
     audit.record(session, user, "password_changed", "user", user.username)
+
+
+def choose_language(session: Session, user: User, locale: str | None) -> None:
+    """Keep `locale` as the account's language; None lets each browser's language decide.
+
+    Only this choice is stored on the account: the switch in the page header lasts
+    for the browser session (docs/style.md#words).
+    """
+    if locale is not None and locale not in Config.LANGUAGES:
+        raise InvalidInput("unknown language", fields={"language": ", ".join(Config.LANGUAGES)})
+    if user.locale == locale:
+        return
+    before = user.locale
+    user.locale = locale
+    session.flush()
+    audit.record(session, user, "language_chosen", "user", user.username,
+                 before=before, after=locale)
 
 
 def set_active(session: Session, actor, user: User, active: bool) -> None:

@@ -1,15 +1,18 @@
 """Demo fees: standards, 24 months of bills and payments, waivers and public revenue.
 
 Every community of the demo region with a manager in office gets a fee standard
-from the first day of the month two years before the current one, priced by its
-mode (professional managers charge most). Bills run month by month up to last
-month through the billing service, and payments are posted through the payment
-service at the dates they would have been made, so the collection reports have
-two years to read:
+from the first day of the month 23 months before the current one, priced by its
+mode (professional managers charge most). Bills run month by month up to the
+current month (the billing job bills a month on its first day) through the billing
+service, and payments are posted through the payment service at the dates they
+would have been made, so the collection reports have two years to read:
 
-- Households pay per quarter, half-year or calendar year: one payment for the
-  block of months, in its last month or a month or two later. So the latest
-  months are still largely open, as they would be on the day.
+- Households pay ahead (预交), per quarter, half-year or calendar year: one payment
+  for the block of months, in its first month or a month or two later. So the
+  current month reads as it would on the day: paid by most of those who pay, less
+  on the first days of a month that starts a block. A block reaching past the
+  current month is paid at the household's monthly amount; the rest of the payment
+  is credit, which pays the later months' bills when the billing job makes them.
 - Whether a household pays at all depends on its community: about 45–65 % in
   self-managed and community-run blocks, 55–68 % under the original units, and
   under professional managers 60 % at the start of the term rising by six
@@ -22,10 +25,11 @@ two years to read:
 
 Each household's behaviour is drawn from a generator seeded by its place code,
 so every run decides the same. A payment's receipt number names the household
-and the month it is paid in, and a month's payment is posted only when every
-bill it covers exists, so a second run — the same day or months later — posts
-nothing twice and never a different amount under a known receipt. The anchor of
-it all is the standards' start, read back from the database on later runs.
+and the month it is paid in, and its amount depends only on the household's
+monthly bill (the standard never changes), so a second run — the same day or
+months later — posts nothing twice and never a different amount under a known
+receipt; a payment dated after today waits for a later run. The anchor of it all
+is the standards' start, read back from the database on later runs.
 """
 
 from __future__ import annotations
@@ -170,7 +174,8 @@ def _standards(session: Session, infos: list[_Community]) -> tuple[date, int]:
     existing = session.scalar(select(func.min(FeeStandard.start)).where(
         FeeStandard.community_id.in_([i.community.id for i in infos])))
     today = clock.today()
-    start = existing or date(today.year - 2, today.month, 1)
+    start = existing or billing.period_start(
+        _period(_month_index(billing.period_of(today)) - (MONTHS - 1)))
     having = set(session.scalars(select(FeeStandard.community_id)))
     created = 0
     for info in infos:
@@ -190,8 +195,8 @@ def _standards(session: Session, infos: list[_Community]) -> tuple[date, int]:
 
 
 def _bill_months(session: Session, infos: list[_Community], start: date) -> tuple[str, int]:
-    """Bill every month from the start to last month; return the last month and bills made."""
-    last = _period(_month_index(billing.period_of(clock.today())) - 1)
+    """Bill every month from the start to this month; return this month and the bills made."""
+    last = billing.period_of(clock.today())
     billed = set(session.scalars(select(Bill.period).where(
         Bill.community_id.in_([i.community.id for i in infos])).distinct()))
     created = 0
@@ -253,11 +258,13 @@ def _net_bills(session: Session, ids) -> dict[int, dict[str, Decimal]]:
 
 def _plan(path: str, info: _Community, bills: dict[str, Decimal], last: int
           ) -> dict[int, Decimal]:
-    """Month index → amount the household pays that month (only months whose bills all exist).
+    """Month index → amount the household pays that month, up to month index `last`.
 
-    Bills are paid in blocks of `cycle` months, in the block's last month (or a
-    month or two later); a household that pays settles its arrears with it, so each
-    payment is exactly the oldest open bills and the allocation follows the plan.
+    Bills are paid ahead in blocks of `cycle` months, in the block's first month (or
+    a month or two later); a household that pays settles its arrears with it, so
+    each payment pays the oldest open bills and then its own block, as the
+    allocation does. A month not billed yet counts at the household's monthly
+    amount: its latest bill, the same every month.
     """
     rng = _rng("household", path)
     threshold = rng.random()
@@ -265,14 +272,15 @@ def _plan(path: str, info: _Community, bills: dict[str, Decimal], last: int
     periods = sorted(bills)
     if not periods:
         return {}
-    lump_at = _month_index(periods[0]) + rng.randint(6, 20) if rng.random() < 1 / 3 else None
-    blocks: dict[int, list[str]] = defaultdict(list)
-    for period in periods:
-        blocks[_month_index(period) // cycle].append(period)
+    first = _month_index(periods[0])
+    monthly = bills[periods[-1]]
+    lump_at = first + rng.randint(6, 20) if rng.random() < 1 / 3 else None
     paid: dict[int, Decimal] = defaultdict(Decimal)
     arrears = Decimal("0.00")
-    for key in sorted(blocks):
-        due = (key + 1) * cycle - 1 + rng.choice((0, 0, 1, 1, 2))
+    key = first // cycle
+    while True:
+        begin = max(key * cycle, first)
+        due = begin + rng.choice((0, 0, 0, 1, 2))
         if due > last:
             break
         if lump_at is not None and lump_at < due:
@@ -280,10 +288,12 @@ def _plan(path: str, info: _Community, bills: dict[str, Decimal], last: int
                 paid[lump_at] += arrears
                 arrears = Decimal("0.00")
             lump_at = None
-        arrears += sum((bills[p] for p in blocks[key]), Decimal("0.00"))
-        if threshold < _paying_share(info, blocks[key][0]):
+        arrears += sum((bills.get(_period(month), monthly)
+                        for month in range(begin, (key + 1) * cycle)), Decimal("0.00"))
+        if threshold < _paying_share(info, _period(begin)):
             paid[due] += arrears
             arrears = Decimal("0.00")
+        key += 1
     if lump_at is not None and lump_at <= last and arrears:
         paid[lump_at] += arrears
     return {month: amount for month, amount in paid.items() if amount > 0}
@@ -304,6 +314,7 @@ def _pay(session: Session, households: dict[int, tuple[str, _Community]], last: 
                 "/", "-")
             planned.append((paid_on, receipt, household_id, amount, info))
     planned.sort(key=lambda row: (row[0], row[1]))
+    today = clock.today()
     posted = existing = 0
     targets = {h.id: h for h in session.scalars(
         select(Household).where(Household.id.in_(list(households))))}
@@ -311,6 +322,8 @@ def _pay(session: Session, households: dict[int, tuple[str, _Community]], last: 
         if receipt in known:
             existing += 1
             continue
+        if paid_on > today:
+            continue  # later this month: a run on that day or after posts it
         method = _rng("method", receipt).choices(
             ("wechat", "alipay", "cash", "bank"), weights=(35, 20, 30, 15))[0]
         moment = datetime.combine(paid_on, time(10), clock.LOCAL_TZ)

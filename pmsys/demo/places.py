@@ -245,7 +245,12 @@ def _households(
 
 
 def _organizations(facts: dict, invented: dict) -> list[dict]:
-    """Return the plan's organisations with their duties, then the invented ones."""
+    """Return the plan's organisations with their duties, then the invented ones.
+
+    Each has its invented contact phone where one is given (residents call their
+    manager, so every manager has one).
+    """
+    phones = invented.get("organization_phones", {})
     organizations = []
     for org in facts["organizations"] + invented["invented_organizations"]:
         region = org.get("region") or org["code"].split("-")[0]
@@ -253,6 +258,8 @@ def _organizations(facts: dict, invented: dict) -> list[dict]:
                   "region": region if region in ("BT", "TYQ", "SLQ") else "TYQ"}
         record.update({name: org[name] for name in ("community", "duty", "categories")
                        if org.get(name)})
+        if org["code"] in phones:
+            record["phone"] = phones[org["code"]]
         organizations.append(record)
     return organizations
 

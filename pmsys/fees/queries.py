@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from datetime import date
 
-from pmsys.auth.permissions import bill_clause
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session
+
+from pmsys.auth.permissions import bill_clause, community_clause
 from pmsys.errors import InvalidInput
+from pmsys.fees import billing
 from pmsys.models.fees import Bill, BillAdjustment, PaymentAllocation
 from pmsys.models.places import Building, Community, Household, Unit
 
@@ -62,3 +66,22 @@ def visible_bills(actor, *, household: str | None = None, period: str | None = N
         owed = func.round(Bill.amount + _adjusted_sum() - _paid_sum(), 2)
         query = query.where(owed > 0 if status == "open" else owed <= 0)
     return query.order_by(Bill.period.desc(), Bill.household_id, Bill.id)
+
+
+def latest_collected_period(session: Session, actor, today: date) -> str:
+    """The month the collection page opens on: the latest up to `today`'s with something paid.
+
+    Of the bills of the communities `actor` sees (as the collection report reads
+    them), the latest month up to this one with a payment toward one of its bills;
+    this month when none has any. A month billed but not paid at all reads 0.00 %
+    everywhere, which tells a reader nothing about how collection goes.
+    """
+    current = billing.period_of(today)
+    latest = session.scalar(
+        select(func.max(Bill.period)).where(
+            Bill.period <= current,
+            Bill.community_id.in_(select(Community.id).where(community_clause(actor))),
+            exists().where(PaymentAllocation.bill_id == Bill.id),
+        )
+    )
+    return latest or current

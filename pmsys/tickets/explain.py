@@ -96,6 +96,15 @@ def reason_label(code: str) -> str:
     return labels.get(code, code)
 
 
+def current_reason_label(code: str, steps: list[dict] | None) -> str:
+    """Why the ticket's current assignee holds it: the routing's reason, unless the street
+    office reassigned it since (then the routing's reason, "handed over" say, was about
+    the organisation it left)."""
+    if any(step.get("code") == "reassigned" for step in steps or ()):
+        return _("reassigned by the street office")
+    return reason_label(code)
+
+
 def flag_label(code: str) -> str:
     labels = {
         "not_handed_over": _("not handed over"),

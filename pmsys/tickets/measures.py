@@ -252,3 +252,69 @@ def months_between(first: date, last: date) -> list[str]:
         keys.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return keys
+
+
+# --- Disputes, counted against the organisation that raised them (docs/domain.md#measures) ----
+#
+# DESIGN §8: "Disputes are counted against the organisation that raised them, with the
+# ruling (upheld: re-assigned away; returned: sent back), whoever holds the ticket at the
+# end." A ticket's dispute story is read from its trail: each `dispute` is raised by the
+# assignee of the day; the arbiter's next `reassign` upholds it, its next `uphold` action
+# ("send back") returns it. A reassignment nobody disputed is no ruling on a dispute.
+
+DISPUTE_ACTIONS = ("dispute", "reassign", "uphold")
+
+
+@dataclass(frozen=True)
+class DisputeEvent:
+    """One step of a ticket's dispute story; a ticket's steps come in the order they happened.
+
+    A dispute counts in the group `key` (named `name`): the organisation that
+    raised it, or the ticket's community, category or month. A ruling's key is
+    not read: it settles the ticket's dispute still waiting.
+    """
+
+    ticket: int
+    action: str
+    key: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class DisputeMeasures:
+    """Disputes raised in a group and how the arbiter ruled on them."""
+
+    key: str | None
+    name: str | None
+    raised: int = 0
+    upheld: int = 0  # the arbiter reassigned the ticket away from the disputing organisation
+    returned: int = 0  # the arbiter sent it back to the disputing organisation
+
+    @property
+    def waiting(self) -> int:
+        """Disputes still waiting for a ruling."""
+        return self.raised - self.upheld - self.returned
+
+
+def measure_disputes(events: Iterable[DisputeEvent]
+                     ) -> tuple[dict[str | None, DisputeMeasures], DisputeMeasures]:
+    """Count disputes per group and in total, with how each was ruled on.
+
+    Every dispute counts (a ticket disputed twice counts twice), in the group of
+    the dispute, not of the ticket's assignee at the end.
+    """
+    counts: dict[str | None, list[int]] = {}
+    names: dict[str | None, str | None] = {}
+    waiting: dict[int, str | None] = {}
+    for event in events:
+        if event.action == "dispute":
+            counts.setdefault(event.key, [0, 0, 0])[0] += 1
+            names.setdefault(event.key, event.name)
+            waiting[event.ticket] = event.key
+        elif event.action in ("reassign", "uphold") and event.ticket in waiting:
+            key = waiting.pop(event.ticket)
+            counts[key][1 if event.action == "reassign" else 2] += 1
+    groups = {key: DisputeMeasures(key, names[key], *values) for key, values in counts.items()}
+    total = DisputeMeasures(None, None, *(sum(values[i] for values in counts.values())
+                                          for i in range(3)))
+    return groups, total

@@ -283,6 +283,24 @@ def queue_conditions(actor) -> list:
 QUEUE_ORDER = (Ticket.due_resolve_at, Ticket.id)
 
 
+def ruling_conditions(actor) -> list:
+    """The disputed tickets waiting for `actor`'s ruling (docs/domain.md#disputes).
+
+    A street office rules on its street's communities, a community office on its
+    own; a dispute waits until the office reassigns the ticket or sends it back.
+    """
+    return [
+        Ticket.status == TicketStatus.disputed,
+        Ticket.community_id.in_(
+            select(Community.id).where(permissions.arbitration_clause(actor))),
+        permissions.ticket_clause(actor),
+    ]
+
+
+# Disputes wait for a ruling oldest first: the one disputed earliest was reported earliest.
+RULING_ORDER = (Ticket.reported_at, Ticket.id)
+
+
 def open_queue(actor):
     """The caller organisation's open tickets, nearest resolution deadline first."""
     return select(Ticket).where(*queue_conditions(actor)).order_by(*QUEUE_ORDER)

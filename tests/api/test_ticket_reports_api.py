@@ -17,7 +17,8 @@ PATH = "/reports/tickets"
 FIELDS = ["filed", "responded", "responded_on_time", "resolved", "resolved_on_time", "rated",
           "satisfied", "reopens", "disputes", "response_rate", "resolution_rate",
           "on_time_rate", "satisfaction_rate", "reopen_rate", "dispute_rate",
-          "median_response_minutes", "median_resolution_minutes"]
+          "median_response_minutes", "median_resolution_minutes", "disputes_raised",
+          "disputes_upheld", "disputes_returned"]
 
 
 def local(*args) -> datetime:
@@ -68,6 +69,7 @@ def test_the_shape_of_api_md_with_rates_as_strings(api):
         "response_rate": "1.0000", "resolution_rate": "1.0000", "on_time_rate": "1.0000",
         "satisfaction_rate": "1.0000", "reopen_rate": "0.0000", "dispute_rate": "0.0000",
         "median_response_minutes": 60.0, "median_resolution_minutes": 300.0,
+        "disputes_raised": 0, "disputes_upheld": 0, "disputes_returned": 0,
     }
     # The May lighting ticket: past its response deadline by NOW, never answered.
     assert lighting["key"] == "PM-A" and lighting["filed"] == 1
@@ -160,3 +162,88 @@ def test_bad_parameters_answer_400_with_the_envelope(api, query, code, field):
     assert response.status_code == 400
     error = assert_envelope(response, 400, code)
     assert field in error["fields"]
+
+
+# --- Disputes against the organisation that raised them (DESIGN §8) ----------------------
+
+
+@pytest.fixture
+def disputed(db, world):
+    """Three June tickets in CA (NOW is 2025-06-02): W-D1 disputes water twice (upheld, then
+    it comes back by a reassignment and W-D1 disputes again, returned); PM-A disputes the
+    lamp (waiting); PM-A disputes a second lamp, upheld to W-D1."""
+    users = world.users
+
+    def act(login, ticket, action, **fields):
+        take_action(db.session, users[login], ticket, action, **fields)
+
+    with clock.frozen(local(2025, 6, 1, 9)):
+        water = file_as(world, "resident_a", description="六月水管漏水")
+        lamp = file_as(world, "resident_a", category="lighting", description="六月路灯不亮")
+        lamp2 = file_as(world, "resident_a", category="lighting", description="楼门灯不亮")
+        act("operator_in", water, "dispute", note="不是我们的管道")
+        act("officer", water, "reassign", org="PM-A", note="物业负责")
+        act("officer", water, "reassign", org="W-D1", note="还是供水公司")  # nobody disputed
+        act("operator_in", water, "dispute", note="仍然不是我们的")
+        act("officer", water, "uphold", note="维持")
+        act("manager_a", lamp, "dispute", note="路灯应移交")
+        act("manager_a", lamp2, "dispute", note="线路属于供电")
+        act("officer", lamp2, "reassign", org="W-D1", note="交供水公司试试")
+    db.session.commit()
+    return {"water": water, "lamp": lamp, "lamp2": lamp2}
+
+
+def disputes_of(item: dict) -> tuple[int, int, int]:
+    return item["disputes_raised"], item["disputes_upheld"], item["disputes_returned"]
+
+
+def test_disputes_count_against_the_organisation_that_raised_them(api, disputed):
+    body = get(api, query="?from=2025-06-01&to=2025-06-02")
+    items = {item["key"]: item for item in body["items"]}
+    # W-D1 holds water and lamp2 now; PM-A holds lamp. The disputes are counted by who raised
+    # them: W-D1 twice (one upheld, one returned), PM-A twice (one upheld, one waiting).
+    assert disputes_of(items["W-D1"]) == (2, 1, 1)
+    assert disputes_of(items["PM-A"]) == (2, 1, 0)
+    assert (items["W-D1"]["filed"], items["PM-A"]["filed"]) == (2, 1)
+    assert disputes_of(body["total"]) == (4, 2, 1)
+    # The older measure stays what it was: tickets disputed at least once, by holder.
+    assert (items["W-D1"]["disputes"], items["PM-A"]["disputes"]) == (2, 1)
+
+
+def test_an_organisation_that_holds_none_of_its_disputed_tickets_is_listed(api, db, world,
+                                                                           disputed):
+    # The lamp goes away from PM-A: PM-A holds no June ticket but raised two disputes.
+    take_action(db.session, world.users["officer"], disputed["lamp"], "reassign", org="W-D1",
+                note="交供水公司")
+    db.session.commit()
+    body = get(api, query="?from=2025-06-01&to=2025-06-02")
+    items = {item["key"]: item for item in body["items"]}
+    assert items["PM-A"]["name"] == world.orgs["PM-A"].name
+    assert items["PM-A"]["filed"] == 0 and items["PM-A"]["response_rate"] is None
+    assert disputes_of(items["PM-A"]) == (2, 2, 0)
+    assert disputes_of(items["W-D1"]) == (2, 1, 1)
+    # Its own staff read its disputes although the tickets are no longer theirs.
+    own = get(api, "manager_a", "?from=2025-06-01&to=2025-06-02")
+    assert disputes_of({i["key"]: i for i in own["items"]}["PM-A"]) == (2, 2, 0)
+    # An operator reads the disputes on the tickets it holds: its own, and PM-A's on the
+    # two lamps that came to it; it holds no ticket of PM-A's but sees their trails.
+    water = get(api, "operator_in", "?from=2025-06-01&to=2025-06-02")
+    assert {i["key"]: disputes_of(i) for i in water["items"]} == {
+        "PM-A": (2, 2, 0), "W-D1": (2, 1, 1)}
+    assert get(api, "operator_out", "?from=2025-06-01&to=2025-06-02")["items"] == []
+
+
+@pytest.mark.parametrize("group, expected", [
+    ("community", {"CA": (4, 2, 1)}),
+    ("category", {"lighting": (2, 1, 0), "water_supply": (2, 1, 1)}),
+    ("month", {"2025-06": (4, 2, 1)}),
+])
+def test_other_groupings_count_disputes_in_the_group_of_their_ticket(api, disputed, group,
+                                                                     expected):
+    body = get(api, query=f"?from=2025-06-01&to=2025-06-02&group={group}")
+    assert {item["key"]: disputes_of(item) for item in body["items"]
+            if item["disputes_raised"]} == expected
+
+
+def test_dispute_measures_fit_the_document(api, client, disputed):
+    conforms_to_document(client, [(PATH, "get", api.get("bureau", PATH + "?from=2025-06-01"))])

@@ -303,6 +303,21 @@ def test_the_reporters_phone_is_masked_except_for_the_reporter_and_the_open_assi
     assert [item["reporter"]["phone"] for item in listed] == ["138****0101"]
 
 
+def test_lists_show_the_phone_masked_even_to_the_open_assignee(api, tickets):
+    water = tickets["water_a"].id
+    # The ticket itself: in full to the assignee while open (DESIGN §9) ...
+    assert api.get("operator_in", f"/tickets/{water}").get_json()["reporter"]["phone"] == (
+        "13800000101")
+    # ... but a list is masked, for the assignee as for the watchers.
+    for who in ("operator_in", "officer", "sysadmin"):
+        listed = api.get(who, "/tickets?category=water_supply&community=CA").get_json()["items"]
+        phones = {item["id"]: item["reporter"]["phone"] for item in listed}
+        assert phones[water] == "138****0101", who
+    # The reporter reads their own number in their list.
+    own = api.get("resident_a", "/tickets").get_json()["items"]
+    assert {item["reporter"]["phone"] for item in own} == {"13800000101"}
+
+
 def test_the_assignee_sees_the_phone_only_while_the_ticket_is_open(api, tickets):
     water = tickets["water_a"].id
     for action in ({"action": "accept"}, {"action": "resolve", "note": "换了阀门"}):

@@ -255,6 +255,21 @@ def test_terms_mix_every_mode_with_fitting_organisations(bundle):
     assert len(moved) >= 2
 
 
+def test_residents_can_call_whoever_manages_them_and_their_community_office(bundle):
+    """Issue 13: the resident's home page shows the manager's phone; the demo has them."""
+    orgs = {o["code"]: o for o in bundle["organizations"]}
+    today = clock.today()
+    managers = {t["org"] for t in bundle["management_terms"] if active_on(t, today)}
+    offices = {c["community_office"] for c in bundle["communities"]
+               if c.get("community_office")}
+    assert len(managers) >= 5
+    for code in managers | offices | {"SLQ-GOV"}:
+        phone = orgs[code].get("phone", "")
+        assert re.fullmatch(r"0472-\d{7}|1[3-9]\d{9}", phone), (code, phone)
+    # The utilities and carriers answer on their service numbers.
+    assert orgs["TYQ-POWER"]["phone"] == "95598" and orgs["TYQ-CU"]["phone"] == "10010"
+
+
 def test_terms_of_one_community_never_overlap(bundle):
     by_community = defaultdict(list)
     for term in bundle["management_terms"]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,6 +10,8 @@ from sqlalchemy import func, select
 from pmsys import clock
 from pmsys.demo.fees import RECEIPT_PREFIX, WAIVER_REASON, build_fee_examples
 from pmsys.fees import billing
+from pmsys.fees.queries import latest_collected_period
+from pmsys.models.auth import User
 from pmsys.models.fees import (
     Bill,
     BillAdjustment,
@@ -42,19 +43,31 @@ def collection_by_mode(session) -> dict[ManagementMode, Decimal]:
     return {mode: billing.ratio(settled, asked) for mode, asked, settled in rows}
 
 
+def collection_of(session, period: str) -> Decimal:
+    """Paid toward the period's bills / what they ask, over the whole demo."""
+    paid = (select(PaymentAllocation.bill_id, func.sum(PaymentAllocation.amount).label("paid"))
+            .group_by(PaymentAllocation.bill_id).subquery())
+    asked, settled = session.execute(
+        select(func.sum(Bill.amount), func.sum(func.coalesce(paid.c.paid, 0)))
+        .outerjoin(paid, paid.c.bill_id == Bill.id).where(Bill.period == period)).one()
+    return billing.ratio(settled, asked)
+
+
 @pytest.mark.database("demo_bundle")  # the demo bundle imported into an empty database
 def test_the_demo_fees_load_once_with_collection_lower_without_a_professional_manager(db):
     summary = build_fee_examples(db.session)
     db.session.commit()
     today = clock.today()
-    last_month = billing.next_period(billing.period_of(today), -1)
+    this_month = billing.period_of(today)
+    first_month = billing.next_period(this_month, -23)
 
     standards = db.session.scalars(select(FeeStandard)).all()
     assert summary["standards"] == len(standards) >= 20
-    assert {s.start for s in standards} == {date(today.year - 2, today.month, 1)}
+    assert {s.start for s in standards} == {billing.period_start(first_month)}
     assert all(Decimal("0.30") <= s.price_per_m2_month <= Decimal("0.80") for s in standards)
     periods = sorted(db.session.scalars(select(Bill.period).distinct()))
-    assert len(periods) == 24 and periods[-1] == last_month
+    # 24 months, up to this month (the billing job bills a month on its first day).
+    assert len(periods) == 24 and (periods[0], periods[-1]) == (first_month, this_month)
     assert summary["bills"] == db.session.scalar(select(func.count(Bill.id))) > 30_000
     # Every household of a billed community has one bill a month.
     per_household = set(db.session.execute(
@@ -63,11 +76,19 @@ def test_the_demo_fees_load_once_with_collection_lower_without_a_professional_ma
 
     payments = db.session.scalars(select(Payment)).all()
     assert summary["payments"] == len(payments) > 2_000
-    assert all(p.receipt_no.startswith(RECEIPT_PREFIX) and p.paid_on < today
+    assert all(p.receipt_no.startswith(RECEIPT_PREFIX) and p.paid_on <= today
                for p in payments)
-    # Each payment is spent on bills in full: the plan pays exactly the oldest open bills.
-    allocated = db.session.scalar(select(func.sum(PaymentAllocation.amount)))
-    assert allocated == sum(p.amount for p in payments)
+    # Households pay ahead: every payment is spent on bills in full, but the blocks that
+    # reach past this month, whose rest is credit for the bills still to come (none in
+    # December, when every block ends).
+    spent = dict(db.session.execute(
+        select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.amount))
+        .group_by(PaymentAllocation.payment_id)).all())
+    credit = {p: p.amount - billing.to_fen(spent.get(p.id, 0)) for p in payments}
+    assert all(left >= 0 for left in credit.values())
+    ahead = [p for p, left in credit.items() if left > 0]
+    assert all(billing.months_between(billing.period_of(p.paid_on), this_month) < 12
+               for p in ahead)
     waivers = db.session.scalars(select(BillAdjustment)).all()
     assert summary["waived_bills"] == len(waivers) > 0
     assert all(w.kind.value == "waiver" and w.reason == WAIVER_REASON and w.amount < 0
@@ -91,6 +112,16 @@ def test_the_demo_fees_load_once_with_collection_lower_without_a_professional_ma
     late = sum(1 for paid_on, period in settled
                if billing.months_between(period, billing.period_of(paid_on)) >= 6)
     assert late > 100
+
+    # The month the collection page opens on reads as it would on the day: most of those
+    # who pay have paid it ahead (on a month's first days, a block starting that month may
+    # still be open: then the page opens on the month before).
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    latest = latest_collected_period(db.session, admin, today)
+    last_month = billing.next_period(this_month, -1)
+    assert latest in (this_month, last_month)
+    assert Decimal("0.25") <= collection_of(db.session, latest) <= Decimal("0.95")
+    assert Decimal("0.45") <= collection_of(db.session, last_month) <= Decimal("0.95")
 
     before = counts(db.session)
     again = build_fee_examples(db.session)

@@ -9,9 +9,12 @@ from decimal import Decimal
 import pytest
 
 from pmsys.tickets.measures import (
+    DisputeEvent,
+    DisputeMeasures,
     Measures,
     TicketRow,
     measure,
+    measure_disputes,
     measure_groups,
     median_minutes,
     month_key,
@@ -235,3 +238,37 @@ def test_months_between_lists_each_month_once_across_the_year_end(first, last, k
 def test_month_key_pads_the_month():
     assert month_key(date(2025, 3, 9)) == "2025-03"
     assert month_key(datetime(2025, 12, 31, 23, 59)) == "2025-12"
+
+
+# --- Disputes, against the organisation that raised them -------------------------------
+
+
+def test_each_dispute_counts_against_who_raised_it_with_the_ruling():
+    events = [
+        # Ticket 1: W disputes, the arbiter reassigns it to M (upheld); M disputes, sent back.
+        DisputeEvent(1, "dispute", "W", "水投"),
+        DisputeEvent(1, "reassign"),
+        DisputeEvent(1, "dispute", "M", "物业"),
+        DisputeEvent(1, "uphold"),
+        # Ticket 2: a reassignment nobody disputed rules on nothing; then W disputes, waiting.
+        DisputeEvent(2, "reassign"),
+        DisputeEvent(2, "dispute", "W", "水投"),
+        # Ticket 3: W disputes and is sent back twice.
+        DisputeEvent(3, "dispute", "W", "水投"),
+        DisputeEvent(3, "uphold"),
+        DisputeEvent(3, "dispute", "W", "水投"),
+        DisputeEvent(3, "uphold"),
+    ]
+    groups, total = measure_disputes(events)
+    assert groups == {
+        "W": DisputeMeasures("W", "水投", raised=4, upheld=1, returned=2),
+        "M": DisputeMeasures("M", "物业", raised=1, upheld=0, returned=1),
+    }
+    assert groups["W"].waiting == 1 and groups["M"].waiting == 0
+    assert total == DisputeMeasures(None, None, raised=5, upheld=1, returned=3)
+
+
+def test_no_disputes_measure_nothing():
+    assert measure_disputes([]) == ({}, DisputeMeasures(None, None))
+    assert measure_disputes([DisputeEvent(1, "reassign"), DisputeEvent(1, "uphold")]) == (
+        {}, DisputeMeasures(None, None))

@@ -6,11 +6,13 @@ The fee world and its figures are those of tests/services/test_fee_reports.py.
 from __future__ import annotations
 
 import re
+from datetime import date
 from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
 
+from pmsys.fees import services
 from tests.services.test_fee_reports import build_fee_world
 
 URL = "/reports/collection"
@@ -128,7 +130,7 @@ def test_anonymous_is_sent_to_log_in(client, world, url):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_the_default_is_last_month_as_of_today(login_as, world):
+def test_the_default_is_the_latest_month_with_a_payment_as_of_today(login_as, world):
     html = page(login_as, world, "bureau", query="")
     assert 'value="2025-05"' in html and 'value="2025-06-02"' in html
     assert [row[0] for row in table(html, "collection-heading")[:-1]] == [
@@ -136,6 +138,28 @@ def test_the_default_is_last_month_as_of_today(login_as, world):
     link = re.search(r'href="(/reports/collection\.xlsx\?[^"]+)"', html).group(1)
     assert set(link.split("?", 1)[1].replace("&amp;", "&").split("&")) == {
         "period=2025-05", "as_of=2025-06-02", "level=community"}
+
+
+def test_the_default_moves_to_the_current_month_once_something_is_paid_for_it(login_as, db,
+                                                                            world):
+    # June is billed but nothing is paid toward it: 0.00 % everywhere, so not the default.
+    services.run_billing(db.session, "scheduler", "2025-06")
+    db.session.commit()
+    assert 'value="2025-05"' in page(login_as, world, "manager_a", query="")
+    services.post_payment(db.session, world.users["manager_a"], receipt_no="R-0601",
+                          household="CA/1/1/101", amount="62.50", paid_on=date(2025, 6, 1),
+                          method="wechat", period_text="2025-06")
+    db.session.commit()
+    html = page(login_as, world, "manager_a", query="")
+    assert 'value="2025-06"' in html
+    assert table(html, "collection-heading")[0][:4] == [
+        "供销楼小区 CA", "180.75", "62.50", "34.58 %"]
+
+
+def test_without_any_payment_the_default_is_the_current_month(login_as, world):
+    # CB's latest payment is for May; nothing is paid in CC, so its office reads this month.
+    assert 'value="2025-05"' in page(login_as, world, "manager_b", query="")
+    assert 'value="2025-06"' in page(login_as, world, "office_officer", query="")
 
 
 @pytest.mark.parametrize("query, field", [

@@ -30,21 +30,83 @@ def test_pages_are_chinese_by_default(client):
     assert html_lang(response) == "zh-CN"
 
 
-def test_switching_to_english_persists_and_is_stored_on_the_user(client, login_as, csrf, db):
+def test_switching_to_english_lasts_the_browser_session_and_is_not_stored(client, login_as,
+                                                                           csrf, db):
     user = UserFactory(role=Role.sysadmin)
     login_as(user)
     assert html_lang(client.get("/")) == "zh-CN"
     response = client.post("/language/en", data={"csrf_token": csrf("/"), "next": "/communities"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/communities"
-    assert "lang=en" in response.headers["Set-Cookie"]
-    assert db.session.get(User, user.id).locale == "en"
+    cookie = response.headers["Set-Cookie"]
+    # A session cookie: it ends with the browser, and the account keeps no language.
+    assert "lang=en" in cookie and "Expires" not in cookie and "Max-Age" not in cookie
+    assert db.session.get(User, user.id).locale is None
     for path in ("/", "/communities", "/account"):
         assert html_lang(client.get(path)) == "en"
     # Back to Chinese the same way.
     client.post("/language/zh_CN", data={"csrf_token": csrf("/")})
     assert html_lang(client.get("/")) == "zh-CN"
-    assert db.session.get(User, user.id).locale == "zh_CN"
+    assert db.session.get(User, user.id).locale is None
+
+
+def test_after_logging_out_the_next_login_follows_the_browser_again(client, login_as, csrf,
+                                                                    db):
+    user = UserFactory(role=Role.sysadmin)
+    login_as(user)
+    client.post("/language/en", data={"csrf_token": csrf("/")})
+    assert html_lang(client.get("/")) == "en"
+    response = client.post("/logout", data={"csrf_token": csrf("/")})
+    assert any(h.startswith("lang=;") for h in response.headers.getlist("Set-Cookie"))
+    assert client.get_cookie("lang") is None
+    login_as(db.session.get(User, user.id))
+    assert html_lang(client.get("/")) == "zh-CN"
+    assert html_lang(client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})) == "en"
+
+
+@pytest.mark.parametrize("accept, lang", [
+    ("en-US,en;q=0.9", "en"),
+    ("en", "en"),
+    ("zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"),
+    ("zh", "zh-CN"),
+    ("fr-FR,fr;q=0.9", "zh-CN"),
+    ("de;q=0.9,en;q=0.5,zh;q=0.7", "zh-CN"),
+])
+def test_without_a_choice_the_language_follows_the_browser(client, accept, lang):
+    response = client.get("/login", headers={"Accept-Language": accept})
+    assert html_lang(response) == lang
+    assert {"Accept-Language", "Cookie"} <= set(response.vary)
+
+
+def test_the_account_page_keeps_a_chosen_language_for_every_login(client, login_as, csrf,
+                                                                  db):
+    user = UserFactory(role=Role.sysadmin)
+    login_as(user)
+    client.post("/language/zh_CN", data={"csrf_token": csrf("/")})
+    response = client.post("/account/language",
+                           data={"csrf_token": csrf("/account"), "language": "en"})
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    # The choice shows at once: the switch of this browser session is dropped.
+    assert client.get_cookie("lang") is None
+    assert db.session.get(User, user.id).locale == "en"
+    assert html_lang(client.get("/", headers={"Accept-Language": "zh-CN"})) == "en"
+    page = client.get("/account").get_data(as_text=True)
+    assert re.search(r'<option selected value="en">|<option value="en" selected>', page)
+    # Back to following the browser.
+    client.post("/account/language", data={"csrf_token": csrf("/account"), "language": ""})
+    assert db.session.get(User, user.id).locale is None
+    assert html_lang(client.get("/")) == "zh-CN"
+    assert html_lang(client.get("/", headers={"Accept-Language": "en"})) == "en"
+
+
+def test_the_account_language_refuses_unknown_languages_and_missing_tokens(client, login_as,
+                                                                           csrf, db):
+    user = UserFactory(role=Role.sysadmin)
+    login_as(user)
+    assert client.post("/account/language",
+                       data={"csrf_token": csrf("/account"), "language": "fr"}).status_code == 400
+    assert client.post("/account/language", data={"language": "en"}).status_code == 400
+    assert db.session.get(User, user.id).locale is None
 
 
 def test_the_stored_choice_applies_without_the_cookie(client, login_as, db):

@@ -44,7 +44,7 @@ NEXT_PAGE = re.compile(r'<a href="([^"]+)" rel="next">')
 FIRST_STAT = re.compile(r'<span class="stat-value">([^<]*)</span>')
 UNIT_SECTION = re.compile(r'<section class="unit">\s*<h4>Unit ([^<]+)</h4>(.*?)</section>', re.S)
 HOUSEHOLD_CELL = re.compile(r'<td class="primary" data-label="Household">([^<]+)</td>')
-PLACE_CODE = re.compile(r'<h3 class="place-code">([^<]+)</h3>')
+PLACE_CODE = re.compile(r'<article class="card household-card" data-place="([^"]+)">')
 
 
 @pytest.fixture
@@ -532,7 +532,7 @@ BILLED_HOUSEHOLDS = {
 BILL_LOGINS = sorted(BILLED_HOUSEHOLDS)
 RESIDENTS = ("resident_a", "resident_b", "tenant_a", "resident_ac")
 MY_BILLS_HOUSEHOLD = re.compile(
-    r'<section class="card household-bills"[^>]*>\s*<h2>([^<]+)</h2>(.*?)</section>', re.S)
+    r'<section class="card household-bills"[^>]*data-place="([^"]+)">(.*?)</section>', re.S)
 MY_BILLS_MONTH = re.compile(r'<td class="primary" data-label="Month">(\d{4}-\d{2})')
 
 

@@ -15,8 +15,8 @@ from pmsys.api.openapi import describe, errors, json_response, nullable, ref
 from pmsys.auth import permissions
 from pmsys.errors import InvalidInput
 from pmsys.extensions import db
-from pmsys.tickets.measures import Measures
-from pmsys.tickets.services import reports
+from pmsys.tickets.measures import DisputeMeasures, Measures
+from pmsys.tickets.services import disputes, reports
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 COUNTS = ("filed", "responded", "responded_on_time", "resolved", "resolved_on_time", "rated",
@@ -24,6 +24,9 @@ COUNTS = ("filed", "responded", "responded_on_time", "resolved", "resolved_on_ti
 RATES = ("response_rate", "resolution_rate", "on_time_rate", "satisfaction_rate",
          "reopen_rate", "dispute_rate")
 MEDIANS = ("median_response_minutes", "median_resolution_minutes")
+# Disputes counted against the organisation that raised them, with the ruling (DESIGN §8).
+DISPUTES = {"disputes_raised": "raised", "disputes_upheld": "upheld",
+            "disputes_returned": "returned"}
 
 
 def _day(name: str) -> date | None:
@@ -39,7 +42,7 @@ def _day(name: str) -> date | None:
                            fields={name: "a date YYYY-MM-DD"}) from None
 
 
-def measures_json(item: Measures, *, with_key: bool = True) -> dict:
+def measures_json(item: Measures, disputed: DisputeMeasures, *, with_key: bool = True) -> dict:
     """One group's measures: counts as integers, rates as 4-place strings, medians as numbers."""
     body = {"key": item.key, "name": item.name} if with_key else {}
     body.update({name: getattr(item, name) for name in COUNTS})
@@ -49,6 +52,7 @@ def measures_json(item: Measures, *, with_key: bool = True) -> dict:
     for name in MEDIANS:
         value = getattr(item, name)
         body[name] = None if value is None else float(value)
+    body.update({name: getattr(disputed, field) for name, field in DISPUTES.items()})
     return body
 
 
@@ -64,10 +68,12 @@ def ticket_report():
         # "The last 30 days" of the period asked for, ending on `to`.
         first, _ = reports.default_period(date_to)
     group = request.args.get("group") or "org"
-    report = reports.ticket_report(db.session, g.api_user, date_from=date_from or first,
-                                   date_to=date_to or last, group=group)
-    return {"items": [measures_json(item) for item in report.items],
-            "total": measures_json(report.total, with_key=False)}
+    period = {"date_from": date_from or first, "date_to": date_to or last, "group": group}
+    report = reports.ticket_report(db.session, g.api_user, **period)
+    disputed = disputes.dispute_report(db.session, g.api_user, **period)
+    return {"items": [measures_json(item, counted)
+                      for item, counted in disputes.with_disputes(report.items, disputed)],
+            "total": measures_json(report.total, disputed.total, with_key=False)}
 
 
 # A date of the years the service accepts (1970–2999); anything else answers 400.
@@ -80,6 +86,13 @@ _MEASURE_PROPERTIES = {
     **{name: _COUNT for name in COUNTS},
     **{name: _RATE for name in RATES},
     **{name: _MINUTES for name in MEDIANS},
+    "disputes_raised": {**_COUNT, "description": (
+        "Disputes this organisation raised (group `org`), or raised on this group's "
+        "tickets; each dispute counts, whoever holds the ticket now.")},
+    "disputes_upheld": {**_COUNT, "description": (
+        "Of those, disputes the arbiter upheld: the ticket was reassigned away.")},
+    "disputes_returned": {**_COUNT, "description": (
+        "Of those, disputes the arbiter returned: the ticket was sent back.")},
 }
 
 
@@ -107,7 +120,13 @@ describe(
                     "response deadline has passed or that were answered; resolution_rate = "
                     "resolved (or closed) / filed; on_time_rate = resolved_on_time / resolved; "
                     "satisfaction_rate = rated 4–5 / rated; reopen_rate = reopens / resolved; "
-                    "dispute_rate = disputes / filed. Rates are decimal strings with 4 places "
+                    "dispute_rate = disputes / filed (tickets disputed while in the group). "
+                    "disputes_raised counts each dispute against the organisation that "
+                    "raised it (group `org`; a group that raised disputes but holds none of "
+                    "the tickets now is listed with zero tickets), disputes_upheld those the "
+                    "arbiter upheld by reassigning the ticket away, disputes_returned those "
+                    "it sent back; the rest wait for a ruling. Rates are decimal strings "
+                    "with 4 places "
                     "and medians minutes with one decimal, null when there is nothing to "
                     "measure."
                 ),

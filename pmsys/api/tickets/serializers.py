@@ -78,14 +78,15 @@ def photo_json(photo) -> dict:
     }
 
 
-def ticket_json(actor, ticket: TicketView, locale: str | None = None) -> dict:
+def ticket_json(actor, ticket: TicketView, locale: str | None = None, *,
+                listed: bool = False) -> dict:
     """A ticket as `actor` may read it, the reporter's phone masked (docs/domain.md#privacy).
 
     `locale`: the request's language, when a page of tickets is written at once.
+    `listed`: the ticket is one of a list, where the phone is masked to all but the
+    reporter (the assignee reads it in full on the ticket itself, while open).
     """
-    phone = ticket.reporter_phone
-    if not permissions.can_see_reporter_phone(actor, ticket):
-        phone = permissions.mask_phone(phone)
+    phone = permissions.reporter_phone(actor, ticket, listed=listed)
     flags = sorted(ticket.routing_flags)
     parties = parties_of(actor, ticket, ticket.street_id, ticket.community_office_id)
     return {
@@ -178,8 +179,9 @@ class Routing(Answer):
 class Reporter(Answer):
     name: str
     phone: Annotated[str | None, Field(description=(
-        "In full only to the reporter, and to the assigned organisation while the ticket "
-        "is open; else masked (138****0000)."))]
+        "In full only to the reporter, and to the assigned organisation in the answer "
+        "about this one ticket while it is open; else masked (138****0000), and always "
+        "masked in lists of tickets but to the reporter."))]
 
 
 class TicketEventAnswer(Answer):

@@ -145,6 +145,8 @@ def list_tickets(query: TicketFilter):
     and those they entered; a manager also every ticket of the communities it manages
     today; committee members, street officers and the bureau those of the communities they
     see. `from` and `to` bound the day of the report (China Standard Time), inclusive.
+    A list shows reporters' phones masked (138****0000) to all but the reporter; the
+    assignee reads the number in full from `GET /tickets/{id}` while the ticket is open.
     """
     actor = caller()
     filters = query.model_dump(exclude={"page", "per_page"})
@@ -157,7 +159,7 @@ def list_tickets(query: TicketFilter):
     rows, total = queries.page_of(db.session, queries.ticket_conditions(actor, **filters),
                                   query.page, query.per_page)
     locale = str(get_locale())
-    return {"items": [serializers.ticket_json(actor, row, locale) for row in rows],
+    return {"items": [serializers.ticket_json(actor, row, locale, listed=True) for row in rows],
             "total": total}
 
 

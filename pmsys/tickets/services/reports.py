@@ -70,6 +70,16 @@ def check_period(date_from: date, date_to: date) -> None:
         raise InvalidInput("the period is not valid", code="invalid_period", fields=problems)
 
 
+def check_request(actor, group: str, date_from: date, date_to: date) -> None:
+    """Refuse a reader who may not read measures (403), an unknown group or a bad period (400)."""
+    if not permissions.can_read_ticket_reports(actor):
+        raise Forbidden("ticket measures are for the organisations that handle or watch tickets")
+    if group not in GROUPS:
+        raise InvalidInput("unknown grouping", code="invalid_group",
+                           fields={"group": "one of " + ", ".join(GROUPS)})
+    check_period(date_from, date_to)
+
+
 def _trend_months(date_from: date, date_to: date, first: datetime | None,
                   last: datetime | None) -> list[str]:
     """The months listed even without tickets (see MAX_TREND_MONTHS).
@@ -249,12 +259,7 @@ def ticket_report(session: Session, actor, *, date_from: date, date_to: date,
     sysadmins read measures, each over the tickets it sees (an operator: its
     own organisation's); residents are refused (403).
     """
-    if not permissions.can_read_ticket_reports(actor):
-        raise Forbidden("ticket measures are for the organisations that handle or watch tickets")
-    if group not in GROUPS:
-        raise InvalidInput("unknown grouping", code="invalid_group",
-                           fields={"group": "one of " + ", ".join(GROUPS)})
-    check_period(date_from, date_to)
+    check_request(actor, group, date_from, date_to)
     now = now or clock.now()
     base = _base(session, actor, group, date_from, date_to, now)
     partitions = {"group": (base.c.key, base.c.name), "total": (None, None)}

@@ -2,7 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -21,3 +22,13 @@ class PasswordForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
     )
+
+
+class LanguageForm(FlaskForm):
+    """The account's language: Chinese, English, or "" (follow the browser)."""
+
+    language = SelectField(_l("Language"), default="", choices=[
+        SelectChoice("", _l("As the browser asks (Chinese if it asks for neither)")),
+        SelectChoice("zh_CN", "中文"),
+        SelectChoice("en", "English"),
+    ])

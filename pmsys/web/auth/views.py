@@ -26,7 +26,7 @@ from pmsys.auth import services
 from pmsys.errors import DomainError, TooManyRequests
 from pmsys.extensions import db
 from pmsys.models.auth import User
-from pmsys.web.auth.forms import LoginForm, PasswordForm
+from pmsys.web.auth.forms import LanguageForm, LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
 
@@ -142,24 +142,45 @@ def logout():
     services.log_out(db.session, current_user._get_current_object())
     logout_user()
     flash(_("You have logged out."), "info")
-    return redirect(url_for("auth.login"))
+    return _forget_language_switch(redirect(url_for("auth.login")))
 
 
 @bp.post("/language/<code>")
 def set_language(code: str):
-    """Switch the interface language and remember it (cookie, and the account if logged in)."""
+    """Switch the interface language for this browser session; the account keeps its choice.
+
+    The switch lasts until the browser closes or the user logs out; a language
+    that should stay is chosen on the account page (docs/style.md#words).
+    """
     if code not in current_app.config["LANGUAGES"]:
         code = current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user.is_authenticated:
-        current_user.locale = code
     g.locale_override = code
     target = safe_next(request.form.get("next")) or url_for("places.home")
     response = make_response(redirect(target))
     response.set_cookie(
-        "lang", code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+        "lang", code, httponly=True, samesite="Lax",
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
+
+
+def _forget_language_switch(response):
+    """Drop this browser session's language switch (the account's choice or the browser's rules)."""
+    response.delete_cookie("lang", httponly=True, samesite="Lax",
+                           secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def _account_page(form, language_form, status=200):
+    return render_template("auth/account.html", form=form,
+                           language_form=language_form), status
+
+
+def _language_form(user, formdata=None) -> LanguageForm:
+    form = LanguageForm(formdata=formdata)
+    if formdata is None:
+        form.language.data = user.locale or ""
+    return form
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -167,9 +188,9 @@ def set_language(code: str):
 def account():
     """Change the password; every other session and API token ends."""
     form = PasswordForm()
+    user = current_user._get_current_object()
     status = 200
     if form.validate_on_submit():
-        user = current_user._get_current_object()
         try:
             services.change_password(
                 db.session, user, form.current_password.data, form.new_password.data
@@ -193,4 +214,19 @@ def account():
             return redirect(url_for("auth.account"))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/account.html", form=form), status
+    return _account_page(form, _language_form(user), status)
+
+
+@bp.post("/account/language")
+@login_required
+def account_language():
+    """Choose the account's language, or let the browser decide (an empty choice)."""
+    user = current_user._get_current_object()
+    form = _language_form(user, request.form)
+    if not form.validate_on_submit():
+        flash(_("Please correct the form."), "error")
+        return _account_page(PasswordForm(formdata=None), form, 400)
+    services.choose_language(db.session, user, form.language.data or None)
+    flash(_("Your language is saved."), "info")
+    # The choice shows at once: this browser's earlier switch no longer overrides it.
+    return _forget_language_switch(redirect(url_for("auth.account")))

@@ -12,10 +12,11 @@ from wtforms import DateField, MonthField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from pmsys import clock
 from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.extensions import db
-from pmsys.fees import billing, rates, reports
+from pmsys.fees import billing, queries, rates, reports
 from pmsys.web.assets.common import current_actor
 from pmsys.web.fees import bp
 from pmsys.web.spreadsheets import (
@@ -66,11 +67,13 @@ def _report(form: CollectionFilterForm) -> reports.CollectionReport | None:
     """The report the valid filters ask for; None (with the errors on the form) otherwise."""
     if not form.validate():
         return None
+    user = current_actor()
+    # Without a month asked for, the latest with something paid (docs/domain.md#collection).
+    period = (billing.period_of(form.period.data) if form.period.data
+              else queries.latest_collected_period(db.session, user, clock.today()))
     try:
-        report = reports.collection_report(
-            db.session, current_actor(),
-            period=billing.period_of(form.period.data) if form.period.data else None,
-            as_of=form.as_of.data, level=form.level.data)
+        report = reports.collection_report(db.session, user, period=period,
+                                           as_of=form.as_of.data, level=form.level.data)
     except InvalidInput as refused:
         _filter_errors(form, refused)
         return None

@@ -11,7 +11,13 @@ from flask_login import current_user, login_required
 from pmsys import categories
 from pmsys.auth import permissions
 from pmsys.extensions import db
-from pmsys.labels import COMMITTEE_LABELS, MODE_LABELS, ORG_KIND_LABELS, ROLE_LABELS
+from pmsys.labels import (
+    COMMITTEE_LABELS,
+    MODE_LABELS,
+    ORG_KIND_LABELS,
+    ROLE_LABELS,
+    address,
+)
 from pmsys.models.auth import Role
 from pmsys.places import services
 from pmsys.web.assets import home_panels
@@ -63,6 +69,39 @@ def role_label_filter(role) -> str:
 @bp.app_template_filter("org_kind_label")
 def org_kind_label_filter(kind) -> str:
     return str(ORG_KIND_LABELS.get(kind, kind))
+
+
+def _code(row) -> str | None:
+    return row.code if row is not None else None
+
+
+@bp.app_template_filter("place_label")
+def place_label_filter(thing, with_community: bool = True) -> str:
+    """Where a ticket or an asset is, in words: "供销楼 1号楼 2单元 301室"."""
+    building = getattr(thing, "building", None)
+    community = getattr(thing, "community", None)
+    return address(_code(building), _code(getattr(thing, "unit", None)),
+                   _code(getattr(thing, "household", None)),
+                   building_name=building.name if building is not None else None,
+                   community=community.name if with_community and community else None)
+
+
+@bp.app_template_filter("household_address")
+def household_address_filter(household, with_community: bool = True) -> str:
+    """A household (with its unit, building and community loaded) in words."""
+    unit = household.unit
+    building = unit.building
+    return address(building.code, unit.code, household.code, building_name=building.name,
+                   community=building.community.name if with_community else None)
+
+
+@bp.app_template_filter("path_address")
+def path_address_filter(path: str) -> str:
+    """A household path COMMUNITY/BUILDING/UNIT/HOUSEHOLD in words, without the community."""
+    parts = (path or "").split("/")
+    if len(parts) != 4:
+        return path
+    return address(*parts[1:])
 
 
 @bp.get("/")

@@ -13,7 +13,7 @@ from pmsys.auth import permissions
 from pmsys.errors import DomainError
 from pmsys.models.auth import Role
 from pmsys.models.tickets import OPEN_STATUSES, Ticket
-from pmsys.tickets import explain, lifecycle
+from pmsys.tickets import explain, lifecycle, queries
 from pmsys.tickets.services import open_queue, visible_tickets
 from pmsys.web.assets.common import refusal_message as asset_refusal_message
 from pmsys.web.tickets import bp
@@ -75,6 +75,12 @@ def overdue(ticket: Ticket, now: datetime | None = None) -> list[str]:
     return lifecycle.missed_deadlines(ticket, now or clock.now())
 
 
+@bp.app_template_global("ticket_overdue")
+def overdue_global(ticket) -> list[str]:
+    """`overdue` for templates: the deadlines an open ticket has missed by now."""
+    return overdue(ticket)
+
+
 @bp.app_template_filter("ticket_status")
 def status_filter(code) -> str:
     return explain.status_label(getattr(code, "value", code))
@@ -95,8 +101,28 @@ def _overdue_clause(now: datetime):
                and_(Ticket.resolved_at.is_(None), Ticket.due_resolve_at < now))
 
 
+RULINGS_SHOWN = 10
+
+
+def rulings(session: Session, user, limit: int = RULINGS_SHOWN) -> dict | None:
+    """The disputes waiting for `user`'s ruling: how many, and the oldest `limit` of them.
+
+    None for a user whose office decides no disputes.
+    """
+    if not permissions.may_rule_on_disputes(user):
+        return None
+    rows = []
+    where = queries.ruling_conditions(user)
+    total = session.scalar(select(func.count(Ticket.id)).where(*where)) or 0
+    if total:
+        rows = queries.ticket_views(session, where, order_by=queries.RULING_ORDER,
+                                    limit=limit, trail=False)
+    return {"total": total, "tickets": rows}
+
+
 def ticket_panels(session: Session, user) -> dict:
-    """What the home pages show of tickets: a resident's open ones, an organisation's queue."""
+    """What the home pages show of tickets: a resident's open ones, an organisation's queue,
+    and the disputes waiting for a street office's ruling."""
     now = clock.now()
     if user.role is Role.resident:
         mine = session.scalars(
@@ -104,13 +130,15 @@ def ticket_panels(session: Session, user) -> dict:
             .options(selectinload(Ticket.assignee))
             .order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(10)
         ).all()
-        return {"my_open_tickets": mine, "ticket_queue": None}
+        return {"my_open_tickets": mine, "ticket_queue": None, "rulings": None}
+    waiting = rulings(session, user)
     if not has_queue(user):
-        return {"my_open_tickets": [], "ticket_queue": None}
+        return {"my_open_tickets": [], "ticket_queue": None, "rulings": waiting}
     queue = open_queue(user).order_by(None).subquery()
     open_count = session.scalar(select(func.count()).select_from(queue)) or 0
     late = session.scalar(
         select(func.count()).select_from(
             open_queue(user).order_by(None).where(_overdue_clause(now)).subquery())
     ) or 0
-    return {"my_open_tickets": [], "ticket_queue": {"open": open_count, "overdue": late}}
+    return {"my_open_tickets": [], "ticket_queue": {"open": open_count, "overdue": late},
+            "rulings": waiting}

@@ -45,6 +45,20 @@ def _reassign_targets(ticket: Ticket):
     ).all()
 
 
+# The codes of organisations an event's data names (reassign: from, to; dispute, uphold: org).
+ORG_FIELDS = ("from", "to", "org")
+
+
+def _org_names(session, events) -> dict[str, str]:
+    """Organisation code → name for every organisation the trail's events name."""
+    codes = {value for event in events for key, value in (event.data or {}).items()
+             if key in ORG_FIELDS and isinstance(value, str)}
+    if not codes:
+        return {}
+    return dict(session.execute(
+        select(Organization.code, Organization.name).where(Organization.code.in_(codes))).all())
+
+
 def _ticket_page(user, ticket: Ticket, form=None, status=200):
     """Render the ticket page; `form` is the refused action's, shown with its errors."""
     session = db.session
@@ -71,14 +85,13 @@ def _ticket_page(user, ticket: Ticket, form=None, status=200):
     may_add_photos = (Party.reporter in parties and ticket.status not in
                       (TicketStatus.closed, TicketStatus.cancelled)
                       and len(report_photos) < photos.MAX_PHOTOS)
-    phone = ticket.reporter_phone
-    if phone and not permissions.can_see_reporter_phone(user, ticket):
-        phone = permissions.mask_phone(phone)
+    phone = permissions.reporter_phone(user, ticket)
     return render_template(
         "tickets/detail.html", ticket=ticket, events=events, actions=action_forms,
         parties=sorted(p.value for p in parties), phone=phone,
         steps=explain.steps_text(ticket.routing_steps),
-        reason=explain.reason_label(ticket.routing_reason),
+        reason=explain.current_reason_label(ticket.routing_reason, ticket.routing_steps),
+        org_names=_org_names(session, events),
         flags=[explain.flag_label(f) for f in ticket.routing_flags or []],
         late=overdue(ticket), report_photos=report_photos, fix_photos=fix_photos,
         photo_form=forms.PhotoForm(formdata=None) if may_add_photos else None,

@@ -19,7 +19,7 @@ from pmsys.tickets import explain, photos, queries
 from pmsys.tickets import services as tickets
 from pmsys.web.assets.common import current_actor, refused, when_filter
 from pmsys.web.tickets import bp, forms
-from pmsys.web.tickets.common import has_queue, mark_fields, overdue, refusal_message
+from pmsys.web.tickets.common import has_queue, mark_fields, overdue, refusal_message, rulings
 
 PER_PAGE = 25
 QUEUE_LIMIT = 50
@@ -56,16 +56,15 @@ def ticket_list():
         queue, queue_total = queries.page_of(db.session, queries.queue_conditions(user), 1,
                                              QUEUE_LIMIT, order_by=queries.QUEUE_ORDER,
                                              trail=False)
+    context = {"form": form, "queue": queue, "queue_total": queue_total, "overdue": overdue,
+               "show_queue": show_queue,
+               "rulings": rulings(db.session, user, limit=QUEUE_LIMIT)}
     if not form.validate():
-        return render_template("tickets/list.html", form=form, listing=None, filters={},
-                               queue=queue, queue_total=queue_total, overdue=overdue,
-                               show_queue=show_queue), 400
+        return render_template("tickets/list.html", listing=None, filters={}, **context), 400
     filters = {name: value for name, value in form.data.items() if value}
     page = request.args.get("page", default=1, type=int) or 1
     listing = _listing(queries.ticket_conditions(user, **filters), page)
-    return render_template("tickets/list.html", form=form, listing=listing, filters=filters,
-                           queue=queue, queue_total=queue_total, overdue=overdue,
-                           show_queue=show_queue)
+    return render_template("tickets/list.html", listing=listing, filters=filters, **context)
 
 
 def _fileable_communities(user):

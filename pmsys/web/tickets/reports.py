@@ -17,7 +17,7 @@ from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.extensions import db
 from pmsys.tickets import measures
-from pmsys.tickets.services import reports
+from pmsys.tickets.services import disputes, reports
 from pmsys.web.spreadsheets import (
     COUNT_FORMAT,
     RATE_FORMAT,
@@ -103,8 +103,14 @@ def _report(user, form: TicketReportForm) -> reports.TicketReport | None:
 def ticket_report():
     """Ticket measures per organisation, community, category or month, with charts."""
     form, report = _requested()
+    disputed = None
+    if report is not None:
+        # Disputes by who raised them, with the rulings (docs/domain.md#measures).
+        disputed = disputes.dispute_report(
+            db.session, current_user._get_current_object(), date_from=report.date_from,
+            date_to=report.date_to, group=report.group)
     return render_template("tickets/report.html", form=form, report=report,
-                           groups=GROUP_LABELS), 200 if report else 400
+                           groups=GROUP_LABELS, disputes=disputed), 200 if report else 400
 
 
 @bp.get("/reports/tickets.xlsx")
