@@ -81,21 +81,24 @@ class Where:
 
     The place from a QR code wins (docs/domain.md#qr): a resident of another community
     may report a fault in the common areas of its buildings, which the form offers with
-    a word of why; staff may file only where they serve, and the page says so instead of
-    swapping the community.
+    a word of why. Opening such a link (`link`), staff who do not serve the community
+    are told so instead of a form for another one (`blocked`), and an unknown community
+    is 404; a posted form that names one it may not is refused like any bad choice.
     """
 
-    def __init__(self, user, communities, wanted: str | None, building: bool):
+    def __init__(self, user, communities, wanted: str | None, building: bool,
+                 link: bool = False):
         self.communities, self.outside, self.blocked = communities, None, None
         if not wanted or any(c.code == wanted for c in communities):
             return
         other = permissions.find_community(db.session, wanted) if len(wanted) <= 64 else None
-        if other is None:
-            raise NotFound("no such community", code="community_not_found")
-        if building and permissions.may_report_common_areas_anywhere(user):
+        if other is not None and building and permissions.may_report_common_areas_anywhere(
+                user):
             self.outside = other
             self.communities = [other, *communities]
-        else:
+        elif link and other is None:
+            raise NotFound("no such community", code="community_not_found")
+        elif link:
             self.blocked = other
 
 
@@ -172,9 +175,10 @@ def ticket_new():
         return current_app.login_manager.unauthorized()
     user = current_actor()
     form = forms.TicketForm()
-    given = request.args if request.method == "GET" else request.form
+    link = request.method == "GET"
+    given = request.args if link else request.form
     where = Where(user, _fileable_communities(user), given.get("community"),
-                  bool(given.get("building") or given.get("unit")))
+                  bool(given.get("building") or given.get("unit")), link=link)
     if where.blocked is not None:
         return render_template("tickets/new_blocked.html", community=where.blocked,
                                building=_building(where.blocked, given.get("building")),
