@@ -57,6 +57,12 @@ class Config:
     FILING_LIMIT_CLIENT = (60, timedelta(minutes=10))
     PHOTO_LIMIT_USER = (40, timedelta(minutes=10))
     PHOTO_LIMIT_CLIENT = (120, timedelta(minutes=10))
+    # Reports without a login from a building's QR page: per phone number and per client.
+    PUBLIC_REPORT_LIMIT_PHONE = (3, timedelta(days=1))
+    PUBLIC_REPORT_LIMIT_CLIENT = (10, timedelta(hours=1))
+    # Shown on a building's QR page when its street office has no phone on record: the
+    # citizens' service hotline.
+    CITY_HOTLINE = "12345"
     # Request size: photos are limited again one by one.
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     UPLOAD_FOLDER: str | None = None

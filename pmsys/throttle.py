@@ -6,14 +6,16 @@ oldest counted attempt leaves the window. Failed logins are counted from the
 audit trail instead (pmsys/auth/services.py).
 
 The pages, the API and Open311 call check_filing / check_photos before the filing
-and photo services. Hotline staff file for many callers, so their own limit is
-higher, and a client address counts only residents' filings (one office may
-enter every call of a street). The counts are written in the request's unit of
-work: an attempt that fails for another reason is not counted.
+and photo services, and check_public_report before a report without a login.
+Hotline staff file for many callers, so their own limit is higher, and a client
+address counts only residents' filings (one office may enter every call of a street).
+The counts are written in the request's unit of work: an attempt that fails for
+another reason is not counted.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -81,3 +83,18 @@ def check_photos(session: Session, actor, client: str | None, count: int) -> Non
     check(session, f"photo:user:{actor.id}", _limit("PHOTO_LIMIT_USER"), message, count)
     if client:
         check(session, f"photo:client:{client}", _limit("PHOTO_LIMIT_CLIENT"), message, count)
+
+
+def check_public_report(session: Session, phone: str, client: str | None) -> None:
+    """Count a report without a login for `phone` from `client`, or refuse it (429).
+
+    The key holds a digest of the number, never the number itself.
+    """
+    if not current_app.config["RATE_LIMITS_ENABLED"]:
+        return
+    message = _("Many reports came from this phone or this device in a short time. "
+                "Please wait, or call the hotline.")
+    digest = hashlib.sha256(phone.encode()).hexdigest()[:32]
+    check(session, f"public:phone:{digest}", _limit("PUBLIC_REPORT_LIMIT_PHONE"), message)
+    if client:
+        check(session, f"public:client:{client}", _limit("PUBLIC_REPORT_LIMIT_CLIENT"), message)

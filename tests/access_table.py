@@ -209,11 +209,15 @@ SEES_T_B_API = grid(401,     404,  200,  404,  200,  404,  404,  404,   404,  40
 # Filing a water leak in CA: whoever sees CA (a resident: where they live) files; a
 # sysadmin administers, never files. The form offers only the communities the caller
 # sees, so on a page CA is no valid choice for the others (400, as for a code that exists
-# nowhere), and the QR code's prefill of such a community is left out of the form (200);
-# through the API a community the caller cannot see is unknown (404).
+# nowhere); through the API a community the caller cannot see is unknown (404).
+# A building's common areas are any resident's to report (docs/domain.md#qr): the QR
+# code's link opens the form for CA's building 1 for resident_b too, while staff who do
+# not serve CA are told why not (403); without a login it opens the building's public page.
 T_NEW = Redirect("/tickets/[0-9]*")  # the new ticket's page
 FILES_FORM_PAGE = grid(LOGIN, 200,  200,  200,  200,  200,  200,  200,   200,  200,   403)
+QR_FORM_PAGE = grid(Redirect("/report/CA/1"), 200, 200, 200, 403, 200, 200, 403, 200, 200, 403)
 FILES_CA_PAGE = grid(LOGIN,  T_NEW, 400, T_NEW, 400, T_NEW, T_NEW, 400,  T_NEW, T_NEW, 403)
+FILES_CA_1_PAGE = grid(LOGIN, T_NEW, T_NEW, T_NEW, 400, T_NEW, T_NEW, 400, T_NEW, T_NEW, 403)
 FILERS_400_PAGE = grid(LOGIN, 400,  400,  400,  400,  400,  400,  400,   400,  400,   403)
 PREVIEWS_CA_PAGE = grid(LOGIN, 200, 400,  200,  400,  200,  200,  400,   200,  200,   200)
 FILES_CA_API = grid(401,     201,  404,  201,  404,  201,  201,  404,   201,  201,   403)
@@ -246,6 +250,8 @@ FILES_CA_311 = grid(401,     201,  404,  201,  404,  201,  201,  404,   201,  20
 WATER_LEAK = {"category": "water_supply", "community": "CA", "description": "楼道水管漏水"}
 NEW_TICKET = dict(WATER_LEAK)
 TICKET_FORM = dict(WATER_LEAK)
+PUBLIC_REPORT = {"category": "lighting", "description": "楼道灯不亮", "name": "王大爷",
+                 "phone": "13900001234"}
 PNG = tiny_png()
 ACCEPT = {"action": "accept"}
 REASSIGN = {"action": "reassign", "org": "PM-A", "note": "井盖属物业"}
@@ -519,9 +525,13 @@ TABLE: list[Entry] = [
     # --- ticket pages -------------------------------------------------------------
     Entry("GET", "/tickets", "/tickets", logged_in(200)),
     Entry("GET", "/tickets/new", "/tickets/new", FILES_FORM_PAGE),
-    Entry("GET", "/tickets/new", "/tickets/new?community=CA&building=1", FILES_FORM_PAGE,
+    Entry("GET", "/tickets/new", "/tickets/new?community=CA&building=1", QR_FORM_PAGE,
           note="the QR code's link"),
+    Entry("GET", "/tickets/new", "/tickets/new?community=NONE&building=1",
+          grid(Redirect("/report/NONE/1"), *[404] * 9, 403), note="no such community"),
     Entry("POST", "/tickets/new", "/tickets/new", FILES_CA_PAGE, form=TICKET_FORM),
+    Entry("POST", "/tickets/new", "/tickets/new", FILES_CA_1_PAGE,
+          form={**TICKET_FORM, "building": "1"}, note="a building's common areas"),
     Entry("POST", "/tickets/new", "/tickets/new", FILERS_400_PAGE,
           form={**TICKET_FORM, "community": "NONE"}, note="no such community"),
     Entry("POST", "/tickets/new", "/tickets/new", everyone(400), form=TICKET_FORM,
@@ -560,6 +570,14 @@ TABLE: list[Entry] = [
           "/tickets/{T_B}/photos/{P_A}", logged_in(404), note="a photo of another ticket"),
     Entry("GET", "/communities/<code>/buildings/<building_code>/qr",
           "/communities/CA/buildings/1/qr", QR_CA_PAGE),
+    # The building's public page: what its QR code opens without a login, for anyone.
+    Entry("GET", "/report/<code>/<building_code>", "/report/CA/1", everyone(200)),
+    Entry("GET", "/report/<code>/<building_code>", "/report/CA/9", everyone(404),
+          note="no such building"),
+    Entry("POST", "/report/<code>/<building_code>", "/report/CA/1",
+          everyone(Redirect("/report/CA/1")), form=PUBLIC_REPORT),
+    Entry("POST", "/report/<code>/<building_code>", "/report/CA/1", everyone(400),
+          form=PUBLIC_REPORT, csrf=False, note="no CSRF token"),
     Entry("GET", "/communities/<code>/buildings/<building_code>/qr",
           "/communities/CB/buildings/1/qr", QR_CB_PAGE),
     Entry("GET", "/communities/<code>/buildings/<building_code>/qr",
@@ -581,6 +599,11 @@ TABLE: list[Entry] = [
     Entry("GET", "/api/v1/tickets", "/api/v1/tickets?status=lost", bearer(400),
           note="no such status"),
     Entry("POST", "/api/v1/tickets", "/api/v1/tickets", FILES_CA_API, json=NEW_TICKET),
+    Entry("POST", "/api/v1/public-reports", "/api/v1/public-reports", everyone(201),
+          json={**PUBLIC_REPORT, "community": "CA", "building": "1"}, note="no login needed"),
+    Entry("POST", "/api/v1/public-reports", "/api/v1/public-reports", everyone(404),
+          json={**PUBLIC_REPORT, "community": "NONE", "building": "1"},
+          note="no such community"),
     Entry("POST", "/api/v1/tickets", "/api/v1/tickets", grid(401, *[404] * 9, 403),
           json={**NEW_TICKET, "community": "NONE"}, note="no such community"),
     Entry("GET", "/api/v1/tickets/<int:ticket_id>", "/api/v1/tickets/{T_A}", SEES_T_A_API),

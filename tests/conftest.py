@@ -278,6 +278,8 @@ def pytest_configure(config):
         "markers", "database(fixture): start the test's database from that fixture's Base")
     config.addinivalue_line(
         "markers", "concurrency: commits from simultaneous threads; counted per engine")
+    config.addinivalue_line(
+        "markers", "browser: a walk in a real browser (tests/browser/conftest.py)")
 
 
 @pytest.hookimpl(optionalhook=True)

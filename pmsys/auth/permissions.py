@@ -336,6 +336,22 @@ def may_file_tickets(actor) -> bool:
     return _is_user(actor) and actor.role is not Role.sysadmin
 
 
+def may_report_common_areas_anywhere(actor) -> bool:
+    """Whether `actor` may report a fault in the common areas of any community's building.
+
+    A building's QR code is posted where anyone passing by may scan it, and anyone may
+    report a common-area fault there with a name and phone (docs/domain.md#qr); a
+    resident of another community may do the same logged in. Never inside a home: a
+    resident reports about their own home only. Staff file only where they serve.
+    """
+    return _is_user(actor) and actor.role is Role.resident
+
+
+def find_community(session: Session, code: str) -> Community | None:
+    """The community with this code, whoever asks: for a building's public QR page."""
+    return session.scalar(select(Community).where(Community.code == code))
+
+
 def may_file_for_callers(actor) -> bool:
     """Whether `actor` enters hotline calls (a caller's name, phone and time of the call)."""
     return _is_user(actor) and actor.role in (Role.street_officer, Role.bureau_admin)

@@ -52,6 +52,7 @@ class Channel(enum.StrEnum):
     hotline = "hotline"  # street-office staff entering a caller's report
     api = "api"
     open311 = "open311"
+    public = "public"  # a name-and-phone report from a building's QR page, without a login
 
 
 class Ticket(Base):

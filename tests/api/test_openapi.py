@@ -172,7 +172,9 @@ def test_secured_operations_document_401_and_public_ones_need_no_token(doc):
             public.add((path, method))
         else:
             assert "401" in operation["responses"], f"{method.upper()} {path}"
-    assert public == {("/openapi.json", "get"), ("/auth/token", "post")}
+    # A building's QR page reports a common-area fault without a login (docs/domain.md#qr).
+    assert public == {("/openapi.json", "get"), ("/auth/token", "post"),
+                      ("/public-reports", "post")}
 
 
 def test_secured_operations_really_refuse_anonymous_callers(client, doc):

@@ -126,6 +126,23 @@ def test_a_resident_files_only_in_their_own_community(world, db):
         file_as(world, "resident_a", community="NOWHERE")
 
 
+def test_a_resident_reports_the_common_areas_of_any_communitys_building(world, db):
+    # A QR code of another community (issue 13): its building's common areas, never a home.
+    ticket = file_as(world, "resident_a", category="lighting", community="CB", building="1")
+    assert ticket.community.code == "CB" and ticket.building.code == "1"
+    assert ticket.reporter_id == world.users["resident_a"].id
+    assert file_as(world, "resident_a", community="CB", building="1", unit="1").unit.code == "1"
+    with pytest.raises(InvalidInput) as refused:
+        file_as(world, "resident_a", community="CB", household="CB/1/1/101")
+    assert refused.value.fields == {"household": "unknown"}
+    with pytest.raises(InvalidInput) as refused:
+        file_as(world, "resident_a", community="CB", building="9")
+    assert refused.value.fields == {"building": "unknown"}
+    # Staff file only where they serve, whatever the building.
+    with pytest.raises(NotFound):
+        file_as(world, "operator_out", community="CA", building="1")
+
+
 def test_inside_home_needs_a_household(world, db):
     with pytest.raises(InvalidInput) as refused:
         file_as(world, "resident_a", inside_home=True)

@@ -1,3 +1,9 @@
 """The ticket part of /api/v1: tickets, routing preview, photos, notifications, measures."""
 
-from pmsys.api.tickets import notifications, photos, reports, tickets  # noqa: F401 (routes)
+from pmsys.api.tickets import (  # noqa: F401 (routes)
+    notifications,
+    photos,
+    public_reports,
+    reports,
+    tickets,
+)

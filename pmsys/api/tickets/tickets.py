@@ -176,7 +176,8 @@ def create_ticket(body: NewTicket):
 
     The ticket goes at once to the organisation the routing rules name; `routing` says
     which step decided and why. A resident files for the communities they live in (and
-    their own home only). `reported_at` is honoured only for bureau administrators and
+    their own home only), and for the common areas of a named building anywhere (a QR
+    code of another community). `reported_at` is honoured only for bureau administrators and
     hotline entries; otherwise it is now. `caller` (street officers and bureau
     administrators only) enters a hotline call for a caller.
     """

@@ -8,16 +8,23 @@ from pmsys.tickets.queries import (
 )
 from pmsys.tickets.services.actions import allowed_actions, take_action, ticket_parties
 from pmsys.tickets.services.facts import gather_facts
-from pmsys.tickets.services.filing import file_ticket, preview_routing
+from pmsys.tickets.services.filing import (
+    file_public_report,
+    file_ticket,
+    preview_routing,
+    public_phone,
+)
 from pmsys.tickets.services.places import resolve_place
 
 __all__ = [
     "allowed_actions",
+    "file_public_report",
     "file_ticket",
     "gather_facts",
     "get_ticket_or_404",
     "open_queue",
     "preview_routing",
+    "public_phone",
     "resolve_place",
     "take_action",
     "ticket_communities",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime, timedelta
 
@@ -19,6 +20,9 @@ from pmsys.settings import get_setting
 from pmsys.tickets import routing, sla
 from pmsys.tickets.services.facts import gather_facts
 from pmsys.tickets.services.places import Place, resolve_place, text_field
+
+# Who files a public report in the audit trail (no login; never the phone number).
+PUBLIC_ACTOR = "public"
 
 MAX_DESCRIPTION = 2000
 # How far back hotline staff may date a call they enter late.
@@ -114,6 +118,18 @@ def _reporter(session: Session, actor, caller) -> tuple[int | None, str, str | N
     return actor.id, actor.username + (f" ({org.name})" if org else ""), None, False
 
 
+def _what(category, description, priority) -> tuple[str, str, str]:
+    """The checked category, description and priority (by default the category's)."""
+    category = _category(category)
+    description = text_field(description, "description", MAX_DESCRIPTION, required=True)
+    if priority in (None, ""):
+        priority = categories.default_priority(category, description)
+    if not isinstance(priority, str) or priority not in Priority.__members__:
+        raise InvalidInput("unknown priority",
+                           fields={"priority": "one of emergency, urgent, normal"})
+    return category, description, priority
+
+
 def file_ticket(
     session: Session,
     actor,
@@ -139,18 +155,26 @@ def file_ticket(
     """
     if not permissions.may_file_tickets(actor):
         raise Forbidden("this login does not file tickets", code="may_not_file")
-    category = _category(category)
-    description = text_field(description, "description", MAX_DESCRIPTION, required=True)
-    if priority in (None, ""):
-        priority = categories.default_priority(category, description)
-    if not isinstance(priority, str) or priority not in Priority.__members__:
-        raise InvalidInput("unknown priority",
-                           fields={"priority": "one of emergency, urgent, normal"})
+    category, description, priority = _what(category, description, priority)
     reporter_id, name, phone, for_caller = _reporter(session, actor, caller)
     moment = _reported_at(actor, reported_at, for_caller)
     place = resolve_place(session, actor, community=community, building=building, unit=unit,
                           household=household, inside_home=inside_home, asset=asset,
                           category=category)
+    return _open(session, actor, place, category=category, description=description,
+                 priority=priority, moment=moment, reporter=(reporter_id, name, phone),
+                 channel=Channel.hotline if for_caller else Channel(channel))
+
+
+def _open(session: Session, actor, place: Place, *, category: str, description: str,
+          priority: str, moment: datetime, reporter: tuple[int | None, str, str | None],
+          channel: Channel, client: str | None = None) -> Ticket:
+    """Route a checked ticket, start its deadlines, record and announce it.
+
+    `actor` is the login that files it, or None for a public report (then `client`,
+    its address, goes into the audit record).
+    """
+    reporter_id, name, phone = reporter
     decided = _route(session, place, category, moment.astimezone(clock.LOCAL_TZ).date())
     assignee = decided.assignee
     now = clock.now()
@@ -164,7 +188,7 @@ def file_ticket(
         status=TicketStatus.assigned,
         category=category,
         priority=Priority(priority),
-        channel=Channel.hotline if for_caller else Channel(channel),
+        channel=channel,
         community_id=place.community.id,
         building_id=(place.building.id if place.building
                      else unit_row.building_id if unit_row else None),
@@ -177,7 +201,7 @@ def file_ticket(
         reporter_id=reporter_id,
         reporter_name=name,
         reporter_phone=phone,
-        filed_by_id=actor.id,
+        filed_by_id=actor.id if actor else None,
         assignee_id=assignee.id,
         routing_reason=decided.reason,
         routing_flags=sorted(decided.flags),
@@ -189,12 +213,13 @@ def file_ticket(
     session.add(ticket)
     session.flush()
     ticket.number = f"{moment.astimezone(clock.LOCAL_TZ):%Y%m%d}-{ticket.id:06d}"
-    session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id,
-                            actor_org_id=actor.organization_id, action="file",
+    session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id if actor else None,
+                            actor_org_id=actor.organization_id if actor else None, action="file",
                             status_after=ticket.status.value,
                             data={"assignee": assignee.code, "reason": decided.reason,
                                   "flags": sorted(decided.flags)}))
-    audit.record(session, actor, "ticket_filed", "ticket", ticket.number,
+    audit.record(session, actor or PUBLIC_ACTOR, "ticket_filed", "ticket", ticket.number,
+                 client=client,
                  category=category, community=place.community.code, assignee=assignee.code,
                  reason=decided.reason, priority=ticket.priority.value,
                  channel=ticket.channel.value)
@@ -206,3 +231,37 @@ def file_ticket(
             notify_org(session, term.organization_id, "gas_notice", ticket)
     notify_reporter(session, ticket, "filed", actor=actor)
     return ticket
+
+
+# A mainland mobile number (11 digits) or a landline with its area code, as a caller
+# back would dial it; spaces and dashes are dropped.
+PHONE_NUMBER = re.compile(r"^(1[3-9][0-9]{9}|0[1-9][0-9]{8,10})$")
+MAX_PUBLIC_NAME = 50
+
+
+def public_phone(value) -> str:
+    """The phone number of a public report, digits only; InvalidInput when it is not one."""
+    phone = text_field(value, "phone", 20, required=True).replace(" ", "").replace("-", "")
+    if not PHONE_NUMBER.match(phone):
+        raise InvalidInput("a mobile number (11 digits) or a landline with its area code",
+                           fields={"phone": "not a phone number"})
+    return phone
+
+
+def file_public_report(session: Session, *, community, building, category, description, name,
+                       phone, client: str | None = None) -> Ticket:
+    """File a fault in a building's common areas reported without a login (docs/domain.md#qr).
+
+    Anyone who scans the building's QR code may report one with a name and a phone
+    number, for a call back by whoever handles it. Never inside a home; routed like any
+    ticket; the reporter has no login, so the phone is shown in full only to the
+    assignee while the ticket is open. The caller checks the rate limits first.
+    """
+    category, description, priority = _what(category, description, None)
+    name = text_field(name, "name", MAX_PUBLIC_NAME, required=True)
+    phone = public_phone(phone)
+    place = resolve_place(session, None, community=community, building=building,
+                          category=category, common_area=True)
+    return _open(session, None, place, category=category, description=description,
+                 priority=priority, moment=clock.now(), reporter=(None, name, phone),
+                 channel=Channel.public, client=client)

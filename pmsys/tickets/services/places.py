@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pmsys.auth import permissions
-from pmsys.errors import InvalidInput
+from pmsys.errors import InvalidInput, NotFound
 from pmsys.models.assets import Asset
 from pmsys.models.auth import Role
 from pmsys.models.places import Building, Community, Household, Unit
@@ -52,6 +52,25 @@ def _code(value, field: str) -> str | None:
     return value
 
 
+def _community(session: Session, actor, code: str, building: str | None,
+               anywhere: bool) -> Community:
+    """The community a place names: one `actor` sees, or (a building's common areas) any.
+
+    `anywhere`: the common areas of a building of any community (a public report from
+    the building's QR page); a resident may also report those logged in.
+    """
+    if not anywhere:
+        try:
+            return permissions.get_community_or_404(session, actor, code)
+        except NotFound:
+            if not (building and permissions.may_report_common_areas_anywhere(actor)):
+                raise
+    found = permissions.find_community(session, code)
+    if found is None:
+        raise NotFound(f"no community {code}", code="community_not_found")
+    return found
+
+
 def resolve_place(
     session: Session,
     actor,
@@ -63,11 +82,15 @@ def resolve_place(
     inside_home=False,
     asset=None,
     category: str | None = None,
+    common_area: bool = False,
 ) -> Place:
     """Look up the place a ticket names, by codes relative to the community.
 
     `household` may also be the full path COMMUNITY/BUILDING/UNIT/HOUSEHOLD.
-    The community must be one `actor` may see (a resident: one they live in).
+    The community must be one `actor` may see (a resident: one they live in), except
+    for a building's common areas, which a resident may name in any community
+    (docs/domain.md#qr). `common_area`: the place must be a building's common areas,
+    in any community (a public report: no household, nothing inside a home).
     """
     community_code = _code(community, "community")
     if community_code is None:
@@ -83,9 +106,15 @@ def resolve_place(
                 fields={"household": "not a household of this community"},
             )
         _, building, unit, household_code = parts
-    found = permissions.get_community_or_404(session, actor, community_code)
-    place = Place(found, inside_home=inside_home)
     building_code, unit_code = _code(building, "building"), _code(unit, "unit")
+    if common_area:
+        if building_code is None:
+            raise InvalidInput("name the building", fields={"building": "required"})
+        if household_code or inside_home:
+            raise InvalidInput("only the common areas of a building",
+                               fields={"household": "common areas only"})
+    found = _community(session, actor, community_code, building_code, common_area)
+    place = Place(found, inside_home=inside_home)
     if unit_code and not building_code:
         raise InvalidInput("a unit needs its building", fields={"building": "required"})
     if household_code and not unit_code:
@@ -116,7 +145,7 @@ def resolve_place(
         raise InvalidInput(
             "a problem inside a home names the household", fields={"household": "required"}
         )
-    if place.household is not None and actor.role is Role.resident:
+    if place.household is not None and getattr(actor, "role", None) is Role.resident:
         own = session.scalar(
             select(Household.id).where(
                 Household.id == place.household.id, permissions.household_clause(actor, found)

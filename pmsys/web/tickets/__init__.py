@@ -9,6 +9,7 @@ from pmsys.web.tickets import (  # noqa: E402,F401 (routes)
     detail,
     notifications,
     pages,
+    public,
     qr,
     reports,
 )

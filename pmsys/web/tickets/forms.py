@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -16,11 +17,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from pmsys.categories import CODES as CATEGORY_CODES
 from pmsys.models.tickets import TicketStatus
 from pmsys.tickets import explain
 from pmsys.tickets.lifecycle import ACTION_NAMES
 from pmsys.tickets.services.actions import MAX_NOTE
-from pmsys.tickets.services.filing import MAX_DESCRIPTION
+from pmsys.tickets.services.filing import MAX_DESCRIPTION, MAX_PUBLIC_NAME
 
 PRIORITIES = ("emergency", "urgent", "normal")
 
@@ -34,13 +36,36 @@ def _code_field(label):
                        filters=[lambda value: value.strip() if isinstance(value, str) else value])
 
 
+def building_label(building) -> str:
+    """A building as residents call it: its name, else "Building 3"."""
+    return building.name or _("Building %(code)s", code=building.code)
+
+
+def unit_label(unit) -> str:
+    return _("Unit %(code)s", code=unit.code)
+
+
+def home_label(household) -> str:
+    """A home as its residents say it: community, building, unit and door."""
+    unit = household.unit
+    return " ".join((unit.building.community.name, building_label(unit.building),
+                     unit_label(unit), household.code))
+
+
 class PlaceFields:
-    """What a ticket says about the problem and its place (shared by filing and preview)."""
+    """What a ticket says about the problem and its place (shared by filing and preview).
+
+    The building and the unit are chosen from the community's, never typed: a unit's
+    value is BUILDING/UNIT (its code within its building), so that one list holds the
+    units of every building. Links and the API still say `unit` relative to `building`.
+    """
 
     category = SelectField(_l("What is wrong"), validators=[DataRequired()])
     community = SelectField(_l("Community"), validators=[DataRequired()])
-    building = _code_field(_l("Building"))
-    unit = _code_field(_l("Unit"))
+    building = SelectField(_l("Building"), default="", validate_choice=False,
+                           validators=[Optional(), Length(max=64)])
+    unit = SelectField(_l("Unit (entrance)"), default="", validate_choice=False,
+                       validators=[Optional(), Length(max=129)])
     household = _code_field(_l("Household"))
     inside_home = BooleanField(_l("The problem is inside the home"))
 
@@ -52,12 +77,43 @@ class PlaceFields:
         self.community.choices = [SelectChoice(c.code, f"{c.name} ({c.code})")
                                   for c in communities]
 
+    def set_buildings(self, buildings) -> None:
+        """Offer the buildings of the chosen community and their units (grouped by building)."""
+        self.building.choices = [_blank(_l("The whole community"))] + [
+            SelectChoice(b.code, building_label(b)) for b in buildings
+        ]
+        self.unit.choices = [_blank(_l("The whole building"))] + [
+            SelectChoice(f"{b.code}/{u.code}", unit_label(u), optgroup=building_label(b))
+            for b in buildings for u in b.units
+        ]
+
+    def building_codes(self) -> set[str]:
+        """The codes of the buildings offered."""
+        return {choice.value for choice in self.building.choices if choice.value}
+
+    def prefill(self, args) -> None:
+        """Fill the place in from a link or a QR code (?community=&building=&unit=...)."""
+        for name in ("community", "building", "unit", "household", "category"):
+            value = args.get(name, "")
+            if value and len(value) <= 64:
+                getattr(self, name).data = value
+        if self.unit.data and "/" not in self.unit.data and self.building.data:
+            self.unit.data = f"{self.building.data}/{self.unit.data}"
+
+    def validate_unit(self, field) -> None:
+        building, _slash, unit = (field.data or "").rpartition("/")
+        if unit and building and self.building.data and building != self.building.data:
+            raise ValidationError(_l("This unit is in another building."))
+
     def place_fields(self) -> dict:
         """The place as the services take it (codes relative to the community)."""
+        building, unit = self.building.data or None, self.unit.data or None
+        if unit and "/" in unit:
+            building, unit = unit.rsplit("/", 1)
         return {
             "community": self.community.data,
-            "building": self.building.data or None,
-            "unit": self.unit.data or None,
+            "building": building,
+            "unit": unit,
             "household": self.household.data or None,
             "inside_home": bool(self.inside_home.data),
             "asset": self.asset.data or None,
@@ -187,6 +243,24 @@ class TicketFilterForm(FlaskForm):
         self.category.choices = [_blank(_l("All categories"))] + [
             SelectChoice(c.code, c.label) for c in categories
         ]
+
+
+class PublicReportForm(FlaskForm):
+    """A common-area fault reported from a building's QR page, without a login.
+
+    The category is the button that sends it (one tap: the fourth interaction).
+    """
+
+    description = TextAreaField(_l("What is wrong, and where exactly?"),
+                                validators=[DataRequired(), Length(max=MAX_DESCRIPTION)])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=MAX_PUBLIC_NAME)])
+    phone = StringField(_l("Your phone, for a call back"),
+                        validators=[DataRequired(), Length(max=20)])
+    category = HiddenField()
+
+    def validate_category(self, field) -> None:
+        if field.data not in CATEGORY_CODES:
+            raise ValidationError(_l("Tap the kind of fault to send the report."))
 
 
 def uploads(field) -> list[bytes]:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from pmsys import categories, throttle
 from pmsys.auth import permissions
-from pmsys.errors import DomainError, Forbidden
+from pmsys.errors import DomainError, Forbidden, NotFound
 from pmsys.extensions import db
 from pmsys.models.assets import Asset
-from pmsys.models.places import Community
+from pmsys.models.auth import Role
+from pmsys.models.places import Building, Community
 from pmsys.models.tickets import Ticket
 from pmsys.places.services import own_households
 from pmsys.tickets import explain, photos, queries
@@ -73,6 +75,58 @@ def _fileable_communities(user):
     return list(db.session.scalars(permissions.visible_communities(user)))
 
 
+class Where:
+    """The communities a form offers, and the one a QR code names where the user has none.
+
+    The place from a QR code wins (docs/domain.md#qr): a resident of another community
+    may report a fault in the common areas of its buildings, which the form offers with
+    a word of why. Opening such a link (`link`), staff who do not serve the community
+    are told so instead of a form for another one (`blocked`), and an unknown community
+    is 404; a posted form that names one it may not is refused like any bad choice.
+    """
+
+    def __init__(self, user, communities, wanted: str | None, building: bool,
+                 link: bool = False):
+        self.communities, self.outside, self.blocked = communities, None, None
+        if not wanted or any(c.code == wanted for c in communities):
+            return
+        other = permissions.find_community(db.session, wanted) if len(wanted) <= 64 else None
+        if other is not None and building and permissions.may_report_common_areas_anywhere(
+                user):
+            self.outside = other
+            self.communities = [other, *communities]
+        elif link and other is None:
+            raise NotFound("no such community", code="community_not_found")
+        elif link:
+            self.blocked = other
+
+
+def _chosen(form, where: Where) -> str | None:
+    """The code of the form's community (the first one offered by default)."""
+    return form.community.data or (where.communities[0].code if where.communities else None)
+
+
+def _place_choices(form, where: Where) -> None:
+    """Offer the buildings and units of the form's community."""
+    chosen = _chosen(form, where)
+    community = next((c for c in where.communities if c.code == chosen), None)
+    form.set_buildings(_buildings(community) if community else [])
+
+
+def _building(community, code: str | None) -> Building | None:
+    if not code or len(code) > 64:
+        return None
+    return db.session.scalar(select(Building).where(Building.community_id == community.id,
+                                                    Building.code == code))
+
+
+def _buildings(community):
+    return db.session.scalars(
+        select(Building).where(Building.community_id == community.id)
+        .options(selectinload(Building.units)).order_by(Building.id)
+    ).all()
+
+
 def _ambiguous_assets(user, form, error: DomainError):
     """The assets the routing refusal names, for the "which one" choice."""
     text = error.fields.get("asset", "")
@@ -93,35 +147,58 @@ def _assets_of(user, form):
     )
 
 
-def _new_page(user, form, status=200):
-    homes = own_households(db.session, user)
+def _new_page(user, form, where: Where, status=200):
+    chosen = _chosen(form, where)
+    homes = [home for home in own_households(db.session, user)
+             if home.unit.building.community.code == chosen]
     return render_template(
-        "tickets/new.html", form=form, homes=homes,
+        "tickets/new.html", form=form, homes=homes, where=where,
+        resident=user.role is Role.resident, home_label=forms.home_label,
         hotline=permissions.may_file_for_callers(user),
         max_photos=photos.MAX_PHOTOS,
     ), status
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
-@login_required
 def ticket_new():
-    """File a ticket; ?community=&building=&unit= fill the place in (the building's QR code)."""
+    """File a ticket; ?community=&building=&unit= fill the place in (the building's QR code).
+
+    Without a login, a QR code's address opens the building's public page instead
+    (log in and file, report a common-area fault with a name and phone, or call).
+    """
+    if not current_user.is_authenticated:
+        community, building = request.args.get("community"), request.args.get("building")
+        if request.method == "GET" and community and building:
+            return redirect(url_for("tickets.public_report", code=community,
+                                    building_code=building))
+        return current_app.login_manager.unauthorized()
     user = current_actor()
-    communities = _fileable_communities(user)
     form = forms.TicketForm()
-    form.set_choices(categories.CATEGORIES, communities)
+    link = request.method == "GET"
+    given = request.args if link else request.form
+    where = Where(user, _fileable_communities(user), given.get("community"),
+                  bool(given.get("building") or given.get("unit")), link=link)
+    if where.blocked is not None:
+        return render_template("tickets/new_blocked.html", community=where.blocked,
+                               building=_building(where.blocked, given.get("building")),
+                               resident=user.role is Role.resident), 403
+    form.set_choices(categories.CATEGORIES, where.communities)
     if request.method == "GET":
-        for name in ("community", "building", "unit", "household", "category"):
-            value = request.args.get(name, "")
-            if value and len(value) <= 64:
-                getattr(form, name).data = value
-        return _new_page(user, form)
+        form.prefill(request.args)
+        _place_choices(form, where)
+        if form.building.data and form.building.data not in form.building_codes():
+            raise NotFound("no such building", code="building_not_found")
+        return _new_page(user, form, where)
+    _place_choices(form, where)
     if form.asset.data:
         # The "which one" choice was offered: keep offering it on the next answer.
         form.set_assets(db.session.scalars(_assets_of(user, form).order_by(Asset.code)).all())
+    if request.form.get("refresh"):
+        # "Show its buildings": the community changed; file nothing yet.
+        return _new_page(user, form, where)
     if not form.validate_on_submit():
         flash(_("Please correct the form."), "error")
-        return _new_page(user, form, 400)
+        return _new_page(user, form, where, 400)
     try:
         throttle.check_filing(db.session, user, request.remote_addr)
         ticket = tickets.file_ticket(
@@ -142,7 +219,7 @@ def ticket_new():
         status = refused(error)
         flash(refusal_message(error), "error")
         mark_fields(form, error)
-        return _new_page(user, form, status)
+        return _new_page(user, form, where, status)
     flash(_("Ticket %(number)s is filed. %(org)s will handle it: a response by %(respond)s, "
             "a fix by %(resolve)s.", number=ticket.number, org=ticket.assignee.name,
             respond=when_filter(ticket.due_respond_at),
@@ -160,9 +237,11 @@ def ticket_preview():
     token and the description never travel in a URL (logs, Referer headers).
     """
     user = current_actor()
-    communities = list(db.session.scalars(permissions.visible_communities(user)))
     form = forms.PreviewForm(formdata=request.form if request.method == "POST" else request.args)
-    form.set_place_choices(categories.CATEGORIES, communities)
+    where = Where(user, list(db.session.scalars(permissions.visible_communities(user))),
+                  form.community.data, bool(form.building.data or form.unit.data))
+    form.set_place_choices(categories.CATEGORIES, where.communities)
+    _place_choices(form, where)
     routing, status, choices = None, 200, []
     if not form.validate():
         status = 400
@@ -181,5 +260,6 @@ def ticket_preview():
         steps=explain.steps_text([s.as_dict() for s in routing.steps]) if routing else [],
         reason=explain.reason_label(routing.reason) if routing else "",
         flags=[explain.flag_label(f) for f in sorted(routing.flags)] if routing else [],
-        may_file=permissions.may_file_tickets(user),
+        may_file=permissions.may_file_tickets(user), where=where,
+        resident=user.role is Role.resident,
     ), status
