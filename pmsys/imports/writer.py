@@ -277,7 +277,7 @@ class _Writer:
                 self.tally("management_terms", True, False)
                 continue
             if values["end"] is None and term.ended_at is not None:
-                # Ended in pmsys by a new term (DESIGN §5): a bundle without an end
+                # Ended in pmsys by a new term (docs/domain.md#management): a bundle without an end
                 # does not reopen it.
                 values["end"] = term.end
             changed = assign(term, values)

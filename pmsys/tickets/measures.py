@@ -256,9 +256,9 @@ def months_between(first: date, last: date) -> list[str]:
 
 # --- Disputes, counted against the organisation that raised them (docs/domain.md#measures) ----
 #
-# DESIGN §8: "Disputes are counted against the organisation that raised them, with the
-# ruling (upheld: re-assigned away; returned: sent back), whoever holds the ticket at the
-# end." A ticket's dispute story is read from its trail: each `dispute` is raised by the
+# Disputes count against the organisation that raised them, with the ruling (upheld:
+# re-assigned away; returned: sent back), whoever holds the ticket at the end. A ticket's
+# dispute story is read from its trail: each `dispute` is raised by the
 # assignee of the day; the arbiter's next `reassign` upholds it, its next `uphold` action
 # ("send back") returns it. A reassignment nobody disputed is no ruling on a dispute.
 

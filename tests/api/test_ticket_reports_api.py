@@ -164,7 +164,7 @@ def test_bad_parameters_answer_400_with_the_envelope(api, query, code, field):
     assert field in error["fields"]
 
 
-# --- Disputes against the organisation that raised them (DESIGN §8) ----------------------
+# --- Disputes against the organisation that raised them (docs/domain.md#measures) -------
 
 
 @pytest.fixture

@@ -305,7 +305,7 @@ def test_the_reporters_phone_is_masked_except_for_the_reporter_and_the_open_assi
 
 def test_lists_show_the_phone_masked_even_to_the_open_assignee(api, tickets):
     water = tickets["water_a"].id
-    # The ticket itself: in full to the assignee while open (DESIGN §9) ...
+    # The ticket itself: in full to the assignee while open (docs/domain.md#privacy) ...
     assert api.get("operator_in", f"/tickets/{water}").get_json()["reporter"]["phone"] == (
         "13800000101")
     # ... but a list is masked, for the assignee as for the watchers.

@@ -24,7 +24,7 @@ COUNTS = ("filed", "responded", "responded_on_time", "resolved", "resolved_on_ti
 RATES = ("response_rate", "resolution_rate", "on_time_rate", "satisfaction_rate",
          "reopen_rate", "dispute_rate")
 MEDIANS = ("median_response_minutes", "median_resolution_minutes")
-# Disputes counted against the organisation that raised them, with the ruling (DESIGN §8).
+# Disputes against the organisation that raised them, with the ruling (docs/domain.md#measures).
 DISPUTES = {"disputes_raised": "raised", "disputes_upheld": "upheld",
             "disputes_returned": "returned"}
 

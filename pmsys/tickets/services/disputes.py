@@ -1,5 +1,5 @@
 """Dispute measures: disputes counted against the organisation that raised them, with the
-arbiter's rulings (docs/domain.md#measures, DESIGN §8).
+arbiter's rulings (docs/domain.md#measures, #disputes).
 
 The ticket report (pmsys/tickets/services/reports.py) groups tickets by their
 assignee at the end; a dispute belongs to whoever raised it, so these figures come
