@@ -280,6 +280,8 @@ def pytest_configure(config):
         "markers", "concurrency: commits from simultaneous threads; counted per engine")
     config.addinivalue_line(
         "markers", "browser: a walk in a real browser (tests/browser/conftest.py)")
+    config.addinivalue_line(
+        "markers", "crash: kills a gunicorn running the app with SIGKILL (promise 15)")
 
 
 @pytest.hookimpl(optionalhook=True)
