@@ -273,6 +273,8 @@ def check_page(page) -> None:
     With PMSYS_BROWSER_SHOTS=<folder> set, each page checked is also saved there as a
     full-page screenshot (to look at what the walks saw).
     """
+    # A tap that navigates returns once the new page is committed, perhaps not yet parsed.
+    page.wait_for_load_state("load")
     shots = os.environ.get("PMSYS_BROWSER_SHOTS")
     if shots:
         name = re.sub(r"\W+", "-", page.url.split("//", 1)[-1].split("/", 1)[-1]).strip("-")
