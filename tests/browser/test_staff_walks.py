@@ -51,6 +51,26 @@ def log_in_as(walk, live, username: str) -> None:
     check_page(page)
 
 
+def open_from_the_queue(walk, live, username: str, ticket: dict, waiting: int) -> None:
+    """Log in as `username`, whose home counts `waiting` open tickets; open this one."""
+    page = walk.page
+    log_in_as(walk, live, username)
+    assert page.locator("#ticket-queue .count").inner_text() == str(waiting)
+    walk.tap("#ticket-queue a")
+    assert ticket["number"] in page.locator("#queue table.queue").inner_text()
+    check_page(page)
+    walk.tap(f"#queue a:text-is('{ticket['number']}')")
+    assert page.url == live.url(f"/tickets/{ticket['id']}")
+    check_page(page)
+
+
+def assert_waits_for_acceptance_by(page, holder: str) -> None:
+    """The ticket page shows it assigned to `holder`, accepting it the first thing to do."""
+    assert shown_status(page) == STATUS["assigned"]
+    assert handled_by(page) == holder
+    assert page.locator("details.action-accept[open]").count() == 1
+
+
 def shown_status(page) -> str:
     return page.locator("header.page-head h1 .badge").inner_text().strip()
 
@@ -70,17 +90,11 @@ def test_the_operator_accepts_and_resolves_with_a_photo_and_the_resident_confirm
     page = walk.page
     ticket = file_water_leak(live, "楼道水管漏水，地面积水")
 
-    log_in_as(walk, live, "operator_in")
-    assert page.locator("#ticket-queue .count").inner_text() == "1"
-    walk.tap("#ticket-queue a")
-    queue = page.locator("#queue table.queue")
-    assert ticket["number"] in queue.inner_text()
-    check_page(page)
-    walk.tap(f"#queue a:text-is('{ticket['number']}')")
-    assert page.url == live.url(f"/tickets/{ticket['id']}")
-    assert shown_status(page) == STATUS["assigned"]
-    assert page.locator("details.action-accept[open]").count() == 1  # the first thing to do
-    check_page(page)
+    with live.session() as session:
+        utility = session.scalar(select(User).where(User.username == "operator_in"))
+        utility_name = utility.organization.name
+    open_from_the_queue(walk, live, "operator_in", ticket, waiting=1)
+    assert_waits_for_acceptance_by(page, utility_name)
 
     walk.tap("details.action-accept button[type=submit]")
     assert shown_status(page) == STATUS["accepted"]
@@ -132,10 +146,7 @@ def test_the_operator_disputes_and_the_street_officer_reassigns_to_the_property_
         pm_a = session.scalar(select(User).where(User.username == "manager_a")).organization
         pm_a_name = pm_a.name
 
-    log_in_as(walk, live, "operator_in")
-    walk.tap("#ticket-queue a")
-    walk.tap(f"#queue a:text-is('{ticket['number']}')")
-    check_page(page)
+    open_from_the_queue(walk, live, "operator_in", ticket, waiting=1)
     open_action(walk, "dispute")
     walk.fill("#note-dispute", "绿化喷灌管属小区物业，不归供水公司")
     walk.tap("details.action-dispute button[type=submit]")
@@ -164,14 +175,8 @@ def test_the_operator_disputes_and_the_street_officer_reassigns_to_the_property_
     check_page(page)
 
     # The property company has it in its queue, to accept; the utility no longer does.
-    log_in_as(walk, live, "manager_a")
-    assert page.locator("#ticket-queue .count").inner_text() == "1"
-    walk.tap("#ticket-queue a")
-    walk.tap(f"#queue a:text-is('{ticket['number']}')")
-    assert shown_status(page) == STATUS["assigned"]
-    assert handled_by(page) == pm_a_name
-    assert page.locator("details.action-accept[open]").count() == 1
-    check_page(page)
+    open_from_the_queue(walk, live, "manager_a", ticket, waiting=1)
+    assert_waits_for_acceptance_by(page, pm_a_name)
     log_in_as(walk, live, "operator_in")
     assert page.locator("#ticket-queue .count").inner_text() == "0"
     row = stored(live, ticket["id"])
@@ -203,15 +208,9 @@ def test_the_street_officer_sends_a_dispute_back_and_the_operator_has_it_again(l
     assert "楼前供水管属供水公司维护" in page.locator("#trail").inner_text()
     check_page(page)
 
-    log_in_as(walk, live, "operator_in")
-    assert page.locator("#ticket-queue .count").inner_text() == "1"
-    walk.tap("#ticket-queue a")
-    walk.tap(f"#queue a:text-is('{ticket['number']}')")
-    assert shown_status(page) == STATUS["assigned"]
-    assert handled_by(page) == utility_name
     # Sent back: the utility's to accept now, with the ruling in the trail.
-    assert page.locator("details.action-accept[open]").count() == 1
+    open_from_the_queue(walk, live, "operator_in", ticket, waiting=1)
+    assert_waits_for_acceptance_by(page, utility_name)
     assert "楼前供水管属供水公司维护" in page.locator("#trail").inner_text()
-    check_page(page)
     row = stored(live, ticket["id"])
     assert (row.status, row.assignee_id) == (TicketStatus.assigned, utility_id)
