@@ -143,7 +143,9 @@ def test_the_report_pages_draw_their_charts_from_the_data(bureau_world, walk):
     walk.open(live.url("/login?next=/reports/tickets"))
     login(walk, "bureau")
     assert urlsplit(page.url).path == "/reports/tickets"
-    # The last 30 days: five tickets, two confirmed, one disputed and reassigned.
+    # The last 30 days, shown in the filter: five tickets, two confirmed, one disputed.
+    assert (page.locator("input[name=from]").input_value(),
+            page.locator("input[name=to]").input_value()) == ("2025-05-04", "2025-06-02")
     assert page.locator("section.stats .stat-value").first.inner_text() == "5"
     assert page.locator("main svg[role=img]").count() == 4
     # By organisation: the utility W-D1 and the property company PM-A.
