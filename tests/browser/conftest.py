@@ -170,6 +170,9 @@ class Walk:
     def tap(self, selector: str) -> None:
         self.interactions += 1
         self.page.locator(selector).click()
+        # A tap that navigates returns once the next page is committed: wait until it is
+        # parsed, so that what a walk reads next is that page, whole.
+        self.page.wait_for_load_state("load")
 
     def fill(self, selector: str, text: str) -> None:
         self.interactions += 1

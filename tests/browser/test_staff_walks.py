@@ -115,7 +115,9 @@ def test_the_operator_accepts_and_resolves_with_a_photo_and_the_resident_confirm
     check_page(page)
     row = stored(live, ticket["id"])
     assert row.status is TicketStatus.resolved and row.resolution_note == "更换了漏水管段"
-    assert page.locator("#ticket-queue").count() == 0  # (the home page shows the queue)
+    walk.tap("nav.mainnav a[href='/']")
+    assert page.locator("#ticket-queue .count").inner_text() == "0"  # resolved: not open
+    check_page(page)
 
     # The resident sees it resolved, with the fix's photo, and confirms it with a rating.
     log_in_as(walk, live, "resident_a")
