@@ -6,10 +6,11 @@ lifecycle by the demo logins at the times they would have acted (the clock is
 frozen at each moment): answered in time or late, resolved in time or late,
 confirmed with ratings, a reopened fix, disputes reassigned and one upheld, a
 misrouted ticket moved by the street office, one cancelled, and a few still
-open and overdue. Steps that would fall after now are left undone, so the
-latest tickets are still in the queues. Only the public services are used
-(file_ticket, take_action): every ticket has its routing, deadlines, events,
-notifications and audit records like any other.
+open and overdue, one of them hurried up (催办) twice by its resident. Steps that
+would fall after now are left undone, so the latest tickets are still in the
+queues. Only the public services are used (file_ticket, take_action): every
+ticket has its routing, deadlines, events, notifications and audit records like
+any other.
 """
 
 from __future__ import annotations
@@ -138,7 +139,10 @@ PLANS: tuple[Plan, ...] = (
          _done("water", 6, 72, note="修复主管道破裂", rating=2, by="resident2")),
     Plan(25, 21, "resident2", "TJJSL", "gas", "厨房外墙燃气管有漏气声",
          _done("gas", 0.25, 2, note="更换燃气管阀门", rating=5, by="resident2")),
-    Plan(15, 8, "resident2", "TJJSL", "heating", "3单元暖气不热"),
+    # Nobody came: the resident hurried it up (催办) twice, days apart.
+    Plan(15, 8, "resident2", "TJJSL", "heating", "3单元暖气不热",
+         (Step(3 * 24, "resident2", "hurry", "三天了还没人来看"),
+          Step(6 * 24, "resident2", "hurry"))),
     Plan(4, 9, "resident2", "TJJSL", "water_supply", "楼道水表井漏水",
          (Step(1, "water", "accept"), Step(2, "water", "start"))),
     # --- hotline calls -------------------------------------------------------------------

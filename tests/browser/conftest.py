@@ -170,6 +170,9 @@ class Walk:
     def tap(self, selector: str) -> None:
         self.interactions += 1
         self.page.locator(selector).click()
+        # A tap that navigates returns once the next page is committed: wait until it is
+        # parsed, so that what a walk reads next is that page, whole.
+        self.page.wait_for_load_state("load")
 
     def fill(self, selector: str, text: str) -> None:
         self.interactions += 1
@@ -273,6 +276,8 @@ def check_page(page) -> None:
     With PMSYS_BROWSER_SHOTS=<folder> set, each page checked is also saved there as a
     full-page screenshot (to look at what the walks saw).
     """
+    # A tap that navigates returns once the new page is committed, perhaps not yet parsed.
+    page.wait_for_load_state("load")
     shots = os.environ.get("PMSYS_BROWSER_SHOTS")
     if shots:
         name = re.sub(r"\W+", "-", page.url.split("//", 1)[-1].split("/", 1)[-1]).strip("-")

@@ -12,7 +12,7 @@ from pmsys import clock
 from pmsys.audit import AuditRecord
 from pmsys.demo.places import build_workflow_examples
 from pmsys.demo.tickets import PLANS, build_ticket_examples
-from pmsys.models.auth import User
+from pmsys.models.auth import Organization, User
 from pmsys.models.tickets import Notification, Ticket, TicketEvent
 from pmsys.tickets.services.reports import ticket_report
 
@@ -109,3 +109,33 @@ def test_flask_pmsys_demo_files_the_tickets_once(app, db, demo_region):
     assert again.exit_code == 0, again.output
     assert f"demo tickets: 0 created, {len(PLANS)} unchanged" in again.output
     assert counts(db.session) == before
+
+
+@pytest.mark.database("demo_bundle")
+def test_an_overdue_demo_ticket_was_hurried_up_twice_and_its_handlers_were_told(db, demo):
+    hurried = db.session.scalars(select(Ticket).where(Ticket.hurry_count > 0)).all()
+    assert [t.description for t in hurried] == ["3单元暖气不热"]
+    ticket = hurried[0]
+    now = clock.now()
+    # Still open and past both deadlines: the page shows it late and hurried twice.
+    assert ticket.is_open and ticket.responded_at is None
+    assert ticket.due_respond_at < ticket.due_resolve_at < now
+    assert ticket.hurry_count == 2
+    events = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                  TicketEvent.action == "hurry")
+        .order_by(TicketEvent.at)).all()
+    assert [(e.actor.username, e.data) for e in events] == [
+        ("resident2", {"count": 1}), ("resident2", {"count": 2})]
+    assert events[0].note == "三天了还没人来看"
+    assert events[1].at - events[0].at == timedelta(days=3)
+    assert ticket.hurried_at == events[1].at < now
+    # Each hurry-up told the assignee's staff (the self-managing committee has no login in
+    # the demo); the second one also the street office, whose `street` login sees it.
+    told = db.session.execute(
+        select(User.username, Organization.code, func.count(Notification.id))
+        .join(Notification.user).join(User.organization)
+        .where(Notification.ticket_id == ticket.id, Notification.kind == "hurried")
+        .group_by(User.username, Organization.code)).all()
+    assert ticket.assignee.code == "OC-TJJSL"
+    assert [tuple(row) for row in told] == [("street", "SLQ-GOV", 1)]

@@ -169,6 +169,21 @@ def test_the_preview_says_who_would_get_it_and_why_without_filing(web, db, world
     assert web.get("resident_a", "/tickets/preview?category=road&community=CB").status_code == 400
 
 
+def test_the_preview_names_the_residents_home_in_words_not_by_its_place_code(web, db, world):
+    # What the filing form's button posts for a problem in the resident's home.
+    posted = web.post("resident_a", "/tickets/preview", category="water_supply", community="CA",
+                      building="1", unit="1/1", household="CA/1/1/101", description="漏水")
+    assert posted.status_code == 200
+    shown = squash(posted)
+    assert "In your home: 供销楼小区 Building 1 Unit 1 Household 101" in shown
+    assert "CA/1/1/101" not in shown  # only in the hidden field that carries it
+    assert '<input type="hidden" name="household" value="CA/1/1/101">' in text(posted)
+    # A home that is not theirs is not named at all.
+    other = web.get("resident_a", "/tickets/preview?category=water_supply&community=CA"
+                                  "&building=1&household=CA/1/1/102")
+    assert "In your home" not in squash(other)
+
+
 def test_photos_are_filed_with_the_ticket_and_served_only_to_those_who_see_it(web, db, world):
     web.login_as(world.users["resident_a"])
     response = web.client.post("/tickets/new", data={

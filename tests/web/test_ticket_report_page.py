@@ -140,6 +140,24 @@ def test_the_default_period_is_the_last_thirty_days(login_as, world):
     assert len(rows(html)) == 2
 
 
+def date_fields(html: str) -> dict[str, str]:
+    """The filter's date fields: name → value ("" when blank)."""
+    found = {}
+    for tag in re.findall(r'<input[^>]*type="date"[^>]*>', html):
+        name = re.search(r'name="([^"]+)"', tag).group(1)
+        value = re.search(r'value="([^"]*)"', tag)
+        found[name] = value.group(1) if value else ""
+    return found
+
+
+def test_the_filter_shows_the_period_the_page_reports_on(login_as, world):
+    # Without dates asked for, the fields hold the default period instead of staying blank.
+    assert date_fields(page(login_as, world)) == {"from": "2025-05-04", "to": "2025-06-02"}
+    # Only the end asked for: the thirty days up to it.
+    assert date_fields(page(login_as, world, query="?to=2025-05-31")) == {
+        "from": "2025-05-02", "to": "2025-05-31"}
+
+
 @pytest.mark.parametrize("query", [
     "?from=yesterday", "?to=2025-13-01", "?group=street", "?from=2025-06-01&to=2025-05-01",
     "?from=1900-01-01",

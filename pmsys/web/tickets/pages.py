@@ -255,11 +255,14 @@ def ticket_preview():
             mark_fields(form, error)
             if error.code == "asset_ambiguous":
                 choices = _ambiguous_assets(user, form, error)
+    resident = user.role is Role.resident
+    # The resident's home as they say it (building, unit and room), never its place code.
+    home = next((h for h in own_households(db.session, user)
+                 if h.place_code == form.household.data), None) if resident else None
     return render_template(
-        "tickets/preview.html", form=form, routing=routing, choices=choices,
+        "tickets/preview.html", form=form, routing=routing, choices=choices, home=home,
         steps=explain.steps_text([s.as_dict() for s in routing.steps]) if routing else [],
         reason=explain.reason_label(routing.reason) if routing else "",
         flags=[explain.flag_label(f) for f in sorted(routing.flags)] if routing else [],
-        may_file=permissions.may_file_tickets(user), where=where,
-        resident=user.role is Role.resident,
+        may_file=permissions.may_file_tickets(user), where=where, resident=resident,
     ), status

@@ -105,6 +105,8 @@ def ticket_report():
     form, report = _requested()
     disputed = None
     if report is not None:
+        # Show the period the report used, so the reader sees it and can change it.
+        form.date_from.data, form.date_to.data = report.date_from, report.date_to
         # Disputes by who raised them, with the rulings (docs/domain.md#measures).
         disputed = disputes.dispute_report(
             db.session, current_user._get_current_object(), date_from=report.date_from,
