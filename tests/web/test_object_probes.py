@@ -1,19 +1,24 @@
 """Promise 2: someone else's object answers like a missing one, and nothing changes.
 
 docs/reliability.md#object-probes, for votes (their ballots, results and closing),
-hand-overs, every page and call of a community (its revenue ledger, fees, committee,
-terms, votes, assets), the household a payment names, the person a ballot names, and
-the public report pages of a building.
+hand-overs, assets, projects, notifications, every page and call of a community (its
+revenue ledger, fees and payment form, committee, terms, votes), the household a
+payment names, the person a ballot or a committee candidacy names, and a building's
+public report page and call.
 
-The routes are taken from app.url_map: every rule that takes a vote's id, a hand-over's
-code or a community's code, with every method it answers, is probed with the request of
-its row in tests/access_table.py (that row's body, so a write that would happen before
-the check has the chance to). A new route with such an identifier is probed as soon as
-it has its row, which tests/web/test_access_table.py demands. For each caller, every
-object it may not see is asked for and so is one that exists nowhere: the answers must
-be the same (status; for the API the envelope's code and message; for a page its text),
-and afterwards every row of every table is as before (so row counts and version
-columns too) but for the audit records of refusals.
+The routes are taken from app.url_map: every rule that takes one of these identifiers,
+with every method it answers, is probed with the request of its row in
+tests/access_table.py (that row's body, so a write that would happen before the check
+has the chance to). A new route with such an identifier is probed as soon as it has
+its row, which tests/web/test_access_table.py demands; a rule with an identifier no
+probe knows fails `test_every_route_with_an_identifier_is_probed`. For each caller,
+every object it may not see is asked for and so is one that exists nowhere: the
+answers must be the same (status; for the API the envelope's code and message; for a
+page its text), and afterwards every row of every table is as before (so row counts
+and version columns too), the audit trail having gained refusal records only.
+
+The last test holds the hand-over and vote lists against the same object checks
+(promise 3, docs/reliability.md#list-consistency).
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from sqlalchemy import func, select
 
 from pmsys.auth.services import issue_token
 from pmsys.extensions import db as _db
+from pmsys.models.assets import Handover
 from pmsys.models.audit import AuditRecord
+from pmsys.models.governance import Vote
 from tests.access_table import (
     IMPLICIT_METHODS,
     NEW_PAYMENT,
@@ -303,6 +310,32 @@ def test_a_ballot_for_a_person_one_may_not_see_answers_like_one_for_nobody(
     assert_nothing_changed(db, before_rows, before_audit)
 
 
+@pytest.mark.parametrize("role", ["officer", "resident_a"])
+def test_a_candidate_one_may_not_see_answers_like_nobody(db, client, login_as, world, role):
+    """Promise 2 for committees: proposing or vetting CB's owner in CA's committee.
+
+    The street office of CA (who guides it) and a resident of CA (who may propose only
+    themself) get for CB's owner P-B exactly the answer an unknown person gets.
+    """
+    prober = Prober(client, login_as, world, role)
+    before_rows, before_audit = snapshot(db.session), audit_count(db.session)
+    for rule in ("/api/v1/communities/<code>/committee/candidates",
+                 "/communities/<code>/committee/candidates",
+                 "/api/v1/communities/<code>/committee/candidates/<person>/vetting",
+                 "/communities/<code>/committee/candidates/<person>/vetting"):
+        entry = row_for(rule, "POST")
+        answers = {}
+        for person in ("P-B", "P-NONE"):
+            url = re.sub(r"(?<=/candidates/)[^/]+", person, entry.url)
+            body = None if "<person>" in rule else {"person": person}  # else the row's
+            _url, response = prober.send(entry, url, json=body, form=body)
+            answers[person] = (response.status_code, json_without(response, person)
+                               if entry.is_api else None)
+        assert answers["P-B"] == answers["P-NONE"], (rule, answers)
+        assert answers["P-B"][0] in (403, 404, 422), (rule, answers)
+    assert_nothing_changed(db, before_rows, before_audit)
+
+
 # --- public reports: a building that does not exist, in a community that does or not ------------
 
 PUBLIC_FORM = {"category": "lighting", "description": "楼道灯不亮", "name": "王大爷",
@@ -337,3 +370,50 @@ def test_a_public_report_for_no_such_building_answers_alike_and_files_nothing(db
         (404, "community_not_found", None)]
     assert_nothing_changed(db, before_rows, before_audit)
     assert not new_audit_actions(db.session, before_audit)
+
+
+# --- lists against object checks: hand-overs and votes (docs/reliability.md#list-consistency) ----
+
+LINK = re.compile(r'href="/(handovers|votes)/([^"/?]+)"')
+
+
+@pytest.mark.parametrize("role", LOGGED_IN)
+def test_hand_over_and_vote_lists_hold_exactly_what_the_object_checks_admit(
+    db, client, login_as, world, role
+):
+    """Promise 3 for hand-overs and votes: listed (API and pages) ⇔ readable by id ⇔ expected.
+
+    Every hand-over and vote in the database is asked for by id; the ones answering 200
+    are exactly those the lists show, and exactly those the role should see (H-CA by
+    tests/access_table.py's row, a vote by its community).
+    """
+    prober = Prober(client, login_as, world, role)
+    handovers = set(db.session.scalars(select(Handover.code)))
+    votes = {str(vote_id) for vote_id in db.session.scalars(select(Vote.id))}
+    assert handovers and votes
+    readable_handovers = {code for code in handovers if client.get(
+        f"/api/v1/handovers/{code}", headers=prober.headers).status_code == 200}
+    readable_votes = {key for key in votes if client.get(
+        f"/api/v1/votes/{key}", headers=prober.headers).status_code == 200}
+
+    listed = client.get("/api/v1/handovers?per_page=100", headers=prober.headers).get_json()
+    assert listed["total"] == len(listed["items"])
+    assert {item["code"] for item in listed["items"]} == readable_handovers
+    page = client.get("/handovers").get_data(as_text=True)
+    assert {key for kind, key in LINK.findall(page) if kind == "handovers"} - {"new"} == (
+        readable_handovers)
+    assert readable_handovers == {name for name in FAMILIES["handover"].seen_by
+                                  if name not in FAMILIES["handover"].hidden(role)}
+
+    api_votes, page_votes = set(), set()
+    for code in sorted(VISIBLE[role] & set(COMMUNITIES)):
+        answer = client.get(f"/api/v1/communities/{code}/votes?per_page=100",
+                            headers=prober.headers).get_json()
+        assert answer["total"] == len(answer["items"])
+        api_votes |= {str(item["id"]) for item in answer["items"]}
+        page = client.get(f"/communities/{code}/votes").get_data(as_text=True)
+        page_votes |= {key for kind, key in LINK.findall(page) if kind == "votes"}
+    assert api_votes == page_votes == readable_votes
+    expected = {name.format_map(prober.values) for name in FAMILIES["vote"].objects
+                if name not in FAMILIES["vote"].hidden(role)}
+    assert readable_votes == expected
