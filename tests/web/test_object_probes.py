@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from html import escape
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -171,8 +173,7 @@ def difference(entry: Entry, probed, missing, probed_id: str, missing_id: str) -
     if entry.is_api:
         same = json_without(response, probed_id) == json_without(other, missing_id)
     else:
-        same = (without(response.get_data(as_text=True), url)
-                == without(other.get_data(as_text=True), missing_url))
+        same = page(response, url) == page(other, missing_url)
     return None if same else f"{entry.method} {url}: another answer than {missing_url}"
 
 
@@ -333,6 +334,81 @@ def test_a_candidate_one_may_not_see_answers_like_nobody(db, client, login_as, w
                                if entry.is_api else None)
         assert answers["P-B"] == answers["P-NONE"], (rule, answers)
         assert answers["P-B"][0] in (403, 404, 422), (rule, answers)
+    assert_nothing_changed(db, before_rows, before_audit)
+
+
+# Rows naming CA in their query string or body, not in their path: filing, drafting,
+# registering, billing (the payment's household is probed above). A building's common
+# areas are any resident's to report, so rows naming one are no probe; the public
+# report rows are everybody's.
+def names_ca(entry: Entry) -> bool:
+    if not (entry.csrf and entry.token) or any(
+            family.rule.search(entry.rule) for family in FAMILIES.values()):
+        return False  # probed by its path above
+    query = parse_qs(urlsplit(entry.url).query)
+    body = {**(entry.form or {}), **(entry.json or {})}
+    if "building" in query or "building" in body or entry.rule in (
+            "/api/v1/public-reports", "/api/v1/payments"):
+        return False
+    return swapped(query, "CA", "?") != query or swapped(body, "CA", "?") != body
+
+
+def swapped(value, old: str, new: str):
+    """`value` with the code `old` (alone or as the prefix of a code: CA-DR) made `new`."""
+    if isinstance(value, str):
+        return new + value[len(old):] if value == old or value.startswith(old + "-") else value
+    if isinstance(value, list):
+        return [swapped(item, old, new) for item in value]
+    if isinstance(value, dict):
+        return {key: swapped(item, old, new) for key, item in value.items()}
+    return value
+
+
+def with_query(url: str, old: str, new: str) -> str:
+    parts = urlsplit(url)
+    query = {key: swapped(values, old, new) for key, values in parse_qs(parts.query).items()}
+    return parts._replace(query=urlencode(query, doseq=True)).geturl()
+
+
+# A form's CSRF field as WTForms writes it (its signature changes every second).
+CSRF_FIELD = re.compile(r'(<input id="csrf_token" name="csrf_token" type="hidden" value=")[^"]+"')
+
+
+def page(response, url: str) -> str:
+    """The page's text without CSRF tokens and its own URL, also as written in HTML."""
+    text = CSRF_FIELD.sub(r'\1"', response.get_data(as_text=True))
+    return without(text, url).replace(escape(url), "URL")
+
+
+BODY_PROBES = [entry for entry in TABLE if names_ca(entry)]
+
+
+@pytest.mark.parametrize("role", [role for role in LOGGED_IN if "CA" not in VISIBLE[role]])
+def test_a_community_named_in_a_query_or_body_answers_like_none(
+    db, client, login_as, world, role
+):
+    """Promise 2 where the identifier is no part of the path: CA hidden, NONE unknown.
+
+    Each row of tests/access_table.py that names CA (or CA's asset) in its query or
+    body is sent as it is and with NONE in CA's place; the two answers are alike.
+    """
+    assert len(BODY_PROBES) >= 10, [entry.label for entry in BODY_PROBES]
+    prober = Prober(client, login_as, world, role)
+    before_rows, before_audit = snapshot(db.session), audit_count(db.session)
+    wrong = []
+    for entry in BODY_PROBES:
+        url, response = prober.send(entry, entry.url)
+        missing_url, other = prober.send(entry, with_query(entry.url, "CA", "NONE"),
+                                         json=swapped(entry.json, "CA", "NONE"),
+                                         form=swapped(entry.form, "CA", "NONE"))
+        if response.status_code != other.status_code or response.status_code < 400:
+            wrong.append(f"{entry.label}: {response.status_code}, NONE {other.status_code}")
+        elif entry.is_api or entry.is_open311:
+            if json_without(response, "CA") != json_without(other, "NONE"):
+                wrong.append(f"{entry.label}: {response.get_json()} against {other.get_json()}")
+        elif page(response, url) != page(other, missing_url):
+            wrong.append(f"{entry.label}: another page than for NONE")
+    assert not wrong, f"{role}: " + "; ".join(wrong)
     assert_nothing_changed(db, before_rows, before_audit)
 
 
