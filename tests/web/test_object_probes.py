@@ -203,7 +203,7 @@ def family_cases():
 def test_hidden_objects_answer_like_missing_ones_on_every_route_and_change_nothing(
     app, db, client, login_as, world, family, role
 ):
-    """Promise 2 for votes, hand-overs and communities, over every route of app.url_map.
+    """Promise 2 for votes, hand-overs, assets, projects, notifications and communities.
 
     Every (rule, method) taking the identifier is asked, with its table row's body,
     for each object the role may not see and for one that exists nowhere.
@@ -231,7 +231,7 @@ def test_hidden_objects_answer_like_missing_ones_on_every_route_and_change_nothi
 
 
 def test_every_family_reaches_the_routes_it_should(app):
-    """The probes above cover the rules the brief names; a family matching nothing would pass."""
+    """Promise 2: the families reach the routes named here; one matching nothing would pass."""
     rules = {name: {rule for rule, _method in family.rules(app)}
              for name, family in FAMILIES.items()}
     assert {"/votes/<int:vote_id>/ballot", "/votes/<int:vote_id>/close",
@@ -249,7 +249,7 @@ def test_every_family_reaches_the_routes_it_should(app):
 
 
 def test_every_route_with_an_identifier_is_probed(app):
-    """A rule that takes an identifier no probe knows fails: add its family above."""
+    """Promise 2: a rule taking an identifier no probe knows fails (add its family above)."""
     unprobed = sorted(
         rule.rule for rule in app.url_map.iter_rules()
         if "<" in rule.rule and not PROBED_ELSEWHERE.search(rule.rule)
