@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from pmsys.assets.workflow import ACTIONS
 from pmsys.auth.services import issue_token
 from pmsys.extensions import db as _db
 from pmsys.models.assets import Handover
@@ -256,6 +257,40 @@ def test_every_route_with_an_identifier_is_probed(app):
         and not any(family.rule.search(rule.rule) for family in FAMILIES.values())
     )
     assert not unprobed, "no object probe for: " + ", ".join(unprobed)
+
+
+# A body for each hand-over action (pmsys/assets/workflow.py), as its party would send it.
+HANDOVER_ACTIONS = {
+    "submit": {},
+    "return": {"note": "资料不全"},
+    "inspect": {"note": "双方到场", "defects": ["阀门锈蚀"]},
+    "fix_defect": {"defect": 0},
+    "sign": {"effective_on": "2025-06-02"},
+}
+
+
+@pytest.mark.parametrize("role", [role for role in LOGGED_IN if SEES_H_CA_API[role] == 404])
+def test_every_hand_over_action_on_a_hidden_one_answers_like_on_none(
+    db, client, login_as, world, role
+):
+    """Promise 2 for hand-overs: each action of the workflow, not only the table's submit."""
+    assert set(HANDOVER_ACTIONS) == set(ACTIONS)
+    prober = Prober(client, login_as, world, role)
+    before_rows, before_audit = snapshot(db.session), audit_count(db.session)
+    wrong = []
+    for rule in ("/api/v1/handovers/<code>/actions", "/handovers/<code>/actions"):
+        entry = row_for(rule, "POST")
+        for action, fields in HANDOVER_ACTIONS.items():
+            body = {"action": action, **fields}
+            form = {key: value[0] if isinstance(value, list) else str(value)
+                    for key, value in body.items()}
+            answers = [prober.send(entry, entry.url.replace("H-CA", code), json=body, form=form)
+                       for code in ("H-CA", "H-NONE")]
+            problem = difference(entry, *answers, "H-CA", "H-NONE")
+            if problem:
+                wrong.append(f"{action}: {problem}")
+    assert not wrong, f"{role}: " + "; ".join(wrong)
+    assert_nothing_changed(db, before_rows, before_audit)
 
 
 # --- identifiers in a body: the household of a payment, the person of a ballot --------------------
