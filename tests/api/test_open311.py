@@ -65,7 +65,7 @@ def test_services_are_the_categories_and_need_no_key(client):
         "service_code": "water_supply",
         "service_name": "供水",
         "description": water["description"],
-        "metadata": False,
+        "metadata": True,  # inside the home or not, which line
         "type": "realtime",
         "keywords": "water_supply, 供水, Water supply",
         "group": "utility",
@@ -73,6 +73,8 @@ def test_services_are_the_categories_and_need_no_key(client):
     assert water["description"]
     groups = {s["service_code"]: s["group"] for s in services}
     assert groups["gas"] == "utility" and groups["roof_leak"] == "community"
+    metadata = {s["service_code"]: s["metadata"] for s in services}
+    assert metadata["gas"] is True and metadata["roof_leak"] is False
 
 
 def test_service_names_follow_the_locale(client):
