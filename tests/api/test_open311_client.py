@@ -8,20 +8,18 @@ it does not call, are tested by hand in tests/api/test_open311.py.
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
 import requests
 import xmltodict
 from georeport import GeoReport
-from werkzeug.serving import make_server
 
 from pmsys import clock
 from pmsys.categories import CATEGORIES
 from pmsys.extensions import db as _db
 from pmsys.tickets.services import take_action
-from tests.live import live_database
+from tests.live import live_database, serving
 from tests.ticket_world import NOW, build_ticket_world, file_as
 
 HOME_TEXT = "我家101室门锁坏了，电话13812345678"
@@ -51,15 +49,8 @@ def live(app, database_url, tmp_path_factory):
     """(base URL of /open311/v2 on a live server, the world's ids)."""
     with live_database(app, database_url, tmp_path_factory, "open311_client", _world) as (
             live_app, ids):
-        server = make_server("127.0.0.1", 0, live_app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}/open311/v2", ids
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
+        with serving(live_app) as base:
+            yield base + "/open311/v2", ids
 
 
 @pytest.fixture(autouse=True)
