@@ -286,8 +286,8 @@ def list_requests(fmt: str):
 
 def _attributes(data: dict, category: str) -> dict:
     """The place fields a filing's attributes add (`attribute[inside_home]`, `attribute[asset]`)."""
-    known = {a["code"] for a in shapes.attributes(categories.BY_CODE[category])} \
-        if category in categories.CODES else set()
+    service = categories.BY_CODE.get(category)
+    known = {a["code"] for a in shapes.attributes(service)} if service else set()
     given = {name: _text(data, f"attribute[{name}]", max_length=64) for name in known}
     if isinstance(data.get("attribute"), dict):  # a JSON body may nest them
         nested = data["attribute"]
@@ -341,7 +341,7 @@ def get_request(ticket_id: str, fmt: str):
     number = _NUMBER.fullmatch(ticket_id)
     key = number.group(1) if number else ticket_id if ticket_id.isdigit() else None
     if user is None:
-        ticket = _public_ticket(key)
+        ticket = _public_ticket(key, ticket_id)
     else:
         ticket = ticket_services.get_ticket_or_404(db.session, user, key)
     if number and ticket.number != ticket_id:
@@ -349,14 +349,14 @@ def get_request(ticket_id: str, fmt: str):
     return answer(fmt, "service_requests", [_shape(user)(ticket)])
 
 
-def _public_ticket(key: str | None) -> Ticket:
-    """The ticket of a numeric id for anybody, or 404 (the same answer as a hidden one's)."""
+def _public_ticket(key: str | None, asked: str) -> Ticket:
+    """The ticket of a numeric id for anybody, or 404."""
     ticket, row_id = None, valid_id(key)
     if row_id is not None:
         ticket = db.session.scalars(
             select(Ticket).where(Ticket.id == row_id).options(*_LOADS)).one_or_none()
     if ticket is None:
-        raise NotFound(f"no service request {key}", code="ticket_not_found")
+        raise NotFound(f"no service request {asked}", code="ticket_not_found")
     return ticket
 
 
