@@ -449,6 +449,28 @@ REQUEST_FIELDS = (
 )
 
 
+def test_the_asset_attribute_names_the_carrier(client, key, world):
+    data = {"api_key": key("resident_a"), "service_code": "telecom",
+            "address_string": "CA/1", "description": "网线断了"}
+    assert_open311_error(client.post(BASE + "/requests.json", data=data), 400)  # which one?
+    response = client.post(BASE + "/requests.json", data={**data, "attribute[asset]": "CA-TEL-2"})
+    assert response.status_code == 201, response.get_json()
+    number = response.get_json()[0]["service_request_id"]
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    assert ticket.asset.code == "CA-TEL-2" and ticket.assignee.code == "T-2"
+
+
+def test_a_json_body_may_nest_its_attributes(client, key):
+    response = client.post(BASE + "/requests.json", json={
+        "api_key": key("resident_a"), "service_code": "water_supply",
+        "address_string": "CA/1/1/101", "description": "家里水管",
+        "attribute": {"inside_home": "true"},
+    })
+    assert response.status_code == 201, response.get_json()
+    number = response.get_json()[0]["service_request_id"]
+    assert db.session.scalar(select(Ticket.inside_home).where(Ticket.number == number)) is True
+
+
 def test_a_wrong_attribute_value_files_nothing(client, key):
     before = tickets()
     response = client.post(BASE + "/requests.xml", data={
