@@ -243,9 +243,12 @@ TICKET_REPORT_API = grid(401, 403,  403,  200,  200,  200,  200,  200,   200,  2
 NOTIFICATIONS = Redirect("/notifications")
 READS_N_A_PAGE = grid(LOGIN, NOTIFICATIONS, 404, 404, 404, 404, 404, 404, 404, 404, 404)
 READS_N_A_API = grid(401,    200,  404,  404,  404,  404,  404,  404,   404,  404,   404)
-# Open311: the services are public; requests need a key (an API token) and then follow
-# the caller's visibility, as the API does.
+# Open311: the services are public; filing needs a key (an API token). Reading is public
+# too: without a key anybody reads every request in its public shape (no personal data);
+# a key reads its user's own view, with the full place, as the API does.
 FILES_CA_311 = grid(401,     201,  404,  201,  404,  201,  201,  404,   201,  201,   403)
+SEES_T_A_311 = grid(200,     200,  404,  200,  404,  200,  200,  404,   200,  200,   200)
+SEES_T_B_311 = grid(200,     404,  200,  404,  200,  404,  404,  404,   404,  404,   200)
 
 WATER_LEAK = {"category": "water_supply", "community": "CA", "description": "楼道水管漏水"}
 NEW_TICKET = dict(WATER_LEAK)
@@ -256,6 +259,13 @@ PNG = tiny_png()
 ACCEPT = {"action": "accept"}
 REASSIGN = {"action": "reassign", "org": "PM-A", "note": "井盖属物业"}
 CANCEL = {"action": "cancel"}
+O311_FORMAT = ".<any(json, xml):fmt>"
+O311_DISCOVERY = "/open311/v2/discovery" + O311_FORMAT
+O311_SERVICES = "/open311/v2/services" + O311_FORMAT
+O311_SERVICE = "/open311/v2/services/<service_code>" + O311_FORMAT
+O311_REQUESTS = "/open311/v2/requests" + O311_FORMAT
+O311_REQUEST = "/open311/v2/requests/<ticket_id>" + O311_FORMAT
+O311_TOKEN = "/open311/v2/tokens/<token>" + O311_FORMAT
 OPEN311_REQUEST = {"service_code": "water_supply", "address_string": "CA",
                    "description": "楼道水管漏水"}
 
@@ -634,20 +644,32 @@ TABLE: list[Entry] = [
           "/api/v1/notifications/{N_A}/read", READS_N_A_API),
     Entry("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", bearer(200)),
     # --- Open311 GeoReport v2 -----------------------------------------------------
-    Entry("GET", "/open311/v2/services.json", "/open311/v2/services.json", everyone(200)),
-    Entry("GET", "/open311/v2/requests.json", "/open311/v2/requests.json", bearer(200)),
-    Entry("GET", "/open311/v2/requests.json", "/open311/v2/requests.json?api_key=nonsense",
+    Entry("GET", O311_DISCOVERY, "/open311/v2/discovery.json", everyone(200)),
+    Entry("GET", O311_DISCOVERY, "/open311/v2/discovery.xml", everyone(200)),
+    Entry("GET", O311_SERVICES, "/open311/v2/services.json", everyone(200)),
+    Entry("GET", O311_SERVICES, "/open311/v2/services.xml", everyone(200)),
+    Entry("GET", O311_SERVICE, "/open311/v2/services/gas.json", everyone(200)),
+    Entry("GET", O311_SERVICE, "/open311/v2/services/nope.xml", everyone(404),
+          note="no such service"),
+    Entry("GET", O311_REQUESTS, "/open311/v2/requests.json", everyone(200)),
+    Entry("GET", O311_REQUESTS, "/open311/v2/requests.xml", everyone(200), token=False,
+          note="public"),
+    Entry("GET", O311_REQUESTS, "/open311/v2/requests.json?api_key=nonsense",
           everyone(401), token=False, note="not a key"),
-    Entry("POST", "/open311/v2/requests.json", "/open311/v2/requests.json", FILES_CA_311,
+    Entry("POST", O311_REQUESTS, "/open311/v2/requests.json", FILES_CA_311,
           form=OPEN311_REQUEST),
-    Entry("GET", "/open311/v2/requests/<ticket_id>.json", "/open311/v2/requests/{T_A}.json",
-          SEES_T_A_API),
-    Entry("GET", "/open311/v2/requests/<ticket_id>.json",
-          "/open311/v2/requests/{T_A_NUMBER}.json", SEES_T_A_API, note="by its number"),
-    Entry("GET", "/open311/v2/requests/<ticket_id>.json", "/open311/v2/requests/{T_B}.json",
-          SEES_T_B_API),
-    Entry("GET", "/open311/v2/requests/<ticket_id>.json",
-          "/open311/v2/requests/{MISSING}.json", bearer(404), note="no such request"),
+    Entry("POST", O311_REQUESTS, "/open311/v2/requests.xml", FILES_CA_311,
+          form=OPEN311_REQUEST),
+    Entry("GET", O311_REQUEST, "/open311/v2/requests/{T_A}.json", SEES_T_A_311),
+    Entry("GET", O311_REQUEST, "/open311/v2/requests/{T_A_NUMBER}.xml", SEES_T_A_311,
+          note="by its number"),
+    Entry("GET", O311_REQUEST, "/open311/v2/requests/{T_B}.json", SEES_T_B_311),
+    Entry("GET", O311_REQUEST, "/open311/v2/requests/{T_B}.xml", everyone(200), token=False,
+          note="public"),
+    Entry("GET", O311_REQUEST, "/open311/v2/requests/{MISSING}.json", everyone(404),
+          note="no such request"),
+    Entry("GET", O311_TOKEN, "/open311/v2/tokens/abc.json", everyone(404),
+          note="no tokens are issued"),
     # --- fee pages ----------------------------------------------------------------
     Entry("GET", "/communities/<code>/fees", "/communities/CA/fees", READS_CA_FEES_PAGE),
     Entry("GET", "/communities/<code>/fees", "/communities/CA/fees?period=2025-05",

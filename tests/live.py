@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from pmsys import clock, create_app
 from pmsys.config import TestConfig
@@ -59,6 +60,20 @@ def live_database(app, database_url: str, tmp_path_factory, schema: str,
         if postgres:
             with app.app_context(), _db.engine.begin() as connection:
                 connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+@contextmanager
+def serving(live_app) -> Iterator[str]:
+    """Serve `live_app` on a free port of 127.0.0.1 in a thread; yield its base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
 
 
 def at_once(live_app, count: int, work: Callable[[Session, int], object]) -> list:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -65,7 +66,7 @@ def test_services_are_the_categories_and_need_no_key(client):
         "service_code": "water_supply",
         "service_name": "供水",
         "description": water["description"],
-        "metadata": False,
+        "metadata": True,  # inside the home or not, which line
         "type": "realtime",
         "keywords": "water_supply, 供水, Water supply",
         "group": "utility",
@@ -73,6 +74,8 @@ def test_services_are_the_categories_and_need_no_key(client):
     assert water["description"]
     groups = {s["service_code"]: s["group"] for s in services}
     assert groups["gas"] == "utility" and groups["roof_leak"] == "community"
+    metadata = {s["service_code"]: s["metadata"] for s in services}
+    assert metadata["gas"] is True and metadata["roof_leak"] is False
 
 
 def test_service_names_follow_the_locale(client):
@@ -295,8 +298,8 @@ def test_without_dates_only_the_last_90_days(client, key, filed):
 @pytest.mark.parametrize(
     "query, status",
     [
-        ("", 401),
         ("api_key=wrong", 401),
+        ("api_key=", 401),
         ("api_key={key}&status=pending", 400),
         ("api_key={key}&service_code=water", 400),
         ("api_key={key}&start_date=yesterday", 400),
@@ -325,8 +328,170 @@ def test_a_wrong_date_prefix_does_not_find_a_ticket(client, key, filed):
                          404)
 
 
-def test_a_request_needs_a_key(client, filed):
-    assert_open311_error(client.get(f"{BASE}/requests/{filed['water_a'].number}.json"), 401)
+def test_anybody_reads_a_request_in_its_public_shape(client, key, world):
+    home = file_as(world, "resident_a", category="other", building="1", unit="1",
+                   household="101", inside_home=True, description="101室门锁坏了")
+    [public] = client.get(f"{BASE}/requests/{home.number}.json").get_json()
+    [keyed] = client.get(
+        f"{BASE}/requests/{home.number}.json?api_key={key('resident_a')}").get_json()
+    assert keyed["address"] == "CA/1/1/101" and keyed["description"] == "101室门锁坏了"
+    assert public == {**keyed, "address": "CA/1", "description": ""}
+    # By the numeric id too, and a missing one is 404 in Open311's format.
+    assert client.get(f"{BASE}/requests/{home.id}.json").get_json() == [public]
+    assert_open311_error(client.get(f"{BASE}/requests/20250602-999999.json"), 404)
+
+
+def test_public_texts_mask_phone_numbers_but_not_dates(client, world):
+    ticket = file_as(world, "resident_a", category="lighting",
+                     description="2025-06-01起路灯不亮，请回电13812345678或 0771 5551234")
+    [public] = client.get(f"{BASE}/requests/{ticket.number}.json").get_json()
+    assert public["description"] == "2025-06-01起路灯不亮，请回电138****5678或 077****1234"
+
+
+def test_the_public_list_is_every_request_90_days_at_a_time(client, key, filed):
+    everyone = numbers(client.get(f"{BASE}/requests.json"))
+    assert everyone == {ticket.number for ticket in filed.values()}
+    wide = "start_date=2025-01-01&end_date=2025-06-30"
+    assert_open311_error(client.get(f"{BASE}/requests.json?{wide}"), 400)
+    # A key reads its own view over any window, as before.
+    assert len(numbers(client.get(f"{BASE}/requests.json?api_key={key('sysadmin')}&{wide}"))) == 3
+    # An open start reads 90 days from it.
+    clock.set_now(NOW + timedelta(days=200))
+    assert numbers(client.get(f"{BASE}/requests.json?start_date=2025-06-01")) == everyone
+    assert numbers(client.get(f"{BASE}/requests.json?start_date=2025-03-01")) == set()
+    assert numbers(client.get(f"{BASE}/requests.json?end_date=2025-06-02")) == everyone
+
+
+# --- XML, discovery, definitions, tokens -------------------------------------------------------
+
+
+def xml_of(response, status: int = 200) -> ElementTree.Element:
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "text/xml" and response.mimetype_params["charset"] == "utf-8"
+    return ElementTree.fromstring(response.get_data())
+
+
+def assert_xml_error(response, status: int) -> str:
+    root = xml_of(response, status)
+    assert root.tag == "errors" and [e.tag for e in root] == ["error"]
+    assert [child.tag for child in root[0]] == ["code", "description"]
+    assert root[0].findtext("code") == str(status)
+    assert root[0].findtext("description")
+    return root[0].findtext("description")
+
+
+def test_discovery_in_both_formats(client):
+    found = client.get(BASE + "/discovery.json").get_json()
+    assert set(found) == {"changeset", "contact", "key_service", "endpoints"}
+    assert "12345" in found["contact"]
+    assert found["key_service"] == "http://localhost/api/v1/auth/token"
+    [endpoint] = found["endpoints"]
+    assert endpoint["url"] == "http://localhost/open311/v2"
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["formats"] == ["application/json", "text/xml"]
+    root = xml_of(client.get(BASE + "/discovery.xml"))
+    assert root.tag == "discovery"
+    assert root.findtext("key_service") == found["key_service"]
+    assert root.findtext("endpoints/endpoint/url") == endpoint["url"]
+    assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == [
+        "application/json", "text/xml"]
+
+
+def test_services_and_definitions_in_xml(client):
+    root = xml_of(client.get(BASE + "/services.xml?locale=en"))
+    assert root.tag == "services"
+    assert [s.findtext("service_code") for s in root.findall("service")] == [
+        c.code for c in CATEGORIES]
+    water = root.find("service")
+    assert [child.tag for child in water] == [
+        "service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
+    assert water.findtext("service_name") == "Water supply"
+    assert water.findtext("metadata") == "true"
+    definition = xml_of(client.get(BASE + "/services/telecom.xml"))
+    assert definition.tag == "service_definition"
+    assert definition.findtext("service_code") == "telecom"
+    attribute = definition.find("attributes/attribute")
+    assert [child.tag for child in attribute] == [
+        "variable", "code", "datatype", "required", "datatype_description", "order",
+        "description", "values"]
+    assert attribute.findtext("required") == "false"
+    assert [v.findtext("key") for v in attribute.findall("values/value")] == ["true", "false"]
+    assert client.get(BASE + "/services/roof_leak.json").get_json() == {
+        "service_code": "roof_leak", "attributes": []}
+    assert_open311_error(client.get(BASE + "/services/nope.json"), 404)
+    assert_xml_error(client.get(BASE + "/services/nope.xml"), 404)
+
+
+def test_filing_in_xml_with_attributes(client, key):
+    response = client.post(BASE + "/requests.xml", data={
+        "api_key": key("resident_a"), "service_code": "water_supply",
+        "address_string": "CA/1/1/101", "description": "家里水龙头漏水",
+        "attribute[inside_home]": "true",
+    })
+    root = xml_of(response, 201)
+    assert root.tag == "service_requests"
+    assert [child.tag for child in root.find("request")] == [
+        "service_request_id", "service_notice", "account_id"]
+    number = root.findtext("request/service_request_id")
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    assert ticket.inside_home is True and ticket.household.code == "101"
+    one = xml_of(client.get(f"{BASE}/requests/{number}.xml"))
+    assert one.findtext("request/address") == "CA/1"
+    assert one.findtext("request/service_request_id") == number
+    assert [child.tag for child in one.find("request")] == list(REQUEST_FIELDS)
+
+
+REQUEST_FIELDS = (
+    "service_request_id", "status", "status_notes", "service_name", "service_code",
+    "description", "agency_responsible", "service_notice", "requested_datetime",
+    "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat", "long",
+    "media_url",
+)
+
+
+def test_the_asset_attribute_names_the_carrier(client, key, world):
+    data = {"api_key": key("resident_a"), "service_code": "telecom",
+            "address_string": "CA/1", "description": "网线断了"}
+    assert_open311_error(client.post(BASE + "/requests.json", data=data), 400)  # which one?
+    response = client.post(BASE + "/requests.json", data={**data, "attribute[asset]": "CA-TEL-2"})
+    assert response.status_code == 201, response.get_json()
+    number = response.get_json()[0]["service_request_id"]
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    assert ticket.asset.code == "CA-TEL-2" and ticket.assignee.code == "T-2"
+
+
+def test_a_json_body_may_nest_its_attributes(client, key):
+    response = client.post(BASE + "/requests.json", json={
+        "api_key": key("resident_a"), "service_code": "water_supply",
+        "address_string": "CA/1/1/101", "description": "家里水管",
+        "attribute": {"inside_home": "true"},
+    })
+    assert response.status_code == 201, response.get_json()
+    number = response.get_json()[0]["service_request_id"]
+    assert db.session.scalar(select(Ticket.inside_home).where(Ticket.number == number)) is True
+
+
+def test_a_wrong_attribute_value_files_nothing(client, key):
+    before = tickets()
+    response = client.post(BASE + "/requests.xml", data={
+        "api_key": key("resident_a"), "service_code": "water_supply",
+        "address_string": "CA/1/1/101", "description": "漏水",
+        "attribute[inside_home]": "maybe",
+    })
+    assert "inside_home" in assert_xml_error(response, 400)
+    assert tickets() == before
+
+
+def test_xml_errors(client, filed):
+    assert_xml_error(client.get(f"{BASE}/requests.xml?api_key=wrong"), 401)
+    assert_xml_error(client.get(f"{BASE}/requests/20250602-999999.xml"), 404)
+    assert_xml_error(client.post(f"{BASE}/requests.xml", data={"service_code": "gas"}), 401)
+
+
+def test_no_tokens_are_issued_so_none_is_found(client):
+    assert "service_request_id" in assert_open311_error(client.get(BASE + "/tokens/abc.json"),
+                                                        404)
+    assert_xml_error(client.get(BASE + "/tokens/abc.xml"), 404)
 
 
 @settings(max_examples=60, deadline=None,

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -40,12 +39,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from pmsys import clock
 from pmsys.extensions import db as _db
 from tests.conftest import DEFAULT_PASSWORD
-from tests.live import live_database
+from tests.live import live_database, serving
 from tests.ticket_world import NOW, build_ticket_world
 
 CHROMIUM = "/usr/bin/chromium"
@@ -107,15 +105,8 @@ def live(app, database_url, tmp_path_factory, request):
     schema = "browser_" + re.sub(r"\W", "_", request.module.__name__.rsplit(".", 1)[-1])
     with live_database(app, database_url, tmp_path_factory, schema, _world_ids) as (live_app,
                                                                                    ids):
-        server = make_server("127.0.0.1", 0, live_app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield Live(f"http://127.0.0.1:{server.server_port}", live_app, ids)
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
+        with serving(live_app) as base:
+            yield Live(base, live_app, ids)
 
 
 @pytest.fixture(autouse=True)
