@@ -243,6 +243,13 @@ TICKET_REPORT_API = grid(401, 403,  403,  200,  200,  200,  200,  200,   200,  2
 NOTIFICATIONS = Redirect("/notifications")
 READS_N_A_PAGE = grid(LOGIN, NOTIFICATIONS, 404, 404, 404, 404, 404, 404, 404, 404, 404)
 READS_N_A_API = grid(401,    200,  404,  404,  404,  404,  404,  404,   404,  404,   404)
+# An organisation's API keys and webhooks (docs/api.md#integrations): its own staff (op_in for
+# W-D1) and sysadmins; everyone else is refused. Ids 999999 exist nowhere: the keepers get 404.
+#                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
+KEEPS_W_D1_API = grid(401,   403,  403,  403,  403,  403,  201,  403,   403,  403,   201)
+READS_W_D1_API = grid(401,   403,  403,  403,  403,  403,  200,  403,   403,  403,   200)
+MISSING_W_D1_API = grid(401, 403,  403,  403,  403,  403,  404,  403,   403,  403,   404)
+NEW_WEBHOOK = {"url": "https://hooks.example.com/pmsys", "events": ["ticket.assigned"]}
 # Open311: the services are public; requests need a key (an API token) and then follow
 # the caller's visibility, as the API does.
 FILES_CA_311 = grid(401,     201,  404,  201,  404,  201,  201,  404,   201,  201,   403)
@@ -633,6 +640,22 @@ TABLE: list[Entry] = [
     Entry("POST", "/api/v1/notifications/<int:notification_id>/read",
           "/api/v1/notifications/{N_A}/read", READS_N_A_API),
     Entry("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", bearer(200)),
+    # --- API: organisations' integrations ---------------------------------------
+    Entry("POST", "/api/v1/orgs/<code>/api-keys", "/api/v1/orgs/W-D1/api-keys", KEEPS_W_D1_API),
+    Entry("POST", "/api/v1/orgs/<code>/api-keys", "/api/v1/orgs/NONE/api-keys", bearer(404),
+          note="no such organisation"),
+    Entry("GET", "/api/v1/orgs/<code>/api-keys", "/api/v1/orgs/W-D1/api-keys", READS_W_D1_API),
+    Entry("DELETE", "/api/v1/orgs/<code>/api-keys/<key_id>", "/api/v1/orgs/W-D1/api-keys/999999",
+          MISSING_W_D1_API),
+    Entry("POST", "/api/v1/orgs/<code>/webhooks", "/api/v1/orgs/W-D1/webhooks", KEEPS_W_D1_API,
+          json=NEW_WEBHOOK),
+    Entry("GET", "/api/v1/orgs/<code>/webhooks", "/api/v1/orgs/W-D1/webhooks", READS_W_D1_API),
+    Entry("DELETE", "/api/v1/orgs/<code>/webhooks/<webhook_id>",
+          "/api/v1/orgs/W-D1/webhooks/999999", MISSING_W_D1_API),
+    Entry("GET", "/api/v1/orgs/<code>/webhooks/<webhook_id>/deliveries",
+          "/api/v1/orgs/W-D1/webhooks/999999/deliveries", MISSING_W_D1_API),
+    Entry("POST", "/api/v1/orgs/<code>/webhooks/<webhook_id>/deliveries/<delivery_id>/resend",
+          "/api/v1/orgs/W-D1/webhooks/999999/deliveries/1/resend", MISSING_W_D1_API),
     # --- Open311 GeoReport v2 -----------------------------------------------------
     Entry("GET", "/open311/v2/services.json", "/open311/v2/services.json", everyone(200)),
     Entry("GET", "/open311/v2/requests.json", "/open311/v2/requests.json", bearer(200)),
