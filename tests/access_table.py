@@ -250,6 +250,9 @@ KEEPS_W_D1_API = grid(401,   403,  403,  403,  403,  403,  201,  403,   403,  40
 READS_W_D1_API = grid(401,   403,  403,  403,  403,  403,  200,  403,   403,  403,   200)
 MISSING_W_D1_API = grid(401, 403,  403,  403,  403,  403,  404,  403,   403,  403,   404)
 NEW_WEBHOOK = {"url": "https://hooks.example.com/pmsys", "events": ["ticket.assigned"]}
+KEEPS_W_D1_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  200,  403,   403,  403,   200)
+MISSING_W_D1_PAGE = grid(LOGIN, 403, 403, 403,  403,  403,  404,  403,   403,  403,   404)
+NEW_WEBHOOK_FORM = {"url": "https://hooks.example.com/pmsys", "events": "ticket.assigned"}
 # Open311: the services are public; requests need a key (an API token) and then follow
 # the caller's visibility, as the API does.
 FILES_CA_311 = grid(401,     201,  404,  201,  404,  201,  201,  404,   201,  201,   403)
@@ -640,6 +643,21 @@ TABLE: list[Entry] = [
     Entry("POST", "/api/v1/notifications/<int:notification_id>/read",
           "/api/v1/notifications/{N_A}/read", READS_N_A_API),
     Entry("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", bearer(200)),
+    # --- organisations' integrations page ---------------------------------------
+    Entry("GET", "/orgs/<code>/integrations", "/orgs/W-D1/integrations", KEEPS_W_D1_PAGE),
+    Entry("POST", "/orgs/<code>/integrations/keys", "/orgs/W-D1/integrations/keys",
+          KEEPS_W_D1_PAGE, form={}),
+    Entry("POST", "/orgs/<code>/integrations/keys/<key_id>/revoke",
+          "/orgs/W-D1/integrations/keys/999999/revoke", MISSING_W_D1_PAGE, form={}),
+    Entry("POST", "/orgs/<code>/integrations/webhooks", "/orgs/W-D1/integrations/webhooks",
+          KEEPS_W_D1_PAGE, form=NEW_WEBHOOK_FORM),
+    Entry("POST", "/orgs/<code>/integrations/webhooks/<webhook_id>/delete",
+          "/orgs/W-D1/integrations/webhooks/999999/delete", MISSING_W_D1_PAGE, form={}),
+    Entry("GET", "/orgs/<code>/integrations/webhooks/<webhook_id>",
+          "/orgs/W-D1/integrations/webhooks/999999", MISSING_W_D1_PAGE),
+    Entry("POST", "/orgs/<code>/integrations/webhooks/<webhook_id>/deliveries/<delivery_id>/resend",
+          "/orgs/W-D1/integrations/webhooks/999999/deliveries/1/resend", MISSING_W_D1_PAGE,
+          form={}),
     # --- API: organisations' integrations ---------------------------------------
     Entry("POST", "/api/v1/orgs/<code>/api-keys", "/api/v1/orgs/W-D1/api-keys", KEEPS_W_D1_API),
     Entry("POST", "/api/v1/orgs/<code>/api-keys", "/api/v1/orgs/NONE/api-keys", bearer(404),
