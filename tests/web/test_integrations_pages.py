@@ -70,3 +70,10 @@ def test_a_webhook_added_on_the_page_gets_deliveries_and_a_resend(client, world,
     deleted = client.post(f"{PAGE}/webhooks/{hook.id}/delete", data={"csrf_token": csrf(PAGE)})
     assert deleted.status_code == 302
     assert receiver.url not in client.get(PAGE).get_data(as_text=True)
+
+
+def test_the_page_speaks_chinese(client, world, login_as):
+    login_as(world.users["operator_in"])
+    text = client.get(PAGE).get_data(as_text=True)
+    for words in ("系统对接", "API 密钥", "新建 API 密钥", "工单派给我方", "移交等待我方处理"):
+        assert words in text, words
