@@ -135,6 +135,10 @@ def test_a_revoked_key_stops_working_at_once(api, world, client):
     assert gone.status_code == 204
     assert client.get("/api/v1/me", headers=bearer(body["key"])).status_code == 401
     assert api.get("operator_in", "/orgs/W-D1/api-keys").get_json()[0]["revoked_at"]
+    # A key does not log itself out: its administrator revokes it.
+    other = api.post("operator_in", "/orgs/W-D1/api-keys").get_json()["key"]
+    assert_envelope(client.delete("/api/v1/auth/token", headers=bearer(other)), 403, "api_key")
+    assert client.get("/api/v1/me", headers=bearer(other)).status_code == 200
     # Another organisation's key id is not found under this one.
     assert client.delete(f"/api/v1/orgs/PM-A/api-keys/{body['id']}",
                          headers=api.headers("manager_a")).status_code == 404
