@@ -35,6 +35,15 @@ def _page(org: Organization, form: WebhookForm | None = None, *, new_key: str | 
         new_secret=new_secret), status
 
 
+def _pressed(code: str, action: str):
+    """(organisation, None) for a button pressed with a valid form, else (it, a 400 page)."""
+    org = _org(code, action)
+    if ActionForm().validate_on_submit():
+        return org, None
+    flash(_("Please correct the form."), "error")
+    return org, _page(org, status=400)
+
+
 @bp.get("/orgs/<code>/integrations")
 @login_required
 def page(code: str):
@@ -46,10 +55,9 @@ def page(code: str):
 @login_required
 def new_key(code: str):
     """Issue a key and show it this once."""
-    org = _org(code, "api_key_issue")
-    if not ActionForm().validate_on_submit():
-        flash(_("Please correct the form."), "error")
-        return _page(org, status=400)
+    org, refused = _pressed(code, "api_key_issue")
+    if refused:
+        return refused
     key, _row = keys.issue_key(db.session, current_actor(), org)
     return _page(org, new_key=key)
 
@@ -58,10 +66,9 @@ def new_key(code: str):
 @login_required
 def revoke_key(code: str, key_id: str):
     """Revoke a key; it stops working at once."""
-    org = _org(code, "api_key_revoke")
-    if not ActionForm().validate_on_submit():
-        flash(_("Please correct the form."), "error")
-        return _page(org, status=400)
+    org, refused = _pressed(code, "api_key_revoke")
+    if refused:
+        return refused
     keys.revoke_key(db.session, current_actor(), org, key_id)
     flash(_("The key is revoked."), "success")
     return redirect(url_for("integrations.page", code=org.code))
@@ -90,10 +97,9 @@ def new_webhook(code: str):
 @login_required
 def delete_webhook(code: str, webhook_id: str):
     """Stop sending to an endpoint; its log stays."""
-    org = _org(code, "webhook_delete")
-    if not ActionForm().validate_on_submit():
-        flash(_("Please correct the form."), "error")
-        return _page(org, status=400)
+    org, refused = _pressed(code, "webhook_delete")
+    if refused:
+        return refused
     webhooks.delete(db.session, current_actor(), org, webhook_id)
     flash(_("The webhook is deleted."), "success")
     return redirect(url_for("integrations.page", code=org.code))
@@ -117,10 +123,9 @@ def deliveries(code: str, webhook_id: str):
 @login_required
 def resend(code: str, webhook_id: str, delivery_id: str):
     """Queue a delivery again, with the same event id."""
-    org = _org(code, "webhook_resend")
-    if not ActionForm().validate_on_submit():
-        flash(_("Please correct the form."), "error")
-        return _page(org, status=400)
+    org, refused = _pressed(code, "webhook_resend")
+    if refused:
+        return refused
     webhooks.resend(db.session, current_actor(), org, webhook_id, delivery_id)
     flash(_("The delivery will be sent again within a minute."), "success")
     return redirect(url_for("integrations.deliveries", code=org.code, webhook_id=webhook_id))
