@@ -29,19 +29,31 @@ from pmsys.models.integrations import (
 MAX_URL = Webhook.url.type.length
 
 
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
+def _address(host: str | None):
+    """The host as an IP address, or None for a name."""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host or "")
     except ValueError:
-        return False
+        return None
+
+
+def _is_loopback(host: str | None) -> bool:
+    address = _address(host)
+    return host == "localhost" or (address is not None and address.is_loopback)
+
+
+def _is_internal(host: str | None) -> bool:
+    """Whether the host is written as an address no public receiver has (10.x, 127.x, …)."""
+    address = _address(host)
+    return host == "localhost" or (address is not None and not address.is_global)
 
 
 def check_url(url: str, *, production: bool) -> str:
-    """The endpoint URL if acceptable: https, or http to a loopback address outside production."""
+    """The endpoint URL if acceptable: https, or http to a loopback address outside production.
+
+    In production an https URL may not name an internal address (127.x, 10.x, 192.168.x, …):
+    the scheduler must not be pointed at the machines beside it. A name is not resolved here.
+    """
     url = (url or "").strip()
     if not url or len(url) > MAX_URL:
         raise InvalidInput("the URL is empty or too long", code="invalid_url",
@@ -53,7 +65,7 @@ def check_url(url: str, *, production: bool) -> str:
         parts, host = None, None
     if parts is None or not host or parts.username or parts.password:
         raise InvalidInput("not a usable URL", code="invalid_url", fields={"url": "invalid"})
-    if parts.scheme == "https":
+    if parts.scheme == "https" and not (production and _is_internal(host)):
         return url
     if parts.scheme == "http" and not production and _is_loopback(host):
         return url

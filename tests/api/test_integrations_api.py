@@ -94,6 +94,8 @@ def test_a_key_acts_for_its_organisation_only_and_is_audited_by_name(api, world,
     assert db.session.scalar(select(func.count()).select_from(ApiToken).where(
         ApiToken.token_hash == key)) == 0
 
+    open311 = client.get("/open311/v2/requests.json", query_string={"api_key": key})
+    assert [r["service_request_id"] for r in open311.get_json()] == [water.number]
     listed = client.get("/api/v1/tickets", headers=bearer(key)).get_json()
     assert [t["number"] for t in listed["items"]] == [water.number]
     assert client.get(f"/api/v1/tickets/{roof.id}", headers=bearer(key)).status_code == 404
@@ -163,8 +165,11 @@ def test_loopback_http_is_refused_in_production():
 
     assert check_url("http://127.0.0.1:8080/x", production=False)
     assert check_url("https://hooks.example.com/x", production=True)
-    with pytest.raises(InvalidInput):
-        check_url("http://127.0.0.1:8080/x", production=True)
+    for internal in ("http://127.0.0.1:8080/x", "https://127.0.0.1/x", "https://10.1.2.3/x",
+                     "https://[::1]/x", "https://localhost/x", "https://169.254.169.254/x"):
+        with pytest.raises(InvalidInput):
+            check_url(internal, production=True)
+    assert check_url("https://10.1.2.3/x", production=False)
 
 
 def test_webhooks_are_registered_listed_and_deleted(api, client):
