@@ -28,6 +28,7 @@ from pmsys import audit, clock, throttle, unit_of_work
 from pmsys.assets.services.handovers import activate_due_handovers, count_open
 from pmsys.extensions import db
 from pmsys.models.auth import ApiToken
+from pmsys.notifications.delivery import send_due
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,16 @@ def handover_reminders(now: datetime) -> dict:
     activated = activate_due_handovers(db.session, now.astimezone(clock.LOCAL_TZ).date())
     summary = {"activated": activated, "open": count_open(db.session)}
     audit.record(db.session, "scheduler", "job_run", "job", "handover_reminders", **summary)
+    return summary
+
+
+@job("webhooks", "Send the webhook deliveries that are due, in order per endpoint, with backoff.",
+     trigger="interval", minutes=1)
+def webhooks(now: datetime) -> dict:
+    summary = send_due(db.session, now)
+    # Every minute: a run that found nothing to send leaves no record.
+    if summary["endpoints"]:
+        audit.record(db.session, "scheduler", "job_run", "job", "webhooks", **summary)
     return summary
 
 

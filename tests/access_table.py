@@ -243,6 +243,16 @@ TICKET_REPORT_API = grid(401, 403,  403,  200,  200,  200,  200,  200,   200,  2
 NOTIFICATIONS = Redirect("/notifications")
 READS_N_A_PAGE = grid(LOGIN, NOTIFICATIONS, 404, 404, 404, 404, 404, 404, 404, 404, 404)
 READS_N_A_API = grid(401,    200,  404,  404,  404,  404,  404,  404,   404,  404,   404)
+# An organisation's API keys and webhooks (docs/api.md#integrations): its own staff (op_in for
+# W-D1) and sysadmins; everyone else is refused. Ids 999999 exist nowhere: the keepers get 404.
+#                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
+KEEPS_W_D1_API = grid(401,   403,  403,  403,  403,  403,  201,  403,   403,  403,   201)
+READS_W_D1_API = grid(401,   403,  403,  403,  403,  403,  200,  403,   403,  403,   200)
+MISSING_W_D1_API = grid(401, 403,  403,  403,  403,  403,  404,  403,   403,  403,   404)
+NEW_WEBHOOK = {"url": "https://hooks.example.com/pmsys", "events": ["ticket.assigned"]}
+KEEPS_W_D1_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  200,  403,   403,  403,   200)
+MISSING_W_D1_PAGE = grid(LOGIN, 403, 403, 403,  403,  403,  404,  403,   403,  403,   404)
+NEW_WEBHOOK_FORM = {"url": "https://hooks.example.com/pmsys", "events": "ticket.assigned"}
 # Open311: the services are public; filing needs a key (an API token). Reading is public
 # too: without a key anybody reads every request in its public shape (no personal data);
 # a key reads its user's own view, with the full place, as the API does.
@@ -643,6 +653,37 @@ TABLE: list[Entry] = [
     Entry("POST", "/api/v1/notifications/<int:notification_id>/read",
           "/api/v1/notifications/{N_A}/read", READS_N_A_API),
     Entry("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", bearer(200)),
+    # --- organisations' integrations page ---------------------------------------
+    Entry("GET", "/orgs/<code>/integrations", "/orgs/W-D1/integrations", KEEPS_W_D1_PAGE),
+    Entry("POST", "/orgs/<code>/integrations/keys", "/orgs/W-D1/integrations/keys",
+          KEEPS_W_D1_PAGE, form={}),
+    Entry("POST", "/orgs/<code>/integrations/keys/<key_id>/revoke",
+          "/orgs/W-D1/integrations/keys/999999/revoke", MISSING_W_D1_PAGE, form={}),
+    Entry("POST", "/orgs/<code>/integrations/webhooks", "/orgs/W-D1/integrations/webhooks",
+          KEEPS_W_D1_PAGE, form=NEW_WEBHOOK_FORM),
+    Entry("POST", "/orgs/<code>/integrations/webhooks/<webhook_id>/delete",
+          "/orgs/W-D1/integrations/webhooks/999999/delete", MISSING_W_D1_PAGE, form={}),
+    Entry("GET", "/orgs/<code>/integrations/webhooks/<webhook_id>",
+          "/orgs/W-D1/integrations/webhooks/999999", MISSING_W_D1_PAGE),
+    Entry("POST", "/orgs/<code>/integrations/webhooks/<webhook_id>/deliveries/<delivery_id>/resend",
+          "/orgs/W-D1/integrations/webhooks/999999/deliveries/1/resend", MISSING_W_D1_PAGE,
+          form={}),
+    # --- API: organisations' integrations ---------------------------------------
+    Entry("POST", "/api/v1/orgs/<code>/api-keys", "/api/v1/orgs/W-D1/api-keys", KEEPS_W_D1_API),
+    Entry("POST", "/api/v1/orgs/<code>/api-keys", "/api/v1/orgs/NONE/api-keys", bearer(404),
+          note="no such organisation"),
+    Entry("GET", "/api/v1/orgs/<code>/api-keys", "/api/v1/orgs/W-D1/api-keys", READS_W_D1_API),
+    Entry("DELETE", "/api/v1/orgs/<code>/api-keys/<key_id>", "/api/v1/orgs/W-D1/api-keys/999999",
+          MISSING_W_D1_API),
+    Entry("POST", "/api/v1/orgs/<code>/webhooks", "/api/v1/orgs/W-D1/webhooks", KEEPS_W_D1_API,
+          json=NEW_WEBHOOK),
+    Entry("GET", "/api/v1/orgs/<code>/webhooks", "/api/v1/orgs/W-D1/webhooks", READS_W_D1_API),
+    Entry("DELETE", "/api/v1/orgs/<code>/webhooks/<webhook_id>",
+          "/api/v1/orgs/W-D1/webhooks/999999", MISSING_W_D1_API),
+    Entry("GET", "/api/v1/orgs/<code>/webhooks/<webhook_id>/deliveries",
+          "/api/v1/orgs/W-D1/webhooks/999999/deliveries", MISSING_W_D1_API),
+    Entry("POST", "/api/v1/orgs/<code>/webhooks/<webhook_id>/deliveries/<delivery_id>/resend",
+          "/api/v1/orgs/W-D1/webhooks/999999/deliveries/1/resend", MISSING_W_D1_API),
     # --- Open311 GeoReport v2 -----------------------------------------------------
     Entry("GET", O311_DISCOVERY, "/open311/v2/discovery.json", everyone(200)),
     Entry("GET", O311_DISCOVERY, "/open311/v2/discovery.xml", everyone(200)),

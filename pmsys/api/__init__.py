@@ -13,5 +13,6 @@ from pmsys.api import fees as _fees_api  # noqa: E402,F401
 from pmsys.api import governance as _governance_api  # noqa: E402,F401
 from pmsys.api import imports as _imports_api  # noqa: E402,F401
 from pmsys.api import openapi as _openapi  # noqa: E402,F401
+from pmsys.api import orgs as _orgs_api  # noqa: E402,F401
 from pmsys.api import places as _places_api  # noqa: E402,F401
 from pmsys.api import tickets as _tickets_api  # noqa: E402,F401

@@ -81,7 +81,9 @@ def create_token(body: Credentials):
 
 @bp.delete("/auth/token")
 @api_login_required
-@endpoint(answers={204: ("Revoked.", None)}, tags=("auth",))
+@endpoint(answers={204: ("Revoked.", None)}, tags=("auth",),
+          refusals={403: "The token is an organisation's API key, which its administrator "
+                         "revokes (`api_key`)."})
 def delete_token():
     """Revoke the token used for this request (log out)."""
     services.revoke_token(db.session, g.api_user, bearer_token())

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from pmsys import audit, clock, unit_of_work
 from pmsys.audit import AuditRecord
+from pmsys.auth.keys import is_api_key
 from pmsys.auth.passwords import (
     has_control_characters,
     hash_password,
@@ -18,7 +19,7 @@ from pmsys.auth.passwords import (
     verify_password,
 )
 from pmsys.config import Config
-from pmsys.errors import InvalidInput, TooManyRequests, Unauthenticated
+from pmsys.errors import Forbidden, InvalidInput, TooManyRequests, Unauthenticated
 from pmsys.models.auth import ApiToken, User, hash_token, new_session_token
 
 USERNAME_MAX = User.username.type.length
@@ -141,7 +142,13 @@ def _touch_token(token_id: int, now: datetime, session: Session) -> None:
 
 
 def revoke_token(session: Session, user: User, token: str) -> None:
-    """Revoke one token of `user` (API logout)."""
+    """Revoke one token of `user` (API logout); an organisation's API key cannot log out.
+
+    A key ends only when its organisation's administrator revokes it (docs/api.md#api-keys).
+    """
+    if is_api_key(session, user):
+        raise Forbidden("an API key is revoked by its organisation's administrator",
+                        code="api_key")
     row = session.scalar(
         select(ApiToken).where(
             ApiToken.token_hash == hash_token(token), ApiToken.user_id == user.id

@@ -22,6 +22,7 @@ from pmsys.extensions import db
 from pmsys.models.places import Community
 from pmsys.models.tickets import OPEN_STATUSES, Ticket, TicketEvent, TicketStatus
 from pmsys.notify import notify_org, notify_reporter
+from pmsys.outbox import publish_ticket
 from pmsys.places.services import housing_bureau, street_office
 from pmsys.scheduling import job
 from pmsys.settings import get_setting
@@ -108,6 +109,12 @@ def _escalate_one(session: Session, ticket: Ticket, now: datetime) -> int:
                           "missed": missed}))
         if org is not None:
             notify_org(session, org.id, "escalated", ticket, level=level)
+            publish_ticket(session, org.id, "ticket.escalated", ticket, level=level,
+                           missed=missed)
+        if ticket.assignee_id != getattr(org, "id", None):
+            # The assignee learns that its ticket went over its head.
+            publish_ticket(session, ticket.assignee_id, "ticket.escalated", ticket, level=level,
+                           missed=missed)
         raised += 1
     ticket.escalation_level = target
     ticket.escalated_at = now

@@ -33,6 +33,7 @@ from pmsys.models.governance import (
     VoteBallot,
     VoteRollEntry,
 )
+from pmsys.models.integrations import ApiKey, Webhook, WebhookDelivery
 from pmsys.models.places import (
     Building,
     Community,
@@ -47,6 +48,9 @@ from pmsys.models.throttle import ThrottleHit
 from pmsys.models.tickets import Notification, Ticket, TicketEvent, TicketPhoto
 
 __all__ = [
+    "ApiKey",
+    "Webhook",
+    "WebhookDelivery",
     "ApiToken",
     "Asset",
     "AssetMaintainer",

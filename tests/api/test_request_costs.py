@@ -25,7 +25,8 @@ _WORK = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
 
 # The budgets: what filing and a page of tickets cost today. Lower is welcome; higher is a
 # regression to look at, not a number to raise without a reason.
-FILING_STATEMENTS = 16
+# 17 since webhooks: the outbox's one INSERT … SELECT, which writes nothing without a webhook.
+FILING_STATEMENTS = 17
 TICKET_PAGE_STATEMENTS = 5
 QUEUE_PAGE_STATEMENTS = 7
 

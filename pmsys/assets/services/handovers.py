@@ -30,6 +30,7 @@ from pmsys.models.assets import (
 from pmsys.models.auth import Organization, OrgKind, Role
 from pmsys.models.places import Community
 from pmsys.notify import notify_users, org_user_ids
+from pmsys.outbox import publish
 
 OPEN_STATES = (
     HandoverStatus.draft,
@@ -238,6 +239,20 @@ def _notify_parties(session: Session, actor, handover: Handover, action: str) ->
     users = {uid for org_id in orgs for uid in org_user_ids(session, org_id)} - {actor.id}
     notify_users(session, users, "handover", None, handover=handover.code, action=action,
                  status=handover.status.value)
+    for org_id in sorted(_waiting_for(handover) - {actor.organization_id}):
+        publish(session, org_id, "handover.waiting",
+                {"handover": handover.code, "action": action, "status": handover.status.value})
+
+
+def _waiting_for(handover: Handover) -> set[int]:
+    """The parties whose step the hand-over now waits for (docs/domain.md#handovers)."""
+    if handover.status is HandoverStatus.submitted:
+        return {handover.to_org_id}
+    if handover.status is HandoverStatus.returned:
+        return {handover.from_org_id}
+    if handover.status is HandoverStatus.inspected:
+        return {handover.from_org_id, handover.to_org_id}
+    return set()
 
 
 def _submit(session, actor, handover, party, **_):

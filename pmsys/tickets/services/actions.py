@@ -25,6 +25,7 @@ from pmsys.notify import (
     notify_users,
     org_user_ids,
 )
+from pmsys.outbox import publish_ticket
 from pmsys.places.services import street_office
 from pmsys.tickets import lifecycle, sla
 from pmsys.tickets.lifecycle import ActionRefused, Party, Refusal
@@ -201,6 +202,7 @@ def _draft_handover(session, actor, ticket, receiver: Organization) -> str:
 def _reassign(session, actor, ticket, *, note, org, handover, **_):
     receiver = _new_assignee(session, ticket, org)
     previous = ticket.assignee.code
+    previous_id = ticket.assignee_id
     detail = {"from": previous, "to": receiver.code}
     if handover is True:
         detail["handover"] = _draft_handover(session, actor, ticket, receiver)
@@ -223,6 +225,8 @@ def _reassign(session, actor, ticket, *, note, org, handover, **_):
                             {"code": "reassigned", "params": {"org": receiver.name,
                                                               "note": note}}]
     notify_org(session, receiver.id, "reassigned", ticket)
+    publish_ticket(session, previous_id, "ticket.reassigned_away", ticket, to=receiver.code)
+    publish_ticket(session, receiver.id, "ticket.assigned", ticket, **{"from": previous})
     return detail
 
 
@@ -251,6 +255,8 @@ def _reopen(session, actor, ticket, **_):
     # The fix failed: a new resolution window from now (the response stands).
     ticket.due_resolve_at = max(now + windows.resolve, ticket.due_respond_at)
     notify_org(session, ticket.assignee_id, "reopened", ticket)
+    publish_ticket(session, ticket.assignee_id, "ticket.reopened", ticket,
+                   reopens=ticket.reopen_count)
     return {"reopens": ticket.reopen_count}
 
 
@@ -269,10 +275,14 @@ def _hurry(session, actor, ticket, **_):
     ticket.hurry_count += 1
     ticket.hurried_at = now
     notify_org(session, ticket.assignee_id, "hurried", ticket, count=ticket.hurry_count)
+    publish_ticket(session, ticket.assignee_id, "ticket.hurried", ticket,
+                   count=ticket.hurry_count)
     if ticket.hurry_count >= 2:
         office = street_office(session, session.get(Community, ticket.community_id))
         if office is not None and office.id != ticket.assignee_id:
             notify_org(session, office.id, "hurried", ticket, count=ticket.hurry_count)
+            publish_ticket(session, office.id, "ticket.hurried", ticket,
+                           count=ticket.hurry_count)
     return {"count": ticket.hurry_count}
 
 

@@ -15,6 +15,7 @@ from pmsys.models.auth import Role
 from pmsys.models.places import Community
 from pmsys.models.tickets import Channel, Priority, Ticket, TicketEvent, TicketStatus
 from pmsys.notify import notify_org, notify_reporter
+from pmsys.outbox import publish_ticket
 from pmsys.places.services import active_terms
 from pmsys.settings import get_setting
 from pmsys.tickets import routing, sla
@@ -225,6 +226,7 @@ def _open(session: Session, actor, place: Place, *, category: str, description: 
                  channel=ticket.channel.value)
     session.flush()
     notify_org(session, assignee.id, "new", ticket)
+    publish_ticket(session, assignee.id, "ticket.assigned", ticket)
     if routing.NOTIFY_MANAGER in decided.flags:
         term = active_terms(session, [place.community.id], clock.today()).get(place.community.id)
         if term is not None and term.organization_id != assignee.id:
