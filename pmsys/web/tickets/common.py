@@ -111,12 +111,8 @@ def rulings(session: Session, user, limit: int = RULINGS_SHOWN) -> dict | None:
     """
     if not permissions.may_rule_on_disputes(user):
         return None
-    rows = []
-    where = queries.ruling_conditions(user)
-    total = session.scalar(select(func.count(Ticket.id)).where(*where)) or 0
-    if total:
-        rows = queries.ticket_views(session, where, order_by=queries.RULING_ORDER,
-                                    limit=limit, trail=False)
+    rows, total = queries.page_of(session, queries.ruling_conditions(user), 1, limit,
+                                  order_by=queries.RULING_ORDER, trail=False)
     return {"total": total, "tickets": rows}
 
 

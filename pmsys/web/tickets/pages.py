@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pmsys import categories, throttle
@@ -15,7 +15,6 @@ from pmsys.extensions import db
 from pmsys.models.assets import Asset
 from pmsys.models.auth import Role
 from pmsys.models.places import Building, Community
-from pmsys.models.tickets import Ticket
 from pmsys.places.services import own_households
 from pmsys.tickets import explain, photos, queries
 from pmsys.tickets import services as tickets
@@ -36,12 +35,9 @@ class Listing:
 
 def _listing(where: list, page: int) -> Listing:
     """A page of the tickets matching `where`, newest first; past the end: the last page."""
-    total = db.session.scalar(select(func.count(Ticket.id)).where(*where)) or 0
+    rows, total = queries.page_of(db.session, where, page, PER_PAGE, trail=False, clamp=True)
     pages = max(1, -(-total // PER_PAGE))
-    page = min(max(page, 1), pages)
-    rows = queries.ticket_views(db.session, where, limit=PER_PAGE,
-                                offset=(page - 1) * PER_PAGE, trail=False) if total else []
-    return Listing(rows, page, pages, total)
+    return Listing(rows, min(max(page, 1), pages), pages, total)
 
 
 @bp.get("/tickets")
