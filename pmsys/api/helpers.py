@@ -8,10 +8,12 @@ from decimal import Decimal
 from functools import wraps
 
 from flask import g, request
+from flask_babel import refresh
 from sqlalchemy import func, select
 
 from pmsys.api import bp
 from pmsys.auth.services import resolve_token
+from pmsys.config import Config
 from pmsys.errors import Forbidden, InvalidInput, Unauthenticated
 from pmsys.extensions import db
 
@@ -60,6 +62,13 @@ def require(condition: bool, message: str = "not allowed") -> None:
     """Raise Forbidden (403) unless `condition` holds."""
     if not condition:
         raise Forbidden(message)
+
+
+def use_callers_language(user) -> None:
+    """Answer in the caller's chosen language (routing steps, notification texts)."""
+    if user is not None and user.locale in Config.LANGUAGES:
+        g.locale_override = user.locale
+        refresh()
 
 
 def json_body() -> dict:
