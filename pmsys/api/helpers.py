@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from functools import wraps
 
 from flask import g, request
@@ -158,13 +157,6 @@ def paginate(query, serialise: Callable) -> dict:
     """Run `query` for the requested page: `{"items": [...], "total": N}`."""
     rows, total = page_rows(query)
     return {"items": [serialise(row) for row in rows], "total": total}
-
-
-def decimal_str(value: Decimal | None, places: int = 2) -> str | None:
-    """Format a Decimal as the API's decimal string ("62.50")."""
-    if value is None:
-        return None
-    return f"{Decimal(value):.{places}f}"
 
 
 def date_str(value: date | None) -> str | None:

@@ -37,6 +37,7 @@ from pmsys.models.fees import (
 )
 from pmsys.models.governance import ManagementTerm
 from pmsys.models.places import Building, Community, Household, Unit
+from pmsys.money import FEN
 
 MAX_MONEY = Decimal("99999999.99")
 
@@ -57,14 +58,14 @@ def money(value, field: str, *, positive: bool = True, allow_negative: bool = Fa
     # Bounded before anything is rounded: quantizing 1e309 to the fen cannot be done.
     if abs(amount) > MAX_MONEY:
         raise InvalidInput(f"{field} is too large", fields={field: "at most 99999999.99"})
-    if amount != amount.quantize(billing.FEN):
+    if amount != amount.quantize(FEN):
         raise InvalidInput(f"{field} has at most two decimal places",
                            fields={field: "at most two decimal places"})
     if positive and amount <= 0 and not allow_negative:
         raise InvalidInput(f"{field} must be more than zero", fields={field: "more than zero"})
     if not positive and amount < 0 and not allow_negative:
         raise InvalidInput(f"{field} must not be negative", fields={field: "not negative"})
-    return amount.quantize(billing.FEN)
+    return amount.quantize(FEN)
 
 
 def price(value, field: str = "price_per_m2_month") -> Decimal:

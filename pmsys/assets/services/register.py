@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pmsys import audit, categories, clock
+from pmsys import audit, categories, clock, money
 from pmsys.assets.acceptance import acceptance_problems
 from pmsys.assets.maintainers import Stint
 from pmsys.assets.maintainers import maintainer_on as stint_on
@@ -309,7 +309,7 @@ def accept_project(
         raise RuleRefused("; ".join(reason for _, reason in problems), code=problems[0][0],
                           fields={"reasons": [code for code, _ in problems]})
     project.accepted_on = day
-    project.satisfaction_rate = rate.quantize(Decimal("0.0001"))
+    project.satisfaction_rate = money.round_ratio(rate)
     project.accepted_by_id = actor.id
     project.accepted_at = clock.now()
     project.acceptance_note = remark

@@ -19,7 +19,7 @@ from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from pmsys import clock
+from pmsys import clock, money
 from pmsys.api.fees import serializers
 from pmsys.auth import permissions
 from pmsys.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -230,7 +230,8 @@ def set_standard(code: str):
     except DomainError as error:
         return _refuse(user, community, error, "standard_form", form)
     flash(_("The fee from %(start)s is %(price)s yuan per m² per month.",
-            start=standard.start.isoformat(), price=f"{standard.price_per_m2_month:.4f}"),
+            start=standard.start.isoformat(),
+            price=money.decimal_str(standard.price_per_m2_month, 4)),
           "success")
     return redirect(url_for("fees.community_fees", code=community.code))
 
