@@ -12,10 +12,14 @@ from pmsys.assets.services.handovers import (
     take_action,
     waiting_for,
 )
-from pmsys.assets.services.register import (
+from pmsys.assets.services.projects import (
     accept_project,
-    create_asset,
+    acceptance_minimum,
     create_project,
+    sign_off_project,
+)
+from pmsys.assets.services.register import (
+    create_asset,
     get_asset_or_404,
     get_project_or_404,
     heating_season_for,
@@ -23,13 +27,13 @@ from pmsys.assets.services.register import (
     parse_day,
     refresh_warranty,
     set_warranty_contract,
-    sign_off_project,
 )
 
 __all__ = [
     "Backlog",
     "BacklogItem",
     "accept_project",
+    "acceptance_minimum",
     "activate_due_handovers",
     "available_actions",
     "count_open",

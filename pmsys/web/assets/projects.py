@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from pmsys import money
 from pmsys.assets import services as assets
-from pmsys.assets.services.register import acceptance_minimum
+from pmsys.assets.services.projects import acceptance_minimum
 from pmsys.auth import permissions
 from pmsys.errors import DomainError, Forbidden, NotFound
 from pmsys.extensions import db
