@@ -3,14 +3,11 @@
 from pmsys.assets.services.backlog import Backlog, BacklogItem, handover_backlog
 from pmsys.assets.services.handovers import (
     activate_due_handovers,
-    available_actions,
-    count_open,
     create_handover,
     get_handover_or_404,
     handover_parties,
     signed_by,
     take_action,
-    waiting_for,
 )
 from pmsys.assets.services.projects import (
     accept_project,
@@ -28,6 +25,7 @@ from pmsys.assets.services.register import (
     refresh_warranty,
     set_warranty_contract,
 )
+from pmsys.assets.services.worklist import available_actions, count_open, waiting_for
 
 __all__ = [
     "Backlog",
