@@ -8,11 +8,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pmsys.categories import CODES as CATEGORY_CODES
-from pmsys.imports.fields import (
-    Field,
-    Refusal,
+from pmsys.imports.fields import Field, Refusal, checker, objects
+from pmsys.imports.values import (
     boolean,
-    checker,
     code,
     code_list,
     day,
@@ -20,7 +18,6 @@ from pmsys.imports.fields import (
     free_text,
     integer,
     month_day,
-    objects,
     one_of,
     text,
 )

@@ -17,17 +17,9 @@ from flask_babel import force_locale
 
 from pmsys.auth.passwords import password_problem
 from pmsys.governance.committees import rules_from
-from pmsys.imports.fields import (
-    INVALID,
-    Item,
-    Problems,
-    decimal,
-    integer,
-    mark_duplicates,
-    read_list,
-    read_object,
-)
+from pmsys.imports.fields import INVALID, Item, Problems, mark_duplicates, read_list, read_object
 from pmsys.imports.sections import HEATING_SEASON, SECTION_SPECS
+from pmsys.imports.values import decimal, integer
 from pmsys.tickets import sla
 
 VERSION = 1
