@@ -13,7 +13,8 @@ from flask.cli import AppGroup
 from pmsys import clock, unit_of_work
 from pmsys.demo.fees import build_fee_examples
 from pmsys.demo.governance import build_governance_examples
-from pmsys.demo.places import DEMO_LOGINS, build_bundle, build_workflow_examples
+from pmsys.demo.handovers import build_workflow_examples
+from pmsys.demo.places import DEMO_LOGINS, build_bundle
 from pmsys.demo.tickets import build_ticket_examples
 from pmsys.extensions import db
 from pmsys.imports.services import BundleInvalid, collector_paused, import_bundle

@@ -2,8 +2,10 @@
 
 Amounts are Decimal yuan kept to the fen (0.01); ratios (collection and
 response rates, coverage, satisfaction) to four places. Both round half up,
-as the bill rule does: 0.005 yuan is a fen, 1/32 is 0.0313, wherever it is
-computed or shown.
+as the bill rule does: 0.005 yuan is a fen, 1/32 is 0.0313 (3.13 %), wherever
+it is computed or shown — in the API, on the pages and in the spreadsheets.
+Every rounding and every decimal text of an amount or a ratio goes through
+`round_half_up`.
 """
 
 from __future__ import annotations
@@ -12,25 +14,53 @@ from decimal import ROUND_HALF_UP, Decimal
 
 FEN = Decimal("0.01")
 RATIO = Decimal("0.0001")
+FEN_PLACES = 2
+RATIO_PLACES = 4
+
+
+def _decimal(value) -> Decimal:
+    # A float (SQLite hands sums back as floats) stands for the decimal it prints as, not for
+    # its binary expansion: 0.145 is 0.145, not 0.14499999….
+    return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+
+
+def round_half_up(value, places: int) -> Decimal:
+    """`value` rounded half up to `places` decimal places."""
+    return _decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def fen(amount) -> Decimal:
     """`amount` rounded half up to the fen."""
-    return Decimal(amount).quantize(FEN, rounding=ROUND_HALF_UP)
+    return round_half_up(amount, FEN_PLACES)
+
+
+def round_ratio(value) -> Decimal:
+    """A ratio rounded half up to four places."""
+    return round_half_up(value, RATIO_PLACES)
 
 
 def ratio(part, whole) -> Decimal | None:
     """`part / whole` rounded half up to four places; None when `whole` is zero."""
     if not whole:
         return None
-    return (Decimal(part) / Decimal(whole)).quantize(RATIO, rounding=ROUND_HALF_UP)
+    return round_ratio(_decimal(part) / _decimal(whole))
+
+
+def decimal_str(value, places: int = FEN_PLACES) -> str | None:
+    """A decimal as the API writes it, with exactly `places` places ("62.50"); None stays None."""
+    return None if value is None else f"{round_half_up(value, places):.{places}f}"
 
 
 def yuan_str(amount) -> str | None:
     """An amount as the API writes it ("62.50"); None stays None."""
-    return None if amount is None else f"{fen(amount):.2f}"
+    return decimal_str(amount, FEN_PLACES)
 
 
 def ratio_str(value) -> str | None:
     """A ratio as the API writes it ("0.6667"); None stays None."""
-    return None if value is None else f"{Decimal(value).quantize(RATIO, ROUND_HALF_UP):.4f}"
+    return decimal_str(value, RATIO_PLACES)
+
+
+def percent_str(value) -> str:
+    """A ratio as the pages show it, from its four places: 1/32 is "3.13 %"; None is 0."""
+    return f"{round_ratio(value or 0) * 100:.2f} %"

@@ -25,7 +25,8 @@ from sqlalchemy import delete, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from pmsys import audit, clock, throttle, unit_of_work
-from pmsys.assets.services.handovers import activate_due_handovers, count_open
+from pmsys.assets.services.handovers import activate_due_handovers
+from pmsys.assets.services.worklist import count_open
 from pmsys.extensions import db
 from pmsys.models.auth import ApiToken
 from pmsys.notifications.delivery import send_due

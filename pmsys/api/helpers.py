@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from functools import wraps
 
 from flask import g, request
+from flask_babel import refresh
 from sqlalchemy import func, select
 
 from pmsys.api import bp
 from pmsys.auth.services import resolve_token
+from pmsys.config import Config
 from pmsys.errors import Forbidden, InvalidInput, Unauthenticated
 from pmsys.extensions import db
 
@@ -60,6 +61,13 @@ def require(condition: bool, message: str = "not allowed") -> None:
     """Raise Forbidden (403) unless `condition` holds."""
     if not condition:
         raise Forbidden(message)
+
+
+def use_callers_language(user) -> None:
+    """Answer in the caller's chosen language (routing steps, notification texts)."""
+    if user is not None and user.locale in Config.LANGUAGES:
+        g.locale_override = user.locale
+        refresh()
 
 
 def json_body() -> dict:
@@ -149,13 +157,6 @@ def paginate(query, serialise: Callable) -> dict:
     """Run `query` for the requested page: `{"items": [...], "total": N}`."""
     rows, total = page_rows(query)
     return {"items": [serialise(row) for row in rows], "total": total}
-
-
-def decimal_str(value: Decimal | None, places: int = 2) -> str | None:
-    """Format a Decimal as the API's decimal string ("62.50")."""
-    if value is None:
-        return None
-    return f"{Decimal(value):.{places}f}"
 
 
 def date_str(value: date | None) -> str | None:

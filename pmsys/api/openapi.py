@@ -1,10 +1,9 @@
 """The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
 
-The document is a registry: each API module calls `describe()` next to its
-routes with the operations it serves and the schemas they name, and this
-module adds the shared parts (error envelope, paging, bearer security).
-tests/api/test_openapi.py compares the paths with `app.url_map`, so a route
-without a description, or a description without a route, fails the suite.
+Every operation is built from its view's `@endpoint(...)` declaration
+(pmsys/api/typed.py); this module adds the shared parts (error envelope,
+paging, bearer security). tests/api/test_openapi.py compares the paths with
+`app.url_map`, so a route declared without `@endpoint` fails the suite.
 """
 
 from __future__ import annotations
@@ -23,49 +22,14 @@ OPENAPI_VERSION = "3.1.0"
 PREFIX = "/api/v1"
 REF_TEMPLATE = "#/components/schemas/{model}"
 
-_paths: dict[str, dict[str, dict]] = {}
-_schemas: dict[str, dict] = {}
-
-
-def describe(paths: dict[str, dict[str, dict]], schemas: dict[str, dict] | None = None) -> None:
-    """Add operations (path → method → operation) and named schemas to the document.
-
-    Paths are written as OpenAPI writes them ("/communities/{code}"), relative
-    to /api/v1. Describing the same operation or schema twice is an error.
-    """
-    for path, operations in paths.items():
-        known = _paths.setdefault(path, {})
-        for method, operation in operations.items():
-            if method in known:
-                raise ValueError(f"{method.upper()} {path} is described twice")
-            known[method] = operation
-    for name, schema in (schemas or {}).items():
-        if name in _schemas:
-            raise ValueError(f"schema {name} is described twice")
-        _schemas[name] = schema
-
-
 def ref(name: str) -> dict:
     """A reference to a named schema."""
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def nullable(schema: dict) -> dict:
-    """`schema`, or null."""
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
 def json_response(description: str, schema: dict) -> dict:
     """A response with a JSON body."""
     return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def json_request(schema: dict, description: str = "") -> dict:
-    """A required JSON request body."""
-    body = {"required": True, "content": {"application/json": {"schema": schema}}}
-    if description:
-        body["description"] = description
-    return body
 
 
 def errors(*statuses: int) -> dict:
@@ -74,27 +38,7 @@ def errors(*statuses: int) -> dict:
             for status in statuses}
 
 
-def page_of(name: str) -> dict:
-    """A page of a list: `{"items": [name…], "total": N}`."""
-    return {
-        "allOf": [
-            ref("Page"),
-            {"type": "object", "properties": {"items": {"type": "array", "items": ref(name)}}},
-        ]
-    }
-
-
-PAGING_PARAMETERS = [
-    {"$ref": "#/components/parameters/Page"},
-    {"$ref": "#/components/parameters/PerPage"},
-]
-
-DECIMAL = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["62.50"]}
-DATE = {"type": "string", "format": "date"}
-DATETIME = {"type": "string", "format": "date-time"}
 CODE = {"type": "string", "minLength": 1}
-# A text parameter: any characters but NUL, which every endpoint refuses with 400.
-TEXT_PARAMETER = {"type": "string", "pattern": r"^[^\u0000]*$"}
 # A path segment: not empty, no slash, no NUL.
 SEGMENT_PARAMETER = {"type": "string", "pattern": r"^[^/\u0000]+$"}
 
@@ -169,7 +113,10 @@ def _declared(app) -> tuple[dict, dict]:
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule[len(PREFIX):])
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(rule, spec, schemas)
+            known = paths.setdefault(path, {})
+            if method.lower() in known:
+                raise ValueError(f"{method} {path} is described twice")
+            known[method.lower()] = _operation(rule, spec, schemas)
     return paths, schemas
 
 
@@ -293,13 +240,7 @@ def _without_null(schema: dict) -> dict:
 
 def document() -> dict:
     """Return the whole OpenAPI document (a fresh copy, safe to change)."""
-    declared_paths, declared_schemas = _declared(current_app)
-    paths = copy.deepcopy(_paths)
-    for path, operations in declared_paths.items():
-        for method, operation in operations.items():
-            if method in paths.get(path, {}):
-                raise ValueError(f"{method.upper()} {path} is described twice")
-            paths.setdefault(path, {})[method] = operation
+    paths, declared_schemas = _declared(current_app)
     responses = {
         name: json_response(description, ref("Error"))
         for name, description in _ERROR_RESPONSES.values()
@@ -349,7 +290,7 @@ def document() -> dict:
                 },
                 "responses": responses,
                 "schemas": {**_SHARED_SCHEMAS,
-                            **dict(sorted({**declared_schemas, **_schemas}.items()))},
+                            **dict(sorted(declared_schemas.items()))},
             },
         }
     )

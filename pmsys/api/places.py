@@ -9,13 +9,14 @@ from pydantic import Field, model_validator
 
 from pmsys.api import bp
 from pmsys.api.answer_types import Amount, CodeText, Count, DayText, OrgRef
-from pmsys.api.helpers import api_login_required, date_str, decimal_str, page_rows
+from pmsys.api.helpers import api_login_required, date_str, page_rows
 from pmsys.api.refs import org_ref
 from pmsys.api.typed import Answer, Code, ErrorCode, Page, Paged, endpoint
 from pmsys.auth.permissions import get_community_or_404
 from pmsys.extensions import db
 from pmsys.models import governance as governance_models
 from pmsys.models.governance import ManagementMode
+from pmsys.money import decimal_str
 from pmsys.places import services
 from pmsys.places.services import LIST_MODES, HouseholdView
 

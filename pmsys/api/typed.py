@@ -92,6 +92,9 @@ Code = Annotated[StrictStr, StringConstraints(min_length=1, max_length=CODE_LENG
                                               pattern=NO_NUL)]
 Day = Annotated[date, BeforeValidator(_day),
                 Field(json_schema_extra={"type": "string", "format": "date"})]
+# The days the reports accept (1970–2999), as the document writes them; the services refuse the
+# rest of the well-formed ones.
+DAY_PATTERN = r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 Flag = Annotated[bool, BeforeValidator(_flag),
                  Field(json_schema_extra={"type": "string", "enum": list(_FLAGS)})]
 Integer = StrictInt
@@ -308,7 +311,11 @@ def _where(loc, whole_lists: bool = True) -> str:
 
 
 def _field_code(model: type[BaseModel], loc) -> str | None:
-    info = model.model_fields.get(str(loc[0])) if loc else None
+    if not loc:
+        return None
+    # A field is named by its alias in the request (`from`), by its name in the model.
+    info = next((info for name, info in model.model_fields.items()
+                 if loc[0] in (name, info.alias)), None)
     if info is None:
         return None
     for item in info.metadata:

@@ -13,6 +13,8 @@ from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
+from pmsys import money
+
 
 def acceptance_problems(
     *,
@@ -31,7 +33,8 @@ def acceptance_problems(
         problems.append(
             (
                 "satisfaction_too_low",
-                f"resident satisfaction {satisfaction_rate:.4f} is below the minimum {minimum:.4f}",
+                f"resident satisfaction {money.ratio_str(satisfaction_rate)} is below the "
+                f"minimum {money.ratio_str(minimum)}",
             )
         )
     if completed_on is not None and accepted_on < completed_on:

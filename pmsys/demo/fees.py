@@ -43,7 +43,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pmsys import audit, clock
+from pmsys import audit, clock, money
 from pmsys.fees import billing, revenue, services
 from pmsys.models.auth import User
 from pmsys.models.fees import (
@@ -237,7 +237,7 @@ def _waive(session: Session, households: dict[int, tuple[str, _Community]]) -> i
     for bill in bills:
         keeper = households[bill.household_id][1].keeper
         services.adjust_bill(session, keeper, bill, kind=AdjustmentKind.waiver.value,
-                             amount=-billing.to_fen(bill.amount / 2), reason=WAIVER_REASON)
+                             amount=-money.fen(bill.amount / 2), reason=WAIVER_REASON)
     return len(bills)
 
 

@@ -7,9 +7,10 @@ bundle (importing it twice changes nothing). What the plan does not say — the
 shape of each community, the managers, the 2021 project's items and assets and
 which of them were handed over — is invented in pmsys/data/demo_region.json.
 
-A bundle records hand-overs as already effective; `build_workflow_examples`
-then drafts, submits, returns, inspects and signs the others through the
-hand-over services, as the demo users, so every state of docs/domain.md#handovers is shown.
+A bundle records hand-overs as already effective (the project and its assets are in
+pmsys/demo/register.py); `build_workflow_examples` (pmsys/demo/handovers.py) then drafts,
+submits, returns, inspects and signs the others through the hand-over services, as the demo
+users, so every state of docs/domain.md#handovers is shown.
 """
 
 from __future__ import annotations
@@ -17,17 +18,10 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from importlib import resources
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from pmsys import clock
-from pmsys.assets.services import create_handover, take_action
-from pmsys.models.assets import Handover
-from pmsys.models.auth import User
+from pmsys.demo.register import demo_assets, demo_project, handed_over_codes
 
 SEED = 2021
 CENT = Decimal("0.01")
@@ -342,118 +336,12 @@ def build_bundle() -> dict:
         "people": people,
         "communities": communities,
         "users": users,
-        "projects": [_project(invented, names)],
-        "assets": _assets(invented, names),
+        "projects": [demo_project(invented, names)],
+        "assets": demo_assets(invented, names),
         "handovers": [
             {"code": plan["code"], "from": TRANSFEROR, "to": plan["to"],
-             "assets": _asset_codes(plan), "effective_on": plan["effective_on"]}
+             "assets": handed_over_codes(plan), "effective_on": plan["effective_on"]}
             for plan in invented["handovers"]
         ],
         "management_terms": terms,
     }
-
-
-def _retrofitted(invented: dict) -> set[str]:
-    return {invented["communities"][name]["code"] for name in invented["retrofit_shapes"]}
-
-
-def _project(invented: dict, names: dict[str, str]) -> dict:
-    """Return the 2021 project: the same works in every community, and some more in a few."""
-    plan = invented["project"]
-    retrofitted = _retrofitted(invented)
-    items = []
-    for code in names:
-        works = list(plan["items"])
-        if code in plan["gas_communities"]:
-            works += plan["gas_items"]
-        if code in retrofitted:
-            works += plan["retrofit_items"]
-        if code in plan["elderly_communities"]:
-            works += plan["elderly_items"]
-        for item_class, kind, *description in works:
-            item = {"kind": kind, "class": item_class, "community": code}
-            if description:
-                item["description"] = description[0]
-            items.append(item)
-    project = {
-        key: plan[key]
-        for key in ("code", "name", "year", "contractor", "completed_on", "accepted_on",
-                    "satisfaction_rate")
-    }
-    return {**project, "communities": list(names), "items": items}
-
-
-def _assets(invented: dict, names: dict[str, str]) -> list[dict]:
-    """Return what the project renewed in each community, named "<community><what>"."""
-    plan, kinds = invented["project"], invented["assets"]
-    retrofitted = _retrofitted(invented)
-    assets = []
-    for code, name in names.items():
-        rows = [(*row, None, None) for row in kinds["every_community"]]
-        if code in plan["gas_communities"]:
-            rows += [(*row, None, None) for row in kinds["gas"]]
-        if code in retrofitted:
-            rows += [tuple(row) for row in kinds["retrofit"]]
-        if code in plan["elderly_communities"]:
-            rows += [(*row, None, None) for row in kinds["elderly"]]
-        for suffix, category, what, building, contract_until in rows:
-            asset = {"code": f"{code}-{suffix}", "name": name + what, "category": category,
-                     "community": code, "project": plan["code"]}
-            if building:
-                asset["building"] = building
-            if contract_until:
-                asset["warranty_until"] = contract_until
-            assets.append(asset)
-    return assets
-
-
-def _asset_codes(plan: dict) -> list[str]:
-    return [f"{community}-{suffix}" for community in plan["communities"]
-            for suffix in plan["assets"]]
-
-
-def _first_of_month_after_next(day: date) -> date:
-    month = day.month + 2
-    return date(day.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-
-
-def build_workflow_examples(session: Session) -> dict[str, list[str]]:
-    """Take the demo's other hand-overs through the workflow, as the demo users would.
-
-    A bundle records only effective hand-overs; these show the other states of
-    docs/domain.md#handovers (draft, submitted, returned, inspected with open defects, signed
-    and waiting for its date). Run after the demo bundle is imported; a
-    hand-over whose code exists is left as it is, so running twice changes
-    nothing. The signed one takes effect on the first day of the month after
-    next. Returns the codes created and those left unchanged.
-    """
-    plans = load_invented()["workflow"]
-    codes = [plan["code"] for plan in plans]
-    existing = set(session.scalars(select(Handover.code).where(Handover.code.in_(codes))))
-    wanted = {"bureau"} | {plan["receiver"] for plan in plans}
-    wanted |= {plan["committee"] for plan in plans if "committee" in plan}
-    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(wanted)))}
-    bureau = users["bureau"]
-    done: dict[str, list[str]] = {"created": [], "unchanged": sorted(existing)}
-    for plan in plans:
-        if plan["code"] in existing:
-            continue
-        handover = create_handover(session, bureau, code=plan["code"], from_org=TRANSFEROR,
-                                   to_org=plan["to"], assets=_asset_codes(plan))
-        state, receiver = plan["state"], users[plan["receiver"]]
-        if state != "draft":
-            take_action(session, bureau, handover, "submit")
-        if state == "returned":
-            take_action(session, receiver, handover, "return", note=plan["note"])
-        if state in ("inspected", "signed"):
-            take_action(session, receiver, handover, "inspect", note=plan["note"],
-                        defects=plan.get("defects", []))
-            for position in plan.get("fixed", []):
-                take_action(session, bureau, handover, "fix_defect", defect=position)
-        if state == "signed":
-            effective_on = _first_of_month_after_next(clock.today())
-            take_action(session, receiver, handover, "sign", effective_on=effective_on)
-            take_action(session, bureau, handover, "sign")
-            take_action(session, users[plan["committee"]], handover, "sign")
-        done["created"].append(plan["code"])
-    return done

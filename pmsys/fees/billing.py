@@ -10,17 +10,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-FEN = Decimal("0.01")
-RATIO = Decimal("0.0001")
+from pmsys.money import fen
+
 # ASCII digits only: \d would also take "２０２５", which would be stored as written.
 PERIOD = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
-
-
-def to_fen(amount: Decimal) -> Decimal:
-    """Round to the fen, half up."""
-    return Decimal(amount).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def bill_amount(area: Decimal, price_per_m2_month: Decimal, fixed: Decimal = Decimal(0)) -> Decimal:
@@ -28,7 +23,7 @@ def bill_amount(area: Decimal, price_per_m2_month: Decimal, fixed: Decimal = Dec
 
     Billing runs compute it in SQL (services.bill_amount_sql), held to this rule.
     """
-    return to_fen(Decimal(area) * Decimal(price_per_m2_month) + Decimal(fixed))
+    return fen(Decimal(area) * Decimal(price_per_m2_month) + Decimal(fixed))
 
 
 def parse_period(text) -> tuple[int, int]:
@@ -82,7 +77,7 @@ def allocate(
     an unnamed payment) pays the oldest open bills first (docs/domain.md#payments). What is
     left after every open bill is paid stays on the payment as credit.
     """
-    remaining = to_fen(amount)
+    remaining = fen(amount)
     ordered = sorted(bills, key=lambda b: (b.period != period, b.period, b.bill_id))
     result: list[tuple[int, Decimal]] = []
     for bill in ordered:
@@ -94,13 +89,6 @@ def allocate(
         result.append((bill.bill_id, part))
         remaining -= part
     return result, remaining
-
-
-def ratio(numerator, denominator) -> Decimal | None:
-    """numerator / denominator to 4 places, half up; None when there is nothing to divide by."""
-    if not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(RATIO, rounding=ROUND_HALF_UP)
 
 
 # Arrears buckets by age in months (docs/domain.md#arrears): 0–3, 3–6, 6–12, over 12.

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from pmsys import audit
+from pmsys import audit, money
 from pmsys.fees import billing, summary
 from pmsys.fees.services import lock_household, open_bills
 from pmsys.models.fees import Bill, Payment, PaymentAllocation
@@ -40,7 +40,7 @@ def payments_with_credit(session: Session, community_ids: list[int] | None = Non
     if community_ids is not None:
         billed_here = select(Bill.household_id).where(Bill.community_id.in_(community_ids))
         query = query.where(Payment.household_id.in_(billed_here))
-    return [(payment, billing.to_fen(credit)) for payment, credit in session.execute(query)]
+    return [(payment, money.fen(credit)) for payment, credit in session.execute(query)]
 
 
 def apply_credit(session: Session, actor, community_ids: list[int] | None = None) -> Decimal:

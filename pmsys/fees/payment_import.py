@@ -16,10 +16,10 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from pmsys import money
 from pmsys.auth import permissions
 from pmsys.errors import DomainError, Forbidden, InvalidInput, NotFound
 from pmsys.fees import billing, services
@@ -285,7 +285,7 @@ def import_payments(session: Session, actor, data: bytes,
         else:
             result.status = "posted" if created else "unchanged"
             result.payment_id = payment.id
-            result.amount = f"{Decimal(payment.amount):.2f}"
+            result.amount = money.yuan_str(payment.amount)
         report.rows.append(result)
     return report
 

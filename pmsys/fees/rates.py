@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pmsys import money
 from pmsys.fees import billing
 
 ZERO = Decimal("0.00")
@@ -34,7 +35,7 @@ ZERO = Decimal("0.00")
 
 def _money(value) -> Decimal:
     """A sum from the database as yuan to the fen (None, for no rows, is zero)."""
-    return billing.to_fen(Decimal(value or 0))
+    return money.fen(value or 0)
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,11 @@ class Collection:
 
     @property
     def rate_amount(self) -> Decimal | None:
-        return billing.ratio(self.paid, self.billed)
+        return money.ratio(self.paid, self.billed)
 
     @property
     def rate_households(self) -> Decimal | None:
-        return billing.ratio(self.households_paid, self.households_billed)
+        return money.ratio(self.households_paid, self.households_billed)
 
 
 def collection(key: str, name: str, billed, paid, households_billed,
@@ -154,7 +155,7 @@ class Recovery:
 
     @property
     def rate(self) -> Decimal | None:
-        return billing.ratio(self.recovered, self.arrears)
+        return money.ratio(self.recovered, self.arrears)
 
 
 def recovery(key: str, name: str, owed, recovered) -> Recovery:

@@ -23,6 +23,7 @@ from pmsys.errors import Forbidden, InvalidInput, NotFound, RuleRefused
 from pmsys.fees.services import day, money
 from pmsys.models.fees import REVENUE_SOURCES, SPENDING_USES, RevenueDirection, RevenueEntry
 from pmsys.models.places import Community
+from pmsys.money import fen
 
 CATEGORIES = {RevenueDirection.income: REVENUE_SOURCES, RevenueDirection.spending: SPENDING_USES}
 MAX_DESCRIPTION = 500
@@ -170,7 +171,7 @@ def ledger(session: Session, actor, community: Community, year) -> Ledger:
         community=community, year=year, entries=entries,
         income_by_category=dict.fromkeys(REVENUE_SOURCES, ZERO),
         spending_by_category=dict.fromkeys(SPENDING_USES, ZERO),
-        opening=Decimal(opening).quantize(ZERO),
+        opening=fen(opening),
     )
     for entry in entries:
         if entry.direction is RevenueDirection.income:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from pmsys.assets.maintainers import Stint
 from pmsys.imports import references, validation
 from pmsys.imports.bulk import objects_among, rows_among
+from pmsys.imports.wanted import Wanted
 from pmsys.models.assets import (
     Asset,
     AssetMaintainer,
@@ -193,7 +194,7 @@ class Existing:
 
 
 def load_existing(
-    session: Session, wanted: references.Wanted, parsed: validation.Parsed
+    session: Session, wanted: Wanted, parsed: validation.Parsed
 ) -> Existing:
     """Read every row the bundle defines or refers to, a few queries per kind."""
     found = Existing()
@@ -233,7 +234,7 @@ def _ids(found: Existing, codes: Iterable[str]) -> list[int]:
     return [found.communities[code].id for code in codes if code in found.communities]
 
 
-def _load_fees(session: Session, found: Existing, wanted: references.Wanted) -> None:
+def _load_fees(session: Session, found: Existing, wanted: Wanted) -> None:
     """Read the fee standards of the communities the bundle's standards name, and their bills."""
     ids = _ids(found, wanted.fee_communities)
     for row in objects_among(session, select(FeeStandard), FeeStandard.community_id, ids):
@@ -248,7 +249,7 @@ def _load_fees(session: Session, found: Existing, wanted: references.Wanted) -> 
 
 
 def _load_places(
-    session: Session, found: Existing, parsed: validation.Parsed, wanted: references.Wanted
+    session: Session, found: Existing, parsed: validation.Parsed, wanted: Wanted
 ) -> None:
     # Buildings and units of the bundle's communities and of those its assets name;
     # households only of the bundle's communities.
@@ -280,7 +281,7 @@ def _load_places(
         found.residents.setdefault(household_id, set()).add(person_id)
 
 
-def _load_governance(session: Session, found: Existing, wanted: references.Wanted) -> None:
+def _load_governance(session: Session, found: Existing, wanted: Wanted) -> None:
     ids = _ids(found, wanted.term_communities)
     for row in objects_among(session, select(ManagementTerm), ManagementTerm.community_id, ids):
         found.terms[(row.community_id, row.start)] = row
@@ -296,7 +297,7 @@ def _load_governance(session: Session, found: Existing, wanted: references.Wante
     ))
 
 
-def _load_register(session: Session, found: Existing, wanted: references.Wanted) -> None:
+def _load_register(session: Session, found: Existing, wanted: Wanted) -> None:
     """Read the projects, assets and hand-overs the bundle names, with what their checks need."""
     projects = select(Project).options(
         selectinload(Project.community_links).joinedload(ProjectCommunity.community),
@@ -331,7 +332,7 @@ def _load_register(session: Session, found: Existing, wanted: references.Wanted)
     _load_handovers(session, found, wanted)
 
 
-def _load_handovers(session: Session, found: Existing, wanted: references.Wanted) -> None:
+def _load_handovers(session: Session, found: Existing, wanted: Wanted) -> None:
     """Read the hand-overs the bundle names as the bundle would describe them."""
     giver, receiver = aliased(Organization), aliased(Organization)
     handovers = (

@@ -24,6 +24,7 @@ from pmsys.imports import fee_checks, references, register_checks, scope, valida
 from pmsys.imports.existing import load_existing
 from pmsys.imports.fee_writer import write_fee_standards
 from pmsys.imports.register_writer import write_register
+from pmsys.imports.wanted import wanted_codes
 from pmsys.imports.writer import KINDS, write_bundle
 
 
@@ -92,7 +93,7 @@ def _import(session: Session, bundle: object, actor) -> ImportSummary:
     parsed, problems = validation.parse_bundle(bundle)
     if parsed is None:
         raise BundleInvalid(problems.lines(validation.ORDER))
-    existing = load_existing(session, references.wanted_codes(parsed), parsed)
+    existing = load_existing(session, wanted_codes(parsed), parsed)
     known = existing.known()
     references.check_references(parsed, known, problems)
     register_checks.check_register(parsed, known, problems)

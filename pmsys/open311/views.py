@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from pmsys import categories, clock, throttle
-from pmsys.api.inputs import use_callers_language
+from pmsys.api.helpers import use_callers_language
 from pmsys.auth import permissions
 from pmsys.auth.services import resolve_token
 from pmsys.config import Config

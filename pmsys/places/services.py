@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from pmsys import clock
+from pmsys import clock, money
 from pmsys.auth import permissions
 from pmsys.errors import InvalidInput, NotFound
 from pmsys.models.auth import Organization, OrgKind
@@ -94,7 +94,7 @@ def summarise(
         .group_by(Building.community_id)
     ):
         summaries[community_id].households = count
-        summaries[community_id].area = Decimal(area or 0).quantize(Decimal("0.01"))
+        summaries[community_id].area = money.round_half_up(area or 0, 2)
     for community_id, term in active_terms(session, ids, on).items():
         summaries[community_id].term = term
     for community_id, preparing, active, count in session.execute(
@@ -128,11 +128,12 @@ class AreaTotals:
 
     @property
     def coverage(self) -> Decimal:
-        """Share of communities with an active term (docs/domain.md#management), to 4 places."""
+        """Share of communities with an active term (docs/domain.md#management), to 4 places,
+        half up (pmsys/money.py)."""
         if not self.communities:
             return Decimal("0.0000")
         covered = self.communities - len(self.without_term)
-        return (Decimal(covered) / Decimal(self.communities)).quantize(Decimal("0.0001"))
+        return money.ratio(covered, self.communities)
 
 
 def totals(session: Session, actor, on: date | None = None) -> AreaTotals:
@@ -216,7 +217,7 @@ def community_detail(session: Session, actor, community: Community) -> Community
             .where(Unit.id.in_(unit_ids))
             .group_by(Unit.building_id)
         ):
-            stats[building_id] = (count, Decimal(area or 0).quantize(Decimal("0.01")))
+            stats[building_id] = (count, money.round_half_up(area or 0, 2))
 
     def view(household: Household) -> HouseholdView:
         owner: Person = household.owner

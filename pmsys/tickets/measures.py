@@ -41,10 +41,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-RATE_PLACES = Decimal("0.0001")
-MINUTE_PLACES = Decimal("0.1")
+from pmsys import money
+
 # Statuses in which the fix has been delivered (docs/domain.md#tickets: resolved, then closed).
 RESOLVED_STATUSES = frozenset({"resolved", "closed"})
 SATISFIED_FROM = 4  # "rated 4–5"
@@ -98,7 +98,7 @@ def rate(part: int, whole: int) -> Decimal | None:
     """`part / whole` to 4 places, rounded half up; None when `whole` is 0."""
     if whole == 0:
         return None
-    return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+    return money.ratio(part, whole)
 
 
 def _seconds(duration: timedelta) -> Decimal:
@@ -116,7 +116,7 @@ def median_minutes(durations: Iterable[timedelta]) -> Decimal | None:
         seconds = values[middle]
     else:
         seconds = (values[middle - 1] + values[middle]) / 2
-    return (seconds / 60).quantize(MINUTE_PLACES, rounding=ROUND_HALF_UP)
+    return money.round_half_up(seconds / 60, 1)
 
 
 def is_resolved(row: TicketRow) -> bool:

@@ -124,6 +124,11 @@ def test_residents_and_operators_get_403(api, who):
     assert_envelope(api.get(who, PATH), 403, "not_a_fee_reader")
 
 
+def test_a_reader_refused_learns_nothing_of_the_filters(api):
+    # The 403 comes before the 400.
+    assert_envelope(api.get("resident_a", PATH + "?level=city&period=x"), 403, "not_a_fee_reader")
+
+
 def test_no_token_gets_401(api):
     assert_envelope(api.get(None, PATH), 401)
 

@@ -6,8 +6,10 @@ import re
 from decimal import Decimal
 
 import pytest
+from flask import Flask
 
 from pmsys.api import openapi
+from pmsys.api.typed import Answer, endpoint
 from pmsys.models.auth import OrgKind, Role
 from tests.factories import (
     BuildingFactory,
@@ -98,20 +100,33 @@ def test_the_routes_under_test_are_there(app):
     } <= routed_operations(app)
 
 
-def test_describing_an_operation_twice_is_refused(app):
-    # /me is declared on its view; describing it again by hand breaks the document.
-    openapi.describe({"/me": {"get": {"responses": {"200": {"description": "again"}}}}})
-    try:
-        with app.test_request_context(), pytest.raises(ValueError, match="described twice"):
+def test_an_operation_declared_twice_or_two_models_of_one_name_are_refused():
+    # Two views on one path and method would be one operation; two different answer models
+    # of one name would be one schema: the document refuses both rather than drop one.
+    def declared(first: type[Answer], second: type[Answer], path: str) -> Flask:
+        app = Flask(__name__)
+        for name, model in (("one", first), ("two", second)):
+            def view():
+                """A view."""
+            app.add_url_rule(path.format(name=name), endpoint=name, methods=["GET"],
+                             view_func=endpoint(answers={200: ("it", model)})(view))
+        return app
+
+    class Same(Answer):
+        value: int
+
+    def other():
+        class Same(Answer):
+            value: str
+        return Same
+
+    fine = declared(Same, Same, PREFIX + "/{name}")
+    with fine.test_request_context():
+        assert set(openapi.document()["paths"]) == {"/one", "/two"}
+    for app, problem in ((declared(Same, Same, PREFIX + "/same"), "GET /same is described twice"),
+                         (declared(Same, other(), PREFIX + "/{name}"), "two different schemas")):
+        with app.test_request_context(), pytest.raises(ValueError, match=problem):
             openapi.document()
-    finally:
-        openapi._paths.pop("/me")
-    openapi.describe({}, schemas={"Twice": {"type": "object"}})
-    try:
-        with pytest.raises(ValueError, match="described twice"):
-            openapi.describe({}, schemas={"Twice": {"type": "object"}})
-    finally:
-        openapi._schemas.pop("Twice")
 
 
 # --- the document is well formed --------------------------------------------------------------

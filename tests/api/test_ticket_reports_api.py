@@ -156,12 +156,23 @@ def test_a_reversed_period_is_empty_and_a_long_one_is_accepted(api):
     ("?to=9999-12-31", "invalid_period", "to"),
     ("?group=street", "invalid_group", "group"),
     ("?group=ORG", "invalid_group", "group"),
+    # Only `to`, and before 1970: refused, not counted back from (docs/api.md#lists).
+    ("?to=0001-01-01", "invalid_period", "to"),
+    # An empty value is malformed, as on every list (docs/api.md#lists).
+    ("?from=", "invalid_date", "from"),
+    ("?to=&group=month", "invalid_date", "to"),
+    ("?group=", "invalid_group", "group"),
 ])
 def test_bad_parameters_answer_400_with_the_envelope(api, query, code, field):
     response = api.get("bureau", PATH + query)
     assert response.status_code == 400
     error = assert_envelope(response, 400, code)
     assert field in error["fields"]
+
+
+def test_a_reader_refused_learns_nothing_of_the_parameters(api):
+    # The 403 comes before the 400: a resident is refused whatever they ask.
+    assert_envelope(api.get("resident_a", PATH + "?group=nope&from=x"), 403)
 
 
 # --- Disputes against the organisation that raised them (docs/domain.md#measures) -------

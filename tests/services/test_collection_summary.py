@@ -17,6 +17,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from pmsys import money
 from pmsys.fees import billing, payment_import, reports, services, summary
 from pmsys.models.fees import (
     AdjustmentKind,
@@ -81,8 +82,8 @@ def stored_rows(session) -> dict:
     session.expire_all()
     return {
         (row.period, row.community_id, row.mode, row.paid_month):
-            (row.bills, billing.to_fen(Decimal(row.billed)), billing.to_fen(Decimal(row.waived)),
-             billing.to_fen(Decimal(row.paid)), row.paid_full)
+            (row.bills, money.fen(Decimal(row.billed)), money.fen(Decimal(row.waived)),
+             money.fen(Decimal(row.paid)), row.paid_full)
         for row in session.scalars(select(CollectionSummary))
     }
 
@@ -238,23 +239,23 @@ def test_the_reports_read_from_the_summary_what_the_bills_say_on_any_day(db, fee
             items, _total = reports.collection(session, reader, period=period, as_of=as_of)
             assert {item.key: (item.billed, item.paid, item.households_billed,
                                item.households_paid) for item in items} == {
-                code: (billing.to_fen(billed), billing.to_fen(paid), bills, full)
+                code: (money.fen(billed), money.fen(paid), bills, full)
                 for code, (billed, paid, bills, full) in
                 raw_collection(session, period, as_of).items()}, (period, as_of)
             recovered, _total = reports.recovery(session, reader, period=period, as_of=as_of)
             assert {item.key: (item.arrears, item.recovered) for item in recovered} == {
-                code: (billing.to_fen(owed), billing.to_fen(paid))
+                code: (money.fen(owed), money.fen(paid))
                 for code, (owed, paid) in raw_recovery(session, period, as_of).items()
             }, (period, as_of)
         owed, _total = reports.arrears(session, reader, as_of=as_of)
         assert {(item.key, bucket): amount for item in owed
                 for bucket, amount in item.buckets.items() if amount} == {
-            key: billing.to_fen(amount) for key, amount in raw_arrears(session, as_of).items()
+            key: money.fen(amount) for key, amount in raw_arrears(session, as_of).items()
         }, as_of
     # The trend is the collection of each month.
     trend = reports.trend(session, reader, period="2025-06", as_of=date(2025, 5, 15))
     may = next(month for month in trend if month.key == "2025-05")
     assert (may.paid, may.households_paid) == (
-        billing.to_fen(sum(row[1] for row in raw_collection(
+        money.fen(sum(row[1] for row in raw_collection(
             session, "2025-05", date(2025, 5, 15)).values())),
         sum(row[3] for row in raw_collection(session, "2025-05", date(2025, 5, 15)).values()))

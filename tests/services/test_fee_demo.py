@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from pmsys import clock
+from pmsys import clock, money
 from pmsys.demo.fees import RECEIPT_PREFIX, WAIVER_REASON, build_fee_examples
 from pmsys.fees import billing
 from pmsys.fees.queries import latest_collected_period
@@ -40,7 +40,7 @@ def collection_by_mode(session) -> dict[ManagementMode, Decimal]:
     rows = session.execute(
         select(Bill.mode, func.sum(Bill.amount), func.sum(func.coalesce(paid.c.paid, 0)))
         .outerjoin(paid, paid.c.bill_id == Bill.id).group_by(Bill.mode))
-    return {mode: billing.ratio(settled, asked) for mode, asked, settled in rows}
+    return {mode: money.ratio(settled, asked) for mode, asked, settled in rows}
 
 
 def collection_of(session, period: str) -> Decimal:
@@ -50,7 +50,7 @@ def collection_of(session, period: str) -> Decimal:
     asked, settled = session.execute(
         select(func.sum(Bill.amount), func.sum(func.coalesce(paid.c.paid, 0)))
         .outerjoin(paid, paid.c.bill_id == Bill.id).where(Bill.period == period)).one()
-    return billing.ratio(settled, asked)
+    return money.ratio(settled, asked)
 
 
 @pytest.mark.database("demo_bundle")  # the demo bundle imported into an empty database
@@ -84,7 +84,7 @@ def test_the_demo_fees_load_once_with_collection_lower_without_a_professional_ma
     spent = dict(db.session.execute(
         select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.amount))
         .group_by(PaymentAllocation.payment_id)).all())
-    credit = {p: p.amount - billing.to_fen(spent.get(p.id, 0)) for p in payments}
+    credit = {p: p.amount - money.fen(spent.get(p.id, 0)) for p in payments}
     assert all(left >= 0 for left in credit.values())
     ahead = [p for p, left in credit.items() if left > 0]
     assert all(billing.months_between(billing.period_of(p.paid_on), this_month) < 12

@@ -12,12 +12,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from pmsys import clock, scheduling
 from pmsys.assets.services import create_handover, maintainer_on, take_action
-from pmsys.assets.services.handovers import (
-    available_actions,
-    count_open,
-    get_handover_or_404,
-    waiting_for,
-)
+from pmsys.assets.services.handovers import get_handover_or_404
+from pmsys.assets.services.worklist import available_actions, count_open, waiting_for
 from pmsys.assets.workflow import ACTIONS, State
 from pmsys.audit import AuditRecord
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from pmsys import clock
 from pmsys.audit import AuditRecord
-from pmsys.demo.places import build_workflow_examples
+from pmsys.demo.handovers import build_workflow_examples
 from pmsys.demo.tickets import PLANS, build_ticket_examples
 from pmsys.models.auth import Organization, User
 from pmsys.models.tickets import Notification, Ticket, TicketEvent

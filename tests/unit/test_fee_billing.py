@@ -20,9 +20,9 @@ from pmsys.fees.billing import (
     parse_period,
     period_of,
     period_start,
-    ratio,
-    to_fen,
 )
+from pmsys.money import fen as to_fen
+from pmsys.money import ratio
 
 D = Decimal
 

@@ -8,10 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pmsys.assets.maintainers import Stint
-from pmsys.imports.fields import INVALID, Problems, day, decimal, month_day, to_decimal
-from pmsys.imports.references import Known, RecordedHandover, check_references, wanted_codes
+from pmsys.imports.fields import INVALID, Problems
+from pmsys.imports.references import Known, RecordedHandover, check_references
 from pmsys.imports.register_checks import check_register
 from pmsys.imports.validation import ORDER, parse_bundle
+from pmsys.imports.values import day, decimal, month_day, to_decimal
+from pmsys.imports.wanted import wanted_codes
 from tests.services.import_bundles import small_bundle
 
 

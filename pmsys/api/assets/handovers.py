@@ -28,6 +28,7 @@ from pmsys.api.typed import (
 )
 from pmsys.assets.services import backlog as backlog_services
 from pmsys.assets.services import handovers as handover_services
+from pmsys.assets.services import worklist
 from pmsys.assets.workflow import ACTIONS
 from pmsys.auth import permissions
 from pmsys.extensions import db
@@ -98,7 +99,7 @@ def list_handovers(query: HandoverFilter):
     those waiting for the caller's organisation to submit, inspect or sign. Ordered by code.
     """
     if query.waiting:
-        rows = handover_services.waiting_for(db.session, g.api_user)
+        rows = worklist.waiting_for(db.session, g.api_user)
         if query.status is not None:
             rows = [h for h in rows if h.status.value == query.status]
         if query.community is not None:

@@ -26,7 +26,7 @@ from pmsys.api.typed import (
     number,
     text,
 )
-from pmsys.assets.services import register
+from pmsys.assets.services import projects, register
 from pmsys.auth import permissions
 from pmsys.extensions import db
 from pmsys.models.assets import ITEM_KINDS, Asset, ItemClass, Project
@@ -196,7 +196,7 @@ def create_project(body: NewProject):
          "contractor": item.contractor, "description": item.description or ""}
         for item in body.items
     ]
-    project = register.create_project(db.session, g.api_user, **fields)
+    project = projects.create_project(db.session, g.api_user, **fields)
     return serializers.project_json(db.session, project), 201
 
 
@@ -214,7 +214,7 @@ def accept_project(code: str, body: ProjectAcceptance, found: Project):
 
     A rule that refuses it answers 422 with every reason.
     """
-    register.accept_project(db.session, g.api_user, found, accepted_on=body.accepted_on,
+    projects.accept_project(db.session, g.api_user, found, accepted_on=body.accepted_on,
                             satisfaction_rate=body.satisfaction_rate, note=body.note or "")
     return serializers.project_json(db.session, found)
 
@@ -227,5 +227,5 @@ def accept_project(code: str, body: ProjectAcceptance, found: Project):
 def sign_off_project(code: str, body: ProjectSignOff, found: Project):
     """The owners' committee signs off the project for its community."""
     community = permissions.get_community_or_404(db.session, g.api_user, body.community)
-    register.sign_off_project(db.session, g.api_user, found, community)
+    projects.sign_off_project(db.session, g.api_user, found, community)
     return serializers.project_json(db.session, found)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pmsys import clock
-from pmsys.api.helpers import date_str, decimal_str
+from pmsys.api.helpers import date_str
 from pmsys.api.refs import org_ref
 from pmsys.api.tickets.serializers import CategoryCode, CodeText, Moment, OrgRef
 from pmsys.api.typed import Answer, DateText, decimal_text
@@ -34,6 +34,7 @@ from pmsys.models.assets import (
     Project,
 )
 from pmsys.models.auth import User
+from pmsys.money import decimal_str
 
 SCOPES = ("community", "building", "unit")
 

@@ -20,8 +20,7 @@ from pmsys.api.fees.serializers import (
     PaymentAnswer,
     PaymentImportReport,
 )
-from pmsys.api.helpers import api_login_required, page_of_query
-from pmsys.api.inputs import use_callers_language
+from pmsys.api.helpers import api_login_required, page_of_query, use_callers_language
 from pmsys.api.typed import (
     CODE_LENGTH,
     Code,

@@ -10,7 +10,7 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, create_model
 from pmsys import clock
 from pmsys.api import bp
 from pmsys.api.fees.serializers import Money
-from pmsys.api.helpers import api_login_required, date_str, decimal_str
+from pmsys.api.helpers import api_login_required, date_str
 from pmsys.api.tickets.serializers import Moment
 from pmsys.api.typed import (
     Answer,
@@ -28,6 +28,7 @@ from pmsys.extensions import db
 from pmsys.fees import revenue
 from pmsys.models.fees import REVENUE_SOURCES, SPENDING_USES, RevenueDirection, RevenueEntry
 from pmsys.models.places import Community
+from pmsys.money import decimal_str
 
 COMMUNITY_PATH = {"code": "The community's code."}
 Direction = Literal[tuple(d.value for d in RevenueDirection)]

@@ -16,8 +16,8 @@ from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from pmsys import clock
-from pmsys.api.helpers import date_str, decimal_str
+from pmsys import clock, money
+from pmsys.api.helpers import date_str
 from pmsys.api.refs import org_ref
 from pmsys.api.tickets.serializers import CodeText, Moment, OrgRef
 from pmsys.api.typed import Answer, DateText, decimal_text
@@ -32,6 +32,7 @@ from pmsys.models.fees import (
     PaymentMethod,
 )
 from pmsys.models.places import Building, Community, Household, Unit
+from pmsys.money import decimal_str
 
 ZERO = Decimal("0.00")
 
@@ -55,7 +56,7 @@ def household_paths(session: Session, household_ids: Iterable[int]) -> dict[int,
 
 def _fen(value) -> Decimal:
     # SQLite hands sums back as binary floats: round them to the fen they stand for.
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    return money.fen(value or 0)
 
 
 @dataclass

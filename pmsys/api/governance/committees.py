@@ -18,8 +18,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from pmsys.api import bp
 from pmsys.api.governance import serializers
 from pmsys.api.governance.serializers import CommitteeCandidate, CommitteeOverview
-from pmsys.api.helpers import api_login_required
-from pmsys.api.inputs import use_callers_language
+from pmsys.api.helpers import api_login_required, use_callers_language
 from pmsys.api.typed import TEXT_LENGTH, Code, Day, Input, Integer, endpoint, text
 from pmsys.auth import permissions
 from pmsys.errors import Conflict, Forbidden

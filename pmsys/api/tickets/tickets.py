@@ -11,8 +11,7 @@ from pydantic import Field, StringConstraints
 
 from pmsys import clock, throttle
 from pmsys.api import bp
-from pmsys.api.helpers import api_login_required
-from pmsys.api.inputs import use_callers_language
+from pmsys.api.helpers import api_login_required, use_callers_language
 from pmsys.api.tickets import serializers
 from pmsys.api.tickets.serializers import (
     CategoryCode,

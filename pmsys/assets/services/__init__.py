@@ -3,19 +3,20 @@
 from pmsys.assets.services.backlog import Backlog, BacklogItem, handover_backlog
 from pmsys.assets.services.handovers import (
     activate_due_handovers,
-    available_actions,
-    count_open,
     create_handover,
     get_handover_or_404,
     handover_parties,
     signed_by,
     take_action,
-    waiting_for,
+)
+from pmsys.assets.services.projects import (
+    accept_project,
+    acceptance_minimum,
+    create_project,
+    sign_off_project,
 )
 from pmsys.assets.services.register import (
-    accept_project,
     create_asset,
-    create_project,
     get_asset_or_404,
     get_project_or_404,
     heating_season_for,
@@ -23,13 +24,14 @@ from pmsys.assets.services.register import (
     parse_day,
     refresh_warranty,
     set_warranty_contract,
-    sign_off_project,
 )
+from pmsys.assets.services.worklist import available_actions, count_open, waiting_for
 
 __all__ = [
     "Backlog",
     "BacklogItem",
     "accept_project",
+    "acceptance_minimum",
     "activate_due_handovers",
     "available_actions",
     "count_open",

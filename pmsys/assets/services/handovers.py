@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -382,47 +382,3 @@ def activate_due_handovers(session: Session, on: date) -> int:
                      effective_on=str(handover.effective_on))
     session.flush()
     return len(due)
-
-
-def waiting_for(session: Session, actor) -> list[Handover]:
-    """The hand-overs waiting for `actor`'s organisation to act (submit, inspect or sign)."""
-    if getattr(actor, "organization_id", None) is None:
-        return []
-    candidates = session.scalars(
-        select(Handover)
-        .where(permissions.handover_clause(actor),
-               Handover.status.in_([HandoverStatus.draft, HandoverStatus.returned,
-                                    HandoverStatus.submitted, HandoverStatus.inspected]))
-        .order_by(Handover.created_at, Handover.id)
-    ).all()
-    return [h for h in candidates
-            if set(available_actions(session, actor, h)) & {"submit", "inspect", "sign"}]
-
-
-def available_actions(session: Session, actor, handover: Handover) -> list[str]:
-    """The actions the workflow lets `actor` take on this hand-over now, in workflow order.
-
-    A sign with open defects is listed (the refusal then says why); fix_defect
-    only while a defect is open. take_action checks everything again.
-    """
-    parties = handover_parties(session, actor, handover)
-    if not parties:
-        return []
-    signed = signed_by(session, actor, handover, parties)
-    state = State(handover.status.value)
-    open_now = []
-    for name in workflow.ACTIONS:
-        try:
-            workflow.check(name, state, parties, signed_by=signed)
-        except TransitionRefused:
-            continue
-        if name != "fix_defect" or any(d.fixed_at is None for d in handover.defects):
-            open_now.append(name)
-    return open_now
-
-
-def count_open(session: Session) -> int:
-    """How many hand-overs are not yet effective (for reminders)."""
-    return session.scalar(
-        select(func.count(Handover.id)).where(Handover.status.in_(OPEN_STATES))
-    ) or 0

@@ -6,11 +6,11 @@ CONTRACT (written first; the body follows it exactly).
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from pmsys import money
 from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.governance import access
@@ -22,10 +22,7 @@ MODES = tuple(mode.value for mode in ManagementMode)
 
 
 def _rate(covered: int, communities: int) -> str:
-    if not communities:
-        return "0.0000"
-    ratio = Decimal(covered) / Decimal(communities)
-    return str(ratio.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    return money.ratio_str(money.ratio(covered, communities) or 0)
 
 
 def _figures(communities: int, by_mode: dict[str, int]) -> dict:

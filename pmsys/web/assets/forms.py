@@ -30,6 +30,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from pmsys import money
 from pmsys.labels import HANDOVER_STATUS_LABELS
 from pmsys.models.assets import ItemClass
 
@@ -167,7 +168,7 @@ class AcceptForm(FlaskForm):
     @property
     def satisfaction_rate(self) -> Decimal:
         """The rate as the service takes it: a decimal between 0 and 1."""
-        return (self.satisfaction_percent.data / 100).quantize(Decimal("0.0001"))
+        return money.ratio(self.satisfaction_percent.data, 100)
 
 
 class AssetForm(FlaskForm):

@@ -8,8 +8,9 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from pmsys import money
 from pmsys.assets import services as assets
-from pmsys.assets.services.register import acceptance_minimum
+from pmsys.assets.services.projects import acceptance_minimum
 from pmsys.auth import permissions
 from pmsys.errors import DomainError, Forbidden, NotFound
 from pmsys.extensions import db
@@ -33,7 +34,7 @@ ACCEPTANCE_REASONS = {
         "The satisfaction rate must be between 0 and 100 percent."),
     "satisfaction_too_low": lambda rate, minimum: _(
         "Resident satisfaction %(rate)s is below the minimum %(minimum)s.",
-        rate=f"{rate * 100:.2f} %", minimum=f"{minimum * 100:.2f} %"),
+        rate=money.percent_str(rate), minimum=money.percent_str(minimum)),
     "accepted_before_completion": lambda rate, minimum: _(
         "The acceptance date is before the completion date."),
     "committee_signoff_missing": lambda rate, minimum: _(

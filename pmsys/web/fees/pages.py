@@ -19,19 +19,18 @@ from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from pmsys import clock
+from pmsys import clock, money
 from pmsys.api.fees import serializers
 from pmsys.auth import permissions
-from pmsys.errors import DomainError, Forbidden, InvalidInput, NotFound
+from pmsys.errors import DomainError, InvalidInput, NotFound
 from pmsys.extensions import db
-from pmsys.fees import billing, payment_import, queries, services
+from pmsys.fees import billing, queries, services
 from pmsys.models.auth import Role
 from pmsys.models.fees import Bill, FeeStandard, Payment
 from pmsys.models.places import Building, Community, Household, Unit
 from pmsys.web.assets.common import current_actor, refused
 from pmsys.web.assets.common import refusal_message as general_refusal
 from pmsys.web.fees import bp, forms
-from pmsys.web.spreadsheets import add_sheet, book_bytes, download, new_book
 
 PER_PAGE = 50
 RECENT_PAYMENTS = 20
@@ -94,7 +93,7 @@ def may_read_fees(user) -> bool:
 
 # --- a community's fees ----------------------------------------------------------------
 
-def _community_or_404(user, code: str) -> Community:
+def community_or_404(user, code: str) -> Community:
     community = permissions.get_community_or_404(db.session, user, code)
     if not permissions.can_read_fees(user):
         raise NotFound(f"no community {code}", code="community_not_found",
@@ -193,14 +192,14 @@ def _fees_page(user, community: Community, *, status: int = 200, period: str | N
     ), status
 
 
-def _refuse(user, community, error: DomainError, form_name: str, form, **extra):
+def rerender_refused(user, community, error: DomainError, form_name: str, form, **extra):
     status = refused(error)
     flash(refusal_message(error), "error")
     mark_fields(form, error)
     return _fees_page(user, community, status=status, **{form_name: form}, **extra)
 
 
-def _invalid(user, community, form_name: str, form, **extra):
+def rerender_invalid(user, community, form_name: str, form, **extra):
     flash(_("Please correct the form."), "error")
     return _fees_page(user, community, status=400, **{form_name: form}, **extra)
 
@@ -210,7 +209,7 @@ def _invalid(user, community, form_name: str, form, **extra):
 def community_fees(code: str):
     """The community's fee standards, billing, recent payments and the bills of a month."""
     user = current_actor()
-    return _fees_page(user, _community_or_404(user, code))
+    return _fees_page(user, community_or_404(user, code))
 
 
 @bp.post("/communities/<code>/fees/standards")
@@ -218,19 +217,20 @@ def community_fees(code: str):
 def set_standard(code: str):
     """Set the community's fee from a start date."""
     user = current_actor()
-    community = _community_or_404(user, code)
+    community = community_or_404(user, code)
     form = forms.StandardForm()
     if not form.validate_on_submit():
-        return _invalid(user, community, "standard_form", form)
+        return rerender_invalid(user, community, "standard_form", form)
     try:
         standard = services.set_standard(
             db.session, user, community, price_per_m2_month=form.price_per_m2_month.data,
             fixed_per_household=form.fixed_per_household.data or "0.00",
             start=form.start.data)
     except DomainError as error:
-        return _refuse(user, community, error, "standard_form", form)
+        return rerender_refused(user, community, error, "standard_form", form)
     flash(_("The fee from %(start)s is %(price)s yuan per m² per month.",
-            start=standard.start.isoformat(), price=f"{standard.price_per_m2_month:.4f}"),
+            start=standard.start.isoformat(),
+            price=money.decimal_str(standard.price_per_m2_month, 4)),
           "success")
     return redirect(url_for("fees.community_fees", code=community.code))
 
@@ -240,14 +240,14 @@ def set_standard(code: str):
 def bill_month(code: str):
     """Bill one month for the community (again: nothing new)."""
     user = current_actor()
-    community = _community_or_404(user, code)
+    community = community_or_404(user, code)
     form = forms.BillingForm()
     if not form.validate_on_submit():
-        return _invalid(user, community, "billing_form", form)
+        return rerender_invalid(user, community, "billing_form", form)
     try:
         created = services.run_billing(db.session, user, form.period.data, [community])
     except DomainError as error:
-        return _refuse(user, community, error, "billing_form", form)
+        return rerender_refused(user, community, error, "billing_form", form)
     if created:
         flash(_("%(num)s bills created for %(period)s.", num=created, period=form.period.data),
               "success")
@@ -256,113 +256,6 @@ def bill_month(code: str):
                 "%(period)s.", period=form.period.data), "info")
     return redirect(url_for("fees.community_fees", code=community.code,
                             period=form.period.data))
-
-
-@bp.post("/communities/<code>/fees/payments")
-@login_required
-def record_payment(code: str):
-    """Record one payment under its receipt number (the same receipt again: nothing new)."""
-    user = current_actor()
-    community = _community_or_404(user, code)
-    form = forms.PaymentForm()
-    if not form.validate_on_submit():
-        return _invalid(user, community, "payment_form", form)
-    path = form.household_path(community.code)
-    try:
-        if path.split("/")[0] != community.code:
-            raise InvalidInput("not a household of this community", code="other_community",
-                               fields={"household": community.code})
-        try:
-            household = services.household_by_path(db.session, path)
-        except InvalidInput as error:
-            if error.fields.get("household") != "unknown":
-                raise
-            raise InvalidInput(f"no household {path}", code="household_not_found",
-                               fields={"household": "unknown"}) from None
-        payment, created = services.post_payment(
-            db.session, user, receipt_no=form.receipt_no.data, household=household,
-            amount=form.amount.data, paid_on=form.paid_on.data, method=form.method.data,
-            period_text=form.period.data or None)
-    except DomainError as error:
-        return _refuse(user, community, error, "payment_form", form)
-    if created:
-        flash(_("Payment %(receipt)s of %(amount)s posted for %(household)s.",
-                receipt=payment.receipt_no, amount=yuan_filter(payment.amount),
-                household=path), "success")
-    else:
-        flash(_("Receipt %(receipt)s was already posted; nothing changed.",
-                receipt=payment.receipt_no), "info")
-    return redirect(url_for("fees.community_fees", code=community.code))
-
-
-@bp.post("/communities/<code>/fees/payments/import")
-@login_required
-def import_payments(code: str):
-    """Post the payments of an .xlsx file; show what became of each row."""
-    user = current_actor()
-    community = _community_or_404(user, code)
-    form = forms.ImportForm()
-    if not form.validate_on_submit():
-        return _invalid(user, community, "import_form", form)
-    if not permissions.can_keep_fees(db.session, user, community):
-        return _refuse(user, community, Forbidden(
-            "only the community's manager records payments", code="not_the_manager"),
-            "import_form", form)
-    data = form.file.data.read(payment_import.MAX_BYTES + 1)
-    try:
-        report = payment_import.import_payments(db.session, user, data, community)
-    except DomainError as error:
-        return _refuse(user, community, error, "import_form", form)
-    reasons = {row.row: refusal_message(DomainError(row.reason or "", code=row.code))
-               for row in report.rows if row.status == "refused"}
-    return render_template("fees/import_report.html", community=community, report=report,
-                           reasons=reasons)
-
-
-@bp.get("/communities/<code>/fees/payments/template.xlsx")
-@login_required
-def payment_template(code: str):
-    """An empty payment sheet with the columns the import reads, and a sheet explaining them."""
-    user = current_actor()
-    community = _community_or_404(user, code)
-    if not permissions.can_keep_fees(db.session, user, community):
-        raise Forbidden(_("Only the community's manager in office keeps its fees."),
-                        code="not_the_manager")
-    example = db.session.scalar(
-        select(Household).join(Unit, Unit.id == Household.unit_id)
-        .join(Building, Building.id == Unit.building_id)
-        .where(Building.community_id == community.id)
-        .order_by(Building.code, Unit.code, Household.code).limit(1)
-        .options(selectinload(Household.unit).selectinload(Unit.building)))
-    place = (f"{community.code}/{example.unit.building.code}/{example.unit.code}/{example.code}"
-             if example else f"{community.code}/1/1/101")
-    return download(template_workbook(place, clock.today()),
-                    f"payment-import-template-{community.code}.xlsx")
-
-
-def template_workbook(household: str, today) -> bytes:
-    """The payment sheet the import reads (its Chinese header only) and its explanations."""
-    names = {key: next(name for name in names if not name.isascii())
-             for key, names in payment_import.COLUMNS.items()}
-    book = new_book()
-    add_sheet(book, _("Payments"), list(names.values()), [], [None] * len(names),
-              (18, 18, 12, 14, 12, 10))
-    explained = {
-        "receipt_no": (_("The receipt number; a receipt already posted is left unchanged."),
-                       f"R-{today:%Y%m%d}-001"),
-        "household": (_("The household's full code: community/building/unit/home."), household),
-        "amount": (_("The amount paid in yuan, e.g. 31.25."), "31.25"),
-        "paid_on": (_("The day of the payment, YYYY-MM-DD."), today.isoformat()),
-        "method": (_("One of %(methods)s.", methods="现金、银行转账、微信、支付宝、其他"), "微信"),
-        "period": (_("Optional: the month paid for, YYYY-MM; without it the oldest open bills "
-                     "are paid first."), billing.period_of(today)),
-    }
-    add_sheet(book, _("How to fill it in"),
-              [_("Column"), _("Required"), _("What it holds"), _("Example")],
-              [[names[key], _("yes") if key in payment_import.REQUIRED else _("no"), text,
-                example] for key, (text, example) in explained.items()],
-              [None, None, None, None], (12, 8, 60, 20))
-    return book_bytes(book)
 
 
 @bp.post("/bills/<int:bill_id>/adjustments")
@@ -377,12 +270,12 @@ def adjust_bill(bill_id: int):
     form = forms.AdjustmentForm()
     extra = {"adjusting": bill.id, "period": bill.period}
     if not form.validate_on_submit():
-        return _invalid(user, community, "adjustment_form", form, **extra)
+        return rerender_invalid(user, community, "adjustment_form", form, **extra)
     try:
         services.adjust_bill(db.session, user, bill, amount=form.amount.data,
                              reason=form.reason.data, kind=form.kind.data)
     except DomainError as error:
-        return _refuse(user, community, error, "adjustment_form", form, **extra)
+        return rerender_refused(user, community, error, "adjustment_form", form, **extra)
     flash(_("The bill of %(period)s is adjusted.", period=bill.period), "success")
     return redirect(url_for("fees.community_fees", code=community.code, period=bill.period,
                             _anchor=f"bill-{bill.id}"))

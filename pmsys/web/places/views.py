@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from pmsys import categories
+from pmsys import categories, money
 from pmsys.auth import permissions
 from pmsys.extensions import db
 from pmsys.labels import (
@@ -47,7 +47,7 @@ def ymd_filter(value: date | None) -> str:
 @bp.app_template_filter("percent")
 def percent_filter(ratio: Decimal | None) -> str:
     """Show a ratio such as 0.8750 as "87.50 %"."""
-    return f"{Decimal(ratio or 0) * 100:.2f} %"
+    return money.percent_str(ratio)
 
 
 @bp.app_template_filter("mode_label")

@@ -1,131 +1,30 @@
-"""Fee use cases: standards, billing runs, adjustments, payments, balances (docs/domain.md#fees).
-
-Billing is set-based: one INSERT … SELECT makes the bill of every household to
-bill, with its area and standard, computing the amount in SQL exactly as the pure
-rule billing.bill_amount does (bill_amount_sql; a test holds them to the same
-answers, half-fen cases included), with "on conflict do nothing", so a second
-run (or two at once) creates nothing new. A payment is written in one transaction
-with its allocations; its receipt number is unique in the database, so the same
-receipt posted twice — or twenty times at once — makes one payment.
-"""
+"""Fee standards, billing runs, balances and adjustments (docs/domain.md#billing)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from sqlalchemy import BigInteger, and_, cast, func, insert, literal, literal_column, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import BigInteger, and_, cast, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from pmsys import audit, clock
 from pmsys.auth import permissions
-from pmsys.db import UTCDateTime, valid_id
-from pmsys.errors import Forbidden, InvalidInput, NotFound, RuleRefused
+from pmsys.db import UTCDateTime
+from pmsys.errors import Forbidden, InvalidInput, RuleRefused
 from pmsys.fees import billing, summary
-from pmsys.fees.queries import split_path
+from pmsys.fees.services.inputs import day, money, period, price
 from pmsys.models.fees import (
     AdjustmentKind,
     Bill,
     BillAdjustment,
     BillingRun,
     FeeStandard,
-    Payment,
     PaymentAllocation,
-    PaymentMethod,
 )
 from pmsys.models.governance import ManagementTerm
 from pmsys.models.places import Building, Community, Household, Unit
-
-MAX_MONEY = Decimal("99999999.99")
-
-
-# --- input -----------------------------------------------------------------------------
-
-def money(value, field: str, *, positive: bool = True, allow_negative: bool = False) -> Decimal:
-    """A decimal string (or number) of yuan with at most two places; InvalidInput otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise InvalidInput(f"{field} must be a decimal string like \"62.50\"",
-                           fields={field: "a decimal string"})
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise InvalidInput(f"{field} is not a number", fields={field: "not a number"}) from None
-    if not amount.is_finite():
-        raise InvalidInput(f"{field} is not a number", fields={field: "not a number"})
-    # Bounded before anything is rounded: quantizing 1e309 to the fen cannot be done.
-    if abs(amount) > MAX_MONEY:
-        raise InvalidInput(f"{field} is too large", fields={field: "at most 99999999.99"})
-    if amount != amount.quantize(billing.FEN):
-        raise InvalidInput(f"{field} has at most two decimal places",
-                           fields={field: "at most two decimal places"})
-    if positive and amount <= 0 and not allow_negative:
-        raise InvalidInput(f"{field} must be more than zero", fields={field: "more than zero"})
-    if not positive and amount < 0 and not allow_negative:
-        raise InvalidInput(f"{field} must not be negative", fields={field: "not negative"})
-    return amount.quantize(billing.FEN)
-
-
-def price(value, field: str = "price_per_m2_month") -> Decimal:
-    """A price per m² per month: a non-negative decimal with at most four places."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise InvalidInput(f"{field} must be a decimal string like \"0.50\"",
-                           fields={field: "a decimal string"})
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise InvalidInput(f"{field} is not a number", fields={field: "not a number"}) from None
-    if (not amount.is_finite() or amount < 0 or amount > Decimal("999999")
-            or amount != amount.quantize(Decimal("0.0001"))):
-        raise InvalidInput(f"{field} must be 0 or more with at most four decimal places",
-                           fields={field: "0 or more, at most four decimal places"})
-    return amount
-
-
-def period(value, field: str = "period") -> str:
-    """A billing period "YYYY-MM"; InvalidInput otherwise."""
-    try:
-        billing.parse_period(value)
-    except ValueError:
-        raise InvalidInput(f"{field} must be YYYY-MM", fields={field: "YYYY-MM"}) from None
-    return value
-
-
-def day(value, field: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        parsed = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        parsed = None
-    if parsed is None or not 1970 <= parsed.year <= 2999:
-        raise InvalidInput(f"{field} must be a date YYYY-MM-DD", fields={field: "YYYY-MM-DD"})
-    return parsed
-
-
-def household_by_path(session: Session, path) -> Household:
-    """The household named COMMUNITY/BUILDING/UNIT/HOUSEHOLD; InvalidInput when unknown."""
-    community, building, unit, code = split_path(path)
-    found = session.scalar(
-        select(Household)
-        .join(Unit, Unit.id == Household.unit_id)
-        .join(Building, Building.id == Unit.building_id)
-        .join(Community, Community.id == Building.community_id)
-        .where(Community.code == community, Building.code == building, Unit.code == unit,
-               Household.code == code)
-    )
-    if found is None:
-        raise InvalidInput(f"no household {path}", fields={"household": "unknown"})
-    return found
-
-
-def community_of(session: Session, household: Household) -> Community:
-    return session.scalar(
-        select(Community).join(Building, Building.community_id == Community.id)
-        .join(Unit, Unit.building_id == Building.id).where(Unit.id == household.unit_id)
-    )
-
 
 # --- standards -------------------------------------------------------------------------
 
@@ -338,96 +237,3 @@ def adjust_bill(session: Session, actor, bill: Bill, *, amount, reason, kind) ->
     audit.record(session, actor, "bill_adjusted", "bill", bill.id, kind=kind,
                  amount=str(value), period=bill.period)
     return adjustment
-
-
-# --- payments --------------------------------------------------------------------------
-
-def lock_household(session: Session, household_id: int) -> None:
-    """Serialise payments of one household (PostgreSQL row lock; SQLite's writer lock)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Household.id).where(Household.id == household_id)
-                        .with_for_update())
-
-
-def post_payment(session: Session, actor, *, receipt_no, household, amount, paid_on, method,
-                 period_text=None) -> tuple[Payment, bool]:
-    """Post a payment once per receipt; (payment, created).
-
-    The same receipt again returns the first payment unchanged (created False);
-    the same receipt with another household or amount is refused (422).
-    """
-    if not isinstance(receipt_no, str) or not receipt_no.strip() or len(receipt_no) > 64:
-        raise InvalidInput("receipt_no is required (at most 64 characters)",
-                           fields={"receipt_no": "required"})
-    receipt_no = receipt_no.strip()
-    target = household if isinstance(household, Household) else household_by_path(
-        session, household)
-    value = money(amount, "amount")
-    on = day(paid_on, "paid_on")
-    if on > clock.today():
-        raise InvalidInput("a payment cannot be dated in the future",
-                           fields={"paid_on": "in the future"})
-    if method not in PaymentMethod.__members__:
-        raise InvalidInput("unknown method", fields={"method": ", ".join(PaymentMethod)})
-    month = period(period_text) if period_text not in (None, "") else None
-    community = community_of(session, target)
-    if not permissions.can_keep_fees(session, actor, community):
-        readable = session.scalar(select(Household.id).where(
-            Household.id == target.id, permissions.household_clause(actor, community)))
-        if readable is None:  # a household the caller may not read looks like a missing one
-            # The same words as for a household that does not exist
-            # (docs/reliability.md#object-probes).
-            named = household if isinstance(household, str) else target.place_code
-            raise NotFound(f"no household {named}", code="household_not_found")
-        raise Forbidden("only the community's manager records payments", code="not_the_manager")
-    existing = session.scalar(select(Payment).where(Payment.receipt_no == receipt_no))
-    if existing is not None:
-        return _same_receipt(existing, target, value), False
-    lock_household(session, target.id)
-    payment = Payment(receipt_no=receipt_no, household_id=target.id, amount=value, paid_on=on,
-                      method=PaymentMethod(method), period=month, recorded_by_id=actor.id)
-    try:
-        with session.begin_nested():
-            session.add(payment)
-            session.flush()
-    except IntegrityError:
-        # Posted at the same moment by somebody else: theirs is the one payment.
-        existing = session.scalar(select(Payment).where(Payment.receipt_no == receipt_no))
-        if existing is None:
-            raise
-        return _same_receipt(existing, target, value), False
-    parts, credit = billing.allocate(value, open_bills(session, target), month)
-    if parts:
-        session.execute(insert(PaymentAllocation), [
-            {"payment_id": payment.id, "bill_id": bill_id, "amount": part}
-            for bill_id, part in parts])
-        summary.refresh_bills(session, [bill_id for bill_id, _part in parts])
-    session.flush()
-    audit.record(session, actor, "payment_posted", "payment", receipt_no,
-                 household=target.id, amount=str(value), paid_on=on.isoformat(),
-                 allocated=str(value - credit), credit=str(credit))
-    return payment, True
-
-
-def _same_receipt(existing: Payment, household: Household, amount: Decimal) -> Payment:
-    if existing.household_id != household.id or existing.amount != amount:
-        # Say nothing of the other payment: it may be of a household the caller cannot see.
-        raise RuleRefused(
-            f"receipt {existing.receipt_no} was posted for another household or amount",
-            code="receipt_conflict",
-            fields={"receipt_no": "already posted for another payment"})
-    return existing
-
-
-def get_bill_or_404(session: Session, actor, bill_id) -> Bill:
-    """A bill of a household `actor` may read; else NotFound."""
-    key = valid_id(bill_id)
-    bill = session.get(Bill, key) if key is not None else None
-    if bill is None:
-        raise NotFound(f"no bill {bill_id}", code="bill_not_found")
-    community = session.get(Community, bill.community_id)
-    readable = session.scalar(select(Household.id).where(
-        Household.id == bill.household_id, permissions.household_clause(actor, community)))
-    if readable is None:
-        raise NotFound(f"no bill {bill_id}", code="bill_not_found", hidden=("bill", str(key)))
-    return bill

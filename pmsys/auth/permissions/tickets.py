@@ -1,0 +1,173 @@
+"""Who sees, files and rules on repair tickets (docs/domain.md#routing, #tickets)."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from pmsys.auth.permissions.communities import (
+    _is_user,
+    _visible_community_ids,
+    managed_community_ids,
+    mask_phone,
+)
+from pmsys.models.auth import OrgKind, Role
+from pmsys.models.places import Community
+from pmsys.models.tickets import Ticket
+
+# Roles that read every ticket of the communities they see (masked phones): the
+# committee watches its community; the street office and the bureau their area.
+TICKET_OVERSEERS = frozenset({Role.committee_member, Role.street_officer, Role.bureau_admin})
+
+
+def ticket_clause(actor) -> ColumnElement[bool]:
+    """The filter on Ticket for the tickets `actor` may see.
+
+    A resident sees only the tickets they reported; staff see the tickets assigned
+    to their organisation and those they entered for a caller; a manager also
+    sees every ticket of the communities it manages today; committee members,
+    street officers and bureau administrators those of the communities they see.
+    An operator never sees another organisation's tickets.
+    """
+
+    if not _is_user(actor):
+        return false()
+    if actor.role is Role.sysadmin:
+        return true()
+    if actor.role is Role.resident:
+        return Ticket.reporter_id == actor.id
+    clauses = [Ticket.filed_by_id == actor.id]
+    if actor.organization_id is not None:
+        clauses.append(Ticket.assignee_id == actor.organization_id)
+        if actor.role is Role.manager:
+            clauses.append(Ticket.community_id.in_(managed_community_ids(actor.organization_id)))
+    if actor.role in TICKET_OVERSEERS:
+        clauses.append(Ticket.community_id.in_(_visible_community_ids(actor)))
+    return or_(*clauses)
+
+
+def may_file_tickets(actor) -> bool:
+    """Whether `actor` may file tickets at all (for a community it sees; a resident: its own)."""
+    return _is_user(actor) and actor.role is not Role.sysadmin
+
+
+def may_report_common_areas_anywhere(actor) -> bool:
+    """Whether `actor` may report a fault in the common areas of any community's building.
+
+    A building's QR code is posted where anyone passing by may scan it, and anyone may
+    report a common-area fault there with a name and phone (docs/domain.md#qr); a
+    resident of another community may do the same logged in. Never inside a home: a
+    resident reports about their own home only. Staff file only where they serve.
+    """
+    return _is_user(actor) and actor.role is Role.resident
+
+
+def find_community(session: Session, code: str) -> Community | None:
+    """The community with this code, whoever asks: for a building's public QR page."""
+    return session.scalar(select(Community).where(Community.code == code))
+
+
+def may_file_for_callers(actor) -> bool:
+    """Whether `actor` enters hotline calls (a caller's name, phone and time of the call)."""
+    return _is_user(actor) and actor.role in (Role.street_officer, Role.bureau_admin)
+
+
+def may_arbitrate(session: Session, actor, community: Community) -> bool:
+    """Whether `actor` decides disputes of this community's tickets (docs/domain.md#disputes)."""
+    return arbitrates(actor, community.street_id, community.community_office_id)
+
+
+def arbitrates(actor, street_id: int, community_office_id: int | None) -> bool:
+    """Whether `actor` decides disputes in a community of this street and community office.
+
+    The street office of the community's street, or its delegate community office.
+    """
+    if not _is_user(actor) or actor.role is not Role.street_officer or actor.organization is None:
+        return False
+    org = actor.organization
+    if org.kind is OrgKind.community_office:
+        return community_office_id is not None and community_office_id == org.id
+    return org.kind is OrgKind.street_office and org.region_id == street_id
+
+
+def may_rule_on_disputes(actor) -> bool:
+    """Whether `actor` belongs to an office that decides disputes (see `arbitrates`)."""
+    return (_is_user(actor) and actor.role is Role.street_officer
+            and actor.organization is not None
+            and actor.organization.kind in (OrgKind.street_office, OrgKind.community_office))
+
+
+def arbitration_clause(actor) -> ColumnElement[bool]:
+    """The filter on Community for the communities whose disputes `actor` decides.
+
+    The same rule as `arbitrates`, as SQL: a street office its street's
+    communities, a community office the communities it is the office of.
+    """
+    if not may_rule_on_disputes(actor):
+        return false()
+    org = actor.organization
+    if org.kind is OrgKind.community_office:
+        return Community.community_office_id == org.id
+    return Community.street_id == org.region_id
+
+
+def can_see_reporter_phone(actor, ticket, *, listed: bool = False) -> bool:
+    """Whether `actor` may read the reporter's phone in full (docs/domain.md#privacy).
+
+    The reporter reads their own; the assigned organisation on the ticket itself
+    while the ticket is open; everyone else, and every list or export
+    (`listed`), shows it masked (Personal Information Protection Law, minimum
+    necessary).
+    """
+    if not _is_user(actor):
+        return False
+    if ticket.reporter_id is not None and ticket.reporter_id == actor.id:
+        return True
+    return (
+        not listed
+        and actor.organization_id is not None
+        and actor.organization_id == ticket.assignee_id
+        and ticket.is_open
+    )
+
+
+def reporter_phone(actor, ticket, *, listed: bool = False) -> str | None:
+    """The reporter's phone as `actor` may read it: in full or masked (138****0000)."""
+    phone = ticket.reporter_phone
+    if phone and not can_see_reporter_phone(actor, ticket, listed=listed):
+        return mask_phone(phone)
+    return phone
+
+
+# Roles that read the ticket measures of the communities (or the organisation) they see.
+TICKET_REPORT_READERS = frozenset(
+    {Role.bureau_admin, Role.street_officer, Role.sysadmin, Role.manager, Role.operator,
+     Role.committee_member}
+)
+
+
+def can_read_ticket_reports(actor) -> bool:
+    """Whether `actor` may read ticket measures (always limited to the tickets it sees)."""
+    return _is_user(actor) and actor.role in TICKET_REPORT_READERS
+
+
+# Organisations that never hold tickets: the housing bureau watches and arbitrates upwards.
+# (An owners' committee may manage its community itself, and then it holds tickets.)
+NO_TICKET_KINDS = frozenset({OrgKind.housing_bureau})
+
+
+def has_ticket_queue(actor) -> bool:
+    """Whether `actor`'s organisation may be assigned tickets (and so has a queue)."""
+    org = getattr(actor, "organization", None)
+    return _is_user(actor) and org is not None and org.kind not in NO_TICKET_KINDS
+
+
+# Staff who serve a community print its buildings' QR codes; residents and operators do not.
+QR_PRINTERS = frozenset(
+    {Role.manager, Role.committee_member, Role.street_officer, Role.bureau_admin, Role.sysadmin}
+)
+
+
+def may_print_qr(actor) -> bool:
+    """Whether `actor`'s role prints the QR codes of the buildings it sees."""
+    return _is_user(actor) and actor.role in QR_PRINTERS

@@ -1,0 +1,38 @@
+"""pmsys/money.py: the one rounding of amounts and ratios, half up."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from pmsys import money
+
+
+def test_amounts_round_half_up_to_the_fen():
+    assert money.fen(D("0.125")) == D("0.13")
+    assert money.fen(D("0.135")) == D("0.14")
+    assert money.fen(D("-0.125")) == D("-0.13")  # half away from zero
+    assert money.fen(7) == D("7.00")
+
+
+def test_a_float_rounds_as_the_decimal_it_prints_as():
+    # SQLite returns sums as floats; 0.145 must not become 0.14 through 0.144999….
+    assert money.fen(0.145) == D("0.15")
+    assert money.round_ratio(0.03125) == D("0.0313")
+
+
+def test_ratios_round_half_up_to_four_places():
+    assert money.ratio(1, 32) == D("0.0313")
+    assert money.ratio(2, 3) == D("0.6667")
+    assert money.ratio(1, 0) is None
+    assert money.round_ratio(D("0.00005")) == D("0.0001")
+
+
+def test_texts_of_amounts_ratios_and_percentages():
+    assert money.yuan_str(D("0.125")) == "0.13"
+    assert money.yuan_str(D("62.5")) == "62.50"
+    assert money.ratio_str(D("0.03125")) == "0.0313"
+    assert money.decimal_str(D("0.12345"), 4) == "0.1235"
+    assert money.decimal_str(None) is None and money.ratio_str(None) is None
+    assert money.percent_str(money.ratio(1, 32)) == "3.13 %"
+    assert money.percent_str(D("0.03125")) == "3.13 %"
+    assert money.percent_str(None) == "0.00 %"
