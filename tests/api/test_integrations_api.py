@@ -27,7 +27,9 @@ from pmsys.tickets.services import file_ticket
 from tests.api.asset_world import Caller, conforms_to_document
 from tests.api.test_errors import assert_envelope
 from tests.api.webhook_receiver import Receiver
+from tests.conftest import csrf_token
 from tests.ticket_world import build_ticket_world, file_as
+from tests.web.test_access_table import snapshot
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 
@@ -346,3 +348,49 @@ def test_reassigning_tells_both_organisations(api, world):
         ("ticket.reassigned_away", None, "PM-A"),
         ("ticket.assigned", "W-D1", None),
     ]
+
+
+# --- Promise 2: another organisation's keys, webhooks and deliveries -------------------------
+
+
+def test_another_organisations_key_webhook_and_delivery_answer_like_missing_ones(
+    api, world, client, login_as, receiver
+):
+    """Promise 2: W-D2's staff name W-D1's key, webhook and delivery under their own
+    organisation (the one they administer): each call answers exactly as for an id that
+    exists nowhere, on the API and the page, and nothing changes."""
+    hook = register(api, receiver.url, ["ticket.assigned"])
+    key_id = api.post("operator_in", "/orgs/W-D1/api-keys").get_json()["id"]
+    file_as(world, "resident_a", building="1")  # routed to W-D1: one delivery queued
+    db.session.commit()
+    delivery_id = db.session.scalar(select(WebhookDelivery.id))
+    assert delivery_id is not None
+    theirs = {"key": key_id, "hook": hook["id"], "delivery": delivery_id}
+    nowhere = {"key": 999999, "hook": 999999, "delivery": 999999}
+    api_calls = [
+        ("DELETE", "/api/v1/orgs/W-D2/api-keys/{key}"),
+        ("DELETE", "/api/v1/orgs/W-D2/webhooks/{hook}"),
+        ("GET", "/api/v1/orgs/W-D2/webhooks/{hook}/deliveries"),
+        ("POST", "/api/v1/orgs/W-D2/webhooks/{hook}/deliveries/{delivery}/resend"),
+    ]
+    page_calls = [
+        ("POST", "/orgs/W-D2/integrations/keys/{key}/revoke"),
+        ("POST", "/orgs/W-D2/integrations/webhooks/{hook}/delete"),
+        ("GET", "/orgs/W-D2/integrations/webhooks/{hook}"),
+        ("POST", "/orgs/W-D2/integrations/webhooks/{hook}/deliveries/{delivery}/resend"),
+    ]
+    before = snapshot(db.session)
+    headers = api.headers("operator_out")
+    for method, path in api_calls:
+        answers = [client.open(path.format(**ids), method=method, headers=headers)
+                   for ids in (theirs, nowhere)]
+        assert [a.status_code for a in answers] == [404, 404], path
+        assert answers[0].get_json() == answers[1].get_json(), path
+    login_as(world.users["operator_out"])
+    for method, path in page_calls:
+        data = {"csrf_token": csrf_token(client, "/")} if method == "POST" else None
+        answers = [client.open(path.format(**ids), method=method, data=data)
+                   for ids in (theirs, nowhere)]
+        assert [a.status_code for a in answers] == [404, 404], path
+    db.session.expire_all()
+    assert snapshot(db.session) == before

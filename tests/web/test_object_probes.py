@@ -122,11 +122,16 @@ FAMILIES = {
                re.compile(r"\{N_A\}"), "{MISSING}", seen_by={"{N_A}": {"resident_a"}}),
     )
 }
-# Identifiers probed elsewhere (tests/web/test_access_table.py: tickets, photos, bills) or
-# naming nothing anybody could be denied: a language, a static file, a building's
-# public page (test_a_public_report_for_no_such_building_answers_alike_and_files_nothing).
+# Identifiers probed elsewhere (tests/web/test_access_table.py: tickets, photos, bills;
+# tests/api/test_integrations_api.py: another organisation's keys, webhooks and deliveries
+# under one's own organisation — organisations themselves are public, their codes are on
+# every ticket) or naming nothing anybody could be denied: a language, a static file, a
+# building's public page
+# (test_a_public_report_for_no_such_building_answers_alike_and_files_nothing), Open311's answer format, its public services and its tokens (none is ever issued).
 PROBED_ELSEWHERE = re.compile(
-    r"<int:ticket_id>|<ticket_id>|<int:bill_id>|^/language/<code>$|^/static/|^/report/<code>/")
+    r"<int:ticket_id>|<ticket_id>|<int:bill_id>|^/language/<code>$|^/static/|^/report/<code>/"
+    r"|^(/api/v1)?/orgs/<code>/(api-keys|webhooks|integrations)"
+    r"|^/open311/v2/(discovery|requests|services|tokens/<token>)[./]")
 
 
 def row_for(rule: str, method: str) -> Entry:
