@@ -379,8 +379,9 @@ def test_another_organisations_key_webhook_and_delivery_answer_like_missing_ones
         ("GET", "/orgs/W-D2/integrations/webhooks/{hook}"),
         ("POST", "/orgs/W-D2/integrations/webhooks/{hook}/deliveries/{delivery}/resend"),
     ]
-    before = snapshot(db.session)
     headers = api.headers("operator_out")
+    db.session.commit()
+    before = snapshot(db.session)
     for method, path in api_calls:
         answers = [client.open(path.format(**ids), method=method, headers=headers)
                    for ids in (theirs, nowhere)]

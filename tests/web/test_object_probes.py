@@ -127,7 +127,8 @@ FAMILIES = {
 # under one's own organisation — organisations themselves are public, their codes are on
 # every ticket) or naming nothing anybody could be denied: a language, a static file, a
 # building's public page
-# (test_a_public_report_for_no_such_building_answers_alike_and_files_nothing), Open311's answer format, its public services and its tokens (none is ever issued).
+# (test_a_public_report_for_no_such_building_answers_alike_and_files_nothing), Open311's
+# answer format, its public services and its tokens (none is ever issued).
 PROBED_ELSEWHERE = re.compile(
     r"<int:ticket_id>|<ticket_id>|<int:bill_id>|^/language/<code>$|^/static/|^/report/<code>/"
     r"|^(/api/v1)?/orgs/<code>/(api-keys|webhooks|integrations)"
