@@ -120,6 +120,7 @@ def test_malformed_authorization_header_is_401(client, headers, header):
 def test_an_unexpected_failure_is_a_500_envelope_without_details(
     client, headers, monkeypatch
 ):
+    """Promise 9 (docs/reliability.md#headers)."""
     from pmsys.places import services
 
     def broken(*args, **kwargs):

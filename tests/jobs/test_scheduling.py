@@ -77,6 +77,7 @@ def test_every_registered_job_has_a_trigger_and_description():
 
 
 def test_second_scheduler_does_nothing_on_postgresql(app, db):
+    """Promise 11 (docs/reliability.md#jobs-once)."""
     engine = db.engine
     if engine.dialect.name != "postgresql":
         pytest.skip("the advisory lock exists on PostgreSQL only")

@@ -72,6 +72,7 @@ def test_failures_raise_the_same_error_and_are_audited(db, case):
 
 
 def test_account_is_throttled_after_five_failures_until_the_window_passes(db):
+    """Promise 7 (docs/reliability.md#passwords)."""
     user = UserFactory(username="li")
     clock.set_now(T0)
     for _ in range(5):

@@ -288,6 +288,7 @@ def live(app, database_url, tmp_path_factory):
 
 
 def test_kill_9_loses_and_duplicates_nothing_acknowledged(live, tmp_path):
+    """Promise 15 (docs/reliability.md#crash-safety)."""
     live_app, before = live
     seed = int(os.environ.get("PMSYS_CRASH_SEED") or random.randrange(10**9))
     print(f"crash safety: seed {seed} (PMSYS_CRASH_SEED={seed} replays it)")

@@ -51,6 +51,7 @@ def read(live_app, query):
 
 
 def test_twenty_posts_of_one_receipt_make_one_payment(live):
+    """Promise 12 (docs/reliability.md#payments)."""
     live_app, ids = live
     clock.set_now(NOW)
 
@@ -80,6 +81,7 @@ def test_twenty_posts_of_one_receipt_make_one_payment(live):
 
 
 def test_ten_receipts_of_one_household_at_once_keep_every_balance(live):
+    """Promise 14 (docs/reliability.md#concurrent-writers)."""
     live_app, ids = live
     clock.set_now(NOW)
     place = "CA/3/1/301"  # three bills of 30.13: 90.39 owed

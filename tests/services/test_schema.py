@@ -18,6 +18,7 @@ def test_migrations_match_models(db):
 
 
 def test_audit_records_cannot_be_updated_or_deleted_in_sql(db):
+    """Promise 16 (docs/reliability.md#audit)."""
     from pmsys import audit
 
     audit.record(db.session, None, "test", "thing", "1")

@@ -372,6 +372,7 @@ def test_a_reassigned_ticket_shows_the_phone_to_the_new_assignee_only(world, db)
 
 
 def test_concurrent_actions_the_second_gets_a_stale_data_error(world, db):
+    """Promise 13 (docs/reliability.md#ticket-versions)."""
     ticket = file_as(world, "resident_a")
     ticket_id, version = ticket.id, ticket.version
     db.session.commit()

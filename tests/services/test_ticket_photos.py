@@ -278,6 +278,7 @@ def with_metadata(fmt: str) -> bytes:
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
 def test_no_metadata_survives_the_reencoding(fmt):
+    """Promise 10 (docs/reliability.md#photos)."""
     clean, *_rest = photos.reencode(with_metadata(fmt))
     assert SECRET.encode() not in clean
     reopened = Image.open(io.BytesIO(clean))

@@ -83,6 +83,7 @@ def routed_pairs(app) -> set[tuple[str, str]]:
 
 
 def test_every_route_has_a_row(app):
+    """Promise 1 (docs/reliability.md#access-table)."""
     missing = sorted(routed_pairs(app) - table_keys())
     assert not missing, "add these to tests/access_table.py: " + ", ".join(
         f"{method} {rule}" for rule, method in missing
@@ -264,6 +265,7 @@ PROBES = [
 def test_other_communities_answer_like_missing_ones_and_change_nothing(
     db, client, world, login_as, api_token, role
 ):
+    """Promise 2 (docs/reliability.md#object-probes)."""
     user = world.users[role]
     headers = api_token(user)
     login_as(user)

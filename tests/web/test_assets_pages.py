@@ -505,6 +505,7 @@ POSTS = [
 
 
 def test_every_post_of_the_blueprint_is_in_the_csrf_check(app):
+    """Promise 4 (docs/reliability.md#csrf)."""
     posted = {url.split("?")[0] for url, _form in POSTS}
     rules = {rule.rule for rule in app.url_map.iter_rules()
              if rule.endpoint.startswith("assets.") and "POST" in rule.methods}

@@ -477,8 +477,8 @@ FORGED = {"status": "closed", "assignee": "PM-B", "assignee_id": 1, "reporter_id
 def test_a_filing_cannot_choose_its_status_assignee_or_reporter(
     db, client, ticket_world, ticket_login, csrf
 ):
-    """docs/reliability.md#list-consistency: fields the filer may not set are ignored, on the API
-    and the page."""
+    """Promise 3 (docs/reliability.md#list-consistency): fields the filer may not set are
+    ignored, on the API and the page."""
     from pmsys.models.tickets import Ticket
 
     headers, _key = ticket_login("resident_a")

@@ -214,6 +214,7 @@ OFF_SITE = [
 
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_safe_next_refuses_everything_off_site(target):
+    """Promise 8 (docs/reliability.md#next)."""
     assert safe_next(target) is None
 
 
@@ -348,6 +349,7 @@ def test_logout_without_csrf_token_is_refused(web, db):
 
 
 def test_logout_ends_the_session(web, db):
+    """Promise 6 (docs/reliability.md#session-end)."""
     user = UserFactory(username="wang")
     post_login(web, "wang")
 
@@ -395,6 +397,7 @@ def test_copies_of_the_cookies_stop_working_after_logout(web, other_client, db):
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(web, db):
+    """Promise 5 (docs/reliability.md#cookies)."""
     UserFactory(username="wang")
 
     cookies = set_cookies(post_login(web, "wang"))
