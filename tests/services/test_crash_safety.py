@@ -42,8 +42,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pmsys import money
 from pmsys.extensions import db as _db
-from pmsys.fees import billing, services, summary
+from pmsys.fees import services, summary
 from pmsys.models.audit import AuditRecord
 from pmsys.models.fees import CollectionSummary, Payment, PaymentAllocation
 from pmsys.models.tickets import Ticket, TicketEvent
@@ -262,15 +263,15 @@ def balances(session: Session) -> dict[str, tuple[Decimal, Decimal]]:
             used = sum((part.amount for part in payment.allocations), Decimal("0.00"))
             assert Decimal(0) <= used <= payment.amount, payment
             credit += payment.amount - used
-        result[path] = (billing.to_fen(owed), billing.to_fen(credit))
+        result[path] = (money.fen(owed), money.fen(credit))
     return result
 
 
 def summary_rows(session: Session) -> dict:
     return {
         (row.period, row.community_id, row.mode, row.paid_month):
-            (row.bills, billing.to_fen(Decimal(row.billed)), billing.to_fen(Decimal(row.waived)),
-             billing.to_fen(Decimal(row.paid)), row.paid_full)
+            (row.bills, money.fen(Decimal(row.billed)), money.fen(Decimal(row.waived)),
+             money.fen(Decimal(row.paid)), row.paid_full)
         for row in session.scalars(select(CollectionSummary))
     }
 
