@@ -49,6 +49,8 @@ ORG_KIND_LABELS = {
     OrgKind.maintainer: _l("Maintainer"),
     OrgKind.authority: _l("Authority"),
     OrgKind.owners_committee: _l("Owners' committee"),
+    OrgKind.party_organization: _l("Party organisation"),
+    OrgKind.parking_committee: _l("Parking committee"),
 }
 
 

@@ -27,10 +27,19 @@ class OrgKind(enum.StrEnum):
     maintainer = "maintainer"
     authority = "authority"
     owners_committee = "owners_committee"
+    party_organization = "party_organization"
+    parking_committee = "parking_committee"
 
 
 # Kinds whose organisation belongs to exactly one community (docs/api.md#import).
-COMMUNITY_BOUND_KINDS = frozenset({OrgKind.owners_committee, OrgKind.self_management})
+COMMUNITY_BOUND_KINDS = frozenset(
+    {
+        OrgKind.owners_committee,
+        OrgKind.self_management,
+        OrgKind.party_organization,
+        OrgKind.parking_committee,
+    }
+)
 # Kinds whose staff log in with the operator role (docs/domain.md#organisations).
 OPERATOR_KINDS = frozenset(
     {OrgKind.utility, OrgKind.contractor, OrgKind.maintainer, OrgKind.authority}
