@@ -102,8 +102,8 @@ CASES = [
      ["organizations[4].community: required for an owners_committee organization"]),
     ("organizations.4.community", "NOPE", ["organizations[4].community: unknown community NOPE"]),
     ("organizations.3.community", "GXL",
-     ["organizations[3].community: only owners_committee or self_management organizations "
-      "name a community"]),
+     ["organizations[3].community: only owners_committee or parking_committee or "
+      "party_organization or self_management organizations name a community"]),
     ("organizations.0.phone", "1" * 41,
      ["organizations[0].phone: too long (at most 40 characters)"]),
     ("organizations.0.duty", None, ["organizations[0].duty: must not be null"]),
