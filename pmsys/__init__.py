@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from pmsys.config import Config, config_for_environment
@@ -25,6 +26,7 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     values.update(overrides or {})
     config_class.validate(values, app.instance_path)
     app.config.update(values)
+    app.session_interface = SessionInterface()
     # Answers keep the order their keys are written in, and Chinese as UTF-8, not \uXXXX.
     app.json.sort_keys = False
     app.json.ensure_ascii = False
@@ -57,6 +59,24 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
 
     register_cli(app)
     return app
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per key.
+
+    Flask builds it again for every request, with or without a cookie; the keys
+    (SECRET_KEY and its fallbacks) are what it depends on, so it is rebuilt only when
+    they change.
+    """
+
+    _built: tuple | None = None
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        built = self._built
+        if built is None or built[0] != keys:
+            built = self._built = (keys, super().get_signing_serializer(app))
+        return built[1]
 
 
 def _init_extensions(app: Flask) -> None:

@@ -102,11 +102,12 @@ def issue_token(session: Session, user: User, ttl: timedelta) -> tuple[str, ApiT
 
 # A token's last use is bookkeeping: kept to the minute, written at most that often.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
-# Built once: every API request runs it.
+# Built once: every API request runs it. The token's own columns come as plain values
+# beside the user: only the user (with organisation and person) is an ORM object.
 _TOKEN_WITH_USER = (
-    select(ApiToken)
-    .options(joinedload(ApiToken.user).joinedload(User.organization),
-             joinedload(ApiToken.user).joinedload(User.person))
+    select(User, ApiToken.id, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .options(joinedload(User.organization), joinedload(User.person))
     .where(ApiToken.token_hash == bindparam("token_hash"))
 )
 
@@ -121,15 +122,18 @@ def resolve_token(session: Session, token: str) -> User | None:
     """
     if not token:
         return None
-    row = session.scalar(_TOKEN_WITH_USER, {"token_hash": hash_token(token)})
+    found = session.execute(_TOKEN_WITH_USER, {"token_hash": hash_token(token)}).first()
+    if found is None:
+        return None
+    user, token_id, expires_at, revoked_at, last_used_at = found
     now = clock.now()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if revoked_at is not None or expires_at <= now:
         return None
-    if not row.user.active:
+    if not user.active:
         return None
-    if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH_INTERVAL:
-        unit_of_work.after_end(session, partial(_touch_token, row.id, now), best_effort=True)
-    return row.user
+    if last_used_at is None or now - last_used_at >= TOKEN_TOUCH_INTERVAL:
+        unit_of_work.after_end(session, partial(_touch_token, token_id, now), best_effort=True)
+    return user
 
 
 def _touch_token(token_id: int, now: datetime, session: Session) -> None:

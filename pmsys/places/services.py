@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from pmsys import clock, money
@@ -55,19 +55,30 @@ class CommunitySummary:
         return self.committee_state
 
 
+# Built once, run with parameters (filing a ticket reads both).
+_ACTIVE_TERMS = (
+    select(ManagementTerm)
+    .options(joinedload(ManagementTerm.organization))
+    .where(
+        ManagementTerm.community_id.in_(bindparam("community_ids", expanding=True)),
+        ManagementTerm.start <= bindparam("on"),
+        or_(ManagementTerm.end.is_(None), ManagementTerm.end >= bindparam("on")),
+    )
+)
+_STREET_OFFICE = (
+    select(Organization)
+    .where(Organization.kind == OrgKind.street_office,
+           Organization.region_id == bindparam("street_id"))
+    .order_by(Organization.code)
+    .limit(1)
+)
+
+
 def active_terms(session: Session, community_ids: list[int], on: date) -> dict[int, ManagementTerm]:
     """Return the term in force on `on` for each of the communities that has one."""
     if not community_ids:
         return {}
-    terms = session.scalars(
-        select(ManagementTerm)
-        .options(joinedload(ManagementTerm.organization))
-        .where(
-            ManagementTerm.community_id.in_(community_ids),
-            ManagementTerm.start <= on,
-            or_(ManagementTerm.end.is_(None), ManagementTerm.end >= on),
-        )
-    )
+    terms = session.scalars(_ACTIVE_TERMS, {"community_ids": list(community_ids), "on": on})
     return {term.community_id: term for term in terms}
 
 
@@ -378,13 +389,7 @@ def active_committees(session: Session, community_ids: Iterable[int]) -> dict[in
 
 def street_office(session: Session, community: Community) -> Organization | None:
     """The street office of the community's street."""
-    return session.scalar(
-        select(Organization)
-        .where(Organization.kind == OrgKind.street_office,
-               Organization.region_id == community.street_id)
-        .order_by(Organization.code)
-        .limit(1)
-    )
+    return session.scalar(_STREET_OFFICE, {"street_id": community.street_id})
 
 
 def housing_bureau(session: Session, community: Community) -> Organization | None:

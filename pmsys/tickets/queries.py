@@ -218,20 +218,33 @@ def views_of(session: Session, ids: Sequence[int], *, trail: bool = True) -> lis
     # result handling (identity map, entity loading).
     connection = session.connection()
     position = {ticket_id: index for index, ticket_id in enumerate(ids)}
-    views = sorted((_view(row) for row in connection.execute(_VIEWS_OF, {"ids": list(ids)})),
-                   key=lambda view: position[view.id])
+    views = sorted([_view(row) for row in connection.execute(_VIEWS_OF, {"ids": list(ids)})
+                    .all()], key=lambda view: position[view.id])
     return _with_trail(connection, views, trail)
 
 
-def _with_trail(connection, views: list[TicketView], trail: bool) -> list[TicketView]:
+def _with_trail(connection, views: list[TicketView], trail: bool, *,
+                photos: bool = True) -> list[TicketView]:
     if trail and views:
         by_id = {view.id: view for view in views}
         ids = list(by_id)
-        for ticket_id, *values in connection.execute(_EVENTS, {"ids": ids}):
+        for ticket_id, *values in connection.execute(_EVENTS, {"ids": ids}).all():
             by_id[ticket_id].events.append(EventView(*values))
-        for photo in connection.execute(_PHOTOS, {"ids": ids}):
-            by_id[photo.ticket_id].photos.append(PhotoView(*photo))
+        if photos:
+            for photo in connection.execute(_PHOTOS, {"ids": ids}).all():
+                by_id[photo.ticket_id].photos.append(PhotoView(*photo))
     return views
+
+
+def filed_view(session: Session, ticket: Ticket) -> TicketView:
+    """The view of a ticket just filed in this unit of work, for the answer to its filer.
+
+    Whoever files a ticket sees it (pmsys/auth/permissions/tickets.py: a resident as its
+    reporter, staff as the one who entered it), and it has no photos yet: two statements
+    (the row, its events), no permission clause to build.
+    """
+    view = _view(session.connection().execute(_VIEWS_OF, {"ids": [ticket.id]}).one())
+    return _with_trail(session.connection(), [view], True, photos=False)[0]
 
 
 def ticket_view(session: Session, actor, ticket_id) -> TicketView:

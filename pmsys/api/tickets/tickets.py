@@ -191,7 +191,7 @@ def create_ticket(body: NewTicket):
                                fields={"reported_at": "an ISO 8601 time"}) from None
     throttle.check_filing(db.session, actor, request.remote_addr)
     ticket = ticket_services.file_ticket(db.session, actor, channel=Channel.api, **fields)
-    return ticket_answer(ticket.id), 201
+    return serializers.ticket_json(actor, queries.filed_view(db.session, ticket)), 201
 
 
 @bp.get("/tickets/<int:ticket_id>")

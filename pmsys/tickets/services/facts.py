@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from pmsys import categories
@@ -26,19 +26,35 @@ def _org(org: Organization | None) -> routing.Org | None:
     return None if org is None else routing.Org(org.id, org.code, org.name)
 
 
+# Built once, run with parameters.
+_SERVING = (
+    select(Organization)
+    .join(OrganizationCategory, OrganizationCategory.organization_id == Organization.id)
+    .where(
+        Organization.kind == bindparam("kind"),
+        OrganizationCategory.category == bindparam("category"),
+        Organization.region_id.in_(bindparam("lineage", expanding=True)),
+    )
+    .order_by(Organization.code)
+)
+# The assets of a category in a community, with their stints and warranty contractors;
+# gather_facts narrows it to those that could cover the place.
+_ASSETS = (
+    select(Asset)
+    .options(
+        selectinload(Asset.stints).joinedload(AssetMaintainer.organization),
+        joinedload(Asset.warranty_contractor),
+    )
+    .where(Asset.community_id == bindparam("community_id"),
+           Asset.category == bindparam("category"))
+)
+
+
 def _serving(session: Session, kind: OrgKind, category: str, lineage: list[int]):
     """Organisations of `kind` serving `category` along the lineage, nearest region first."""
     order = {region_id: index for index, region_id in enumerate(lineage)}
-    rows = session.scalars(
-        select(Organization)
-        .join(OrganizationCategory, OrganizationCategory.organization_id == Organization.id)
-        .where(
-            Organization.kind == kind,
-            OrganizationCategory.category == category,
-            Organization.region_id.in_(list(order)),
-        )
-        .order_by(Organization.code)
-    ).all()
+    rows = session.scalars(_SERVING, {"kind": kind, "category": category,
+                                      "lineage": list(order)}).all()
     return tuple(_org(o) for o in sorted(rows, key=lambda o: order[o.region_id]))
 
 
@@ -66,18 +82,8 @@ def _could_cover(place: Place, category: str):
 def gather_facts(session: Session, place: Place, category: str, on: date) -> routing.Facts:
     """Collect what `routing.route()` needs for a ticket at `place` on `on`."""
     spec = categories.get(category)
-    assets = session.scalars(
-        select(Asset)
-        .options(
-            selectinload(Asset.stints).joinedload(AssetMaintainer.organization),
-            joinedload(Asset.warranty_contractor),
-        )
-        .where(
-            Asset.community_id == place.community.id,
-            Asset.category == category,
-            _could_cover(place, category),
-        )
-    ).all()
+    assets = session.scalars(_ASSETS.where(_could_cover(place, category)),
+                             {"community_id": place.community.id, "category": category}).all()
     facts_assets = tuple(
         routing.AssetFacts(
             id=a.id,

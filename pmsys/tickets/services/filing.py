@@ -6,6 +6,7 @@ import re
 import secrets
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from pmsys import audit, categories, clock
@@ -167,6 +168,11 @@ def file_ticket(
                  channel=Channel.hotline if for_caller else Channel(channel))
 
 
+# The first event of a ticket's trail, written without the ORM's unit of work (after the
+# flush that gives the ticket its number): filing writes one per ticket.
+_FILE_EVENT = insert(TicketEvent.__table__)
+
+
 def _open(session: Session, actor, place: Place, *, category: str, description: str,
           priority: str, moment: datetime, reporter: tuple[int | None, str, str | None],
           channel: Channel, client: str | None = None) -> Ticket:
@@ -214,17 +220,18 @@ def _open(session: Session, actor, place: Place, *, category: str, description: 
     session.add(ticket)
     session.flush()
     ticket.number = f"{moment.astimezone(clock.LOCAL_TZ):%Y%m%d}-{ticket.id:06d}"
-    session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id if actor else None,
-                            actor_org_id=actor.organization_id if actor else None, action="file",
-                            status_after=ticket.status.value,
-                            data={"assignee": assignee.code, "reason": decided.reason,
-                                  "flags": sorted(decided.flags)}))
     audit.record(session, actor or PUBLIC_ACTOR, "ticket_filed", "ticket", ticket.number,
                  client=client,
                  category=category, community=place.community.code, assignee=assignee.code,
                  reason=decided.reason, priority=ticket.priority.value,
                  channel=ticket.channel.value)
     session.flush()
+    session.execute(_FILE_EVENT, {
+        "ticket_id": ticket.id, "at": now, "actor_id": actor.id if actor else None,
+        "actor_org_id": actor.organization_id if actor else None, "action": "file",
+        "status_after": ticket.status.value, "note": "",
+        "data": {"assignee": assignee.code, "reason": decided.reason,
+                 "flags": sorted(decided.flags)}})
     notify_org(session, assignee.id, "new", ticket)
     publish_ticket(session, assignee.id, "ticket.assigned", ticket)
     if routing.NOTIFY_MANAGER in decided.flags:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from pmsys.auth import permissions
@@ -71,6 +71,16 @@ def _community(session: Session, actor, code: str, building: str | None,
     return found
 
 
+# The places a ticket names, by code within their parent: built once, run with parameters.
+_BUILDING = select(Building).where(Building.community_id == bindparam("parent"),
+                                   Building.code == bindparam("code"))
+_UNIT = select(Unit).where(Unit.building_id == bindparam("parent"), Unit.code == bindparam("code"))
+_HOUSEHOLD = select(Household).where(Household.unit_id == bindparam("parent"),
+                                     Household.code == bindparam("code"))
+_ASSET = select(Asset).where(Asset.community_id == bindparam("parent"),
+                             Asset.code == bindparam("code"))
+
+
 def resolve_place(
     session: Session,
     actor,
@@ -120,25 +130,16 @@ def resolve_place(
     if household_code and not unit_code:
         raise InvalidInput("a household needs its unit", fields={"unit": "required"})
     if building_code:
-        place.building = session.scalar(
-            select(Building).where(
-                Building.community_id == found.id, Building.code == building_code
-            )
-        )
+        place.building = session.scalar(_BUILDING, {"parent": found.id, "code": building_code})
         if place.building is None:
             raise InvalidInput("no such building here", fields={"building": "unknown"})
     if unit_code:
-        place.unit = session.scalar(
-            select(Unit).where(Unit.building_id == place.building.id, Unit.code == unit_code)
-        )
+        place.unit = session.scalar(_UNIT, {"parent": place.building.id, "code": unit_code})
         if place.unit is None:
             raise InvalidInput("no such unit in this building", fields={"unit": "unknown"})
     if household_code:
-        place.household = session.scalar(
-            select(Household).where(
-                Household.unit_id == place.unit.id, Household.code == household_code
-            )
-        )
+        place.household = session.scalar(_HOUSEHOLD, {"parent": place.unit.id,
+                                                       "code": household_code})
         if place.household is None:
             raise InvalidInput("no such household in this unit", fields={"household": "unknown"})
     if inside_home and place.household is None:
@@ -156,9 +157,7 @@ def resolve_place(
             raise InvalidInput("no such household in this unit", fields={"household": "unknown"})
     asset_code = _code(asset, "asset")
     if asset_code:
-        place.asset = session.scalar(
-            select(Asset).where(Asset.code == asset_code, Asset.community_id == found.id)
-        )
+        place.asset = session.scalar(_ASSET, {"parent": found.id, "code": asset_code})
         if place.asset is None or (category is not None and place.asset.category != category):
             raise InvalidInput(
                 "the asset is not one of this category in this community",
