@@ -126,7 +126,9 @@ def _local_month(dialect: str, moment):
         local = (func.timezone(literal_column("'UTC'"), moment)
                  + literal_column(f"INTERVAL '{_LOCAL_HOURS} hours'"))
         return func.to_char(local, literal_column("'YYYY-MM'"))
-    return func.strftime("%Y-%m", moment, f"{_LOCAL_HOURS:+d} hours")
+    # Whole seconds: SQLite's date functions round to the millisecond, and 23:59:59.9995 on a
+    # month's last day would fall in the next month.
+    return func.strftime("%Y-%m", func.substr(moment, 1, 19), f"{_LOCAL_HOURS:+d} hours")
 
 
 def _microseconds(dialect: str, start, end):
