@@ -275,9 +275,9 @@ def _grouped_statement(actor, group: str, date_from: date, date_to: date, now: d
     for the total and, with `trend` (and not grouped by month), one per month:
     `sets` (which partition, see _THREE_SETS), `by` (the group's assignee id,
     community id, category or month), `key_code` and `name` (an organisation's or
-    community's), `month`, the COUNTS,
-    `first_at`/`last_at` (first and last report times) and for each median the
-    lower and upper middle durations (`response_low`, `response_high`, …).
+    community's), `month`, the COUNTS, `first_at`/`last_at` (first and last report
+    times, on the total's row only) and for each median the lower and upper middle
+    durations (`response_low`, `response_high`, …).
     """
     conditions = _conditions(now)
     local = (func.timezone(literal_column("'UTC'"), Ticket.reported_at)
@@ -293,15 +293,18 @@ def _grouped_statement(actor, group: str, date_from: date, date_to: date, now: d
                     func.percentile_disc(_UPPER).within_group(over).label(f"{median}_high")]
     if group != "month" and trend:
         sets, grouping = [tuple_(by), tuple_(), tuple_(month)], func.grouping(by, month)
+        total = 3
     else:
         sets, grouping = [tuple_(by), tuple_()], func.grouping(by)
+        total = 1
     grouped = _visible(
         select(grouping.label("sets"), by.label("by"),
                (month if group != "month" and trend else null()).label("month"),
                *(func.count().filter(conditions[count]).label(count)
                  for count in measures.COUNTS),
-               func.min(Ticket.reported_at).label("first_at"),
-               func.max(Ticket.reported_at).label("last_at"),
+               # Only the total's are read (the trend's months): none to convert per group.
+               case((grouping == total, func.min(Ticket.reported_at))).label("first_at"),
+               case((grouping == total, func.max(Ticket.reported_at))).label("last_at"),
                *middles),
         actor, date_from, date_to,
     ).group_by(func.grouping_sets(*sets)).subquery()
