@@ -118,25 +118,17 @@ def _category_name(code: str) -> str:
 _LOCAL_HOURS = int(clock.LOCAL_TZ.utcoffset(None).total_seconds() // 3600)
 
 
-def _local_month(dialect: str, moment):
-    """SQL: the local `YYYY-MM` of a UTC timestamp (China keeps one offset all year)."""
-    if dialect == "postgresql":
-        # Literals, not parameters: a grouping set names this expression again, and
-        # PostgreSQL matches it only if it is written the same.
-        local = (func.timezone(literal_column("'UTC'"), moment)
-                 + literal_column(f"INTERVAL '{_LOCAL_HOURS} hours'"))
-        return func.to_char(local, literal_column("'YYYY-MM'"))
-    # Whole seconds: SQLite's date functions round to the millisecond, and 23:59:59.9995 on a
-    # month's last day would fall in the next month.
+def _sqlite_month(moment):
+    """SQLite: the local `YYYY-MM` of a UTC timestamp (China keeps one offset all year).
+
+    Whole seconds: SQLite's date functions round to the millisecond, and 23:59:59.9995 on a
+    month's last day would fall in the next month.
+    """
     return func.strftime("%Y-%m", func.substr(moment, 1, 19), f"{_LOCAL_HOURS:+d} hours")
 
 
-def _microseconds(dialect: str, start, end):
-    """SQL: from `start` to `end`, as something that orders exactly (to the microsecond)."""
-    if dialect == "postgresql":
-        return end - start  # an interval
-
-    # SQLite keeps a timestamp as "YYYY-MM-DD HH:MM:SS.ffffff" (UTC).
+def _sqlite_microseconds(start, end):
+    """SQLite: from `start` to `end` in microseconds (it keeps "YYYY-MM-DD HH:MM:SS.ffffff")."""
     def micro(moment):
         return (cast(func.strftime("%s", moment), Integer) * 1_000_000
                 + cast(func.substr(moment, 21, 6), Integer))
@@ -169,18 +161,6 @@ def _conditions(now: datetime) -> dict:
     }
 
 
-def _keys(dialect: str, group: str):
-    """The (key, name) columns of `group`, and the local month of a ticket."""
-    month = _local_month(dialect, Ticket.reported_at)
-    key, name = {
-        "org": (Organization.code, Organization.name),
-        "community": (Community.code, Community.name),
-        "category": (Ticket.category, Ticket.category),
-        "month": (month, month),
-    }[group]
-    return key, name, month
-
-
 def _visible(query, actor, date_from: date, date_to: date):
     """`query` over the tickets `actor` sees reported in the period."""
     return query.where(
@@ -190,17 +170,23 @@ def _visible(query, actor, date_from: date, date_to: date):
     )
 
 
-def _base(session: Session, actor, group: str, date_from: date, date_to: date, now: datetime):
-    """The period's visible tickets: group and month keys, a 0/1 column per count, durations."""
-    dialect = session.get_bind().dialect.name
-    key, name, month = _keys(dialect, group)
+def _base(actor, group: str, date_from: date, date_to: date, now: datetime):
+    """SQLite: the period's visible tickets with group and month keys, a 0/1 column per count
+    and the durations in microseconds."""
+    month = _sqlite_month(Ticket.reported_at)
+    key, name = {
+        "org": (Organization.code, Organization.name),
+        "community": (Community.code, Community.name),
+        "category": (Ticket.category, Ticket.category),
+        "month": (month, month),
+    }[group]
     flags = _conditions(now)
     return _visible(
         select(
             Ticket.id, Ticket.reported_at, Ticket.responded_at, Ticket.resolved_at,
             key.label("key"), name.label("name"), month.label("month"),
-            _microseconds(dialect, Ticket.reported_at, Ticket.responded_at).label("response"),
-            _microseconds(dialect, Ticket.reported_at, Ticket.resolved_at).label("resolution"),
+            _sqlite_microseconds(Ticket.reported_at, Ticket.responded_at).label("response"),
+            _sqlite_microseconds(Ticket.reported_at, Ticket.resolved_at).label("resolution"),
             *(_flag(condition).label(flag) for flag, condition in flags.items()),
         )
         .join(Organization, Organization.id == Ticket.assignee_id)
@@ -215,7 +201,7 @@ _MEDIANS = (("response", "responded", "response", "responded_at"),
 
 
 def _statement(base, partitions: dict[str, tuple]):
-    """One statement: the counts of each partition's groups, and the middle of each median.
+    """SQLite: the counts of each partition's groups, and the middle of each median, at once.
 
     `partitions` maps a partition's name to its (key, name) columns of `base`
     (None, None: all tickets as one group). Every row has a `part`, a `median`
@@ -380,7 +366,7 @@ def _measured_tickets(session: Session, actor, group: str, date_from: date, date
     if session.get_bind().dialect.name == "postgresql":
         statement = _grouped_statement(actor, group, date_from, date_to, now, trend)
         return _found_by_sets(session.execute(statement).all(), group, trend)
-    base = _base(session, actor, group, date_from, date_to, now)
+    base = _base(actor, group, date_from, date_to, now)
     partitions = {"group": (base.c.key, base.c.name), "total": (None, None)}
     if group != "month" and trend:
         partitions["month"] = (base.c.month, base.c.month)
