@@ -140,7 +140,7 @@ def get_ticket_report(query: TicketReportQuery, found):
         first, _ = reports.default_period(max(query.to, reports.EARLIEST))
     period = {"date_from": query.date_from or first, "date_to": query.to or last,
               "group": query.group}
-    report = reports.ticket_report(db.session, found, **period)
+    report = reports.ticket_report(db.session, found, **period, trend=False)  # no trend in JSON
     disputed = disputes.dispute_report(db.session, found, **period)
     return {"items": [measures_json(item, counted)
                       for item, counted in disputes.with_disputes(report.items, disputed)],

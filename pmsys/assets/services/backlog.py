@@ -97,9 +97,13 @@ def handover_backlog(session: Session, actor, on: date, region: str | None = Non
             overdue.append((asset, project, community, street, (on - deadline).days))
     open_handovers = _open_handovers(session, [row[0].id for row in overdue], on)
     receivers = _serving_utilities(session)
+    # The region tree in one statement, for each street's lineage (_nearest), instead of a
+    # statement per district and city reached through Region.parent.
+    regions = {region.id: region for region in session.scalars(select(Region))} if overdue else {}
     for asset, project, community, street, days in overdue:
         handover = open_handovers.get(asset.id)
-        receiver = handover.to_org if handover else _nearest(receivers, asset.category, street)
+        receiver = (handover.to_org if handover
+                    else _nearest(receivers, asset.category, _lineage(street, regions)))
         report.items.append(BacklogItem(asset, community, street, project, days, handover,
                                         receiver))
         report.by_category[asset.category] += 1
@@ -136,10 +140,21 @@ def _serving_utilities(session: Session) -> dict[str, list[Organization]]:
     return serving
 
 
-def _nearest(serving: dict[str, list[Organization]], category: str, street: Region):
-    """The one utility serving `category` nearest the street, if exactly one is that near."""
+def _lineage(street: Region, regions: dict[int, Region]) -> list[Region]:
+    """The street and its ancestors, nearest first (Region.lineage, read from `regions`)."""
+    chain = [street]
+    while chain[-1].parent_id is not None:
+        chain.append(regions[chain[-1].parent_id])
+    return chain
+
+
+def _nearest(serving: dict[str, list[Organization]], category: str, lineage: list[Region]):
+    """The one utility serving `category` nearest the street, if exactly one is that near.
+
+    `lineage`: the street and its ancestors, nearest first.
+    """
     candidates = serving.get(category, [])
-    for region in street.lineage():
+    for region in lineage:
         here = [org for org in candidates if org.region_id == region.id]
         if len(here) == 1:
             return here[0]

@@ -1,16 +1,24 @@
 """Ticket measures over the tickets a reader may see (docs/domain.md#measures).
 
 One statement measures every group: the database counts each group's tickets
-and, for each median, finds the one or two tickets in the middle (window
-functions, so no ticket row leaves the database but those); the arithmetic of
-rates and medians is the pure code of pmsys/tickets/measures.py, the same the
-pure tests hold to its definitions.
+and, for each median, finds the one or two durations in the middle, so no ticket
+row leaves the database; the arithmetic of rates and medians is the pure code of
+pmsys/tickets/measures.py, the same the pure tests hold to its definitions.
+
+PostgreSQL reads the tickets once: one aggregate over grouping sets (the groups,
+the total, the months of the trend), counts as filtered counts, and each median's
+middle durations as two ordered-set aggregates (percentile_disc 0.5 ascending
+gives the lower middle, descending the upper one; for an odd count both are the
+middle). SQLite has neither grouping sets nor ordered-set aggregates: it finds
+the middle tickets with window functions over a common table of the period's
+tickets. Both give the same figures (tests/services/test_ticket_report_sql.py).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
@@ -23,6 +31,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    tuple_,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -109,20 +118,17 @@ def _category_name(code: str) -> str:
 _LOCAL_HOURS = int(clock.LOCAL_TZ.utcoffset(None).total_seconds() // 3600)
 
 
-def _local_month(dialect: str, moment):
-    """SQL: the local `YYYY-MM` of a UTC timestamp (China keeps one offset all year)."""
-    if dialect == "postgresql":
-        local = func.timezone("UTC", moment) + literal_column(f"INTERVAL '{_LOCAL_HOURS} hours'")
-        return func.to_char(local, "YYYY-MM")
-    return func.strftime("%Y-%m", moment, f"{_LOCAL_HOURS:+d} hours")
+def _sqlite_month(moment):
+    """SQLite: the local `YYYY-MM` of a UTC timestamp (China keeps one offset all year).
+
+    Whole seconds: SQLite's date functions round to the millisecond, and 23:59:59.9995 on a
+    month's last day would fall in the next month.
+    """
+    return func.strftime("%Y-%m", func.substr(moment, 1, 19), f"{_LOCAL_HOURS:+d} hours")
 
 
-def _microseconds(dialect: str, start, end):
-    """SQL: from `start` to `end`, as something that orders exactly (to the microsecond)."""
-    if dialect == "postgresql":
-        return end - start  # an interval
-
-    # SQLite keeps a timestamp as "YYYY-MM-DD HH:MM:SS.ffffff" (UTC).
+def _sqlite_microseconds(start, end):
+    """SQLite: from `start` to `end` in microseconds (it keeps "YYYY-MM-DD HH:MM:SS.ffffff")."""
     def micro(moment):
         return (cast(func.strftime("%s", moment), Integer) * 1_000_000
                 + cast(func.substr(moment, 21, 6), Integer))
@@ -133,21 +139,13 @@ def _flag(condition):
     return case((condition, 1), else_=0)
 
 
-def _base(session: Session, actor, group: str, date_from: date, date_to: date, now: datetime):
-    """The period's visible tickets: group and month keys, a 0/1 column per count, durations."""
-    dialect = session.get_bind().dialect.name
+def _conditions(now: datetime) -> dict:
+    """Per count of measures.COUNTS (and `timed_resolution`): when a ticket counts in it."""
     live = Ticket.status != TicketStatus.cancelled
     responded = and_(live, Ticket.responded_at.is_not(None))
     resolved = and_(live, Ticket.status.in_(sorted(measures.RESOLVED_STATUSES)))
     rated = and_(live, Ticket.rating.is_not(None))
-    month = _local_month(dialect, Ticket.reported_at)
-    key, name = {
-        "org": (Organization.code, Organization.name),
-        "community": (Community.code, Community.name),
-        "category": (Ticket.category, Ticket.category),
-        "month": (month, month),
-    }[group]
-    flags = {
+    return {
         "filed": live,
         "due": and_(live, or_(Ticket.responded_at.is_not(None), Ticket.due_respond_at < now)),
         "responded": responded,
@@ -161,23 +159,40 @@ def _base(session: Session, actor, group: str, date_from: date, date_to: date, n
         "disputes": and_(live, func.coalesce(Ticket.dispute_count, 0) > 0),
         "timed_resolution": and_(resolved, Ticket.resolved_at.is_not(None)),
     }
-    return (
+
+
+def _visible(query, actor, date_from: date, date_to: date):
+    """`query` over the tickets `actor` sees reported in the period."""
+    return query.where(
+        permissions.ticket_clause(actor),
+        Ticket.reported_at >= _local_midnight(date_from),
+        Ticket.reported_at < _local_midnight(date_to + timedelta(days=1)),
+    )
+
+
+def _base(actor, group: str, date_from: date, date_to: date, now: datetime):
+    """SQLite: the period's visible tickets with group and month keys, a 0/1 column per count
+    and the durations in microseconds."""
+    month = _sqlite_month(Ticket.reported_at)
+    key, name = {
+        "org": (Organization.code, Organization.name),
+        "community": (Community.code, Community.name),
+        "category": (Ticket.category, Ticket.category),
+        "month": (month, month),
+    }[group]
+    flags = _conditions(now)
+    return _visible(
         select(
             Ticket.id, Ticket.reported_at, Ticket.responded_at, Ticket.resolved_at,
             key.label("key"), name.label("name"), month.label("month"),
-            _microseconds(dialect, Ticket.reported_at, Ticket.responded_at).label("response"),
-            _microseconds(dialect, Ticket.reported_at, Ticket.resolved_at).label("resolution"),
+            _sqlite_microseconds(Ticket.reported_at, Ticket.responded_at).label("response"),
+            _sqlite_microseconds(Ticket.reported_at, Ticket.resolved_at).label("resolution"),
             *(_flag(condition).label(flag) for flag, condition in flags.items()),
         )
         .join(Organization, Organization.id == Ticket.assignee_id)
-        .join(Community, Community.id == Ticket.community_id)
-        .where(
-            permissions.ticket_clause(actor),
-            Ticket.reported_at >= _local_midnight(date_from),
-            Ticket.reported_at < _local_midnight(date_to + timedelta(days=1)),
-        )
-        .cte("base")
-    )
+        .join(Community, Community.id == Ticket.community_id),
+        actor, date_from, date_to,
+    ).cte("base")
 
 
 # The medians: (name, the 0/1 column of the tickets it is over, duration, end of the duration).
@@ -186,7 +201,7 @@ _MEDIANS = (("response", "responded", "response", "responded_at"),
 
 
 def _statement(base, partitions: dict[str, tuple]):
-    """One statement: the counts of each partition's groups, and the middle of each median.
+    """SQLite: the counts of each partition's groups, and the middle of each median, at once.
 
     `partitions` maps a partition's name to its (key, name) columns of `base`
     (None, None: all tickets as one group). Every row has a `part`, a `median`
@@ -227,25 +242,140 @@ def _statement(base, partitions: dict[str, tuple]):
     return union_all(*parts)
 
 
-def _measured(rows, part: str, keys: list[str], naming) -> list[measures.Measures]:
-    """The measures of one partition's groups, ordered by key (`keys` listed even if empty)."""
-    counts = {row.key: row for row in rows if row.part == part and row.median is None}
-    middles: dict[tuple, list[timedelta]] = defaultdict(list)
+# The PostgreSQL statement's grouping sets, by GROUPING(group, month) with the trend, else
+# by GROUPING(group): which partition a row measures.
+_THREE_SETS = {1: "group", 3: "total", 2: "month"}
+_TWO_SETS = {0: "group", 1: "total"}
+# percentile_disc(p) is the value at row ceil(p × n) of the ordered n: at 0.5 the lower middle
+# (the middle for an odd n), just above 0.5 the upper middle (the middle again for an odd n),
+# for any n below 500 million. Both read one sort: the two aggregates share it.
+_LOWER, _UPPER = 0.5, 0.500000001
+
+
+def _grouped_statement(actor, group: str, date_from: date, date_to: date, now: datetime,
+                       trend: bool):
+    """PostgreSQL: every partition's counts and median middles in one pass over the tickets.
+
+    Grouped by the ticket's own columns (assignee, community, category, local month
+    as a timestamp), the names joined to the few grouped rows. A row per group, one
+    for the total and, with `trend` (and not grouped by month), one per month:
+    `sets` (which partition, see _THREE_SETS), `by` (the group's assignee id,
+    community id, category or month), `key_code` and `name` (an organisation's or
+    community's), `month`, the COUNTS, `first_at`/`last_at` (first and last report
+    times, on the total's row only) and for each median the lower and upper middle
+    durations (`response_low`, `response_high`, …).
+    """
+    conditions = _conditions(now)
+    local = (func.timezone(literal_column("'UTC'"), Ticket.reported_at)
+             + literal_column(f"INTERVAL '{_LOCAL_HOURS} hours'"))
+    month = func.date_trunc(literal_column("'month'"), local)  # literals: named again below
+    by = {"org": Ticket.assignee_id, "community": Ticket.community_id,
+          "category": Ticket.category, "month": month}[group]
+    middles = []
+    for median, flag, _duration, end in _MEDIANS:
+        # NULL for the tickets the median is not over: ordered-set aggregates skip it.
+        over = case((conditions[flag], getattr(Ticket, end) - Ticket.reported_at))
+        middles += [func.percentile_disc(_LOWER).within_group(over).label(f"{median}_low"),
+                    func.percentile_disc(_UPPER).within_group(over).label(f"{median}_high")]
+    if group != "month" and trend:
+        sets, grouping = [tuple_(by), tuple_(), tuple_(month)], func.grouping(by, month)
+        total = 3
+    else:
+        sets, grouping = [tuple_(by), tuple_()], func.grouping(by)
+        total = 1
+    grouped = _visible(
+        select(grouping.label("sets"), by.label("by"),
+               (month if group != "month" and trend else null()).label("month"),
+               *(func.count().filter(conditions[count]).label(count)
+                 for count in measures.COUNTS),
+               # Only the total's are read (the trend's months): none to convert per group.
+               case((grouping == total, func.min(Ticket.reported_at))).label("first_at"),
+               case((grouping == total, func.max(Ticket.reported_at))).label("last_at"),
+               *middles),
+        actor, date_from, date_to,
+    ).group_by(func.grouping_sets(*sets)).subquery()
+    named = {"org": Organization, "community": Community}.get(group)
+    if named is None:
+        return select(grouped, null().label("key_code"), null().label("name"))
+    return (select(grouped, named.code.label("key_code"), named.name.label("name"))
+            .outerjoin(named, named.id == grouped.c.by))
+
+
+@dataclass
+class _Found:
+    """What the database found of one group: its name, COUNTS, report times, middles."""
+
+    name: str | None
+    counts: Mapping
+    first_at: datetime | None
+    last_at: datetime | None
+    middles: dict[str, list[timedelta]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _found_by_sets(rows, group: str, trend: bool) -> dict[str, dict]:
+    """The PostgreSQL rows (_grouped_statement) as {partition: {key: _Found}}."""
+    sets = _THREE_SETS if group != "month" and trend else _TWO_SETS
+    found: dict[str, dict] = defaultdict(dict)
     for row in rows:
-        if row.part == part and row.median is not None:
-            middles[row.median, row.key].append(row.last_at - row.first_at)
+        part = sets[row.sets]
+        if part == "month":
+            key = measures.month_key(row.month)
+        elif part == "total":
+            key = None
+        elif group == "month":
+            key = measures.month_key(row.by)
+        else:
+            key = row.key_code if group in ("org", "community") else row.by
+        item = found[part][key] = _Found(row.name, row._mapping, row.first_at, row.last_at)
+        for median, _flag, _duration, _end in _MEDIANS:
+            low, high = row._mapping[f"{median}_low"], row._mapping[f"{median}_high"]
+            if low is not None:
+                item.middles[median] += [low, high]
+    return found
+
+
+def _found_by_windows(rows) -> dict[str, dict]:
+    """The SQLite rows (_statement) as {partition: {key: _Found}}."""
+    found: dict[str, dict] = defaultdict(dict)
+    for row in rows:
+        if row.median is None:
+            found[row.part][row.key] = _Found(row.name, row._mapping, row.first_at, row.last_at)
+    for row in rows:
+        if row.median is not None:
+            found[row.part][row.key].middles[row.median].append(row.last_at - row.first_at)
+    return found
+
+
+def _measured(found: dict, keys: list[str], naming) -> list[measures.Measures]:
+    """The measures of one partition's groups, ordered by key (`keys` listed even if empty)."""
     items = []
-    for key in sorted(set(counts) | set(keys), key=lambda k: (k is not None, k)):
-        found = counts.get(key)
+    for key in sorted(set(found) | set(keys), key=lambda k: (k is not None, k)):
+        item = found.get(key)
+        if item is None:
+            items.append(measures.from_counts(key, naming(key, None), {}))
+            continue
         items.append(measures.from_counts(
-            key, naming(key, found.name if found is not None else None),
-            found._mapping if found is not None else {},
-            middles.get(("response", key), ()), middles.get(("resolution", key), ())))
+            key, naming(key, item.name), item.counts,
+            item.middles.get("response", ()), item.middles.get("resolution", ())))
     return items
 
 
+def _measured_tickets(session: Session, actor, group: str, date_from: date, date_to: date,
+                      now: datetime, trend: bool) -> dict[str, dict]:
+    """The one statement of a report: {partition: {key: _Found}} ("group", "total", "month")."""
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _grouped_statement(actor, group, date_from, date_to, now, trend)
+        return _found_by_sets(session.execute(statement).all(), group, trend)
+    base = _base(actor, group, date_from, date_to, now)
+    partitions = {"group": (base.c.key, base.c.name), "total": (None, None)}
+    if group != "month" and trend:
+        partitions["month"] = (base.c.month, base.c.month)
+    return _found_by_windows(session.execute(_statement(base, partitions)).all())
+
+
 def ticket_report(session: Session, actor, *, date_from: date, date_to: date,
-                  group: str = "org", now: datetime | None = None) -> TicketReport:
+                  group: str = "org", now: datetime | None = None,
+                  trend: bool = True) -> TicketReport:
     """Measure the tickets `actor` may see that were reported from `date_from` to `date_to`.
 
     The dates are local (China Standard Time) and both included. `group` is
@@ -255,27 +385,29 @@ def ticket_report(session: Session, actor, *, date_from: date, date_to: date,
     years; beyond, the months from the first ticket to the last). A period
     whose start is after its end holds no tickets. `now`
     (default: the clock) decides which response deadlines have passed.
-    Bureau, street offices, managers, operators, committee members and
-    sysadmins read measures, each over the tickets it sees (an operator: its
-    own organisation's); residents are refused (403).
+    Without `trend`, `by_month` is left empty unless grouped by month (the
+    API does not show it; the page draws it). Bureau, street offices,
+    managers, operators, committee members and sysadmins read measures, each
+    over the tickets it sees (an operator: its own organisation's); residents
+    are refused (403).
     """
     check_request(actor, group, date_from, date_to)
     now = now or clock.now()
-    base = _base(session, actor, group, date_from, date_to, now)
-    partitions = {"group": (base.c.key, base.c.name), "total": (None, None)}
-    if group != "month":
-        partitions["month"] = (base.c.month, base.c.month)
-    rows = session.execute(_statement(base, partitions)).all()
-    total_row = next((row for row in rows if row.part == "total" and row.median is None), None)
-    months = _trend_months(date_from, date_to, total_row and total_row.first_at,
-                           total_row and total_row.last_at)
+    found = _measured_tickets(session, actor, group, date_from, date_to, now, trend)
+    total_found = found["total"].get(None)
+    months = _trend_months(date_from, date_to, total_found and total_found.first_at,
+                           total_found and total_found.last_at)
     naming = {
         "category": lambda key, _name: _category_name(key),
         "month": lambda key, _name: key,
     }.get(group, lambda key, name: name if name is not None else key)
-    items = _measured(rows, "group", months if group == "month" else [], naming)
-    total = _measured(rows, "total", [None], lambda _key, _name: None)[0]
-    by_month = (items if group == "month"
-                else _measured(rows, "month", months, lambda key, _name: key))
+    items = _measured(found["group"], months if group == "month" else [], naming)
+    total = _measured(found["total"], [None], lambda _key, _name: None)[0]
+    if group == "month":
+        by_month = items
+    elif trend:
+        by_month = _measured(found["month"], months, lambda key, _name: key)
+    else:
+        by_month = []
     return TicketReport(group=group, date_from=date_from, date_to=date_to, items=items,
                         total=total, by_month=by_month)

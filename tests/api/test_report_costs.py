@@ -1,0 +1,75 @@
+"""What each report request costs in SQL statements, whatever the number of rows it reports.
+
+The ticket measures are one statement for the tickets and one for the disputes, however many
+groups and tickets (tests/services/test_ticket_report_sql.py holds their figures to a plain
+count); the hand-over backlog reads its assets, their settings, hand-overs, receivers and the
+region tree once each. Speed itself is measured by bench/city_reports.py, never asserted here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from pmsys import clock
+from pmsys.categories import UTILITY_CODES
+from tests.api.asset_world import AssetFactory, Caller, build_asset_world
+from tests.api.test_request_costs import counted
+from tests.ticket_world import NOW, build_ticket_world, file_as
+
+# The budgets: what each report request costs today (the token and its user included). Lower
+# is welcome; higher is a regression to look at, not a number to raise without a reason.
+TICKET_REPORT_STATEMENTS = 3  # the token with its user, the tickets' measures, the disputes
+# The backlog: the token with its user, assets, settings (2), hand-overs, receivers, regions.
+BACKLOG_STATEMENTS = 7
+A_YEAR_AGO = (NOW - timedelta(days=365)).date().isoformat()
+TICKET_REPORTS = ("/reports/tickets", "/reports/tickets?group=community",
+                  f"/reports/tickets?group=month&from={A_YEAR_AGO}",
+                  "/reports/tickets?group=category", "/reports/tickets?group=org&to=2025-06-02")
+
+
+@pytest.fixture
+def tickets_api(client, db):
+    return Caller(client, build_ticket_world())
+
+
+def file_tickets(world, count: int) -> None:
+    """`count` tickets over the last 40 days, in two communities and several categories."""
+    categories = ("water_supply", "lighting", "common_parts")
+    for n in range(count):
+        with clock.frozen(NOW - timedelta(days=n % 40, hours=n % 7)):
+            file_as(world, "bureau", community=("CA", "CC")[n % 2],
+                    category=categories[n % 3], description=f"楼道水管漏水 {n}")
+
+
+@pytest.mark.parametrize("path", TICKET_REPORTS)
+@pytest.mark.parametrize("tickets", [2, 40])
+def test_a_ticket_report_costs_the_same_for_two_tickets_and_for_forty(tickets_api, path,
+                                                                     tickets):
+    file_tickets(tickets_api.world, tickets)
+    tickets_api.get("bureau", "/me")  # issue the token and record its use
+    with counted() as statements:
+        response = tickets_api.get("bureau", path)
+    assert response.status_code == 200, response.get_json()
+    assert sum(item["filed"] for item in response.get_json()["items"]) == (
+        response.get_json()["total"]["filed"])
+    assert len(statements) == TICKET_REPORT_STATEMENTS, "\n".join(statements)
+
+
+@pytest.mark.parametrize("extra", [0, 30])
+def test_the_backlog_costs_the_same_for_a_few_assets_and_for_many(client, db, extra):
+    world = build_asset_world()
+    utilities = sorted(UTILITY_CODES)
+    for n in range(extra):  # more overdue assets of the same project, across both streets
+        community = world.communities[("CA", "CB")[n % 2]]
+        AssetFactory(code=f"EXTRA-{n}", name=f"EXTRA-{n}", category=utilities[n % len(utilities)],
+                     community=community, project=world.projects["P2021"])
+    db.session.commit()
+    api = Caller(client, world)
+    api.get("bureau", "/me")
+    with counted() as statements:
+        response = api.get("bureau", "/reports/handover-backlog?on=2022-02-19")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["total"] == 4 + extra
+    assert len(statements) == BACKLOG_STATEMENTS, "\n".join(statements)
