@@ -164,7 +164,8 @@ SIGNS_OFF_API = grid(401,    403,  404,  403,  404,  200,  403,  404,   403,  40
 NEW_HANDOVER = {"code": "H-NEW", "from": "HB-D1", "to": "W-D1", "assets": ["CA-DR"]}
 NEW_PROJECT = {"code": "P-NEW", "year": 2025, "communities": ["CA"], "items": []}
 NEW_ASSET = {"code": "CA-NEW", "category": "water_supply", "community": "CA"}
-ACCEPTANCE = {"accepted_on": "2025-06-01", "satisfaction_rate": "0.95"}
+ACCEPTANCE = {"accepted_on": "2025-06-01", "satisfaction_rate": "0.95",
+              "satisfaction_reason": "paper survey"}
 
 # The same as pages. Who may draft a hand-over at all: the roles whose organisation may
 # hand assets over (residents and committee members never do).
@@ -193,7 +194,8 @@ HANDOVER_FORM = {"code": "H-NEW", "from_org": "HB-D1", "to_org": "W-D1", "assets
 PROJECT_FORM = {"code": "P-NEW", "year": "2025", "communities": "CA"}
 ASSET_FORM = {"code": "CA-NEW", "category": "water_supply"}
 WARRANTY_FORM = {"until": "2030-12-31"}
-ACCEPT_FORM = {"accepted_on": "2025-06-01", "satisfaction_percent": "95"}
+ACCEPT_FORM = {"accepted_on": "2025-06-01", "satisfaction_percent": "95",
+               "satisfaction_reason": "paper survey"}
 
 # Repair tickets (docs/domain.md#routing, #tickets; tests/access_tickets.py). T_A: resident_a's
 # water leak in CA, assigned to op_in's utility W-D1, with resident_a's photo P_A and notification
