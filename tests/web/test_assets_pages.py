@@ -467,7 +467,8 @@ def test_a_step_that_does_not_fit_the_status_answers_409(web, db, submitted):
     assert response.status_code == 409
     assert any("current status" in message for message in flashes(response))
     assert web.post("bureau", "/projects/2025-01/accept", accepted_on="2025-02-01",
-                    satisfaction_percent="99", satisfaction_reason="paper survey").status_code == 409
+                    satisfaction_percent="99",
+                    satisfaction_reason="paper survey").status_code == 409
 
 
 def test_bad_input_answers_400_on_the_same_page(web, db, world, submitted):

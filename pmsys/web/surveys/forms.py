@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-SCOPE_KINDS = [("community", _l("Community")), ("project", _l("Renovation project")),
-               ("org", _l("Managing organisation"))]
-CHANNELS_STAFF = [("paper", _l("Paper form")), ("phone", _l("Follow-up call"))]
+SCOPE_KINDS = [SelectChoice("community", _l("Community")),
+               SelectChoice("project", _l("Renovation project")),
+               SelectChoice("org", _l("Managing organisation"))]
+CHANNELS_STAFF = [SelectChoice("paper", _l("Paper form")),
+                  SelectChoice("phone", _l("Follow-up call"))]
 
 QUESTION_FORMAT = _l(
     "One question per line: key | kind (choice, scale or text) | 中文 label / English label | "

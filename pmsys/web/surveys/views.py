@@ -9,6 +9,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
+from wtforms.fields.choices import SelectChoice
 
 from pmsys import clock
 from pmsys.errors import DomainError, NotFound
@@ -133,7 +134,7 @@ def survey_answer(code: str):
     survey = surveys.survey_or_404(db.session, user, code)
     own = surveys.own_households(db.session, user, survey) if user.role is Role.resident else []
     form = forms.AnswerForm()
-    form.household.choices = [(h.place_code, h.place_code) for h in own]
+    form.household.choices = [SelectChoice(h.place_code, h.place_code) for h in own]
     via = "qr" if request.values.get("via") == "qr" else "web"
     earlier = surveys.earlier_answers(db.session, survey, own)
     if request.method == "GET":
