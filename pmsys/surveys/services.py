@@ -123,7 +123,6 @@ def define_survey(session: Session, actor, *, code, title, scope, opens_on, clos
                   questions) -> Survey:
     """Define a survey of a scope's households with its questions and window."""
     if not access.may_define(actor):
-        audit.refusal(session, actor, "survey_define_refused", "survey", str(code)[:64])
         raise Forbidden(_("Only the street office and the housing bureau define surveys."),
                         code="forbidden")
     if not isinstance(code, str) or not CODE.match(code):
@@ -226,14 +225,10 @@ def _household_for(session: Session, actor, survey: Survey, channel: SurveyChann
             return own[0]
         chosen = next((h for h in own if h.place_code == household), None)
         if chosen is None:
-            audit.refusal(session, actor, "survey_answer_refused", "survey", survey.code,
-                          household=str(household)[:200], reason="not_your_household")
             raise Forbidden(_("You answer only for your own household."),
                             code="not_your_household")
         return chosen
     if not access.may_record(actor):
-        audit.refusal(session, actor, "survey_answer_refused", "survey", survey.code,
-                      reason="forbidden")
         raise Forbidden(_("Only residents answer, and the street office or the bureau records "
                           "paper forms and calls."), code="forbidden")
     if channel not in STAFF_CHANNELS:
