@@ -124,19 +124,12 @@ class ResultsAnswer(Answer):
         "satisfied and satisfied_rate (where marked); texts (text)."))]
 
 
-def status_of(survey: Survey) -> str:
-    """coming, open or closed, today."""
-    today = clock.today()
-    return ("coming" if today < survey.opens_on else
-            "open" if today <= survey.closes_on else "closed")
-
-
 def survey_json(survey: Survey) -> dict:
     kind, code = survey.scope
     return {
         "code": survey.code, "title": survey.title, "scope": {"kind": kind, "code": code},
         "opens_on": date_str(survey.opens_on), "closes_on": date_str(survey.closes_on),
-        "status": status_of(survey),
+        "status": survey.status_on(clock.today()),
         "communities": [link.community.code for link in survey.community_links],
         "questions": survey.questions,
     }

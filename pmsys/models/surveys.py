@@ -82,9 +82,11 @@ class Survey(Base):
             return "project", self.project.code
         return "org", self.organization.code
 
-    def is_open(self, today: date) -> bool:
-        """Whether answers are taken on `today` (the window's both ends included)."""
-        return self.opens_on <= today <= self.closes_on
+    def status_on(self, today: date) -> str:
+        """coming, open or closed on `today` (the window's both ends are open days)."""
+        if today < self.opens_on:
+            return "coming"
+        return "open" if today <= self.closes_on else "closed"
 
     def __repr__(self) -> str:
         return f"<Survey {self.code}>"

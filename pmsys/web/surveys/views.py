@@ -48,9 +48,7 @@ def channel_label(channel: str) -> str:
 
 
 def _status(survey) -> str:
-    today = clock.today()
-    return ("coming" if today < survey.opens_on else
-            "open" if today <= survey.closes_on else "closed")
+    return survey.status_on(clock.today())
 
 
 @bp.app_template_global()
