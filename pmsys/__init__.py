@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from pmsys.web.governance import bp as governance_bp
     from pmsys.web.integrations import bp as integrations_bp
     from pmsys.web.places.views import bp as places_bp
+    from pmsys.web.surveys import bp as surveys_bp
     from pmsys.web.tickets import bp as tickets_bp
 
     app.register_blueprint(auth_bp)
@@ -121,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(fees_bp)
     app.register_blueprint(governance_bp)
     app.register_blueprint(integrations_bp)
+    app.register_blueprint(surveys_bp)
     # The API and Open311 authenticate with keys, never cookies, so CSRF cannot apply.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

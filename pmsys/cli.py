@@ -15,6 +15,7 @@ from pmsys.demo.fees import build_fee_examples
 from pmsys.demo.governance import build_governance_examples
 from pmsys.demo.handovers import build_workflow_examples
 from pmsys.demo.places import DEMO_LOGINS, build_bundle
+from pmsys.demo.surveys import build_survey_examples
 from pmsys.demo.tickets import build_ticket_examples
 from pmsys.extensions import db
 from pmsys.imports.services import BundleInvalid, collector_paused, import_bundle
@@ -69,6 +70,7 @@ def demo_command() -> None:
         tickets = build_ticket_examples(db.session)
         fees = build_fee_examples(db.session)
         governance = build_governance_examples(db.session)
+        surveys = build_survey_examples(db.session)
     click.echo(summary.describe())
     click.echo(f"hand-overs in progress: {len(examples['created'])} created, "
                f"{len(examples['unchanged'])} unchanged")
@@ -80,6 +82,8 @@ def demo_command() -> None:
                f"{governance['votes']} votes, {governance['ballots']} ballots, "
                f"{governance['terms']} terms created ({governance['existing']} examples "
                f"already there)")
+    click.echo(f"demo surveys: {surveys['surveys']} created with {surveys['answers']} answers "
+               f"({surveys['existing']} already there)")
     click.echo("")
     click.echo("Demo logins (username / password — role):")
     for username, password, role in DEMO_LOGINS:

@@ -164,7 +164,8 @@ SIGNS_OFF_API = grid(401,    403,  404,  403,  404,  200,  403,  404,   403,  40
 NEW_HANDOVER = {"code": "H-NEW", "from": "HB-D1", "to": "W-D1", "assets": ["CA-DR"]}
 NEW_PROJECT = {"code": "P-NEW", "year": 2025, "communities": ["CA"], "items": []}
 NEW_ASSET = {"code": "CA-NEW", "category": "water_supply", "community": "CA"}
-ACCEPTANCE = {"accepted_on": "2025-06-01", "satisfaction_rate": "0.95"}
+ACCEPTANCE = {"accepted_on": "2025-06-01", "satisfaction_rate": "0.95",
+              "satisfaction_reason": "paper survey"}
 
 # The same as pages. Who may draft a hand-over at all: the roles whose organisation may
 # hand assets over (residents and committee members never do).
@@ -193,7 +194,8 @@ HANDOVER_FORM = {"code": "H-NEW", "from_org": "HB-D1", "to_org": "W-D1", "assets
 PROJECT_FORM = {"code": "P-NEW", "year": "2025", "communities": "CA"}
 ASSET_FORM = {"code": "CA-NEW", "category": "water_supply"}
 WARRANTY_FORM = {"until": "2030-12-31"}
-ACCEPT_FORM = {"accepted_on": "2025-06-01", "satisfaction_percent": "95"}
+ACCEPT_FORM = {"accepted_on": "2025-06-01", "satisfaction_percent": "95",
+               "satisfaction_reason": "paper survey"}
 
 # Repair tickets (docs/domain.md#routing, #tickets; tests/access_tickets.py). T_A: resident_a's
 # water leak in CA, assigned to op_in's utility W-D1, with resident_a's photo P_A and notification
@@ -413,6 +415,42 @@ TERM_FORM = {"mode": "professional", "org": "PM-B", "start": NEXT_TERM_START, "e
 IMPOSED_TERM = {"mode": "community", "org": "SO-S1", "start": NEXT_TERM_START}
 IMPOSED_TERM_FORM = {"mode": "community", "org": "SO-S1", "start": NEXT_TERM_START,
                      "end": "", "basis_vote": "", "basis": ""}
+
+# Satisfaction surveys (docs/domain.md#surveys; tests/access_surveys.py): SV-CA asks CA's
+# households, SV-CB CB's, both open. Everyone who sees a survey's community sees it, save
+# operators; the street office, the bureau and sysadmins define surveys in their area and
+# record paper forms and calls; residents answer for their own household; residents do not
+# read results. Who does not see the survey is told 404, like for a missing one.
+SV_CA = Redirect("/surveys/SV-CA")
+#                 anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
+SEES_SV_CA = grid(LOGIN, 200,  404,  200,  404,  200,  404,  404,   200,  200,   200)
+SEES_SV_CA_API = grid(401, 200, 404, 200,  404,  200,  404,  404,   200,  200,   200)
+SEES_SV_CB_API = grid(401, 404, 200, 404,  200,  404,  404,  404,   404,  404,   200)
+RESULTS_SV_CA = grid(LOGIN, 403, 404, 200, 404,  200,  404,  404,   200,  200,   200)
+RESULTS_SV_CA_API = grid(401, 403, 404, 200, 404, 200,  404,  404,   200,  200,   200)
+DEFINES_PAGE = grid(LOGIN, 404, 404,  404,  404,  404,  404,  404,   200,  200,   200)
+DEFINES_FORM = grid(LOGIN, 404, 404,  404,  404,  404,  404,  404,   Redirect("/surveys/SV-NEW"),
+                    Redirect("/surveys/SV-NEW"), Redirect("/surveys/SV-NEW"))
+DEFINES_API = grid(401,  403,  403,  403,  403,  403,  403,  403,   201,  201,   201)
+RECORDS_SV_CA = grid(LOGIN, 404, 404, 404, 404, 404,  404,  404,   200,  200,   200)
+RECORDED_SV_CA = grid(LOGIN, 404, 404, 404, 404, 404, 404,  404,
+                      Redirect("/surveys/SV-CA/record"), Redirect("/surveys/SV-CA/record"),
+                      Redirect("/surveys/SV-CA/record"))
+ANSWERS_SV_CA = grid(LOGIN, Redirect("/surveys/SV-CA/answer"), 404, 403, 404, 403, 404, 404,
+                     400, 400, 400)
+OWN_ANSWER_SV_CA_API = grid(401, 201, 404, 403, 404, 403, 404, 404, 400, 400, 400)
+PAPER_ANSWER_SV_CA_API = grid(401, 400, 404, 403, 404, 403, 404, 404, 201, 201, 201)
+NEW_SURVEY = {"code": "SV-NEW", "title": "满意度调查", "scope": {"community": "CA"},
+              "opens_on": "2025-06-01", "closes_on": "2025-06-30",
+              "questions": [{"key": "overall", "kind": "choice", "label": "满意吗",
+                             "choices": ["满意", "不满意"], "satisfied": ["满意"]}]}
+SURVEY_FORM = {"code": "SV-NEW", "title": "满意度调查", "scope_kind": "community",
+               "scope_code": "CA", "opens_on": "2025-06-01", "closes_on": "2025-06-30",
+               "questions": "overall | choice | 满意吗 / Satisfied? | 满意;不满意 | 满意"}
+OWN_ANSWER = {"channel": "web", "answers": {"overall": "满意"}}
+PAPER_ANSWER = {"channel": "paper", "household": "CA/1/1/102", "answers": {"overall": "满意"}}
+ANSWER_FORM = {"q_overall": "满意", "q_quality": "5", "q_comment": ""}
+RECORD_FORM = {"household": "CA/1/1/102", "channel": "phone", "q_overall": "满意"}
 
 TABLE: list[Entry] = [
     # --- public -------------------------------------------------------------------
@@ -980,6 +1018,32 @@ TABLE: list[Entry] = [
           note="by district on a day"),
     Entry("GET", "/api/v1/reports/coverage", "/api/v1/reports/coverage?level=city",
           BAD_COVERAGE_API, note="no such level"),
+    # --- surveys ------------------------------------------------------------------
+    Entry("GET", "/surveys", "/surveys", logged_in(200)),
+    Entry("GET", "/surveys/new", "/surveys/new", DEFINES_PAGE),
+    Entry("POST", "/surveys/new", "/surveys/new", DEFINES_FORM, form=SURVEY_FORM),
+    Entry("GET", "/surveys/<code>", "/surveys/SV-CA", SEES_SV_CA),
+    Entry("GET", "/surveys/<code>", "/surveys/SV-NONE", logged_in(404), note="no such survey"),
+    Entry("GET", "/surveys/<code>/answer", "/surveys/SV-CA/answer", SEES_SV_CA),
+    Entry("POST", "/surveys/<code>/answer", "/surveys/SV-CA/answer", ANSWERS_SV_CA,
+          form=ANSWER_FORM),
+    Entry("GET", "/surveys/<code>/record", "/surveys/SV-CA/record", RECORDS_SV_CA),
+    Entry("POST", "/surveys/<code>/record", "/surveys/SV-CA/record", RECORDED_SV_CA,
+          form=RECORD_FORM),
+    Entry("GET", "/surveys/<code>/qr.svg", "/surveys/SV-CA/qr.svg", SEES_SV_CA),
+    Entry("GET", "/surveys/<code>/results.xlsx", "/surveys/SV-CA/results.xlsx", RESULTS_SV_CA),
+    Entry("GET", "/api/v1/surveys", "/api/v1/surveys", bearer(200)),
+    Entry("POST", "/api/v1/surveys", "/api/v1/surveys", DEFINES_API, json=NEW_SURVEY),
+    Entry("GET", "/api/v1/surveys/<code>", "/api/v1/surveys/SV-CA", SEES_SV_CA_API),
+    Entry("GET", "/api/v1/surveys/<code>", "/api/v1/surveys/SV-CB", SEES_SV_CB_API),
+    Entry("GET", "/api/v1/surveys/<code>", "/api/v1/surveys/SV-NONE", bearer(404),
+          note="no such survey"),
+    Entry("POST", "/api/v1/surveys/<code>/responses", "/api/v1/surveys/SV-CA/responses",
+          OWN_ANSWER_SV_CA_API, json=OWN_ANSWER),
+    Entry("POST", "/api/v1/surveys/<code>/responses", "/api/v1/surveys/SV-CA/responses",
+          PAPER_ANSWER_SV_CA_API, json=PAPER_ANSWER, note="a paper form"),
+    Entry("GET", "/api/v1/surveys/<code>/results", "/api/v1/surveys/SV-CA/results",
+          RESULTS_SV_CA_API),
 ]
 
 # Methods every rule answers by itself; the table covers the rest.

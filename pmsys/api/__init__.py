@@ -15,4 +15,5 @@ from pmsys.api import imports as _imports_api  # noqa: E402,F401
 from pmsys.api import openapi as _openapi  # noqa: E402,F401
 from pmsys.api import orgs as _orgs_api  # noqa: E402,F401
 from pmsys.api import places as _places_api  # noqa: E402,F401
+from pmsys.api import surveys as _surveys_api  # noqa: E402,F401
 from pmsys.api import tickets as _tickets_api  # noqa: E402,F401

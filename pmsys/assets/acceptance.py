@@ -18,7 +18,7 @@ from pmsys import money
 
 def acceptance_problems(
     *,
-    satisfaction_rate: Decimal,
+    satisfaction_rate: Decimal | None,
     minimum: Decimal,
     accepted_on: date,
     completed_on: date | None,
@@ -27,7 +27,15 @@ def acceptance_problems(
 ) -> list[tuple[str, str]]:
     """Return (code, reason) for every rule the acceptance breaks; empty when it may proceed."""
     problems: list[tuple[str, str]] = []
-    if not Decimal(0) <= satisfaction_rate <= Decimal(1):
+    if satisfaction_rate is None:
+        problems.append(
+            (
+                "satisfaction_missing",
+                "no resident satisfaction rate: no closed satisfaction survey of the project "
+                "has answers, and no rate was typed with a reason",
+            )
+        )
+    elif not Decimal(0) <= satisfaction_rate <= Decimal(1):
         problems.append(("bad_satisfaction", "the satisfaction rate must be between 0 and 1"))
     elif satisfaction_rate < minimum:
         problems.append(

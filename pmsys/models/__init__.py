@@ -44,10 +44,14 @@ from pmsys.models.places import (
     Setting,
     Unit,
 )
+from pmsys.models.surveys import Survey, SurveyCommunity, SurveyResponse
 from pmsys.models.throttle import ThrottleHit
 from pmsys.models.tickets import Notification, Ticket, TicketEvent, TicketPhoto
 
 __all__ = [
+    "Survey",
+    "SurveyCommunity",
+    "SurveyResponse",
     "ApiKey",
     "Webhook",
     "WebhookDelivery",

@@ -77,6 +77,12 @@ class Project(Base):
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acceptance_note: Mapped[str] = mapped_column(Text, default="")
+    # Where the satisfaction rate came from (docs/domain.md#projects): "survey" (the project's
+    # closed survey, whose code and participation are kept) or "typed" (with a reason).
+    satisfaction_source: Mapped[str | None] = mapped_column(String(16))
+    satisfaction_survey: Mapped[str | None] = mapped_column(String(64))
+    participation_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    satisfaction_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contractor: Mapped[Organization | None] = relationship(foreign_keys=[contractor_id])
@@ -93,6 +99,14 @@ class Project(Base):
         CheckConstraint(
             "satisfaction_rate IS NULL OR (satisfaction_rate >= 0 AND satisfaction_rate <= 1)",
             name="satisfaction_rate",
+        ),
+        CheckConstraint(
+            "participation_rate IS NULL OR (participation_rate >= 0 AND participation_rate <= 1)",
+            name="participation_rate",
+        ),
+        CheckConstraint(
+            "satisfaction_source IS NULL OR satisfaction_source IN ('survey', 'typed')",
+            name="satisfaction_source",
         ),
         CheckConstraint(
             "accepted_on IS NULL OR completed_on IS NULL OR accepted_on >= completed_on",

@@ -382,7 +382,8 @@ def test_schemathesis_get_operations(app, api_token, db, role):
         "/handovers", "/handovers/{code}", "/me", "/notifications", "/orgs/{code}/api-keys",
         "/orgs/{code}/webhooks", "/orgs/{code}/webhooks/{webhook_id}/deliveries", "/projects",
         "/projects/{code}", "/reports/collection", "/reports/coverage",
-        "/reports/handover-backlog", "/reports/tickets", "/routing/preview", "/tickets",
+        "/reports/handover-backlog", "/reports/tickets", "/routing/preview", "/surveys",
+        "/surveys/{code}", "/surveys/{code}/results", "/tickets",
         "/tickets/{ticket_id}", "/tickets/{ticket_id}/photos/{photo_id}", "/votes/{vote_id}",
         "/votes/{vote_id}/ballots",
     ]

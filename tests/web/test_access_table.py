@@ -21,6 +21,7 @@ from pmsys.extensions import db as _db
 from pmsys.models.auth import ApiToken
 from pmsys.models.places import Community
 from tests.access_governance import EXAMPLE_VOTE_IDS, Number, add_governance, vote_ids
+from tests.access_surveys import add_surveys
 from tests.access_table import (
     IMPLICIT_METHODS,
     LOGIN,
@@ -50,13 +51,14 @@ def access_world(app):
     """tests/world.py's world with the tickets and votes the rows name, built once.
 
     Tickets and fees of tests/access_tickets.py, votes and committees of
-    tests/access_governance.py. Each test starts from it as built and is rolled
-    back afterwards (tests/bases.py).
+    tests/access_governance.py, surveys of tests/access_surveys.py. Each test starts from it
+    as built and is rolled back afterwards (tests/bases.py).
     """
 
     def build():
         world = build_access_ticket_world()
         add_governance(world)
+        add_surveys(world)
         return world
 
     with world_base(app, build) as base:

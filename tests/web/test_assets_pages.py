@@ -119,7 +119,7 @@ def test_a_handover_from_project_to_effective_through_the_pages(web, db, world):
 
     # Acceptance needs GXL's committee first (HXY has none): refused with the reason.
     response = web.post("bureau", "/projects/2025-01/accept", accepted_on="2025-01-10",
-                        satisfaction_percent="96.5")
+                        satisfaction_percent="96.5", satisfaction_reason="paper survey")
     assert response.status_code == 422
     assert "must sign off first" in squash(response)
     assert db.session.scalar(select(Project.accepted_on).where(Project.code == "2025-01")) is None
@@ -137,7 +137,8 @@ def test_a_handover_from_project_to_effective_through_the_pages(web, db, world):
 
     # Below the minimum satisfaction the acceptance is refused with the reason (422).
     response = web.post("bureau", "/projects/2025-01/accept", accepted_on="2025-01-10",
-                        satisfaction_percent="85", note="survey of 120 households")
+                        satisfaction_percent="85", satisfaction_reason="paper survey",
+                        note="survey of 120 households")
     assert response.status_code == 422
     assert "Resident satisfaction 85.00 % is below the minimum 90.00 %." in squash(response)
     db.session.expire_all()
@@ -147,7 +148,8 @@ def test_a_handover_from_project_to_effective_through_the_pages(web, db, world):
     assert refusals == 2  # the refusals are kept in the trail
 
     response = web.post("bureau", "/projects/2025-01/accept", accepted_on="2025-01-10",
-                        satisfaction_percent="96.5", note="survey of 120 households")
+                        satisfaction_percent="96.5", satisfaction_reason="paper survey",
+                        note="survey of 120 households")
     assert response.status_code == 302
     page = squash(web.get("bureau", "/projects/2025-01"))
     assert "2025-01-10" in page and "96.50 %" in page and "survey of 120 households" in page
@@ -267,7 +269,8 @@ def submitted(db, world):
         completed_on=date(2025, 1, 5))
     services.sign_off_project(session, users["committee"], project, world.communities["GXL"])
     services.accept_project(session, users["bureau"], project, accepted_on=date(2025, 1, 10),
-                            satisfaction_rate=Decimal("0.95"))
+                            satisfaction_rate=Decimal("0.95"),
+                            satisfaction_reason="paper survey")
     for code, category in (("GXL-WS", "water_supply"), ("GXL-PW", "power")):
         services.create_asset(session, users["bureau"], code=code, category=category,
                               community="GXL", project="2025-01")
@@ -385,7 +388,8 @@ def test_pages_the_user_may_not_see_answer_404(web, submitted, who, url):
     ("resident", "/handovers/H-1/actions", {"action": "inspect"}),
     ("bureau_far", "/handovers/H-1/actions", {"action": "submit"}),
     ("bureau_far", "/projects/2025-01/accept",
-     {"accepted_on": "2025-02-01", "satisfaction_percent": "99"}),
+     {"accepted_on": "2025-02-01", "satisfaction_percent": "99",
+      "satisfaction_reason": "paper survey"}),
     ("resident_far", "/projects/2025-01/sign-off", {"community": "GXL"}),
     ("water_far", "/assets/GXL-WS/warranty", {"until": "2030-01-01"}),
 ])
@@ -433,7 +437,8 @@ def test_pages_for_other_roles_answer_403(web, submitted, who, url):
     ("manager", "/projects/2025-02/sign-off", {"community": "GXL"}),
     ("bureau", "/projects/2025-02/sign-off", {"community": "GXL"}),
     ("committee", "/projects/2025-02/accept",
-     {"accepted_on": "2025-02-01", "satisfaction_percent": "99"}),
+     {"accepted_on": "2025-02-01", "satisfaction_percent": "99",
+      "satisfaction_reason": "paper survey"}),
     ("officer", "/projects/2025-02/accept", {}),
     ("committee", "/assets/GXL-WS/warranty", {"until": "2030-01-01"}),
     ("water", "/handovers/H-1/actions", {"action": "submit"}),
@@ -462,7 +467,8 @@ def test_a_step_that_does_not_fit_the_status_answers_409(web, db, submitted):
     assert response.status_code == 409
     assert any("current status" in message for message in flashes(response))
     assert web.post("bureau", "/projects/2025-01/accept", accepted_on="2025-02-01",
-                    satisfaction_percent="99").status_code == 409
+                    satisfaction_percent="99",
+                    satisfaction_reason="paper survey").status_code == 409
 
 
 def test_bad_input_answers_400_on_the_same_page(web, db, world, submitted):
@@ -495,7 +501,8 @@ def test_bad_input_answers_400_on_the_same_page(web, db, world, submitted):
 POSTS = [
     ("/projects/new", PROJECT_FORM),
     ("/projects/2025-01/sign-off", {"community": "GXL"}),
-    ("/projects/2025-01/accept", {"accepted_on": "2025-02-01", "satisfaction_percent": "99"}),
+    ("/projects/2025-01/accept", {"accepted_on": "2025-02-01", "satisfaction_percent": "99",
+      "satisfaction_reason": "paper survey"}),
     ("/assets/new?community=GXL", {"code": "GXL-X", "category": "road"}),
     ("/assets/GXL-WS/warranty", {"until": "2030-01-01"}),
     ("/handovers/new?community=GXL",

@@ -1,7 +1,7 @@
 """Promise 2: someone else's object answers like a missing one, and nothing changes.
 
 docs/reliability.md#object-probes, for votes (their ballots, results and closing),
-hand-overs, assets, projects, notifications, every page and call of a community (its
+hand-overs, assets, projects, surveys, notifications, every page and call of a community (its
 revenue ledger, fees and payment form, committee, terms, votes), the household a
 payment names, the person a ballot or a committee candidacy names, and a building's
 public report page and call.
@@ -43,6 +43,8 @@ from tests.access_table import (
     NEW_PAYMENT,
     ROLES,
     SEES_H_CA_API,
+    SEES_SV_CA_API,
+    SEES_SV_CB_API,
     TABLE,
     Entry,
 )
@@ -117,6 +119,13 @@ FAMILIES = {
                objects={"CA-WS": "CA", "CB-WS": "CB"}),
         Family("project", re.compile(r"^(/api/v1)?/projects/<code>"),
                re.compile(r"(?<=/projects/)[^/?]+"), "P-NONE", objects={"P-CA": "CA"}),
+        # Surveys of tests/access_surveys.py: seen by who sees their community, save operators.
+        Family("survey", re.compile(r"^(/api/v1)?/surveys/<code>"),
+               re.compile(r"(?<=/surveys/)[^/?]+"), "SV-NONE",
+               seen_by={"SV-CA": {role for role, status in SEES_SV_CA_API.items()
+                                  if status == 200},
+                        "SV-CB": {role for role, status in SEES_SV_CB_API.items()
+                                  if status == 200}}),
         # N_A: resident_a's notification; nobody else's.
         Family("notification", re.compile(r"<int:notification_id>"),
                re.compile(r"\{N_A\}"), "{MISSING}", seen_by={"{N_A}": {"resident_a"}}),

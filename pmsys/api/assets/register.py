@@ -147,8 +147,13 @@ class NewProject(Input):
 
 class ProjectAcceptance(Input):
     accepted_on: Day
-    satisfaction_rate: Annotated[number("0.95", floats=True), Field(description=(
-        "Between 0 and 1, a decimal string (\"0.95\"); a number is accepted too."))]
+    satisfaction_rate: Annotated[number("0.95", floats=True) | None, Field(description=(
+        "Typed instead of the project's closed survey: between 0 and 1, a decimal string "
+        "(\"0.95\"); a number is accepted too. Needs `satisfaction_reason`. Absent: the "
+        "satisfaction rate of the project's latest closed survey."))] = None
+    satisfaction_reason: Annotated[text(NOTE_LENGTH) | None, Field(description=(
+        "Why a rate is typed instead of the survey's (audited); required with "
+        "`satisfaction_rate`."))] = None
     note: text(NOTE_LENGTH) | None = None
 
 
@@ -204,18 +209,25 @@ def create_project(body: NewProject):
 @api_login_required
 @endpoint(body=ProjectAcceptance, answers={200: ("The accepted project.", ProjectAnswer)},
           refusals={
+              400: "Malformed input; a typed rate without a reason (`reason_required`).",
               403: "", 404: "", 409: "Already accepted.",
               422: "Refused: `fields.reasons` lists every reason (`satisfaction_too_low` below "
-                   "the configured minimum, 0.90 by default; `committee_signoff_missing`; "
-                   "`accepted_before_completion`; `bad_satisfaction`)."},
+                   "the configured minimum, 0.90 by default; `satisfaction_missing`: no closed "
+                   "survey of the project with answers and no typed rate; "
+                   "`committee_signoff_missing`; `accepted_before_completion`; "
+                   "`bad_satisfaction`)."},
           path=PROJECT_PATH, tags=("projects",), find=_project_or_404)
 def accept_project(code: str, body: ProjectAcceptance, found: Project):
     """Record the project's acceptance (bureau_admin, sysadmin).
 
-    A rule that refuses it answers 422 with every reason.
+    The satisfaction rate and participation are the project's latest closed survey's; a
+    typed rate replaces them only with a reason, which is audited. A rule that refuses the
+    acceptance answers 422 with every reason.
     """
     projects.accept_project(db.session, g.api_user, found, accepted_on=body.accepted_on,
-                            satisfaction_rate=body.satisfaction_rate, note=body.note or "")
+                            satisfaction_rate=body.satisfaction_rate,
+                            satisfaction_reason=body.satisfaction_reason,
+                            note=body.note or "")
     return serializers.project_json(db.session, found)
 
 

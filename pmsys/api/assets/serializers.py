@@ -69,6 +69,10 @@ def project_json(session: Session, project: Project) -> dict:
         "completed_on": date_str(project.completed_on),
         "accepted_on": date_str(project.accepted_on),
         "satisfaction_rate": decimal_str(project.satisfaction_rate, 4),
+        "satisfaction_source": project.satisfaction_source,
+        "satisfaction_survey": project.satisfaction_survey,
+        "participation_rate": decimal_str(project.participation_rate, 4),
+        "satisfaction_reason": project.satisfaction_reason,
         "accepted_by": names.get(project.accepted_by_id),
         "acceptance_note": project.acceptance_note or "",
         "communities": [
@@ -280,6 +284,14 @@ class ProjectAnswer(Answer):
     accepted_on: DateText | None
     satisfaction_rate: Annotated[decimal_text(4, example="0.9500") | None, Field(
         description="The acceptance survey's satisfaction, 4 places.")]
+    satisfaction_source: Annotated[str | None, Field(
+        json_schema_extra={"enum": ["survey", "typed", None]},
+        description="Where the rate came from: the project's survey, or typed with a reason.")]
+    satisfaction_survey: Annotated[str | None, Field(description="The survey's code.")]
+    participation_rate: Annotated[decimal_text(4, example="0.9500") | None, Field(
+        description="Households that answered the survey / households asked, 4 places.")]
+    satisfaction_reason: Annotated[str | None, Field(
+        description="Why the rate was typed instead of the survey's.")]
     accepted_by: Username
     acceptance_note: str
     communities: list[ProjectCommunityAnswer]

@@ -37,6 +37,10 @@ from pmsys.models.assets import (
 from pmsys.models.auth import OrgKind, Role
 from pmsys.models.places import Community
 from pmsys.settings import get_setting
+from pmsys.surveys import services as surveys
+
+# The longest reason for typing a satisfaction rate instead of the survey's.
+REASON_MAX = 1000
 
 
 def _rate(value) -> Decimal:
@@ -185,7 +189,8 @@ def accept_project(
     project: Project,
     *,
     accepted_on: date | str,
-    satisfaction_rate,
+    satisfaction_rate=None,
+    satisfaction_reason: str | None = None,
     note: str = "",
 ) -> Project:
     """Record the joint acceptance; refused with every reason where a rule is not met.
@@ -193,7 +198,10 @@ def accept_project(
     The rules (docs/domain.md#projects): the satisfaction rate at least the configured minimum
     (the strictest setting among the project's regions), acceptance not before
     completion, and the sign-off of every covered community's active committee.
-    Acceptance recomputes the warranty end of the project's assets.
+    The rate is the project's latest closed survey's (its participation is kept too); a
+    typed rate needs a reason (refused without one: `reason_required`) and is used instead,
+    audited with the reason; without either the acceptance is refused
+    (`satisfaction_missing`). Acceptance recomputes the warranty end of the project's assets.
     """
     require_keeper(session, actor, [link.community for link in project.community_links])
     if project.accepted_on is not None:
@@ -201,8 +209,21 @@ def accept_project(
     day = parse_day(accepted_on, "accepted_on")
     if day is None:
         raise InvalidInput("the acceptance date is required", fields={"accepted_on": "required"})
-    rate = _rate(satisfaction_rate)
     remark = checked_text(note, "note")
+    survey = surveys.closed_project_survey(session, project)
+    participation = None
+    if satisfaction_rate is not None and satisfaction_rate != "":
+        rate, source = _rate(satisfaction_rate), "typed"
+        reason = checked_text(satisfaction_reason, "satisfaction_reason", REASON_MAX)
+        if not reason:
+            raise InvalidInput("a typed satisfaction rate needs a reason (the project's "
+                               "survey gives the rate otherwise)", code="reason_required",
+                               fields={"satisfaction_reason": "required with a typed rate"})
+    else:
+        reason, source = None, "survey"
+        result = surveys.tally(session, survey) if survey is not None else None
+        rate = None if result is None else result.satisfaction_rate
+        participation = None if result is None else result.participation_rate
     committees = active_committees(session, [lk.community_id for lk in project.community_links])
     need = {link.community.code for link in project.community_links
             if link.community_id in committees}
@@ -216,11 +237,17 @@ def accept_project(
     if problems:
         audit.refusal(session, actor, "project_acceptance_refused", "project", project.code,
                      reasons=[code for code, _ in problems], satisfaction_rate=str(rate),
-                     minimum=str(minimum))
+                     minimum=str(minimum), satisfaction_source=source,
+                     survey=survey.code if survey else None)
         raise RuleRefused("; ".join(reason for _, reason in problems), code=problems[0][0],
                           fields={"reasons": [code for code, _ in problems]})
     project.accepted_on = day
     project.satisfaction_rate = money.round_ratio(rate)
+    project.satisfaction_source = source
+    project.satisfaction_survey = survey.code if survey is not None and source == "survey" \
+        else None
+    project.participation_rate = participation
+    project.satisfaction_reason = reason
     project.accepted_by_id = actor.id
     project.accepted_at = clock.now()
     project.acceptance_note = remark
@@ -234,5 +261,8 @@ def accept_project(
     session.flush()
     audit.record(session, actor, "project_accepted", "project", project.code,
                  accepted_on=day.isoformat(), satisfaction_rate=str(rate),
-                 minimum=str(minimum))
+                 minimum=str(minimum), satisfaction_source=source,
+                 **({"survey": survey.code, "participation_rate": str(participation)}
+                    if source == "survey" else
+                    {"reason": reason, "survey": survey.code if survey else None}))
     return project

@@ -155,19 +155,24 @@ class SignOffForm(FlaskForm):
 
 
 class AcceptForm(FlaskForm):
-    """The joint acceptance; the satisfaction rate is entered as a percentage (95 = 95 %)."""
+    """The joint acceptance. The satisfaction rate is the project's closed survey's; one typed
+    instead is entered as a percentage (95 = 95 %) with a reason."""
 
     accepted_on = DateField(_l("Accepted on"), validators=[DataRequired()])
     satisfaction_percent = DecimalField(
-        _l("Resident satisfaction, percent"),
+        _l("Resident satisfaction typed instead, percent"),
         places=2,
-        validators=[DataRequired(), NumberRange(0, 100)],
+        validators=[Optional(), NumberRange(0, 100)],
     )
+    satisfaction_reason = TextAreaField(_l("Why the rate is typed"),
+                                        validators=[Optional(), Length(max=1000)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
     @property
-    def satisfaction_rate(self) -> Decimal:
-        """The rate as the service takes it: a decimal between 0 and 1."""
+    def satisfaction_rate(self) -> Decimal | None:
+        """A typed rate as the service takes it (a decimal between 0 and 1), or None."""
+        if self.satisfaction_percent.data is None:
+            return None
         return money.ratio(self.satisfaction_percent.data, 100)
 
 

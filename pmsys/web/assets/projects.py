@@ -18,6 +18,7 @@ from pmsys.governance.services import active_committees
 from pmsys.models.assets import Asset, Project, ProjectCommunity
 from pmsys.models.auth import Role
 from pmsys.models.places import Community
+from pmsys.surveys import services as surveys
 from pmsys.web.assets import forms
 from pmsys.web.assets.common import (
     bp,
@@ -39,6 +40,9 @@ ACCEPTANCE_REASONS = {
         "The acceptance date is before the completion date."),
     "committee_signoff_missing": lambda rate, minimum: _(
         "The owners' committee of every community that has one must sign off first."),
+    "satisfaction_missing": lambda rate, minimum: _(
+        "There is no satisfaction rate: no closed survey of this project has answers. Type a "
+        "rate with the reason why."),
 }
 
 
@@ -104,8 +108,11 @@ def _project_page(user, project: Project, accept_form=None, reasons=(), status=2
         select(Asset).where(Asset.project_id == project.id, permissions.asset_clause(user))
         .order_by(Asset.code)
     ).all()
+    survey = surveys.closed_project_survey(db.session, project)
     return render_template(
         "assets/project_detail.html", project=project, committees=committees, signers=signers,
+        survey=survey, survey_result=surveys.tally(db.session, survey) if survey else None,
+        surveys_open=surveys.coming_project_surveys(db.session, project),
         may_accept=keeps and project.accepted_on is None,
         accept_form=accept_form or forms.AcceptForm(formdata=None), reasons=reasons,
         renewed=renewed, item_kinds=forms.ITEM_KIND_LABELS,
@@ -159,14 +166,19 @@ def project_accept(code: str):
     try:
         assets.accept_project(db.session, user, project, accepted_on=form.accepted_on.data,
                               satisfaction_rate=form.satisfaction_rate,
+                              satisfaction_reason=form.satisfaction_reason.data or "",
                               note=form.note.data or "")
     except DomainError as error:
         status = refused(error)
         project = assets.get_project_or_404(db.session, user, code)
         codes = error.fields.get("reasons", []) if status == 422 else []
         minimum = acceptance_minimum(db.session, project)
+        rate = form.satisfaction_rate
+        if rate is None:
+            survey = surveys.closed_project_survey(db.session, project)
+            rate = surveys.tally(db.session, survey).satisfaction_rate if survey else None
         reasons = [
-            ACCEPTANCE_REASONS[c](form.satisfaction_rate, minimum)
+            ACCEPTANCE_REASONS[c](rate, minimum)
             if c in ACCEPTANCE_REASONS else c
             for c in codes
         ] or [refusal_message(error)]

@@ -27,6 +27,7 @@ from pmsys.fees import billing, revenue, services
 from pmsys.governance import access as governance_access
 from pmsys.models.fees import REVENUE_SOURCES, SPENDING_USES
 from pmsys.models.governance import Vote, VoteStatus
+from pmsys.surveys import services as survey_services
 from pmsys.web.assets.common import current_actor, refusal_message, refused
 from pmsys.web.fees import bp
 
@@ -148,6 +149,7 @@ def revenue_ledger(code: str):
 @login_required
 def community_notices(code: str):
     """The community's public notice page: this year's public revenue and its balance,
+    the open satisfaction surveys with their QR codes,
     the owners' assembly votes (open ones to vote in, closed ones with their results),
     the owners' committee in office with its members and term, and the fee standard in
     force (收费标准公示) (docs/domain.md#committees, #revenue, #fees).
@@ -165,6 +167,7 @@ def community_notices(code: str):
         open_votes=[v for v in votes if v.status is not VoteStatus.closed],
         closed_votes=[v for v in votes if v.status is VoteStatus.closed],
         committee=governance_access.active_committee(db.session, community),
+        surveys=survey_services.open_surveys(db.session, community),
         standard=standard, example_area=EXAMPLE_AREA, example=billing.bill_amount(
             EXAMPLE_AREA, standard.price_per_m2_month, standard.fixed_per_household)
         if standard else None,
