@@ -14,6 +14,7 @@ from pmsys.models.assets import (
 )
 from pmsys.models.audit import AuditRecord
 from pmsys.models.auth import ApiToken, Organization, OrganizationCategory, User
+from pmsys.models.evaluation import EvaluationBulletin, OrgDeduction
 from pmsys.models.fees import (
     Bill,
     BillAdjustment,
@@ -45,7 +46,13 @@ from pmsys.models.places import (
     Unit,
 )
 from pmsys.models.throttle import ThrottleHit
-from pmsys.models.tickets import Notification, Ticket, TicketEvent, TicketPhoto
+from pmsys.models.tickets import (
+    Notification,
+    Ticket,
+    TicketCallback,
+    TicketEvent,
+    TicketPhoto,
+)
 
 __all__ = [
     "ApiKey",
@@ -93,5 +100,8 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketPhoto",
+    "TicketCallback",
+    "OrgDeduction",
+    "EvaluationBulletin",
     "ThrottleHit",
 ]
