@@ -233,6 +233,14 @@ CANCELS_T_A_PAGE = grid(LOGIN, T_A, 404,  403,  404,  403,  403,  404,   403,  4
 CANCELS_T_A_API = grid(401,  200,  404,  403,  404,  403,  403,  404,   403,  403,   403)
 ADDS_PHOTO_T_A_PAGE = grid(LOGIN, T_A, 404, 403, 404,  403,  403,  404,   403,  403,   403)
 ADDS_PHOTO_T_A_API = grid(401, 201, 404,  403,  404,  403,  403,  404,   403,  403,   403)
+# Follow-up calls (回访, docs/domain.md#callbacks): the street office of the ticket's
+# community calls back closed tickets; T_A is open, so it is refused as not closed (409),
+# and everyone else who sees it is not the caller (403). The call list is the street
+# offices'.
+CALLS_T_A_PAGE = grid(LOGIN, 403,  404,  403,  404,  403,  403,  404,   409,  403,   403)
+CALLS_T_A_API = grid(401,    403,  404,  403,  404,  403,  403,  404,   409,  403,   403)
+CALL_LIST_PAGE = grid(LOGIN, 403,  403,  403,  403,  403,  403,  403,   200,  403,   403)
+CALL_LIST_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   200,  403,   403)
 # The building's QR code: staff who serve the community; residents and utilities 404.
 QR_CA_PAGE = grid(LOGIN,     404,  404,  200,  404,  200,  404,  404,   200,  200,   200)
 QR_CB_PAGE = grid(LOGIN,     404,  404,  404,  200,  404,  404,  404,   404,  404,   200)
@@ -581,6 +589,11 @@ TABLE: list[Entry] = [
           everyone(400), form=ACCEPT, csrf=False, note="no CSRF token"),
     Entry("POST", "/tickets/<int:ticket_id>/photos", "/tickets/{T_A}/photos",
           ADDS_PHOTO_T_A_PAGE, form={"photos": PNG, "purpose": "report"}),
+    Entry("GET", "/callbacks", "/callbacks", CALL_LIST_PAGE),
+    Entry("POST", "/tickets/<int:ticket_id>/callbacks", "/tickets/{T_A}/callbacks",
+          CALLS_T_A_PAGE, form={"result": "not_reached"}),
+    Entry("POST", "/tickets/<int:ticket_id>/callbacks", "/tickets/{T_A}/callbacks",
+          everyone(400), form={"result": "not_reached"}, csrf=False, note="no CSRF token"),
     Entry("POST", "/tickets/<int:ticket_id>/photos", "/tickets/{T_A}/photos",
           everyone(400), form={"photos": PNG, "purpose": "report"}, csrf=False,
           note="no CSRF token"),
@@ -648,6 +661,9 @@ TABLE: list[Entry] = [
     Entry("GET", "/api/v1/tickets/<int:ticket_id>/photos/<int:photo_id>",
           "/api/v1/tickets/{T_B}/photos/{P_A}", bearer(404), note="a photo of another ticket"),
     Entry("GET", "/api/v1/reports/tickets", "/api/v1/reports/tickets", TICKET_REPORT_API),
+    Entry("POST", "/api/v1/tickets/<int:ticket_id>/callbacks",
+          "/api/v1/tickets/{T_A}/callbacks", CALLS_T_A_API, json={"reached": False}),
+    Entry("GET", "/api/v1/callbacks", "/api/v1/callbacks", CALL_LIST_API),
     # --- API: notifications -------------------------------------------------------
     Entry("GET", "/api/v1/notifications", "/api/v1/notifications", bearer(200)),
     Entry("POST", "/api/v1/notifications/<int:notification_id>/read",

@@ -21,6 +21,7 @@ from pmsys.imports.fields import INVALID, Item, Problems, mark_duplicates, read_
 from pmsys.imports.sections import HEATING_SEASON, SECTION_SPECS
 from pmsys.imports.values import decimal, integer
 from pmsys.tickets import sla
+from pmsys.tickets.services.callbacks import check_percent
 
 VERSION = 1
 SECTIONS = (
@@ -197,6 +198,11 @@ def _read_settings(value: object, problems: Problems) -> dict[str, object]:
             hours = integer(1)(raw, path, problems)
             if hours is not INVALID:
                 settings[key] = hours
+        elif key == "callback_sample_percent":
+            try:
+                settings[key] = check_percent(raw)
+            except ValueError as refused:
+                problems.add(path, str(refused))
         else:
             problems.add(path, "unknown setting")
     return settings

@@ -76,6 +76,10 @@ CASES = [
      ["settings.acceptance_min_satisfaction: must be between 0 and 1"]),
     ("settings.acceptance_min_satisfaction", "abc",
      ['settings.acceptance_min_satisfaction: must be a decimal number such as "0.90"']),
+    ("settings.callback_sample_percent", 120,
+     ["settings.callback_sample_percent: must be a whole number from 0 to 100"]),
+    ("settings.callback_sample_percent", "20",
+     ["settings.callback_sample_percent: must be a whole number from 0 to 100"]),
     # Regions.
     ("regions.0.colour", "red", ["regions[0].colour: unknown field"]),
     ("regions.0.kind", "province", ["regions[0].kind: must be one of city, district, street"]),

@@ -202,6 +202,15 @@ def record_callback(session: Session, actor, ticket: Ticket, *, reached: bool,
     return call
 
 
+def may_call_on(session: Session, actor, ticket: Ticket,
+                calls: list[TicketCallback]) -> bool:
+    """Whether the page offers `actor` to record a call on the ticket now."""
+    if ticket.status is not TicketStatus.closed or any(call.reached for call in calls):
+        return False
+    community = session.get(Community, ticket.community_id)
+    return permissions.arbitrates(actor, community.street_id, community.community_office_id)
+
+
 def callbacks_of(session: Session, ticket: Ticket) -> list[TicketCallback]:
     """The ticket's follow-up calls, oldest first."""
     return list(session.scalars(select(TicketCallback).where(TicketCallback.ticket_id == ticket.id)
