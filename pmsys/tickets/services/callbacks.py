@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import BigInteger, and_, cast, exists, false, func, or_, select, update
+from sqlalchemy import BigInteger, and_, case, cast, exists, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pmsys import audit, clock
@@ -249,7 +249,7 @@ def callback_counts(session: Session, actor, *, date_from: date, date_to: date,
     }[group]
     rows = session.execute(
         select(key.label("key"), func.count().label("callbacks"),
-               func.sum(cast(TicketCallback.satisfied, BigInteger)).label("satisfied"))
+               func.sum(case((TicketCallback.satisfied, 1), else_=0)).label("satisfied"))
         .select_from(TicketCallback)
         .join(Ticket, Ticket.id == TicketCallback.ticket_id)
         .join(Organization, Organization.id == Ticket.assignee_id)
