@@ -75,6 +75,7 @@ def upgrade():
         sa.Column('period', sa.String(length=10), nullable=False),
         sa.Column('published_at', pmsys.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column('published_by_id', sa.Integer(), nullable=False),
+        sa.Column('scores', sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(['published_by_id'], ['users.id'],
                                 name=op.f('fk_evaluation_bulletins_published_by_id_users')),
         sa.ForeignKeyConstraint(['region_id'], ['regions.id'],

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -63,6 +64,8 @@ class EvaluationBulletin(Base):
     period: Mapped[str] = mapped_column(String(10))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The ranked scores as published (the API's items), so that the bulletin never changes.
+    scores: Mapped[list] = mapped_column(JSON)
 
     region: Mapped[Region] = relationship()
 
