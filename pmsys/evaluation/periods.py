@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-[12])?)?$"
+PATTERN = r"^(19[7-9]\d|2\d{3})(-(0[1-9]|1[0-2])(-[12])?)?$"
 _PERIOD = re.compile(PATTERN)
 FIRST_YEAR, LAST_YEAR = 1970, 2999
 

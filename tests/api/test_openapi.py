@@ -381,7 +381,7 @@ def test_schemathesis_get_operations(app, api_token, db, role):
         "/communities/{code}/revenue", "/communities/{code}/terms", "/communities/{code}/votes",
         "/handovers", "/handovers/{code}", "/me", "/notifications", "/orgs/{code}/api-keys",
         "/orgs/{code}/webhooks", "/orgs/{code}/webhooks/{webhook_id}/deliveries", "/projects",
-        "/projects/{code}", "/reports/collection", "/reports/coverage",
+        "/projects/{code}", "/reports/collection", "/reports/coverage", "/reports/evaluation",
         "/reports/handover-backlog", "/reports/tickets", "/routing/preview", "/tickets",
         "/tickets/{ticket_id}", "/tickets/{ticket_id}/photos/{photo_id}", "/votes/{vote_id}",
         "/votes/{vote_id}/ballots",
