@@ -78,6 +78,10 @@ CASES = [
      ['settings.acceptance_min_satisfaction: must be a decimal number such as "0.90"']),
     ("settings.callback_sample_percent", 120,
      ["settings.callback_sample_percent: must be a whole number from 0 to 100"]),
+    ("settings.evaluation_sheet", {"collection_rate": 60},
+     ["settings.evaluation_sheet: the weights must add up to 100"]),
+    ("settings.evaluation_tiers", [{"tier": "good", "min": 50}],
+     ["settings.evaluation_tiers: one tier must start at 0"]),
     ("settings.callback_sample_percent", "20",
      ["settings.callback_sample_percent: must be a whole number from 0 to 100"]),
     # Regions.

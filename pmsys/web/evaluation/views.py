@@ -131,7 +131,7 @@ def workbook(rows: list[dict]) -> bytes:
     header = [_("Rank"), _("Code"), _("Organisation"), _("Score"), _("Tier"), _("Reward")]
     formats: list[str | None] = [None, None, None, "0.00", None, None]
     for item in scoring.ITEMS:
-        header += [f"{ITEM_LABELS[item]}", f"{ITEM_LABELS[item]} · {_('points')}"]
+        header += [str(ITEM_LABELS[item]), _("%(item)s: points", item=ITEM_LABELS[item])]
         formats += ["0.0" if item == scoring.INSPECTION else "0.00%", "0.00"]
 
     def number(text):
