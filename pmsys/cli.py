@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from pmsys import clock, unit_of_work
+from pmsys.demo.evaluation import build_evaluation_examples
 from pmsys.demo.fees import build_fee_examples
 from pmsys.demo.governance import build_governance_examples
 from pmsys.demo.handovers import build_workflow_examples
@@ -69,6 +70,7 @@ def demo_command() -> None:
         tickets = build_ticket_examples(db.session)
         fees = build_fee_examples(db.session)
         governance = build_governance_examples(db.session)
+        evaluation = build_evaluation_examples(db.session)
     click.echo(summary.describe())
     click.echo(f"hand-overs in progress: {len(examples['created'])} created, "
                f"{len(examples['unchanged'])} unchanged")
@@ -80,6 +82,9 @@ def demo_command() -> None:
                f"{governance['votes']} votes, {governance['ballots']} ballots, "
                f"{governance['terms']} terms created ({governance['existing']} examples "
                f"already there)")
+    click.echo(f"demo evaluation: {evaluation['callbacks']} follow-up calls, "
+               f"{evaluation['deductions']} inspection deductions, "
+               f"{evaluation['bulletins']} bulletins published")
     click.echo("")
     click.echo("Demo logins (username / password — role):")
     for username, password, role in DEMO_LOGINS:
