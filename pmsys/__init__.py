@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from pmsys.open311 import bp as open311_bp
     from pmsys.web.assets import bp as assets_bp
     from pmsys.web.auth.views import bp as auth_bp
+    from pmsys.web.evaluation import bp as evaluation_bp
     from pmsys.web.fees import bp as fees_bp
     from pmsys.web.governance import bp as governance_bp
     from pmsys.web.integrations import bp as integrations_bp
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(governance_bp)
     app.register_blueprint(integrations_bp)
     app.register_blueprint(surveys_bp)
+    app.register_blueprint(evaluation_bp)
     # The API and Open311 authenticate with keys, never cookies, so CSRF cannot apply.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from pmsys import clock, unit_of_work
+from pmsys.demo.evaluation import build_evaluation_examples
 from pmsys.demo.fees import build_fee_examples
 from pmsys.demo.governance import build_governance_examples
 from pmsys.demo.handovers import build_workflow_examples
@@ -71,6 +72,7 @@ def demo_command() -> None:
         fees = build_fee_examples(db.session)
         governance = build_governance_examples(db.session)
         surveys = build_survey_examples(db.session)
+        evaluation = build_evaluation_examples(db.session)
     click.echo(summary.describe())
     click.echo(f"hand-overs in progress: {len(examples['created'])} created, "
                f"{len(examples['unchanged'])} unchanged")
@@ -84,6 +86,9 @@ def demo_command() -> None:
                f"already there)")
     click.echo(f"demo surveys: {surveys['surveys']} created with {surveys['answers']} answers "
                f"({surveys['existing']} already there)")
+    click.echo(f"demo evaluation: {evaluation['callbacks']} follow-up calls, "
+               f"{evaluation['deductions']} inspection deductions, "
+               f"{evaluation['bulletins']} bulletins published")
     click.echo("")
     click.echo("Demo logins (username / password — role):")
     for username, password, role in DEMO_LOGINS:

@@ -25,6 +25,13 @@ DEFAULT_SETTINGS: dict[str, object] = {
         "normal": {"respond": 24 * 60, "resolve": 7 * 24 * 60},
     },
     "ticket_auto_close_hours": 72,
+    # The share of closed tickets the street office calls back (回访), in percent; disputed
+    # and reopened tickets are always called (docs/domain.md#callbacks).
+    "callback_sample_percent": 20,
+    # The evaluation's score sheet and tiers: None reads as the defaults of
+    # pmsys/evaluation/scoring.py (docs/domain.md#evaluation).
+    "evaluation_sheet": None,
+    "evaluation_tiers": None,
     # "committee_rules" has no value here: governance/committees.py reads None as its
     # defaults (docs/domain.md#committees).
 }

@@ -235,6 +235,29 @@ CANCELS_T_A_PAGE = grid(LOGIN, T_A, 404,  403,  404,  403,  403,  404,   403,  4
 CANCELS_T_A_API = grid(401,  200,  404,  403,  404,  403,  403,  404,   403,  403,   403)
 ADDS_PHOTO_T_A_PAGE = grid(LOGIN, T_A, 404, 403, 404,  403,  403,  404,   403,  403,   403)
 ADDS_PHOTO_T_A_API = grid(401, 201, 404,  403,  404,  403,  403,  404,   403,  403,   403)
+# Follow-up calls (回访, docs/domain.md#callbacks): the street office of the ticket's
+# community calls back closed tickets; T_A is open, so it is refused as not closed (409),
+# and everyone else who sees it is not the caller (403). The call list is the street
+# offices'.
+CALLS_T_A_PAGE = grid(LOGIN, 403,  404,  403,  404,  403,  403,  404,   409,  403,   403)
+CALLS_T_A_API = grid(401,    403,  404,  403,  404,  403,  403,  404,   409,  403,   403)
+CALL_LIST_PAGE = grid(LOGIN, 403,  403,  403,  403,  403,  403,  403,   200,  403,   403)
+CALL_LIST_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   200,  403,   403)
+# The evaluation (docs/domain.md#evaluation): the bureau, street offices and sysadmins read
+# the scores (others are sent to the published bulletins, every login's), the bureau publishes,
+# the street office of a community PM-A manages deducts inspection points.
+BULLETINS = Redirect("/evaluation/bulletins")
+NEW_BULLETIN = Redirect("/evaluation/bulletins/[0-9]*")
+PM_A_DEDUCTIONS = Redirect("/orgs/PM-A/deductions")
+SCORES_PAGE = grid(LOGIN, *[BULLETINS] * 7, 200, 200, 200)
+SCORES_XLSX = grid(LOGIN,    403,  403,  403,  403,  403,  403,  403,   200,  200,   200)
+PUBLISHES_PAGE = grid(LOGIN, 403,  403,  403,  403,  403,  403,  403,   403,  NEW_BULLETIN, 403)
+DEDUCTIONS_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   200,  200,   200)
+DEDUCTS_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   PM_A_DEDUCTIONS, 403, 403)
+DEDUCTION_PHOTO = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   404,  404,   404)
+SCORES_API = grid(401,       404,  404,  404,  404,  404,  404,  404,   200,  200,   200)
+DEDUCTS_API = grid(401,      403,  403,  403,  403,  403,  403,  403,   201,  403,   403)
+DEDUCTION = {"on": "2025-06-01", "points": "2.5", "note": "楼道堆物未清"}
 # The building's QR code: staff who serve the community; residents and utilities 404.
 QR_CA_PAGE = grid(LOGIN,     404,  404,  200,  404,  200,  404,  404,   200,  200,   200)
 QR_CB_PAGE = grid(LOGIN,     404,  404,  404,  200,  404,  404,  404,   404,  404,   200)
@@ -619,6 +642,11 @@ TABLE: list[Entry] = [
           everyone(400), form=ACCEPT, csrf=False, note="no CSRF token"),
     Entry("POST", "/tickets/<int:ticket_id>/photos", "/tickets/{T_A}/photos",
           ADDS_PHOTO_T_A_PAGE, form={"photos": PNG, "purpose": "report"}),
+    Entry("GET", "/callbacks", "/callbacks", CALL_LIST_PAGE),
+    Entry("POST", "/tickets/<int:ticket_id>/callbacks", "/tickets/{T_A}/callbacks",
+          CALLS_T_A_PAGE, form={"result": "not_reached"}),
+    Entry("POST", "/tickets/<int:ticket_id>/callbacks", "/tickets/{T_A}/callbacks",
+          everyone(400), form={"result": "not_reached"}, csrf=False, note="no CSRF token"),
     Entry("POST", "/tickets/<int:ticket_id>/photos", "/tickets/{T_A}/photos",
           everyone(400), form={"photos": PNG, "purpose": "report"}, csrf=False,
           note="no CSRF token"),
@@ -644,6 +672,23 @@ TABLE: list[Entry] = [
           "/communities/CA/buildings/1/qr.svg", QR_CA_PAGE),
     Entry("GET", "/reports/tickets", "/reports/tickets", TICKET_REPORT_PAGE),
     Entry("GET", "/reports/tickets.xlsx", "/reports/tickets.xlsx", TICKET_REPORT_PAGE),
+    # --- evaluation pages ---------------------------------------------------------
+    Entry("GET", "/evaluation", "/evaluation?period=2025-05", SCORES_PAGE),
+    Entry("GET", "/evaluation.xlsx", "/evaluation.xlsx?period=2025-05", SCORES_XLSX),
+    Entry("POST", "/evaluation/publish", "/evaluation/publish", PUBLISHES_PAGE,
+          form={"period": "2025-05", "region": "D1"}),
+    Entry("POST", "/evaluation/publish", "/evaluation/publish", everyone(400),
+          form={"period": "2025-05", "region": "D1"}, csrf=False, note="no CSRF token"),
+    Entry("GET", "/evaluation/bulletins", "/evaluation/bulletins", logged_in(200)),
+    Entry("GET", "/evaluation/bulletins/<int:bulletin_id>", "/evaluation/bulletins/{MISSING}",
+          logged_in(404), note="no such bulletin"),
+    Entry("GET", "/orgs/<code>/deductions", "/orgs/PM-A/deductions", DEDUCTIONS_PAGE),
+    Entry("POST", "/orgs/<code>/deductions", "/orgs/PM-A/deductions", DEDUCTS_PAGE,
+          form=DEDUCTION),
+    Entry("POST", "/orgs/<code>/deductions", "/orgs/PM-A/deductions", everyone(400),
+          form=DEDUCTION, csrf=False, note="no CSRF token"),
+    Entry("GET", "/orgs/<code>/deductions/<int:deduction_id>/photo",
+          "/orgs/PM-A/deductions/{MISSING}/photo", DEDUCTION_PHOTO, note="no such deduction"),
     # --- notification pages -------------------------------------------------------
     Entry("GET", "/notifications", "/notifications", logged_in(200)),
     Entry("POST", "/notifications/read", "/notifications/read", READS_N_A_PAGE,
@@ -686,6 +731,13 @@ TABLE: list[Entry] = [
     Entry("GET", "/api/v1/tickets/<int:ticket_id>/photos/<int:photo_id>",
           "/api/v1/tickets/{T_B}/photos/{P_A}", bearer(404), note="a photo of another ticket"),
     Entry("GET", "/api/v1/reports/tickets", "/api/v1/reports/tickets", TICKET_REPORT_API),
+    Entry("POST", "/api/v1/tickets/<int:ticket_id>/callbacks",
+          "/api/v1/tickets/{T_A}/callbacks", CALLS_T_A_API, json={"reached": False}),
+    Entry("GET", "/api/v1/callbacks", "/api/v1/callbacks", CALL_LIST_API),
+    Entry("GET", "/api/v1/reports/evaluation", "/api/v1/reports/evaluation?period=2025-05",
+          SCORES_API),
+    Entry("POST", "/api/v1/orgs/<code>/deductions", "/api/v1/orgs/PM-A/deductions",
+          DEDUCTS_API, json={**DEDUCTION, "points": 2}),
     # --- API: notifications -------------------------------------------------------
     Entry("GET", "/api/v1/notifications", "/api/v1/notifications", bearer(200)),
     Entry("POST", "/api/v1/notifications/<int:notification_id>/read",

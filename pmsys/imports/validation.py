@@ -16,11 +16,13 @@ from decimal import Decimal
 from flask_babel import force_locale
 
 from pmsys.auth.passwords import password_problem
+from pmsys.evaluation.scoring import sheet_from, tiers_from
 from pmsys.governance.committees import rules_from
 from pmsys.imports.fields import INVALID, Item, Problems, mark_duplicates, read_list, read_object
 from pmsys.imports.sections import HEATING_SEASON, SECTION_SPECS
 from pmsys.imports.values import decimal, integer
 from pmsys.tickets import sla
+from pmsys.tickets.services.callbacks import check_percent
 
 VERSION = 1
 SECTIONS = (
@@ -197,6 +199,20 @@ def _read_settings(value: object, problems: Problems) -> dict[str, object]:
             hours = integer(1)(raw, path, problems)
             if hours is not INVALID:
                 settings[key] = hours
+        elif key in ("evaluation_sheet", "evaluation_tiers"):
+            try:
+                if raw is None:  # None reads as "no setting": the defaults
+                    raise ValueError("must be set, or left out for the defaults")
+                (sheet_from if key == "evaluation_sheet" else tiers_from)(raw)
+            except ValueError as refused:
+                problems.add(path, str(refused))
+            else:
+                settings[key] = raw
+        elif key == "callback_sample_percent":
+            try:
+                settings[key] = check_percent(raw)
+            except ValueError as refused:
+                problems.add(path, str(refused))
         else:
             problems.add(path, "unknown setting")
     return settings

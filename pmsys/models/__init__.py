@@ -14,6 +14,7 @@ from pmsys.models.assets import (
 )
 from pmsys.models.audit import AuditRecord
 from pmsys.models.auth import ApiToken, Organization, OrganizationCategory, User
+from pmsys.models.evaluation import EvaluationBulletin, OrgDeduction
 from pmsys.models.fees import (
     Bill,
     BillAdjustment,
@@ -46,7 +47,13 @@ from pmsys.models.places import (
 )
 from pmsys.models.surveys import Survey, SurveyCommunity, SurveyResponse
 from pmsys.models.throttle import ThrottleHit
-from pmsys.models.tickets import Notification, Ticket, TicketEvent, TicketPhoto
+from pmsys.models.tickets import (
+    Notification,
+    Ticket,
+    TicketCallback,
+    TicketEvent,
+    TicketPhoto,
+)
 
 __all__ = [
     "Survey",
@@ -97,5 +104,8 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketPhoto",
+    "TicketCallback",
+    "OrgDeduction",
+    "EvaluationBulletin",
     "ThrottleHit",
 ]

@@ -226,3 +226,33 @@ class Notification(Base):
 
     def __repr__(self) -> str:
         return f"<Notification {self.kind} for {self.user_id}>"
+
+
+class TicketCallback(Base):
+    """A follow-up call (回访) by the street office to the reporter of a closed ticket.
+
+    A call that did not reach the reporter may be tried again; once one reached
+    them the ticket leaves the call list (docs/domain.md#callbacks).
+    """
+
+    __tablename__ = "ticket_callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    caller_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    caller_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    reached: Mapped[bool] = mapped_column(Boolean)
+    # Whether the reporter is satisfied with how the ticket was handled; None if not reached.
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    caller: Mapped[User] = relationship(foreign_keys=[caller_id])
+
+    __table_args__ = (
+        CheckConstraint("reached OR satisfied IS NULL", name="satisfied_needs_reached"),
+        CheckConstraint("NOT reached OR satisfied IS NOT NULL", name="reached_says_satisfied"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<TicketCallback {self.ticket_id} reached={self.reached}>"

@@ -146,6 +146,7 @@ def action_label(code: str) -> str:
         "reopen": _("reopen"),
         "cancel": _("cancel"),
         "hurry": _("hurry up"),
+        "callback": _("follow-up call"),
         "comment": _("comment"),
         "escalate": _("escalated"),
         "auto_close": _("closed automatically"),

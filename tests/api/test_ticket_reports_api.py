@@ -18,7 +18,7 @@ FIELDS = ["filed", "responded", "responded_on_time", "resolved", "resolved_on_ti
           "satisfied", "reopens", "disputes", "response_rate", "resolution_rate",
           "on_time_rate", "satisfaction_rate", "reopen_rate", "dispute_rate",
           "median_response_minutes", "median_resolution_minutes", "disputes_raised",
-          "disputes_upheld", "disputes_returned"]
+          "disputes_upheld", "disputes_returned", "callbacks", "callback_satisfaction_rate"]
 
 
 def local(*args) -> datetime:
@@ -70,6 +70,7 @@ def test_the_shape_of_api_md_with_rates_as_strings(api):
         "satisfaction_rate": "1.0000", "reopen_rate": "0.0000", "dispute_rate": "0.0000",
         "median_response_minutes": 60.0, "median_resolution_minutes": 300.0,
         "disputes_raised": 0, "disputes_upheld": 0, "disputes_returned": 0,
+        "callbacks": 0, "callback_satisfaction_rate": None,
     }
     # The May lighting ticket: past its response deadline by NOW, never answered.
     assert lighting["key"] == "PM-A" and lighting["filed"] == 1

@@ -137,10 +137,14 @@ FAMILIES = {
 # every ticket) or naming nothing anybody could be denied: a language, a static file, a
 # building's public page
 # (test_a_public_report_for_no_such_building_answers_alike_and_files_nothing), Open311's
-# answer format, its public services and its tokens (none is ever issued).
+# answer format, its public services and its tokens (none is ever issued); the evaluation's
+# published bulletins (every login reads every one) and an organisation's inspection
+# deductions (organisations are public; tests/api/test_evaluation_api.py and
+# tests/web/test_evaluation_pages.py hold who may read and enter them).
 PROBED_ELSEWHERE = re.compile(
     r"<int:ticket_id>|<ticket_id>|<int:bill_id>|^/language/<code>$|^/static/|^/report/<code>/"
-    r"|^(/api/v1)?/orgs/<code>/(api-keys|webhooks|integrations)"
+    r"|^(/api/v1)?/orgs/<code>/(api-keys|webhooks|integrations|deductions)"
+    r"|^/evaluation/bulletins/<int:bulletin_id>$"
     r"|^/open311/v2/(discovery|requests|services|tokens/<token>)[./]")
 
 

@@ -1,6 +1,7 @@
 """The ticket part of /api/v1: tickets, routing preview, photos, notifications, measures."""
 
 from pmsys.api.tickets import (  # noqa: F401 (routes)
+    callbacks,
     notifications,
     photos,
     public_reports,

@@ -17,7 +17,7 @@ from pmsys.auth import permissions
 from pmsys.extensions import db
 from pmsys.money import ratio_str
 from pmsys.tickets.measures import DisputeMeasures, Measures
-from pmsys.tickets.services import disputes, reports
+from pmsys.tickets.services import callbacks, disputes, reports
 
 COUNTS = ("filed", "responded", "responded_on_time", "resolved", "resolved_on_time", "rated",
           "satisfied", "reopens", "disputes")
@@ -70,6 +70,10 @@ class TicketMeasuresTotal(Answer):
         "Of those, disputes the arbiter upheld: the ticket was reassigned away."))]
     disputes_returned: Annotated[Count, Field(description=(
         "Of those, disputes the arbiter returned: the ticket was sent back."))]
+    callbacks: Annotated[Count, Field(description=(
+        "Follow-up calls (回访) by the street office that reached the reporter."))]
+    callback_satisfaction_rate: Annotated[Ratio | None, Field(description=(
+        "Of those, the share whose reporter was satisfied."))]
 
 
 class TicketMeasures(TicketMeasuresTotal):
@@ -87,7 +91,9 @@ class TicketReport(Answer):
     total: TicketMeasuresTotal
 
 
-def measures_json(item: Measures, disputed: DisputeMeasures, *, with_key: bool = True) -> dict:
+def measures_json(item: Measures, disputed: DisputeMeasures,
+                  called: callbacks.CallbackMeasures | None = None, *,
+                  with_key: bool = True) -> dict:
     """One group's measures: counts as integers, rates as 4-place strings, medians as numbers."""
     body = {"key": item.key, "name": item.name} if with_key else {}
     body.update({name: getattr(item, name) for name in COUNTS})
@@ -96,6 +102,9 @@ def measures_json(item: Measures, disputed: DisputeMeasures, *, with_key: bool =
         value = getattr(item, name)
         body[name] = None if value is None else float(value)
     body.update({name: getattr(disputed, field) for name, field in DISPUTES.items()})
+    called = called or callbacks.CallbackMeasures()
+    body["callbacks"] = called.callbacks
+    body["callback_satisfaction_rate"] = ratio_str(called.satisfaction_rate)
     return body
 
 
@@ -129,7 +138,9 @@ def get_ticket_report(query: TicketReportQuery, found):
     counts each dispute against the organisation that raised it (group `org`; a group that
     raised disputes but holds none of the tickets now is listed with zero tickets),
     disputes_upheld those the arbiter upheld by reassigning the ticket away,
-    disputes_returned those it sent back; the rest wait for a ruling. Rates are decimal
+    disputes_returned those it sent back; the rest wait for a ruling. callbacks counts the
+    street office's follow-up calls (回访) that reached the reporter, and
+    callback_satisfaction_rate the share of them whose reporter was satisfied. Rates are decimal
     strings with 4 places, rounded half up, and medians minutes with one decimal, null when
     there is nothing to measure.
     """
@@ -142,6 +153,8 @@ def get_ticket_report(query: TicketReportQuery, found):
               "group": query.group}
     report = reports.ticket_report(db.session, found, **period, trend=False)  # no trend in JSON
     disputed = disputes.dispute_report(db.session, found, **period)
-    return {"items": [measures_json(item, counted)
+    called, called_total = callbacks.callback_counts(db.session, found, **period)
+    return {"items": [measures_json(item, counted, called.get(item.key))
                       for item, counted in disputes.with_disputes(report.items, disputed)],
-            "total": measures_json(report.total, disputed.total, with_key=False)}
+            "total": measures_json(report.total, disputed.total, called_total,
+                                   with_key=False)}

@@ -127,6 +127,14 @@ def _sqlite_month(moment):
     return func.strftime("%Y-%m", func.substr(moment, 1, 19), f"{_LOCAL_HOURS:+d} hours")
 
 
+def _local_month(dialect: str, moment):
+    """SQL: the local `YYYY-MM` of a UTC timestamp, for statements grouped by month."""
+    if dialect == "postgresql":
+        local = func.timezone("UTC", moment) + literal_column(f"INTERVAL '{_LOCAL_HOURS} hours'")
+        return func.to_char(local, "YYYY-MM")
+    return _sqlite_month(moment)
+
+
 def _sqlite_microseconds(start, end):
     """SQLite: from `start` to `end` in microseconds (it keeps "YYYY-MM-DD HH:MM:SS.ffffff")."""
     def micro(moment):

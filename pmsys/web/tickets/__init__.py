@@ -5,6 +5,7 @@ from flask import Blueprint
 bp = Blueprint("tickets", __name__)
 
 from pmsys.web.tickets import (  # noqa: E402,F401 (routes)
+    callbacks,
     common,
     detail,
     notifications,

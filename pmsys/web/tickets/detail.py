@@ -25,6 +25,7 @@ from pmsys.models.tickets import Ticket, TicketEvent, TicketStatus
 from pmsys.tickets import explain, lifecycle, photos
 from pmsys.tickets import services as tickets
 from pmsys.tickets.lifecycle import Party
+from pmsys.tickets.services import callbacks
 from pmsys.web.assets.common import current_actor, refused
 from pmsys.web.tickets import bp, forms
 from pmsys.web.tickets.common import overdue, refusal_message
@@ -59,8 +60,9 @@ def _org_names(session, events) -> dict[str, str]:
         select(Organization.code, Organization.name).where(Organization.code.in_(codes))).all())
 
 
-def _ticket_page(user, ticket: Ticket, form=None, status=200):
-    """Render the ticket page; `form` is the refused action's, shown with its errors."""
+def render_ticket_page(user, ticket: Ticket, form=None, status=200, callback_form=None):
+    """Render the ticket page; `form` is the refused action's, shown with its errors
+    (`callback_form`: a refused follow-up call's)."""
     session = db.session
     events = session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
@@ -86,6 +88,11 @@ def _ticket_page(user, ticket: Ticket, form=None, status=200):
                       (TicketStatus.closed, TicketStatus.cancelled)
                       and len(report_photos) < photos.MAX_PHOTOS)
     phone = permissions.reporter_phone(user, ticket)
+    calls = callbacks.callbacks_of(session, ticket)
+    if callbacks.may_call_on(session, user, ticket, calls):
+        callback_form = callback_form or forms.CallbackForm(formdata=None)
+    else:
+        callback_form = None
     return render_template(
         "tickets/detail.html", ticket=ticket, events=events, actions=action_forms,
         parties=sorted(p.value for p in parties), phone=phone,
@@ -96,7 +103,8 @@ def _ticket_page(user, ticket: Ticket, form=None, status=200):
         late=overdue(ticket), report_photos=report_photos, fix_photos=fix_photos,
         photo_form=forms.PhotoForm(formdata=None) if may_add_photos else None,
         needs_note={name for name, a in lifecycle.ACTIONS.items() if a.needs_note},
-        explain=explain, max_photos=photos.MAX_PHOTOS,
+        explain=explain, max_photos=photos.MAX_PHOTOS, calls=calls,
+        callback_form=callback_form,
     ), status
 
 
@@ -105,14 +113,14 @@ def _ticket_page(user, ticket: Ticket, form=None, status=200):
 def ticket_detail(ticket_id: int):
     """One ticket, as far as the user may see it, with the actions the user may take."""
     user = current_actor()
-    return _ticket_page(user, tickets.get_ticket_or_404(db.session, user, ticket_id))
+    return render_ticket_page(user, tickets.get_ticket_or_404(db.session, user, ticket_id))
 
 
 def _refuse_page(user, ticket_id: int, error: DomainError, form):
     status = refused(error)
     flash(refusal_message(error), "error")
     ticket = tickets.get_ticket_or_404(db.session, user, ticket_id)
-    return _ticket_page(user, ticket, form=form, status=status)
+    return render_ticket_page(user, ticket, form=form, status=status)
 
 
 @bp.post("/tickets/<int:ticket_id>/actions")
@@ -124,11 +132,11 @@ def ticket_action(ticket_id: int):
     form = forms.ActionForm()
     if not form.validate_on_submit():
         flash(_("Please correct the form."), "error")
-        return _ticket_page(user, ticket, form=form, status=400)
+        return render_ticket_page(user, ticket, form=form, status=400)
     if form.stale(ticket.version):
         flash(_("Somebody else changed this ticket in the meantime. Reload it and try again."),
               "error")
-        return _ticket_page(user, ticket, status=409)
+        return render_ticket_page(user, ticket, status=409)
     action = form.action.data
     try:
         tickets.take_action(db.session, user, ticket, action, **form.payload())
@@ -145,7 +153,7 @@ def ticket_action(ticket_id: int):
         db.session.rollback()
         flash(_("Somebody else changed this ticket in the meantime. Reload it and try again."),
               "error")
-        return _ticket_page(user, tickets.get_ticket_or_404(db.session, user, ticket_id),
+        return render_ticket_page(user, tickets.get_ticket_or_404(db.session, user, ticket_id),
                             status=409)
     flash(_("%(action)s: the ticket is now %(status)s.", action=explain.action_label(action),
             status=explain.status_label(ticket.status.value)), "success")
@@ -161,11 +169,11 @@ def ticket_photos_add(ticket_id: int):
     form = forms.PhotoForm()
     if not form.validate_on_submit():
         flash(_("Please correct the form."), "error")
-        return _ticket_page(user, ticket, status=400)
+        return render_ticket_page(user, ticket, status=400)
     files = forms.uploads(form.photos)
     if not files:
         flash(_("Choose at least one photo."), "error")
-        return _ticket_page(user, ticket, status=400)
+        return render_ticket_page(user, ticket, status=400)
     try:
         throttle.check_photos(db.session, user, request.remote_addr, len(files))
         added = photos.add_photos(

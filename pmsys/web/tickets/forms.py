@@ -266,3 +266,26 @@ class PublicReportForm(FlaskForm):
 def uploads(field) -> list[bytes]:
     """The bytes of the files chosen in a file field (an empty choice is no file)."""
     return [f.read() for f in field.data or [] if getattr(f, "filename", "")]
+
+
+# The outcome of a follow-up call as the page asks it: (reached, satisfied) of each choice.
+CALL_RESULTS = {"satisfied": (True, True), "dissatisfied": (True, False),
+                "not_reached": (False, None)}
+
+
+class CallbackForm(FlaskForm):
+    """A follow-up call's result (回访) and what the reporter said."""
+
+    result = SelectField(_l("Result of the call"), validators=[DataRequired()], choices=[
+        SelectChoice("satisfied", _l("Reached: satisfied")),
+        SelectChoice("dissatisfied", _l("Reached: not satisfied")),
+        SelectChoice("not_reached", _l("Not reached")),
+    ])
+    note = TextAreaField(_l("What the reporter said"),
+                         validators=[Optional(), Length(max=MAX_NOTE)])
+    back = HiddenField()
+
+    def payload(self) -> dict:
+        """The keyword arguments of callbacks.record_callback."""
+        reached, satisfied = CALL_RESULTS[self.result.data]
+        return {"reached": reached, "satisfied": satisfied, "note": self.note.data or None}

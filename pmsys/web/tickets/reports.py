@@ -17,7 +17,7 @@ from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.extensions import db
 from pmsys.tickets import measures
-from pmsys.tickets.services import disputes, reports
+from pmsys.tickets.services import callbacks, disputes, reports
 from pmsys.web.spreadsheets import (
     COUNT_FORMAT,
     RATE_FORMAT,
@@ -103,7 +103,7 @@ def _report(user, form: TicketReportForm) -> reports.TicketReport | None:
 def ticket_report():
     """Ticket measures per organisation, community, category or month, with charts."""
     form, report = _requested()
-    disputed = None
+    disputed = called = None
     if report is not None:
         # Show the period the report used, so the reader sees it and can change it.
         form.date_from.data, form.date_to.data = report.date_from, report.date_to
@@ -111,8 +111,13 @@ def ticket_report():
         disputed = disputes.dispute_report(
             db.session, current_user._get_current_object(), date_from=report.date_from,
             date_to=report.date_to, group=report.group)
+        # Follow-up calls beside the reporters' own ratings (docs/domain.md#callbacks).
+        called = callbacks.callback_counts(
+            db.session, current_user._get_current_object(), date_from=report.date_from,
+            date_to=report.date_to, group=report.group)
     return render_template("tickets/report.html", form=form, report=report,
-                           groups=GROUP_LABELS, disputes=disputed), 200 if report else 400
+                           groups=GROUP_LABELS, disputes=disputed,
+                           calls=called), 200 if report else 400
 
 
 @bp.get("/reports/tickets.xlsx")
