@@ -4,8 +4,10 @@ call form on the list and on the ticket page, the trail, and the measures page's
 from __future__ import annotations
 
 from datetime import datetime
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from pmsys import clock
@@ -79,3 +81,22 @@ def test_the_measures_page_shows_the_calls(client, login_as, world):
     assert 'id="callbacks"' in html
     empty = client.get("/reports/tickets?from=2025-04-01&to=2025-04-30").get_data(as_text=True)
     assert 'id="callbacks"' not in empty
+
+
+def test_the_measures_export_holds_the_calls_in_a_sheet_of_their_own(client, login_as, world):
+    ticket = world.closed
+    login_as(world.users["officer"])
+    client.post(f"/tickets/{ticket.id}/callbacks", data={
+        "result": "satisfied", "csrf_token": csrf_token(client, "/")})
+    login_as(world.users["bureau"])
+    response = client.get("/reports/tickets.xlsx?from=2025-05-01&to=2025-05-31")
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.data))
+    assert len(book.worksheets) == 3
+    rows = [list(row) for row in book.worksheets[2].iter_rows(values_only=True)]
+    assert rows[0] == ["编号", "单位", "接通的回访", "回访满意", "满意率"]
+    assignee = db.session.get(type(ticket), ticket.id).assignee
+    assert rows[1:] == [[assignee.code, assignee.name, 1, 1, 1], [None, "全部回访", 1, 1, 1]]
+    # A period without calls keeps the two sheets of the measures.
+    empty = client.get("/reports/tickets.xlsx?from=2025-04-01&to=2025-04-30")
+    assert len(load_workbook(BytesIO(empty.data)).worksheets) == 2

@@ -111,10 +111,7 @@ def ticket_report():
         disputed = disputes.dispute_report(
             db.session, current_user._get_current_object(), date_from=report.date_from,
             date_to=report.date_to, group=report.group)
-        # Follow-up calls beside the reporters' own ratings (docs/domain.md#callbacks).
-        called = callbacks.callback_counts(
-            db.session, current_user._get_current_object(), date_from=report.date_from,
-            date_to=report.date_to, group=report.group)
+        called = _calls(report)
     return render_template("tickets/report.html", form=form, report=report,
                            groups=GROUP_LABELS, disputes=disputed,
                            calls=called), 200 if report else 400
@@ -130,7 +127,14 @@ def ticket_report_export():
                                groups=GROUP_LABELS), 400
     name = (f"ticket-measures-{report.date_from.isoformat()}-{report.date_to.isoformat()}"
             f"-{report.group}.xlsx")
-    return download(workbook(report), name)
+    return download(workbook(report, _calls(report)), name)
+
+
+def _calls(report: reports.TicketReport):
+    """Follow-up calls beside the reporters' own ratings (docs/domain.md#callbacks)."""
+    return callbacks.callback_counts(
+        db.session, current_user._get_current_object(), date_from=report.date_from,
+        date_to=report.date_to, group=report.group)
 
 
 # --- the workbook ------------------------------------------------------------------------------
@@ -162,8 +166,12 @@ def _measure_row(item: measures.Measures, key, name) -> list:
     return [key, name, *(getattr(item, column[0]) for column in COLUMNS)]
 
 
-def workbook(report: reports.TicketReport) -> bytes:
-    """The measures per group with their total, and per month, as an .xlsx file."""
+def workbook(report: reports.TicketReport, calls=None) -> bytes:
+    """The measures per group with their total, and per month, as an .xlsx file.
+
+    With follow-up calls in the period (`calls`: groups and total of
+    callbacks.callback_counts), a third sheet holds them, as the page's card does.
+    """
     book = new_book()
     header = [_("Code"), str(GROUP_LABELS[report.group]),
               *(str(column[1]) for column in COLUMNS)]
@@ -174,4 +182,19 @@ def workbook(report: reports.TicketReport) -> bytes:
     add_sheet(book, _("Per month"), [_("Month"), *header[2:]],
               [[month.key, *_measure_row(month, "", "")[2:]] for month in report.by_month],
               [None, *formats[2:]])
+    if calls is not None and calls[1].callbacks:
+        _calls_sheet(book, report, *calls)
     return book_bytes(book)
+
+
+def _calls_sheet(book, report: reports.TicketReport, groups: dict, total) -> None:
+    names = {item.key: item.name for item in report.items}
+    header = [_("Code"), str(GROUP_LABELS[report.group]), _("Calls that reached the reporter"),
+              _("Satisfied on the call"), _("Satisfaction rate")]
+
+    def row(key, name, measured):
+        return [key, name, measured.callbacks, measured.satisfied, measured.satisfaction_rate]
+
+    rows = [row(key, names.get(key) or key, groups[key]) for key in sorted(groups, key=str)]
+    add_sheet(book, _("Follow-up calls"), header, rows + [row("", _("All calls"), total)],
+              [None, None, COUNT_FORMAT, COUNT_FORMAT, RATE_FORMAT], WIDTHS)
