@@ -257,6 +257,7 @@ DEDUCTS_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   PM_A_DED
 DEDUCTION_PHOTO = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   404,  404,   404)
 SCORES_API = grid(401,       404,  404,  404,  404,  404,  404,  404,   200,  200,   200)
 DEDUCTS_API = grid(401,      403,  403,  403,  403,  403,  403,  403,   201,  403,   403)
+PUBLISHES_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   403,  201,   403)
 DEDUCTION = {"on": "2025-06-01", "points": "2.5", "note": "楼道堆物未清"}
 # The building's QR code: staff who serve the community; residents and utilities 404.
 QR_CA_PAGE = grid(LOGIN,     404,  404,  200,  404,  200,  404,  404,   200,  200,   200)
@@ -738,6 +739,8 @@ TABLE: list[Entry] = [
           SCORES_API),
     Entry("POST", "/api/v1/orgs/<code>/deductions", "/api/v1/orgs/PM-A/deductions",
           DEDUCTS_API, json={**DEDUCTION, "points": 2}),
+    Entry("POST", "/api/v1/evaluation/bulletins", "/api/v1/evaluation/bulletins",
+          PUBLISHES_API, json={"period": "2025-05", "region": "D1"}),
     # --- API: notifications -------------------------------------------------------
     Entry("GET", "/api/v1/notifications", "/api/v1/notifications", bearer(200)),
     Entry("POST", "/api/v1/notifications/<int:notification_id>/read",

@@ -9,8 +9,9 @@ from flask import g
 from pydantic import Field
 
 from pmsys.api import bp
-from pmsys.api.answer_types import Id
+from pmsys.api.answer_types import Id, Moment
 from pmsys.api.helpers import api_login_required
+from pmsys.api.tickets.serializers import time_str
 from pmsys.api.typed import Answer, Code, Day, ErrorCode, Input, Params, endpoint, number, text
 from pmsys.evaluation import periods, services
 from pmsys.evaluation.scoring import ITEMS
@@ -120,3 +121,38 @@ def add_deduction(code: str, body: NewDeduction, found: Organization):
     deduction = services.record_deduction(db.session, g.api_user, found, on=body.on,
                                           points=body.points, note=body.note)
     return deduction_json(deduction, found), 201
+
+
+class NewBulletin(Input):
+    period: Annotated[str, Field(pattern=periods.PATTERN, description=(
+        "A year `YYYY`, a month `YYYY-MM`, or a half month `YYYY-MM-1` / `YYYY-MM-2`.")),
+        ErrorCode("invalid_period")]
+    region: Annotated[Code, Field(description="The city, district or street it covers.")]
+
+
+class BulletinAnswer(Answer):
+    id: Id
+    region: str
+    period: str
+    published_at: Moment
+    items: list[OrgScoreAnswer]
+
+
+@bp.post("/evaluation/bulletins")
+@api_login_required
+@endpoint(body=NewBulletin, tags=("evaluation",),
+          answers={201: ("The bulletin, published.", BulletinAnswer)},
+          refusals={400: "A bad period or no region.",
+                    403: "Not the housing bureau (`not_your_action`).",
+                    404: "A region outside the bureau's own (`region_not_found`).",
+                    409: "This period's bulletin of the region is already published "
+                         "(`already_published`)."})
+def publish_bulletin(body: NewBulletin):
+    """Publish the ranked scores of a region and period as a bulletin (the bureau; 半月通报)
+
+    The bulletin keeps the scores as they are when published; managers, committees and
+    residents read it with `GET /reports/evaluation`. A period is published once.
+    """
+    bulletin = services.publish(db.session, g.api_user, period=body.period, region=body.region)
+    return {"id": bulletin.id, "region": body.region, "period": bulletin.period,
+            "published_at": time_str(bulletin.published_at), "items": bulletin.scores}, 201

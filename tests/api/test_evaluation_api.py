@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pmsys import clock
 from pmsys.evaluation import services
@@ -20,6 +20,7 @@ from tests.ticket_world import build_ticket_world, file_as
 
 REPORT = "/reports/evaluation"
 DEDUCT = "/orgs/{code}/deductions"
+PUBLISH = "/evaluation/bulletins"
 
 
 def local(*args) -> datetime:
@@ -138,3 +139,27 @@ def test_a_published_bulletin_is_read_by_everyone(api, world):
     assert getattr(again.value, "code", "") == "already_published"
     db.session.rollback()
     assert db.session.scalar(select(EvaluationBulletin.id)) == bulletin.id
+
+
+def test_the_bureau_publishes_a_bulletin_through_the_api(api, world, client):
+    """A refusal changes nothing; the bulletin is what everyone reads afterwards."""
+    body = {"period": "2025-05", "region": "D1"}
+    assert_envelope(api.post("officer", PUBLISH, body), 403, "not_your_action")
+    assert_envelope(api.post("bureau", PUBLISH, {"period": "2025-5", "region": "D1"}), 400,
+                    "invalid_period")
+    assert_envelope(api.post("bureau", PUBLISH, {"period": "2025-05", "region": "D2"}), 404,
+                    "region_not_found")
+    assert db.session.scalar(select(EvaluationBulletin.id)) is None
+    published = api.post("bureau", PUBLISH, body)
+    assert published.status_code == 201, published.get_json()
+    answer = published.get_json()
+    assert (answer["region"], answer["period"]) == ("D1", "2025-05")
+    assert [item["org"] for item in answer["items"]] == [
+        item["org"] for item in api.get("bureau", REPORT + "?period=2025-05&region=D1")
+        .get_json()["items"]]
+    assert api.get("manager_a", REPORT + "?period=2025-05&region=D1").get_json()[
+        "items"] == answer["items"]
+    again = api.post("bureau", PUBLISH, body)
+    assert_envelope(again, 409, "already_published")
+    assert db.session.scalar(select(func.count(EvaluationBulletin.id))) == 1
+    conforms_to_document(client, [(PUBLISH, "post", published), (PUBLISH, "post", again)])
