@@ -31,6 +31,7 @@ from pmsys.models.auth import Organization, User
 from pmsys.models.evaluation import EvaluationBulletin, OrgDeduction
 from pmsys.models.governance import ManagementMode, ManagementTerm
 from pmsys.models.tickets import Ticket, TicketCallback
+from pmsys.places.services import own_region
 from pmsys.tickets.services import callbacks
 
 SEED = "pmsys-evaluation-2021"
@@ -118,9 +119,9 @@ def _inspect(session: Session, today: date) -> int:
 def _publish(session: Session, today: date) -> int:
     """The bureau's bulletins: the last twelve complete months and last year's result."""
     bureau = _user(session, BUREAU)
-    if bureau is None or services.own_region(bureau) is None:
+    if bureau is None or own_region(bureau) is None:
         return 0
-    region = services.own_region(bureau)
+    region = own_region(bureau)
     wanted = []
     first = date(today.year, today.month, 1)
     for _month in range(12):

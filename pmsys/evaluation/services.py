@@ -26,6 +26,7 @@ from pmsys.models.fees import Bill, BillAdjustment, PaymentAllocation
 from pmsys.models.governance import ManagementTerm
 from pmsys.models.places import Community, Region
 from pmsys.models.tickets import Ticket, TicketCallback, TicketStatus
+from pmsys.places.services import region_or_404
 from pmsys.settings import get_setting
 from pmsys.tickets import measures
 from pmsys.tickets.photos import reencode, write_photo
@@ -55,31 +56,6 @@ def period_or_400(code) -> periods.Period:
     except ValueError as refused:
         raise InvalidInput(str(refused), code="invalid_period",
                            fields={"period": str(refused)}) from None
-
-
-def own_region(actor) -> Region | None:
-    org = getattr(actor, "organization", None)
-    return org.region if org is not None else None
-
-
-def region_or_404(session: Session, actor, code: str | None) -> Region | None:
-    """The region asked for (default: the reader's own; a sysadmin's: every region, None).
-
-    A region outside the reader's own answers like one that does not exist.
-    """
-    mine = own_region(actor)
-    if code is None:
-        if actor.role is Role.sysadmin or mine is not None:
-            return mine
-        raise NotFound("no region", code="region_not_found")
-    region = session.scalar(select(Region).where(Region.code == code))
-    if region is not None and actor.role is not Role.sysadmin:
-        if mine is None or region.id not in set(
-                session.scalars(permissions.region_subtree(mine.id))):
-            region = None
-    if region is None:
-        raise NotFound(f"no region {code}", code="region_not_found")
-    return region
 
 
 def _communities(region: Region | None):

@@ -83,6 +83,9 @@ class Project(Base):
     satisfaction_survey: Mapped[str | None] = mapped_column(String(64))
     participation_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     satisfaction_reason: Mapped[str | None] = mapped_column(Text)
+    # Accepted although a community had no long-term management arrangement (no term in
+    # force, no recorded plan): why (docs/domain.md#projects).
+    management_override: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contractor: Mapped[Organization | None] = relationship(foreign_keys=[contractor_id])
@@ -111,6 +114,10 @@ class Project(Base):
         CheckConstraint(
             "accepted_on IS NULL OR completed_on IS NULL OR accepted_on >= completed_on",
             name="accepted_after_completed",
+        ),
+        CheckConstraint(
+            "management_override IS NULL OR accepted_on IS NOT NULL",
+            name="override_on_acceptance",
         ),
     )
 

@@ -78,6 +78,34 @@ class ManagementTerm(Base):
         return f"<ManagementTerm {self.community_id} {self.mode.value} {self.start}..{self.end}>"
 
 
+class ManagementPlan(Base):
+    """A recorded long-term management plan (长效管理机制) of a community without a term yet.
+
+    The street office or the bureau writes down how the community will be managed after
+    its renovation (docs/domain.md#plans): the planned mode, what was agreed, and when it
+    should start. Plans are never edited; a newer one supersedes the older.
+    """
+
+    __tablename__ = "management_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    mode: Mapped[ManagementMode] = mapped_column(str_enum(ManagementMode, "plan_mode"))
+    note: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    recorded_on: Mapped[date] = mapped_column(Date)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    community: Mapped[Community] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+    __table_args__ = (CheckConstraint("length(note) > 0", name="note_given"),)
+
+    def __repr__(self) -> str:
+        return f"<ManagementPlan {self.community_id} {self.mode.value} {self.recorded_on}>"
+
+
 # --- Owners' committees (docs/domain.md#committees) -----------------------------------------------
 
 class CommitteeKind(enum.StrEnum):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from pmsys import clock, money
 from pmsys.auth import permissions
 from pmsys.errors import InvalidInput, NotFound
-from pmsys.models.auth import Organization, OrgKind
+from pmsys.models.auth import Organization, OrgKind, Role
 from pmsys.models.governance import Committee, CommitteeStatus, ManagementMode, ManagementTerm
 from pmsys.models.places import (
     Building,
@@ -329,6 +329,31 @@ def visible_streets(session: Session, actor) -> list[Region]:
     """The streets that hold at least one community `actor` may see, by code."""
     streets = select(Community.street_id).where(permissions.community_clause(actor))
     return list(session.scalars(select(Region).where(Region.id.in_(streets)).order_by(Region.code)))
+
+
+def own_region(actor) -> Region | None:
+    org = getattr(actor, "organization", None)
+    return org.region if org is not None else None
+
+
+def region_or_404(session: Session, actor, code: str | None) -> Region | None:
+    """The region a report asks for (default: the reader's own; a sysadmin's: every region, None).
+
+    A region outside the reader's own answers like one that does not exist.
+    """
+    mine = own_region(actor)
+    if code is None:
+        if actor.role is Role.sysadmin or mine is not None:
+            return mine
+        raise NotFound("no region", code="region_not_found")
+    region = session.scalar(select(Region).where(Region.code == code))
+    if region is not None and actor.role is not Role.sysadmin:
+        if mine is None or region.id not in set(
+                session.scalars(permissions.region_subtree(mine.id))):
+            region = None
+    if region is None:
+        raise NotFound(f"no region {code}", code="region_not_found")
+    return region
 
 
 def own_households(session: Session, actor) -> list[Household]:

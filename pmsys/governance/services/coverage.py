@@ -31,6 +31,12 @@ def _figures(communities: int, by_mode: dict[str, int]) -> dict:
             "by_mode": dict(by_mode)}
 
 
+def term_in_force(on: date) -> tuple:
+    """The conditions on ManagementTerm for the term of the outer Community in force on `on`."""
+    return (ManagementTerm.community_id == Community.id, ManagementTerm.start <= on,
+            or_(ManagementTerm.end.is_(None), ManagementTerm.end >= on))
+
+
 def coverage(session: Session, actor, on: date, level: str = "street") -> dict:
     """Coverage over the communities `actor` sees, grouped by street or district.
 
@@ -50,8 +56,7 @@ def coverage(session: Session, actor, on: date, level: str = "street") -> dict:
         raise Forbidden("coverage is for the bureau and the street offices")
     if level not in LEVELS:
         raise InvalidInput(f"unknown level {level!r}", fields={"level": " or ".join(LEVELS)})
-    in_force = (ManagementTerm.community_id == Community.id, ManagementTerm.start <= on,
-                or_(ManagementTerm.end.is_(None), ManagementTerm.end >= on))
+    in_force = term_in_force(on)
     # Terms never overlap; should imported ones, the latest start decides the mode.
     mode = (select(ManagementTerm.mode).where(*in_force)
             .order_by(ManagementTerm.start.desc()).limit(1).correlate(Community).scalar_subquery())
