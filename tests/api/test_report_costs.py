@@ -74,3 +74,42 @@ def test_the_backlog_costs_the_same_for_a_few_assets_and_for_many(client, db, ex
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["total"] == 4 + extra
     assert len(statements) == BACKLOG_STATEMENTS, "\n".join(statements)
+
+
+# The three coverages: the token with its user and organisation, the reader's region, the
+# counts per street, the regions, the communities with a gap.
+THREE_COVERAGES_STATEMENTS = 5
+
+
+@pytest.mark.parametrize("extra", [0, 30])
+def test_the_three_coverages_cost_the_same_for_a_few_communities_and_for_many(client, db,
+                                                                             extra):
+    from datetime import date
+
+    from pmsys.models.auth import OrgKind
+    from pmsys.models.places import RegionKind
+    from tests.factories import (
+        CommunityFactory,
+        ManagementTermFactory,
+        OrganizationFactory,
+        RegionFactory,
+    )
+    from tests.world import build_world
+
+    world = build_world()
+    district = world.streets["S1"].parent
+    for n in range(extra):  # new streets of D1: some managed, some with a Party branch
+        community = CommunityFactory(code=f"Z{n:02d}", street=RegionFactory(
+            kind=RegionKind.street, parent=district))
+        if n % 2:
+            ManagementTermFactory(community=community, start=date(2024, 1, 1))
+        if n % 3:
+            OrganizationFactory(kind=OrgKind.party_organization, community=community)
+    db.session.commit()
+    api = Caller(client, world)
+    api.get("bureau", "/me")
+    with counted() as statements:
+        response = api.get("bureau", "/reports/three-coverages")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["total"]["communities"] == 2 + extra
+    assert len(statements) == THREE_COVERAGES_STATEMENTS, "\n".join(statements)

@@ -389,3 +389,40 @@ class Coverage(Answer):
     items: list[CoverageGroup]
     total: CoverageFigures
     uncovered: list[UncoveredCommunity]
+
+
+class ThreeCoverageFigures(Answer):
+    communities: Count
+    managed: Annotated[Count, Field(description="With a management term in force.")]
+    committee: Annotated[Count, Field(description=(
+        "With an owners' committee or an interim management committee in office."))]
+    party: Annotated[Count, Field(description="With a Party organisation recorded.")]
+
+
+class ThreeCoverageGroup(ThreeCoverageFigures):
+    key: CodeText
+    name: str
+
+
+class ThreeCoverageMissing(Answer):
+    managed: list[CodeText]
+    committee: list[CodeText]
+    party: list[CodeText]
+
+
+class ThreeCoverages(Answer):
+    """The three full coverages (三个全覆盖) on `on`, per child region of `region`."""
+
+    on: DayText
+    region: Annotated[CodeText | None, Field(description=(
+        "The region reported on; null: every region (a sysadmin's default)."))]
+    items: list[ThreeCoverageGroup]
+    total: ThreeCoverageFigures
+    missing: Annotated[ThreeCoverageMissing, Field(description=(
+        "The codes of the communities missing each coverage, by code."))]
+
+
+def three_coverages_json(report: dict) -> dict:
+    """The report with each missing community given by its code."""
+    return {**report, "missing": {name: [c["code"] for c in found]
+                                  for name, found in report["missing"].items()}}
