@@ -123,11 +123,11 @@ def test_unknown_level(world, level):
 
 
 def test_rates_round_half_up():
-    assert coverage._rate(1, 32) == "0.0313"  # 0.03125
-    assert coverage._rate(2, 3) == "0.6667"
-    assert coverage._rate(1, 3) == "0.3333"
-    assert coverage._rate(0, 0) == "0.0000"
-    assert coverage._rate(5, 5) == "1.0000"
+    assert coverage.rate(1, 32) == "0.0313"  # 0.03125
+    assert coverage.rate(2, 3) == "0.6667"
+    assert coverage.rate(1, 3) == "0.3333"
+    assert coverage.rate(0, 0) == "0.0000"
+    assert coverage.rate(5, 5) == "1.0000"
 
 
 @contextmanager

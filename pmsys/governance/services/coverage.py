@@ -21,13 +21,14 @@ LEVELS = ("street", "district")
 MODES = tuple(mode.value for mode in ManagementMode)
 
 
-def _rate(covered: int, communities: int) -> str:
+def rate(covered: int, communities: int) -> str:
+    """covered / communities to 4 places, half up; "0.0000" over no community."""
     return money.ratio_str(money.ratio(covered, communities) or 0)
 
 
 def _figures(communities: int, by_mode: dict[str, int]) -> dict:
     covered = sum(by_mode.values())
-    return {"communities": communities, "covered": covered, "rate": _rate(covered, communities),
+    return {"communities": communities, "covered": covered, "rate": rate(covered, communities),
             "by_mode": dict(by_mode)}
 
 

@@ -4,6 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("governance", __name__)
 
-from pmsys.web.governance import committee, coverage, terms, votes  # noqa: E402,F401 (routes)
+from pmsys.web.governance import (  # noqa: E402,F401 (routes)
+    committee,
+    coverage,
+    terms,
+    three_coverages,
+    votes,
+)
 
 __all__ = ["bp"]

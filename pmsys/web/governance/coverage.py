@@ -33,7 +33,7 @@ from pmsys.web.spreadsheets import (
 MODES = ("professional", "self", "community", "original_unit")
 
 
-def _require_reader(user) -> None:
+def require_reader(user) -> None:
     if not access.may_read_coverage(user):
         raise Forbidden(_("The coverage report is for street offices, housing bureaus and "
                           "system administrators."))
@@ -42,7 +42,7 @@ def _require_reader(user) -> None:
 def _requested() -> tuple[CoverageForm, dict | None]:
     """The request's filters and the report they ask for; None (errors on the form) if bad."""
     user = current_actor()
-    _require_reader(user)
+    require_reader(user)
     form = CoverageForm(formdata=request.args)
     return form, _coverage(user, form)
 

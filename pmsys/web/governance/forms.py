@@ -157,6 +157,16 @@ class TermForm(FlaskForm):
         self.mode.choices = _labelled(INSTALLABLE_MODES, labels)
 
 
+class ThreeCoveragesForm(FlaskForm):
+    """The three coverages' day and region (a GET form, no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    on = DateField(_l("On"), validators=[Optional()])
+    region = StringField(_l("Region code"), validators=[Optional(), Length(max=64)])
+
+
 class CoverageForm(FlaskForm):
     """The coverage report's day and grouping (a GET form, no CSRF token)."""
 
