@@ -413,6 +413,12 @@ READS_COVERAGE_PAGE = grid(LOGIN, 403, 403, 403,  403,  403,  403,  403,   200, 
 BAD_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   400,  400,   400)
 READS_COVERAGE_API = grid(401, 403,  403,  403,  403,  403,  403,  403,   200,  200,   200)
 BAD_COVERAGE_API = grid(401,   403,  403,  403,  403,  403,  403,  403,   400,  400,   400)
+# The three coverages of a region: outside the reader's own region, 404 (the sysadmin reads
+# every region; the street office of S1 not its district D1, the bureau of D1 not D2).
+D2_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   404,  404,   200)
+D1_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   404,  200,   200)
+D2_COVERAGE_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   404,  404,   200)
+D1_COVERAGE_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   404,  200,   200)
 
 PREPARE_FORM = {"seats": "3", "note": ""}
 ACTIVATE = {"members": [{"person": "P-AC", "role": "director"}],
@@ -986,6 +992,22 @@ TABLE: list[Entry] = [
     Entry("GET", "/reports/coverage.xlsx", "/reports/coverage.xlsx", READS_COVERAGE_PAGE),
     Entry("GET", "/reports/coverage.xlsx", "/reports/coverage.xlsx?level=city",
           BAD_COVERAGE_PAGE, note="no such level"),
+    Entry("GET", "/reports/three-coverages", "/reports/three-coverages", READS_COVERAGE_PAGE),
+    Entry("GET", "/reports/three-coverages",
+          "/reports/three-coverages?on=2025-06-02&region=S1", READS_COVERAGE_PAGE,
+          note="S1 on a day"),
+    Entry("GET", "/reports/three-coverages", "/reports/three-coverages?region=D1",
+          D1_COVERAGE_PAGE, note="a district: not the street office's"),
+    Entry("GET", "/reports/three-coverages", "/reports/three-coverages?region=D2",
+          D2_COVERAGE_PAGE, note="another district"),
+    Entry("GET", "/reports/three-coverages", "/reports/three-coverages?on=someday",
+          BAD_COVERAGE_PAGE, note="no such day"),
+    Entry("GET", "/reports/three-coverages.xlsx", "/reports/three-coverages.xlsx",
+          READS_COVERAGE_PAGE),
+    Entry("GET", "/reports/three-coverages.xlsx", "/reports/three-coverages.xlsx?region=D2",
+          D2_COVERAGE_PAGE, note="another district"),
+    Entry("GET", "/reports/three-coverages.xlsx", "/reports/three-coverages.xlsx?on=x",
+          BAD_COVERAGE_PAGE, note="no such day"),
     # --- API: the owners' committee -----------------------------------------------
     Entry("GET", "/api/v1/communities/<code>/committee", "/api/v1/communities/CA/committee",
           SEES_CA_API),
@@ -1073,6 +1095,16 @@ TABLE: list[Entry] = [
           note="by district on a day"),
     Entry("GET", "/api/v1/reports/coverage", "/api/v1/reports/coverage?level=city",
           BAD_COVERAGE_API, note="no such level"),
+    Entry("GET", "/api/v1/reports/three-coverages", "/api/v1/reports/three-coverages",
+          READS_COVERAGE_API),
+    Entry("GET", "/api/v1/reports/three-coverages",
+          "/api/v1/reports/three-coverages?on=2025-06-02&region=D1", D1_COVERAGE_API,
+          note="a district: not the street office's"),
+    Entry("GET", "/api/v1/reports/three-coverages",
+          "/api/v1/reports/three-coverages?region=D2", D2_COVERAGE_API,
+          note="another district"),
+    Entry("GET", "/api/v1/reports/three-coverages", "/api/v1/reports/three-coverages?on=x",
+          BAD_COVERAGE_API, note="no such day"),
     # --- surveys ------------------------------------------------------------------
     Entry("GET", "/surveys", "/surveys", logged_in(200)),
     Entry("GET", "/surveys/new", "/surveys/new", DEFINES_PAGE),
