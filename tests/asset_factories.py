@@ -26,6 +26,7 @@ from tests.factories import (
     BuildingFactory,
     CommunityFactory,
     HouseholdFactory,
+    ManagementPlanFactory,
     ManagementTermFactory,
     OrganizationFactory,
     RegionFactory,
@@ -161,6 +162,10 @@ def build_region() -> Region:
         "resident_b": resident_of(home_b, username="resident_b"),
         "sysadmin": UserFactory(role=Role.sysadmin, username="sysadmin"),
     }
+    # CB and CC have no term: their long-term management is a recorded plan (acceptance
+    # needs one or the other).
+    for community in (cb, cc):
+        ManagementPlanFactory(community=community, recorded_by=users["bureau"])
     return Region(places=places, orgs=orgs, users=users)
 
 

@@ -16,6 +16,7 @@ from pmsys.models.governance import (
     CommitteeKind,
     CommitteeStatus,
     ManagementMode,
+    ManagementPlan,
     ManagementTerm,
 )
 from pmsys.models.places import Building, Community, Household, Person, Region, RegionKind, Unit
@@ -142,6 +143,19 @@ class ManagementTermFactory(_Base):
     start = date(2020, 1, 1)
     end = None
     basis = "test"
+
+
+class ManagementPlanFactory(_Base):
+    """A recorded long-term management plan (community-run by default)."""
+
+    class Meta:
+        model = ManagementPlan
+
+    community = factory.SubFactory(CommunityFactory)
+    mode = ManagementMode.community
+    note = "街道社区准物业服务"
+    recorded_on = date(2020, 1, 1)
+    recorded_by = factory.SubFactory("tests.factories.UserFactory", role=Role.bureau_admin)
 
 
 def resident_of(household: Household, **kwargs) -> User:

@@ -4,7 +4,9 @@ Acceptance (竣工验收) needs a resident satisfaction rate of at least the
 configured minimum (default 90 %, the rule Shenyang and others apply: no
 acceptance below it) and, where a community has an active owners' committee,
 that committee's sign-off (several cities: no committee signature, no
-acceptance).
+acceptance). Every covered community needs a long-term management arrangement (a
+management term in force on the acceptance day or a recorded plan) unless the acceptance is
+overridden with a reason.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ def acceptance_problems(
     completed_on: date | None,
     need_signoff: Collection[str],
     signed_off: Collection[str],
+    unarranged: Collection[str] = (),
+    overridden: bool = False,
 ) -> list[tuple[str, str]]:
     """Return (code, reason) for every rule the acceptance breaks; empty when it may proceed."""
     problems: list[tuple[str, str]] = []
@@ -58,6 +62,14 @@ def acceptance_problems(
             (
                 "committee_signoff_missing",
                 "the owners' committee has not signed off: " + ", ".join(missing),
+            )
+        )
+    if unarranged and not overridden:
+        problems.append(
+            (
+                "no_management_arrangement",
+                "no long-term management arrangement (no management term in force on the "
+                "acceptance day, no recorded plan): " + ", ".join(sorted(unarranged)),
             )
         )
     return problems

@@ -61,9 +61,18 @@ def may_decide_terms(session: Session, actor, community: Community) -> bool:
     every mode; the committee in office for the modes that rest on its
     assembly's vote (the service checks the basis).
     """
+    return may_record_plan(session, actor, community) or sits_on_committee(
+        session, actor, community
+    )
+
+
+def may_record_plan(session: Session, actor, community: Community) -> bool:
+    """Whether `actor` records a long-term management plan (docs/domain.md#plans) here: the
+    street office (or community office) of the community, the bureau that sees it, a
+    sysadmin."""
     if not permissions.is_active_user(actor):
         return False
-    if oversees(session, actor, community) or sits_on_committee(session, actor, community):
+    if oversees(session, actor, community):
         return True
     return actor.role is Role.bureau_admin and permissions.can_see_community(
         session, actor, community

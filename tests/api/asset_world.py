@@ -52,6 +52,7 @@ from tests.factories import (
     BuildingFactory,
     CommunityFactory,
     HouseholdFactory,
+    ManagementPlanFactory,
     ManagementTermFactory,
     OrganizationFactory,
     PersonFactory,
@@ -210,6 +211,9 @@ def build_asset_world() -> AssetWorld:
     }
     for name, user in users.items():
         user.username = name
+    # CB and CX have no term: a recorded plan is their long-term management arrangement.
+    for community in (cb, cx):
+        ManagementPlanFactory(community=community, recorded_by=users["bureau"])
     db.session.flush()
     return AssetWorld(
         communities={"CA": ca, "CB": cb, "CX": cx},

@@ -34,6 +34,7 @@ from tests.factories import (
     BuildingFactory,
     CommunityFactory,
     HouseholdFactory,
+    ManagementPlanFactory,
     ManagementTermFactory,
     OrganizationFactory,
     RegionFactory,
@@ -116,5 +117,9 @@ def build_asset_world() -> AssetWorld:
     }
     for name, user in users.items():
         user.username = name
+    # Only GXL has a term: the others' long-term management is a recorded plan.
+    for code, community in communities.items():
+        if code != "GXL":
+            ManagementPlanFactory(community=community, recorded_by=users["bureau"])
     db.session.flush()
     return AssetWorld(communities=communities, orgs=orgs, users=users)

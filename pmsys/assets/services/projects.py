@@ -25,7 +25,7 @@ from pmsys.assets.services.register import (
 from pmsys.assets.warranty import HeatingSeason
 from pmsys.auth import permissions
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
-from pmsys.governance.services import active_committees
+from pmsys.governance.services import active_committees, plans
 from pmsys.models.assets import (
     ITEM_KINDS,
     Asset,
@@ -192,6 +192,7 @@ def accept_project(
     satisfaction_rate=None,
     satisfaction_reason: str | None = None,
     note: str = "",
+    management_override: str | None = None,
 ) -> Project:
     """Record the joint acceptance; refused with every reason where a rule is not met.
 
@@ -201,7 +202,11 @@ def accept_project(
     The rate is the project's latest closed survey's (its participation is kept too); a
     typed rate needs a reason (refused without one: `reason_required`) and is used instead,
     audited with the reason; without either the acceptance is refused
-    (`satisfaction_missing`). Acceptance recomputes the warranty end of the project's assets.
+    (`satisfaction_missing`). Every covered community needs a long-term management
+    arrangement — a term in force on the acceptance day or a recorded plan — else refused
+    (`no_management_arrangement`, naming them) unless `management_override` gives the reason,
+    which is kept on the project and audited with those communities. Acceptance recomputes
+    the warranty end of the project's assets.
     """
     require_keeper(session, actor, [link.community for link in project.community_links])
     if project.accepted_on is not None:
@@ -230,17 +235,24 @@ def accept_project(
     signed = {link.community.code for link in project.community_links
               if link.committee_signed_at is not None}
     minimum = acceptance_minimum(session, project)
+    override = checked_text(management_override, "management_override", REASON_MAX)
+    unarranged = plans.without_arrangement(
+        session, [link.community_id for link in project.community_links], day)
     problems = acceptance_problems(
         satisfaction_rate=rate, minimum=minimum, accepted_on=day,
         completed_on=project.completed_on, need_signoff=need, signed_off=signed,
+        unarranged=unarranged, overridden=bool(override),
     )
     if problems:
         audit.refusal(session, actor, "project_acceptance_refused", "project", project.code,
                      reasons=[code for code, _ in problems], satisfaction_rate=str(rate),
                      minimum=str(minimum), satisfaction_source=source,
-                     survey=survey.code if survey else None)
+                     survey=survey.code if survey else None,
+                     without_arrangement=unarranged)
         raise RuleRefused("; ".join(reason for _, reason in problems), code=problems[0][0],
-                          fields={"reasons": [code for code, _ in problems]})
+                          fields={"reasons": [code for code, _ in problems],
+                                  **({"without_arrangement": unarranged}
+                                     if unarranged and not override else {})})
     project.accepted_on = day
     project.satisfaction_rate = money.round_ratio(rate)
     project.satisfaction_source = source
@@ -251,6 +263,8 @@ def accept_project(
     project.accepted_by_id = actor.id
     project.accepted_at = clock.now()
     project.acceptance_note = remark
+    # Kept only where it overrode the rule: the communities it was given for are audited.
+    project.management_override = override if unarranged else None
     # One settings read per street, not per asset.
     seasons: dict[int, HeatingSeason] = {}
     for asset in session.scalars(select(Asset).where(Asset.project_id == project.id)):
@@ -264,5 +278,7 @@ def accept_project(
                  minimum=str(minimum), satisfaction_source=source,
                  **({"survey": survey.code, "participation_rate": str(participation)}
                     if source == "survey" else
-                    {"reason": reason, "survey": survey.code if survey else None}))
+                    {"reason": reason, "survey": survey.code if survey else None}),
+                 **({"management_override": override, "without_arrangement": unarranged}
+                    if unarranged else {}))
     return project
