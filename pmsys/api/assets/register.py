@@ -155,6 +155,10 @@ class ProjectAcceptance(Input):
         "Why a rate is typed instead of the survey's (audited); required with "
         "`satisfaction_rate`."))] = None
     note: text(NOTE_LENGTH) | None = None
+    management_override: Annotated[text(NOTE_LENGTH) | None, Field(description=(
+        "Why the project is accepted although a covered community has neither a management "
+        "term in force on `accepted_on` nor a recorded long-term management plan (audited, "
+        "kept on the project). Absent: such a community refuses the acceptance."))] = None
 
 
 class ProjectSignOff(Input):
@@ -215,19 +219,24 @@ def create_project(body: NewProject):
                    "the configured minimum, 0.90 by default; `satisfaction_missing`: no closed "
                    "survey of the project with answers and no typed rate; "
                    "`committee_signoff_missing`; `accepted_before_completion`; "
-                   "`bad_satisfaction`)."},
+                   "`bad_satisfaction`; `no_management_arrangement`: a covered community "
+                   "has no term in force and no recorded plan, listed in "
+                   "`fields.without_arrangement`, and no `management_override`)."},
           path=PROJECT_PATH, tags=("projects",), find=_project_or_404)
 def accept_project(code: str, body: ProjectAcceptance, found: Project):
     """Record the project's acceptance (bureau_admin, sysadmin).
 
     The satisfaction rate and participation are the project's latest closed survey's; a
-    typed rate replaces them only with a reason, which is audited. A rule that refuses the
-    acceptance answers 422 with every reason.
+    typed rate replaces them only with a reason, which is audited. Every covered community
+    needs a management term in force on `accepted_on` or a recorded long-term management
+    plan, unless `management_override` says why not. A rule that refuses the acceptance
+    answers 422 with every reason.
     """
     projects.accept_project(db.session, g.api_user, found, accepted_on=body.accepted_on,
                             satisfaction_rate=body.satisfaction_rate,
                             satisfaction_reason=body.satisfaction_reason,
-                            note=body.note or "")
+                            note=body.note or "",
+                            management_override=body.management_override)
     return serializers.project_json(db.session, found)
 
 

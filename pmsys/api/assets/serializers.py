@@ -75,6 +75,7 @@ def project_json(session: Session, project: Project) -> dict:
         "satisfaction_reason": project.satisfaction_reason,
         "accepted_by": names.get(project.accepted_by_id),
         "acceptance_note": project.acceptance_note or "",
+        "management_override": project.management_override,
         "communities": [
             {
                 "code": link.community.code,
@@ -294,6 +295,9 @@ class ProjectAnswer(Answer):
         description="Why the rate was typed instead of the survey's.")]
     accepted_by: Username
     acceptance_note: str
+    management_override: Annotated[str | None, Field(description=(
+        "Why the project was accepted although a community had no long-term management "
+        "arrangement; null where none was needed."))]
     communities: list[ProjectCommunityAnswer]
     items: list[ProjectItemAnswer]
 

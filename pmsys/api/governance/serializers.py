@@ -426,3 +426,23 @@ def three_coverages_json(report: dict) -> dict:
     """The report with each missing community given by its code."""
     return {**report, "missing": {name: [c["code"] for c in found]
                                   for name, found in report["missing"].items()}}
+
+
+class Plan(Answer):
+    """A recorded long-term management plan (长效管理机制) of a community."""
+
+    id: Id
+    community: CodeText
+    mode: Annotated[str, Field(json_schema_extra={"enum": ["professional", "self", "community"]})]
+    note: str
+    starts_on: DayText | None
+    recorded_on: DayText
+    recorded_by: str
+
+
+def plan_json(plan: models.ManagementPlan) -> dict:
+    """A long-term management plan with who recorded it."""
+    return {"id": plan.id, "community": plan.community.code, "mode": plan.mode.value,
+            "note": plan.note, "starts_on": date_str(plan.starts_on),
+            "recorded_on": date_str(plan.recorded_on),
+            "recorded_by": plan.recorded_by.username}

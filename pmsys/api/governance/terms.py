@@ -1,4 +1,5 @@
-"""API: a community's management terms (docs/domain.md#management): the history, and a new term."""
+"""API: a community's management terms (docs/domain.md#management): the history, and a new term;
+its long-term management plans (docs/domain.md#plans)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from pydantic import Field
 from pmsys.api import bp
 from pmsys.api.governance import serializers
 from pmsys.api.governance.committees import COMMUNITY_PATH, BoundedDay, visible_community
-from pmsys.api.governance.serializers import Term
+from pmsys.api.governance.serializers import Plan, Term
 from pmsys.api.helpers import api_login_required
-from pmsys.api.typed import Code, Input, Integer, Page, Paged, endpoint
+from pmsys.api.typed import Code, Input, Integer, Page, Paged, endpoint, text
 from pmsys.extensions import db
+from pmsys.governance.services import plans
 from pmsys.governance.services import terms as services
 from pmsys.models.governance import ManagementMode
 from pmsys.models.places import Community
@@ -68,3 +70,32 @@ def start_term(code: str, body: NewTerm, found: Community):
     term = services.start_term(db.session, g.api_user, found, mode=body.mode, org_code=body.org,
                                start=body.start, basis_vote_id=body.basis_vote, end=body.end)
     return serializers.term_json(term), 201
+
+
+class NewPlan(Input):
+    mode: Annotated[str, Field(json_schema_extra={"enum": list(plans.PLAN_MODES)},
+                               description="How the community is to be managed.")]
+    note: Annotated[text(plans.NOTE_MAX, 1), Field(description=(
+        "What was agreed: who will manage, how it is paid for."))]
+    starts_on: Annotated[BoundedDay | None, Field(description=(
+        "When the arrangement is to start, if known."))] = None
+
+
+@bp.post("/communities/<code>/management-plan")
+@api_login_required
+@endpoint(body=NewPlan, answers={201: ("The plan, recorded.", Plan)}, refusals={
+    400: "Malformed input; an unknown mode, no note.",
+    403: "The caller may not record this community's plan (`forbidden`).", 404: ""},
+    path=COMMUNITY_PATH, tags=("governance",), find=visible_community)
+def record_plan(code: str, body: NewPlan, found: Community):
+    """Record a long-term management plan (长效管理机制) for a community.
+
+    The street office (or community office) of the community, the bureau that sees it, or a
+    sysadmin writes down how the community will be managed after its renovation. A
+    renovation project covering a community is accepted only where the community has a
+    management term in force on the acceptance day or a recorded plan (or the acceptance
+    is overridden with a reason). Plans are never edited; the newest is the community's.
+    """
+    plan = plans.record_plan(db.session, g.api_user, found, mode=body.mode, note=body.note,
+                             starts_on=body.starts_on)
+    return serializers.plan_json(plan), 201
