@@ -167,6 +167,9 @@ class AcceptForm(FlaskForm):
     satisfaction_reason = TextAreaField(_l("Why the rate is typed"),
                                         validators=[Optional(), Length(max=1000)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    management_override = TextAreaField(
+        _l("Accept without a long-term management arrangement, because"),
+        validators=[Optional(), Length(max=1000)])
 
     @property
     def satisfaction_rate(self) -> Decimal | None:

@@ -46,6 +46,15 @@ ACCEPTANCE_REASONS = {
 }
 
 
+def _without_arrangement(project: Project, codes: list[str]) -> str:
+    """The refusal naming the communities without a long-term management arrangement."""
+    names = {link.community.code: link.community.name for link in project.community_links}
+    return _("No long-term management arrangement (no management term in force on the "
+             "acceptance day, no recorded plan) for: %(communities)s. Record a plan for them, "
+             "or give the reason to accept anyway.",
+             communities=", ".join(f"{names.get(code, code)} ({code})" for code in codes))
+
+
 @bp.get("/projects")
 @login_required
 def project_list():
@@ -167,7 +176,8 @@ def project_accept(code: str):
         assets.accept_project(db.session, user, project, accepted_on=form.accepted_on.data,
                               satisfaction_rate=form.satisfaction_rate,
                               satisfaction_reason=form.satisfaction_reason.data or "",
-                              note=form.note.data or "")
+                              note=form.note.data or "",
+                              management_override=form.management_override.data or None)
     except DomainError as error:
         status = refused(error)
         project = assets.get_project_or_404(db.session, user, code)
@@ -178,6 +188,8 @@ def project_accept(code: str):
             survey = surveys.closed_project_survey(db.session, project)
             rate = surveys.tally(db.session, survey).satisfaction_rate if survey else None
         reasons = [
+            _without_arrangement(project, error.fields.get("without_arrangement", []))
+            if c == "no_management_arrangement" else
             ACCEPTANCE_REASONS[c](rate, minimum)
             if c in ACCEPTANCE_REASONS else c
             for c in codes

@@ -157,6 +157,18 @@ class TermForm(FlaskForm):
         self.mode.choices = _labelled(INSTALLABLE_MODES, labels)
 
 
+class PlanForm(FlaskForm):
+    """Record a long-term management plan (长效管理机制) of a community."""
+
+    mode = SelectField(_l("Planned management mode"))
+    note = TextAreaField(_l("What was agreed"), validators=[
+        InputRequired(message=_l("Say what was agreed.")), Length(max=2000)])
+    starts_on = DateField(_l("To start on"), validators=[Optional()])
+
+    def set_modes(self, labels: dict) -> None:
+        self.mode.choices = _labelled(INSTALLABLE_MODES, labels)
+
+
 class ThreeCoveragesForm(FlaskForm):
     """The three coverages' day and region (a GET form, no CSRF token)."""
 

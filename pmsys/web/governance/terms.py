@@ -1,8 +1,10 @@
-"""The management terms page: every term of a community and the form for a new one.
+"""The management terms page: every term of a community and the form for a new one; its
+long-term management plans and the form for a new one.
 
 Everyone who sees the community reads the history; the form is for those who
 decide terms (`access.may_decide_terms`): the street office, the bureau, and the
-committee in office for the modes that rest on its assembly's vote.
+committee in office for the modes that rest on its assembly's vote. Plans are recorded by
+the street office and the bureau (`access.may_record_plan`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pmsys.db import valid_id
 from pmsys.errors import DomainError, Forbidden
 from pmsys.extensions import db
 from pmsys.governance import access
-from pmsys.governance.services import terms
+from pmsys.governance.services import plans, terms
 from pmsys.governance.terms import MODE_ORG_KINDS
 from pmsys.labels import MODE_LABELS, ORG_KIND_LABELS
 from pmsys.models.auth import Organization
@@ -28,7 +30,7 @@ from pmsys.models.places import Community
 from pmsys.web.assets.common import current_actor
 from pmsys.web.governance import bp
 from pmsys.web.governance.common import MATTER_LABELS, refuse
-from pmsys.web.governance.forms import TermForm
+from pmsys.web.governance.forms import PlanForm, TermForm
 
 BOUND_KINDS = frozenset(MODE_ORG_KINDS["self"])
 
@@ -73,15 +75,22 @@ def _set_choices(form: TermForm, community: Community) -> None:
     ]
 
 
-def _page(user, community: Community, form: TermForm | None = None, status: int = 200):
+def _page(user, community: Community, form: TermForm | None = None, status: int = 200,
+          plan_form: PlanForm | None = None):
     may_decide = access.may_decide_terms(db.session, user, community)
     if may_decide and form is None:
         form = TermForm(formdata=None, start=clock.today())
     if form is not None:
         _set_choices(form, community)
+    may_plan = access.may_record_plan(db.session, user, community)
+    if may_plan and plan_form is None:
+        plan_form = PlanForm(formdata=None)
+    if plan_form is not None:
+        plan_form.set_modes(MODE_LABELS)
     return render_template(
         "governance/terms.html", community=community, terms=terms.terms_of(db.session, community),
         form=form if may_decide else None, today=clock.today(),
+        plans=plans.plans_of(db.session, community), plan_form=plan_form if may_plan else None,
     ), status
 
 
@@ -116,3 +125,27 @@ def terms_page(code: str):
         return _page(user, community, form, status=status)
     flash(_("The new management term is recorded."), "success")
     return redirect(url_for("governance.terms_page", code=code))
+
+
+@bp.post("/communities/<code>/management-plan")
+@login_required
+def record_plan(code: str):
+    """Record a long-term management plan for the community (street office, bureau)."""
+    user = current_actor()
+    community = permissions.get_community_or_404(db.session, user, code)
+    if not access.may_record_plan(db.session, user, community):
+        raise Forbidden(_("Only the street office or the housing bureau records a long-term "
+                          "management plan."))
+    form = PlanForm()
+    form.set_modes(MODE_LABELS)
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "error")
+        return _page(user, community, status=400, plan_form=form)
+    try:
+        plans.record_plan(db.session, user, community, mode=form.mode.data,
+                          note=form.note.data, starts_on=form.starts_on.data)
+    except DomainError as error:
+        status = refuse(form, error)
+        return _page(user, community, status=status, plan_form=form)
+    flash(_("The long-term management plan is recorded."), "success")
+    return redirect(url_for("governance.terms_page", code=code) + "#plans")
