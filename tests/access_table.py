@@ -381,6 +381,17 @@ def oversees_ca(status: Status, api: bool = False) -> dict[str, Status]:
     return grid(401 if api else LOGIN, 403, 404, 403, 404, 403, 403, 404, status, 403, status)
 
 
+def plans_for_ca(status: Status, api: bool = False) -> dict[str, Status]:
+    """CA's street office, the bureau and a sysadmin record CA's long-term management plan."""
+    return grid(401 if api else LOGIN, 403, 404, 403, 404, 403, 403, 404, status, status,
+                status)
+
+
+def plans_for_cb(status: Status, api: bool = False) -> dict[str, Status]:
+    """Only a sysadmin records CB's plan here (its street office and bureau have no login)."""
+    return grid(401 if api else LOGIN, 404, 403, 404, 403, 404, 404, 403, 404, 404, status)
+
+
 def oversees_cc(status: Status, api: bool = False) -> dict[str, Status]:
     """A sysadmin gets `status` for CC; op_in and the bureau see CC but are refused."""
     return grid(401 if api else LOGIN, 404, 404, 404, 404, 404, 403, 404, 404, 403, status)
@@ -440,6 +451,10 @@ APPROVE = {"choice": "approve"}
 PAPER_BALLOT = {"choice": "approve", "person": "P-AC"}
 NEW_TERM = {"mode": "professional", "org": "PM-B", "start": NEXT_TERM_START,
             "basis_vote": Number("{V_C}")}
+PLAN_FORM = {"mode": "community", "note": "社区居委会托管", "starts_on": ""}
+NEW_PLAN = {"mode": "community", "note": "社区居委会托管"}
+CA_PLANS = Redirect("/communities/CA/terms")
+CB_PLANS = Redirect("/communities/CB/terms")
 TERM_FORM = {"mode": "professional", "org": "PM-B", "start": NEXT_TERM_START, "end": "",
              "basis_vote": "{V_C}", "basis": ""}
 IMPOSED_TERM = {"mode": "community", "org": "SO-S1", "start": NEXT_TERM_START}
@@ -984,6 +999,17 @@ TABLE: list[Entry] = [
           form=IMPOSED_TERM_FORM, note="imposed while a committee is in office"),
     Entry("POST", "/communities/<code>/terms", "/communities/CA/terms", everyone(400),
           form=TERM_FORM, csrf=False, note="no CSRF token"),
+    Entry("POST", "/communities/<code>/management-plan", "/communities/CA/management-plan",
+          plans_for_ca(CA_PLANS), form=PLAN_FORM),
+    Entry("POST", "/communities/<code>/management-plan", "/communities/CB/management-plan",
+          plans_for_cb(CB_PLANS), form=PLAN_FORM),
+    Entry("POST", "/communities/<code>/management-plan", "/communities/CA/management-plan",
+          plans_for_ca(400), form={**PLAN_FORM, "note": ""}, note="no note"),
+    Entry("POST", "/communities/<code>/management-plan",
+          "/communities/NONE/management-plan", logged_in(404), form=PLAN_FORM,
+          note="no such community"),
+    Entry("POST", "/communities/<code>/management-plan", "/communities/CA/management-plan",
+          everyone(400), form=PLAN_FORM, csrf=False, note="no CSRF token"),
     Entry("GET", "/reports/coverage", "/reports/coverage", READS_COVERAGE_PAGE),
     Entry("GET", "/reports/coverage", "/reports/coverage?on=2025-06-02&level=district",
           READS_COVERAGE_PAGE, note="by district on a day"),
@@ -1089,6 +1115,18 @@ TABLE: list[Entry] = [
     Entry("POST", "/api/v1/communities/<code>/terms", "/api/v1/communities/CA/terms",
           decides_ca_terms(422, api=True), json=IMPOSED_TERM,
           note="imposed while a committee is in office"),
+    Entry("POST", "/api/v1/communities/<code>/management-plan",
+          "/api/v1/communities/CA/management-plan", plans_for_ca(201, api=True),
+          json=NEW_PLAN),
+    Entry("POST", "/api/v1/communities/<code>/management-plan",
+          "/api/v1/communities/CB/management-plan", plans_for_cb(201, api=True),
+          json=NEW_PLAN),
+    Entry("POST", "/api/v1/communities/<code>/management-plan",
+          "/api/v1/communities/CA/management-plan", plans_for_ca(400, api=True),
+          json={"mode": "hired", "note": "x"}, note="no such mode"),
+    Entry("POST", "/api/v1/communities/<code>/management-plan",
+          "/api/v1/communities/NONE/management-plan", bearer(404), json=NEW_PLAN,
+          note="no such community"),
     Entry("GET", "/api/v1/reports/coverage", "/api/v1/reports/coverage", READS_COVERAGE_API),
     Entry("GET", "/api/v1/reports/coverage",
           "/api/v1/reports/coverage?on=2025-06-02&level=district", READS_COVERAGE_API,
