@@ -2,8 +2,8 @@
 
 docs/reliability.md#object-probes, for votes (their ballots, results and closing),
 hand-overs, assets, projects, surveys, notifications, every page and call of a community (its
-revenue ledger, fees and payment form, committee, terms, votes), the household a
-payment names, the person a ballot or a committee candidacy names, and a building's
+revenue ledger, fees and payment form, committee, terms, long-term management plans, votes),
+the household a payment names, the person a ballot or a committee candidacy names, and a building's
 public report page and call.
 
 The routes are taken from app.url_map: every rule that takes one of these identifiers,
@@ -261,6 +261,7 @@ def test_every_family_reaches_the_routes_it_should(app):
     assert {"/communities/<code>/revenue", "/api/v1/communities/<code>/revenue",
             "/communities/<code>/fees/payments", "/communities/<code>/terms",
             "/api/v1/communities/<code>/committee/candidates/<person>/vetting",
+            "/communities/<code>/management-plan", "/api/v1/communities/<code>/management-plan",
             } <= rules["community"]
     methods = {method for family in FAMILIES.values() for _rule, method in family.rules(app)}
     assert methods == {"GET", "POST"}
