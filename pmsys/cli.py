@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from pmsys import clock, unit_of_work
+from pmsys.demo.coverage import build_coverage_examples
 from pmsys.demo.evaluation import build_evaluation_examples
 from pmsys.demo.fees import build_fee_examples
 from pmsys.demo.governance import build_governance_examples
@@ -73,6 +74,7 @@ def demo_command() -> None:
         governance = build_governance_examples(db.session)
         surveys = build_survey_examples(db.session)
         evaluation = build_evaluation_examples(db.session)
+        coverage = build_coverage_examples(db.session)
     click.echo(summary.describe())
     click.echo(f"hand-overs in progress: {len(examples['created'])} created, "
                f"{len(examples['unchanged'])} unchanged")
@@ -89,6 +91,7 @@ def demo_command() -> None:
     click.echo(f"demo evaluation: {evaluation['callbacks']} follow-up calls, "
                f"{evaluation['deductions']} inspection deductions, "
                f"{evaluation['bulletins']} bulletins published")
+    click.echo(f"demo long-term management plans: {coverage['plans']} recorded")
     click.echo("")
     click.echo("Demo logins (username / password — role):")
     for username, password, role in DEMO_LOGINS:

@@ -258,6 +258,22 @@ def _organizations(facts: dict, invented: dict) -> list[dict]:
     return organizations
 
 
+# The three coverages' gaps (docs/domain.md#three-coverages): these communities have no Party
+# organisation recorded yet; the larger others a Party branch (党支部), the single-building
+# ones a Party-building liaison point (党建联络点) of their community office.
+_WITHOUT_PARTY = frozenset({"GAJJSL", "HHECJSL", "YXJSL", "WBZJSL"})
+
+
+def _party_organizations(communities: list[dict]) -> list[dict]:
+    """One Party organisation bound to each community but those in `_WITHOUT_PARTY`."""
+    return [
+        {"code": f"DZ-{c['code']}", "kind": "party_organization", "region": c["street"],
+         "community": c["code"],
+         "name": c["name"] + ("党支部" if len(c["buildings"]) > 1 else "党建联络点")}
+        for c in communities if c["code"] not in _WITHOUT_PARTY
+    ]
+
+
 def _region(fact: dict, kind: str, parent: str | None) -> dict:
     region = {"code": fact["code"], "name": fact["name"], "name_en": fact["name_en"], "kind": kind}
     if parent:
@@ -332,7 +348,7 @@ def build_bundle() -> dict:
             _region(facts["district"], "district", facts["city"]["code"]),
             _region(facts["street"], "street", facts["district"]["code"]),
         ],
-        "organizations": _organizations(facts, invented),
+        "organizations": _organizations(facts, invented) + _party_organizations(communities),
         "people": people,
         "communities": communities,
         "users": users,
