@@ -20,6 +20,12 @@ class Category:
     in_home: str = "manager"
     default_priority: str = "normal"
     by_duty: str | None = None  # "authority" when an authority handles it by duty
+    # A complaint about the manager's service goes to the community's street office
+    # (docs/domain.md#routing step 0), never to the manager it is about.
+    complaint: bool = False
+    # False for a matter of order rather than a defect (parking): a contractor's warranty
+    # does not make it the contractor's (docs/domain.md#routing step 5).
+    warranty: bool = True
 
     @property
     def label(self) -> str:
@@ -58,6 +64,13 @@ CATEGORIES: tuple[Category, ...] = (
     Category("fitness", "健身器材", "Fitness equipment"),
     Category("parcel_locker", "快递柜", "Parcel lockers", by_duty="authority"),
     Category("illegal_building", "违章搭建", "Illegal construction", by_duty="authority"),
+    # After a renovation the complaints are parking, occupied common space and disorder.
+    Category("parking", "停车管理 / 乱停车", "Parking", warranty=False),
+    Category("occupied_space", "公共空间被占用", "Occupied common space", by_duty="authority",
+             warranty=False),
+    Category("disorder", "噪音 / 秩序", "Noise and disorder", warranty=False),
+    Category("service_complaint", "物业服务投诉", "Complaint about the manager's service",
+             complaint=True, warranty=False),
     Category("other", "其他", "Other"),
 )
 
