@@ -61,6 +61,11 @@ ITEM_KINDS: dict[str, str | None] = {
 }
 
 
+# The bounds of a parking asset's spaces (docs/domain.md#parking).
+MAX_SPACES = 100_000
+MAX_SPACE_NUMBERS = 2000
+
+
 class Project(Base):
     """A renovation project (改造项目) and its acceptance record."""
 
