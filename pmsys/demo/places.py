@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 
-from pmsys.demo.register import demo_assets, demo_project, handed_over_codes
+from pmsys.demo.register import (
+    demo_assets,
+    demo_project,
+    handed_over_codes,
+    parking_handovers,
+    parking_spaces,
+)
 
 SEED = 2021
 CENT = Decimal("0.01")
@@ -246,7 +252,8 @@ def _organizations(facts: dict, invented: dict) -> list[dict]:
     """
     phones = invented.get("organization_phones", {})
     organizations = []
-    for org in facts["organizations"] + invented["invented_organizations"]:
+    invented_orgs = invented["invented_organizations"] + invented["parking"]["committees"]
+    for org in facts["organizations"] + invented_orgs:
         region = org.get("region") or org["code"].split("-")[0]
         record = {"code": org["code"], "name": org["name"], "kind": org["kind"],
                   "region": region if region in ("BT", "TYQ", "SLQ") else "TYQ"}
@@ -337,11 +344,11 @@ def build_bundle() -> dict:
         "communities": communities,
         "users": users,
         "projects": [demo_project(invented, names)],
-        "assets": demo_assets(invented, names),
+        "assets": demo_assets(invented, names) + parking_spaces(invented),
         "handovers": [
             {"code": plan["code"], "from": TRANSFEROR, "to": plan["to"],
              "assets": handed_over_codes(plan), "effective_on": plan["effective_on"]}
             for plan in invented["handovers"]
-        ],
+        ] + parking_handovers(invented, TRANSFEROR),
         "management_terms": terms,
     }

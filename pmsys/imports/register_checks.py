@@ -116,7 +116,8 @@ def _check_spaces(asset: Item, known: Known, problems: Problems) -> None:
 # The receiver becomes the maintainer: an organisation whose staff are operators; parking
 # spaces may also go to the community's parking committee or a manager
 # (docs/domain.md#parking).
-RECEIVER_KINDS = frozenset(kind.value for kind in ROLE_ORG_KINDS[Role.operator])
+RECEIVER_KINDS = frozenset(kind.value for kind in ROLE_ORG_KINDS[Role.operator]) - {
+    OrgKind.parking_committee.value}
 PARKING_RECEIVER_KINDS = RECEIVER_KINDS | {OrgKind.parking_committee.value} | frozenset(
     kind.value for kind in ROLE_ORG_KINDS[Role.manager])
 

@@ -14,10 +14,11 @@ from pmsys.audit import AuditRecord
 from pmsys.errors import InvalidInput
 from pmsys.fees import revenue
 from pmsys.models.assets import Asset
-from pmsys.models.auth import OrganizationCategory, OrgKind
+from pmsys.models.auth import OrganizationCategory, OrgKind, Role
 from pmsys.models.fees import RevenueEntry
 from pmsys.tickets.explain import steps_text
-from tests.factories import OrganizationFactory
+from pmsys.tickets.services import take_action
+from tests.factories import OrganizationFactory, staff
 from tests.ticket_world import build_ticket_world, file_as
 
 
@@ -27,6 +28,7 @@ def world(db):
     world.orgs["PK-A"] = OrganizationFactory(code="PK-A", name="供销楼停车管理委员会",
                                              kind=OrgKind.parking_committee,
                                              community=world.communities["CA"])
+    world.users["parking_a"] = staff(Role.operator, world.orgs["PK-A"])
     db.session.commit()
     return world
 
@@ -41,16 +43,16 @@ def add_spaces(db, world, code="CA-PK", building=None, **fields):
 
 
 def hand_to_committee(db, world, asset_code="CA-PK"):
-    """Hand the spaces from the bureau to CA's parking committee; CA's owners' committee
-    acts for the parking committee, which has no logins."""
-    bureau, committee = world.users["bureau"], world.users["committee_a"]
+    """Hand the spaces from the bureau to CA's parking committee, whose staff log in as
+    operators; CA's owners' committee co-signs."""
+    bureau, parking = world.users["bureau"], world.users["parking_a"]
     handover = handovers.create_handover(db.session, bureau, code="H-PK", from_org="HB-D1",
                                          to_org="PK-A", assets=[asset_code])
     handovers.take_action(db.session, bureau, handover, "submit")
-    handovers.take_action(db.session, committee, handover, "inspect", note="业委会、停管会")
+    handovers.take_action(db.session, parking, handover, "inspect", note="业委会、停管会")
     handovers.take_action(db.session, bureau, handover, "sign")
-    handovers.take_action(db.session, committee, handover, "sign")  # for the parking committee
-    handovers.take_action(db.session, committee, handover, "sign")  # as the owners' committee
+    handovers.take_action(db.session, parking, handover, "sign")
+    handovers.take_action(db.session, world.users["committee_a"], handover, "sign")
     db.session.commit()
     return handover
 
@@ -87,7 +89,7 @@ def test_bad_parking_spaces_are_refused(db, world, fields, field):
 # --- hand-over to a parking committee ----------------------------------------------------------
 
 
-def test_the_owners_committee_signs_for_its_parking_committee(db, world):
+def test_the_parking_committee_receives_its_parking_spaces(db, world):
     add_spaces(db, world)
     handover = hand_to_committee(db, world)
     assert handover.status.value == "effective"
@@ -205,3 +207,12 @@ def test_a_revenue_entry_names_only_a_parking_asset_of_its_community(db, world, 
         entry(db, world, **overrides)
     assert "asset" in refused.value.fields
     assert db.session.scalars(select(RevenueEntry.id)).all() == []
+
+
+def test_the_parking_committee_works_its_parking_tickets(db, world):
+    add_spaces(db, world)
+    hand_to_committee(db, world)
+    ticket = file_as(world, "resident_a", category="parking", description="车位地锁坏了")
+    take_action(db.session, world.users["parking_a"], ticket, "accept")
+    take_action(db.session, world.users["parking_a"], ticket, "resolve", note="已更换地锁")
+    assert ticket.status.value == "resolved"

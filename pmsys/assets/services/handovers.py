@@ -58,16 +58,8 @@ def handover_parties(session: Session, actor, handover: Handover) -> set[Party]:
     if org_id == handover.to_org_id and actor.role is not Role.committee_member:
         parties.add(Party.receiver)
     if actor.role is Role.committee_member:
-        committees = committees_for(session, handover)
-        if org_id in {c.id for c in committees.values()}:
+        if org_id in {c.id for c in committees_for(session, handover).values()}:
             parties.add(Party.committee)
-        # A parking committee has no logins: the owners' committee that set it up acts for
-        # it as a party (docs/domain.md#parking), and signs for it apart from co-signing.
-        for side, org in ((Party.transferor, handover.from_org), (Party.receiver, handover.to_org)):
-            if org.kind is OrgKind.parking_committee:
-                acting = committees.get(org.community_id)
-                if acting is not None and acting.id == org_id:
-                    parties.add(side)
     return parties
 
 
