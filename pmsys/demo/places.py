@@ -50,6 +50,7 @@ _STAFF_LOGINS: tuple[tuple[str, str, str | None, str], ...] = (
     ("heat", "operator", "TYQ-HEAT", "operator — 旗祥隆热力公司 (heating)"),
     ("power", "operator", "TYQ-POWER", "operator — 土右旗供电分局 (power)"),
     ("unicom", "operator", "TYQ-CU", "operator — 中国联通土右分公司 (telecom)"),
+    ("parking", "operator", "PK-DKHTXQ", "operator — 地矿华庭西区停车管理委员会 (parking spaces)"),
 )
 # (username, community code whose first household the login's person owns, description)
 _RESIDENT_LOGINS: tuple[tuple[str, str, str], ...] = (
