@@ -20,6 +20,14 @@ class Category:
     in_home: str = "manager"
     default_priority: str = "normal"
     by_duty: str | None = None  # "authority" when an authority handles it by duty
+    # A complaint about the manager's service goes to the community's street office
+    # (docs/domain.md#routing step 0), never to the manager it is about.
+    complaint: bool = False
+    # False for a matter of order rather than a defect (parking): a contractor's warranty
+    # does not make it the contractor's (docs/domain.md#routing step 5).
+    warranty: bool = True
+    # False where nothing can be registered as an asset (noise, a complaint).
+    asset: bool = True
 
     @property
     def label(self) -> str:
@@ -58,12 +66,20 @@ CATEGORIES: tuple[Category, ...] = (
     Category("fitness", "健身器材", "Fitness equipment"),
     Category("parcel_locker", "快递柜", "Parcel lockers", by_duty="authority"),
     Category("illegal_building", "违章搭建", "Illegal construction", by_duty="authority"),
+    # After a renovation the complaints are parking, occupied common space and disorder.
+    Category("parking", "停车管理 / 乱停车", "Parking", warranty=False),
+    Category("occupied_space", "公共空间被占用", "Occupied common space", by_duty="authority",
+             warranty=False, asset=False),
+    Category("disorder", "噪音 / 秩序", "Noise and disorder", warranty=False, asset=False),
+    Category("service_complaint", "物业服务投诉", "Complaint about the manager's service",
+             complaint=True, warranty=False, asset=False),
     Category("other", "其他", "Other"),
 )
 
 BY_CODE: dict[str, Category] = {c.code: c for c in CATEGORIES}
 CODES: frozenset[str] = frozenset(BY_CODE)
 UTILITY_CODES: frozenset[str] = frozenset(c.code for c in CATEGORIES if c.utility)
+ASSET_CODES: frozenset[str] = frozenset(c.code for c in CATEGORIES if c.asset)
 
 
 def get(code: str) -> Category:

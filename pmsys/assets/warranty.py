@@ -50,6 +50,10 @@ CATEGORY_CLASS: dict[str, WarrantyClass] = {
     "greenery": WarrantyClass.by_contract,
     "waste": WarrantyClass.by_contract,
     "illegal_building": WarrantyClass.by_contract,
+    "parking": WarrantyClass.by_contract,
+    "occupied_space": WarrantyClass.by_contract,
+    "disorder": WarrantyClass.by_contract,
+    "service_complaint": WarrantyClass.by_contract,
     "other": WarrantyClass.by_contract,
 }
 

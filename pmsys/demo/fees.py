@@ -87,18 +87,26 @@ REVENUE = (
     ("DKHTXQ", 11, "income", "parking", "3600.00", "地面停车位租金（第二季度）", ""),
     ("DKHTXQ", 14, "spending", "facilities", "4200.00", "增设电动自行车充电桩",
      "业委会决议〔2025〕5号"),
+    ("DKHTXQ", 16, "spending", "subsidy", "2400.00", "停车收入抵扣部分物业管理费",
+     "业委会决议〔2025〕6号"),
     ("DKHTXQ", 20, "income", "parking", "3750.00", "地面停车位租金（第三季度）", ""),
     ("DZYXQ", 3, "income", "rental", "6000.00", "一楼公共用房出租年租金", ""),
     ("DZYXQ", 9, "spending", "subsidy", "3000.00", "公共收益抵扣部分物业费",
      "业委会决议〔2025〕1号"),
     ("DZYXQ", 16, "income", "advertising", "1200.00", "电梯间广告位租金", ""),
     ("TJJSL", 4, "income", "parking", "1500.00", "院内停车管理费", ""),
+    ("TJJSL", 10, "spending", "subsidy", "900.00", "停车收入补贴自管物业管理费",
+     "业委会决议〔2025〕4号"),
     ("TJJSL", 13, "spending", "maintenance", "980.00", "修补院内破损路面",
      "业委会决议〔2025〕3号"),
     ("DTCJSL", 6, "income", "rental", "2400.00", "锅炉房改库房出租", ""),
     ("DTCJSL", 18, "spending", "maintenance", "1650.00", "疏通化粪池",
      "业主自管会决定（业主代表会议通过）"),
 )
+# The parking assets whose parking committee's income is recorded, and what it pays towards
+# management (docs/domain.md#parking-income): their parking incomes and subsidies name them.
+PARKING_ASSETS = {"DKHTXQ": "DKHTXQ-PK", "TJJSL": "TJJSL-PK"}
+PAID_BY_PARKING = ("parking", "subsidy")
 
 
 @dataclass
@@ -358,7 +366,9 @@ def _revenue(session: Session, infos: list[_Community], start: date) -> int:
         with clock.frozen(datetime.combine(on, time(16), clock.LOCAL_TZ)):
             revenue.record_entry(session, actor, community, direction=direction,
                                  category=category, amount=amount, on=on,
-                                 description=description, resolution=resolution)
+                                 description=description, resolution=resolution,
+                                 asset=PARKING_ASSETS.get(code)
+                                 if category in PAID_BY_PARKING else None)
         created += 1
     return created
 

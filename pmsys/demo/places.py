@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 
-from pmsys.demo.register import demo_assets, demo_project, handed_over_codes
+from pmsys.demo.register import (
+    demo_assets,
+    demo_project,
+    handed_over_codes,
+    parking_handovers,
+    parking_spaces,
+)
 
 SEED = 2021
 CENT = Decimal("0.01")
@@ -44,6 +50,7 @@ _STAFF_LOGINS: tuple[tuple[str, str, str | None, str], ...] = (
     ("heat", "operator", "TYQ-HEAT", "operator — 旗祥隆热力公司 (heating)"),
     ("power", "operator", "TYQ-POWER", "operator — 土右旗供电分局 (power)"),
     ("unicom", "operator", "TYQ-CU", "operator — 中国联通土右分公司 (telecom)"),
+    ("parking", "operator", "PK-DKHTXQ", "operator — 地矿华庭西区停车管理委员会 (parking spaces)"),
 )
 # (username, community code whose first household the login's person owns, description)
 _RESIDENT_LOGINS: tuple[tuple[str, str, str], ...] = (
@@ -246,7 +253,8 @@ def _organizations(facts: dict, invented: dict) -> list[dict]:
     """
     phones = invented.get("organization_phones", {})
     organizations = []
-    for org in facts["organizations"] + invented["invented_organizations"]:
+    invented_orgs = invented["invented_organizations"] + invented["parking"]["committees"]
+    for org in facts["organizations"] + invented_orgs:
         region = org.get("region") or org["code"].split("-")[0]
         record = {"code": org["code"], "name": org["name"], "kind": org["kind"],
                   "region": region if region in ("BT", "TYQ", "SLQ") else "TYQ"}
@@ -353,11 +361,11 @@ def build_bundle() -> dict:
         "communities": communities,
         "users": users,
         "projects": [demo_project(invented, names)],
-        "assets": demo_assets(invented, names),
+        "assets": demo_assets(invented, names) + parking_spaces(invented),
         "handovers": [
             {"code": plan["code"], "from": TRANSFEROR, "to": plan["to"],
              "assets": handed_over_codes(plan), "effective_on": plan["effective_on"]}
             for plan in invented["handovers"]
-        ],
+        ] + parking_handovers(invented, TRANSFEROR),
         "management_terms": terms,
     }

@@ -63,3 +63,21 @@ def handed_over_codes(plan: dict) -> list[str]:
     """The codes of the assets a hand-over of the demo plan hands over."""
     return [f"{community}-{suffix}" for community in plan["communities"]
             for suffix in plan["assets"]]
+
+
+def parking_spaces(invented: dict) -> list[dict]:
+    """Return the parking assets of the communities with parking spaces (docs/domain.md#parking)."""
+    return [
+        {key: spaces[key] for key in ("code", "name", "community", "spaces", "space_numbers")}
+        | {"category": "parking"}
+        for spaces in invented["parking"]["spaces"]
+    ]
+
+
+def parking_handovers(invented: dict, transferor: str) -> list[dict]:
+    """Return the hand-overs of the parking spaces to their parking committee or manager."""
+    return [
+        {"code": spaces["handover"], "from": transferor, "to": spaces["maintainer"],
+         "assets": [spaces["code"]], "effective_on": spaces["effective_on"]}
+        for spaces in invented["parking"]["spaces"]
+    ]

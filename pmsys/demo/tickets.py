@@ -122,6 +122,13 @@ PLANS: tuple[Plan, ...] = (
     Plan(6, 10, "resident", "DKHTXQ", "common_parts", "楼道堆放杂物堵塞通道",
          _done("manager", 1, 48, note="已清理楼道杂物")),
     Plan(2, 17, "resident", "DKHTXQ", "road", "小区门口井盖破损"),
+    # After the renovation: parking, noise, and a complaint about the manager itself.
+    Plan(20, 9, "resident", "DKHTXQ", "parking", "消防通道被私家车堵住",
+         _done("parking", 1, 6, note="已联系车主挪车，增设禁停标识", rating=4)),
+    Plan(8, 21, "resident", "DKHTXQ", "disorder", "晚上广场舞音响太吵",
+         (Step(2, "manager", "accept"),)),
+    Plan(3, 15, "resident", "DKHTXQ", "service_complaint", "投诉物业：楼道长期无人清扫",
+         (Step(4, "street", "accept"),)),
     Plan(0, -1, "resident", "DKHTXQ", "lighting", "2单元楼道灯闪烁"),
     # --- resident2, 统建家属楼 (self-managed) -------------------------------------------------
     Plan(112, 8, "resident2", "TJJSL", "water_supply", "楼前供水管冒水",
@@ -143,6 +150,7 @@ PLANS: tuple[Plan, ...] = (
     Plan(15, 8, "resident2", "TJJSL", "heating", "3单元暖气不热",
          (Step(3 * 24, "resident2", "hurry", "三天了还没人来看"),
           Step(6 * 24, "resident2", "hurry"))),
+    Plan(11, 10, "resident2", "TJJSL", "occupied_space", "院内公共绿地被住户圈占种菜"),
     Plan(4, 9, "resident2", "TJJSL", "water_supply", "楼道水表井漏水",
          (Step(1, "water", "accept"), Step(2, "water", "start"))),
     # --- hotline calls -------------------------------------------------------------------

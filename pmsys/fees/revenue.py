@@ -6,6 +6,12 @@ sees the community reads it, on its notice page too. The manager in office and
 the community's owners' committee keep it. An entry is never edited or deleted;
 a mistake is put right by a new entry (the opposite direction, for the
 difference) whose description says which entry it corrects.
+
+Where a community's parking spaces are registered as parking assets, a parking
+income may name the asset it came from and a spending the asset whose income paid
+it (a parking committee paying towards management, say); the ledger then shows,
+per parking asset, who maintains it, what it earned and what its income paid for
+(docs/domain.md#parking-income).
 """
 
 from __future__ import annotations
@@ -18,9 +24,12 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pmsys import audit, clock
+from pmsys.assets.maintainers import Stint, maintainer_on
 from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput, NotFound, RuleRefused
 from pmsys.fees.services import day, money
+from pmsys.models.assets import Asset, AssetMaintainer
+from pmsys.models.auth import Organization
 from pmsys.models.fees import REVENUE_SOURCES, SPENDING_USES, RevenueDirection, RevenueEntry
 from pmsys.models.places import Community
 from pmsys.money import fen
@@ -30,6 +39,22 @@ MAX_DESCRIPTION = 500
 MAX_RESOLUTION = 200
 FIRST_YEAR, LAST_YEAR = 1970, 2999
 ZERO = Decimal("0.00")
+PARKING = "parking"
+
+
+@dataclass
+class ParkingLine:
+    """One parking asset's year: who maintained it at the year's end (or today), what its
+    spaces earned and what was paid out of that income."""
+
+    asset: Asset
+    maintainer: Organization | None
+    income: Decimal = ZERO
+    spending: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        return self.income - self.spending
 
 
 @dataclass
@@ -48,6 +73,9 @@ class Ledger:
     income: Decimal = ZERO
     spending: Decimal = ZERO
     opening: Decimal = ZERO
+    # The community's parking assets, and the parking income that names none of them.
+    parking: list[ParkingLine] = field(default_factory=list)
+    parking_unassigned: Decimal = ZERO
 
     @property
     def net(self) -> Decimal:
@@ -94,8 +122,29 @@ def check_keeper(session: Session, actor, community: Community) -> None:
                     "public revenue ledger", code="not_a_revenue_keeper")
 
 
+def parking_assets(session: Session, community: Community) -> list[Asset]:
+    """The community's parking assets, by code."""
+    return list(session.scalars(
+        select(Asset).where(Asset.community_id == community.id, Asset.category == PARKING)
+        .order_by(Asset.code)))
+
+
+def parking_asset(session: Session, community: Community, code) -> Asset | None:
+    """The community's parking asset with this code (None for none); InvalidInput otherwise."""
+    if code in (None, ""):
+        return None
+    found = None
+    if isinstance(code, str):
+        found = session.scalar(select(Asset).where(
+            Asset.code == code, Asset.community_id == community.id, Asset.category == PARKING))
+    if found is None:
+        raise InvalidInput(f"no parking asset {code} in {community.code}",
+                           fields={"asset": "a parking asset of this community"})
+    return found
+
+
 def record_entry(session: Session, actor, community: Community, *, direction, category, amount,
-                 on, description, resolution="") -> RevenueEntry:
+                 on, description, resolution="", asset=None) -> RevenueEntry:
     """Add a line to the community's public revenue ledger (its manager or committee).
 
     `direction` is income or spending; `category` one of REVENUE_SOURCES for an
@@ -106,7 +155,8 @@ def record_entry(session: Session, actor, community: Community, *, direction, ca
     owners and is published with the committee's resolutions (docs/domain.md#revenue), so
     a spending without one is refused (422 `resolution_required`). Entries are
     never edited: a correction is a new entry whose description names the one
-    it corrects.
+    it corrects. `asset` names the community's parking asset a parking income came
+    from, or whose income a spending went out of (docs/domain.md#parking-income).
     """
     check_keeper(session, actor, community)
     if not isinstance(direction, str) or direction not in RevenueDirection.__members__:
@@ -126,18 +176,22 @@ def record_entry(session: Session, actor, community: Community, *, direction, ca
     if not what:
         raise InvalidInput("say what the money was for", fields={"description": "required"})
     basis = _text(resolution, "resolution", MAX_RESOLUTION)
+    spaces = parking_asset(session, community, asset)
+    if spaces is not None and kind is RevenueDirection.income and category != PARKING:
+        raise InvalidInput("only a parking income names the parking asset it came from",
+                           fields={"asset": "only for a parking income or a spending"})
     if kind is RevenueDirection.spending and not basis:
         raise RuleRefused("a spending of public revenue needs the owners' committee's "
                           "resolution", code="resolution_required",
                           fields={"resolution": "required for a spending"})
     entry = RevenueEntry(community_id=community.id, direction=kind, category=category,
                          amount=value, on=when, description=what, resolution=basis,
-                         recorded_by_id=actor.id)
+                         recorded_by_id=actor.id, asset=spaces)
     session.add(entry)
     session.flush()
     audit.record(session, actor, "revenue_entry_recorded", "community", community.code,
                  entry=entry.id, direction=kind.value, category=category, amount=str(value),
-                 on=when.isoformat())
+                 on=when.isoformat(), **({"asset": spaces.code} if spaces else {}))
     return entry
 
 
@@ -160,7 +214,7 @@ def ledger(session: Session, actor, community: Community, year) -> Ledger:
         select(RevenueEntry)
         .where(RevenueEntry.community_id == community.id, RevenueEntry.on >= first,
                RevenueEntry.on <= last)
-        .options(selectinload(RevenueEntry.recorded_by))
+        .options(selectinload(RevenueEntry.recorded_by), selectinload(RevenueEntry.asset))
         .order_by(RevenueEntry.on, RevenueEntry.id)
     ))
     opening = session.scalar(
@@ -180,7 +234,32 @@ def ledger(session: Session, actor, community: Community, year) -> Ledger:
         else:
             result.spending_by_category[entry.category] += entry.amount
             result.spending += entry.amount
+    _parking(session, result, min(last, clock.today()))
     return result
+
+
+def _parking(session: Session, result: Ledger, on: date) -> None:
+    """Each parking asset's income and spending of the year, and its maintainer on `on`."""
+    spaces = session.scalars(
+        select(Asset).where(Asset.community_id == result.community.id, Asset.category == PARKING)
+        .options(selectinload(Asset.stints).joinedload(AssetMaintainer.organization))
+        .order_by(Asset.code)
+    ).all()
+    lines = {
+        asset.id: ParkingLine(asset, maintainer_on(
+            (Stint(s.organization, s.start, s.end) for s in asset.stints), on))
+        for asset in spaces
+    }
+    for entry in result.entries:
+        line = lines.get(entry.asset_id)
+        if line is None:
+            if entry.direction is RevenueDirection.income and entry.category == PARKING:
+                result.parking_unassigned += entry.amount
+        elif entry.direction is RevenueDirection.income:
+            line.income += entry.amount
+        else:
+            line.spending += entry.amount
+    result.parking = list(lines.values())
 
 
 def ledger_years(session: Session, community: Community, around: int) -> list[int]:

@@ -81,6 +81,8 @@ class AssetRow(NamedTuple):
     warranty_contractor_id: int | None
     warranty_contract_until: date | None
     warranty_until: date | None
+    spaces: int | None
+    space_numbers: str
 
 
 class StintRow(NamedTuple):
@@ -163,6 +165,8 @@ class Existing:
             },
             places=self._places(),
             asset_communities={code: row.community_code for code, row in self.assets.items()},
+            asset_categories={code: row.category for code, row in self.assets.items()},
+            asset_spaces={code: row.spaces for code, row in self.assets.items()},
             asset_stints={
                 code: [Stint(s.organization_id, s.start, s.end)
                        for s in self.stints.get(row.id, ())]
@@ -310,6 +314,7 @@ def _load_register(session: Session, found: Existing, wanted: Wanted) -> None:
         Asset.code, Asset.id, Community.code, Asset.community_id, Asset.name, Asset.category,
         Asset.building_id, Asset.unit_id, Asset.project_id, Asset.project_item_id,
         Asset.warranty_contractor_id, Asset.warranty_contract_until, Asset.warranty_until,
+        Asset.spaces, Asset.space_numbers,
     ).join(Community, Community.id == Asset.community_id)
     for code, *values in rows_among(session, assets, Asset.code, wanted.assets):
         found.assets[code] = AssetRow(*values)

@@ -66,6 +66,9 @@ class Known:
     places: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     # asset code → its community, and its maintainers so far (organisation ids)
     asset_communities: dict[str, str] = field(default_factory=dict)
+    # asset code → its category and (a parking asset's) number of spaces
+    asset_categories: dict[str, str] = field(default_factory=dict)
+    asset_spaces: dict[str, int | None] = field(default_factory=dict)
     asset_stints: dict[str, list[Stint]] = field(default_factory=dict)
     handovers: dict[str, RecordedHandover] = field(default_factory=dict)
     # (community code, start) → (price, fixed part, whether bills were made with it)

@@ -92,10 +92,39 @@ def _check_assets(parsed: Parsed, known: Known, lookup: Lookup, problems: Proble
         if is_set(asset, "warranty_contractor"):
             check_org_kind(asset, "warranty_contractor", lookup, CONTRACTOR,
                            "the warranty contractor must be", problems)
+        _check_spaces(asset, known, problems)
 
 
-# The receiver becomes the maintainer: an organisation whose staff are operators.
-RECEIVER_KINDS = frozenset(kind.value for kind in ROLE_ORG_KINDS[Role.operator])
+def _check_spaces(asset: Item, known: Known, problems: Problems) -> None:
+    """A parking asset has its number of spaces; no other asset has spaces or their numbers."""
+    category = asset.get("category")
+    if category is None:
+        return
+    if category == "parking":
+        if "spaces" in asset.refused:
+            return
+        spaces = asset.get("spaces") if "spaces" in asset.values else known.asset_spaces.get(
+            asset.get("code"))
+        if spaces is None:
+            problems.add(asset.at("spaces"), "required for a parking asset")
+        return
+    for name in ("spaces", "space_numbers"):
+        if asset.get(name) not in (None, ""):
+            problems.add(asset.at(name), "only a parking asset has " + name.replace("_", " "))
+
+
+# The receiver becomes the maintainer: an organisation whose staff are operators; parking
+# spaces may also go to the community's parking committee or a manager
+# (docs/domain.md#parking).
+RECEIVER_KINDS = frozenset(kind.value for kind in ROLE_ORG_KINDS[Role.operator]) - {
+    OrgKind.parking_committee.value}
+PARKING_RECEIVER_KINDS = RECEIVER_KINDS | {OrgKind.parking_committee.value} | frozenset(
+    kind.value for kind in ROLE_ORG_KINDS[Role.manager])
+
+
+def _category_of(code: str, parsed: Parsed, known: Known) -> str | None:
+    item = parsed.asset_index.get(code)
+    return item.get("category") if item is not None else known.asset_categories.get(code)
 
 
 def _check_handovers(parsed: Parsed, known: Known, lookup: Lookup, problems: Problems) -> None:
@@ -106,10 +135,13 @@ def _check_handovers(parsed: Parsed, known: Known, lookup: Lookup, problems: Pro
         giver, receiver = handover.get("from"), handover.get("to")
         if giver is not None and lookup.org_kind(giver) is None:
             problems.add(handover.at("from"), f"unknown organization {giver}")
-        if receiver is not None:
-            check_org_kind(handover, "to", lookup, RECEIVER_KINDS, "the receiver must be",
-                           problems)
         assets = handover.get("assets") or []
+        if receiver is not None:
+            parking = bool(assets) and all(
+                _category_of(a, parsed, known) == "parking" for a in assets)
+            check_org_kind(handover, "to", lookup,
+                           PARKING_RECEIVER_KINDS if parking else RECEIVER_KINDS,
+                           "the receiver must be", problems)
         for position, asset in enumerate(assets):
             if not lookup.has_asset(asset):
                 problems.add(f"{handover.at('assets')}[{position}]", f"unknown asset {asset}")

@@ -53,7 +53,8 @@ IMPORT_NOTE = "recorded as effective by a region bundle import; no signatures we
 # The columns of an asset that an import sets, in the order they are inserted.
 ASSET_COLUMNS = (
     "name", "category", "building_id", "unit_id", "project_id", "project_item_id",
-    "warranty_contractor_id", "warranty_contract_until", "warranty_until",
+    "warranty_contractor_id", "warranty_contract_until", "warranty_until", "spaces",
+    "space_numbers",
 )
 
 
@@ -174,11 +175,11 @@ class _RegisterWriter:
             found = rows.assets.get(code)
             if found is None:
                 asset = dict.fromkeys(ASSET_COLUMNS)
-                asset["name"] = ""
+                asset["name"] = asset["space_numbers"] = ""
             else:
                 asset = {name: getattr(found, name) for name in ASSET_COLUMNS}
             asset["category"] = item.get("category")
-            asset.update(present(item, "name"))
+            asset.update(present(item, "name", "spaces", "space_numbers"))
             if "warranty_until" in item.values:
                 asset["warranty_contract_until"] = item.get("warranty_until")
             asset["building_id"], asset["unit_id"] = building_id, unit_id

@@ -21,7 +21,7 @@ from pmsys.imports.values import (
     one_of,
     text,
 )
-from pmsys.models.assets import ITEM_KINDS, ItemClass
+from pmsys.models.assets import ITEM_KINDS, MAX_SPACE_NUMBERS, MAX_SPACES, ItemClass
 from pmsys.models.auth import OrgKind, Role
 from pmsys.models.governance import ManagementMode
 from pmsys.models.places import RegionKind
@@ -160,6 +160,9 @@ ASSET = {
     "warranty_contractor": Field(code()),
     # The contract's date; null (or absent on a new asset) leaves only the statutory end.
     "warranty_until": Field(day),
+    # A parking asset's spaces (docs/domain.md#parking): required for one, refused otherwise.
+    "spaces": Field(integer(1, MAX_SPACES)),
+    "space_numbers": Field(text(MAX_SPACE_NUMBERS), nullable=False),
 }
 HANDOVER = {
     "code": Field(code(), required=True),

@@ -61,6 +61,11 @@ ITEM_KINDS: dict[str, str | None] = {
 }
 
 
+# The bounds of a parking asset's spaces (docs/domain.md#parking).
+MAX_SPACES = 100_000
+MAX_SPACE_NUMBERS = 2000
+
+
 class Project(Base):
     """A renovation project (改造项目) and its acceptance record."""
 
@@ -185,6 +190,10 @@ class Asset(Base):
     # The contract's own date, where one was given; `warranty_until` is the effective end.
     warranty_contract_until: Mapped[date | None] = mapped_column(Date)
     warranty_until: Mapped[date | None] = mapped_column(Date)
+    # A parking asset's spaces (docs/domain.md#parking): how many, and their numbers as
+    # painted on the ground ("A01-A40"); other categories have neither.
+    spaces: Mapped[int | None] = mapped_column(Integer)
+    space_numbers: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     community: Mapped[Community] = relationship()
@@ -199,6 +208,8 @@ class Asset(Base):
 
     __table_args__ = (
         CheckConstraint("unit_id IS NULL OR building_id IS NOT NULL", name="unit_needs_building"),
+        CheckConstraint("spaces IS NULL OR (spaces > 0 AND category = 'parking')",
+                        name="parking_spaces"),
     )
 
     @property

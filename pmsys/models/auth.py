@@ -40,9 +40,11 @@ COMMUNITY_BOUND_KINDS = frozenset(
         OrgKind.parking_committee,
     }
 )
-# Kinds whose staff log in with the operator role (docs/domain.md#organisations).
+# Kinds whose staff log in with the operator role (docs/domain.md#organisations): a parking
+# committee maintains its community's parking spaces like any maintainer (#parking).
 OPERATOR_KINDS = frozenset(
-    {OrgKind.utility, OrgKind.contractor, OrgKind.maintainer, OrgKind.authority}
+    {OrgKind.utility, OrgKind.contractor, OrgKind.maintainer, OrgKind.authority,
+     OrgKind.parking_committee}
 )
 # Kinds that may be the manager of a community (docs/domain.md#management).
 MANAGER_KINDS = frozenset(

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pmsys.db import Base, UTCDateTime, str_enum, utcnow
+from pmsys.models.assets import Asset
 from pmsys.models.auth import Organization, User
 from pmsys.models.governance import ManagementMode
 from pmsys.models.places import Community, Household
@@ -241,12 +242,20 @@ class RevenueEntry(Base):
     # The committee's resolution behind a spending, where there is one.
     resolution: Mapped[str] = mapped_column(String(200), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The parking asset a parking income came from, or whose income a spending went out of
+    # (docs/domain.md#parking-income).
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     community: Mapped[Community] = relationship()
     recorded_by: Mapped[User | None] = relationship()
+    asset: Mapped[Asset | None] = relationship()
 
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("asset_id IS NULL OR direction = 'spending' OR category = 'parking'",
+                        name="asset_for_parking"),
+    )
 
     def __repr__(self) -> str:
         return f"<RevenueEntry {self.community_id} {self.direction.value} {self.amount}>"

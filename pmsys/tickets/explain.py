@@ -48,11 +48,20 @@ def step_text(step: dict) -> str:
         "warranty": lambda p: _("Under warranty until %(until)s: the contractor %(org)s", **p),
         "warranty_ended": lambda p: _("The warranty ended on %(until)s", **p),
         "no_warranty": lambda p: _("No warranty is recorded"),
+        "order_not_defect": lambda p: _(
+            "%(category)s is a matter of order, not a construction defect: no warranty "
+            "applies", **p),
         "maintainer": lambda p: _("%(asset)s was handed over to %(org)s on %(since)s", **p),
         "not_handed_over": lambda p: _("%(asset)s has not been handed over", **p),
         "manager": lambda p: _("The community's manager: %(org)s", **p),
         "no_manager": lambda p: _(
             "Nobody manages the community: its street office %(org)s (a coverage gap)", **p),
+        "complaint": lambda p: _(
+            "A complaint about the manager %(manager)s goes to the street office %(org)s, "
+            "never to the manager itself", **p),
+        "complaint_no_manager": lambda p: _(
+            "A complaint about the manager's service; nobody manages the community under a "
+            "term, so it goes to the street office %(org)s", **p),
         "reassigned": lambda p: _("The street office reassigned it to %(org)s: %(note)s", **p),
     }
     render = texts.get(code)
@@ -85,6 +94,7 @@ def _stored_steps_text(_locale: str, stored: str) -> tuple[str, ...]:
 
 def reason_label(code: str) -> str:
     labels = {
+        "service_complaint": _("complaint about the manager"),
         "duty": _("by duty"),
         "gas_emergency": _("gas emergency"),
         "owner_side": _("owner's side (paid service)"),

@@ -2,7 +2,7 @@
 
 `route()` takes what a ticket says (category, place, date) together with the
 slices of the asset register, the management terms and the organisation list
-that matter for it, and walks the eight steps of docs/domain.md#routing in order. It returns
+that matter for it, and walks the steps (0 to 8) of docs/domain.md#routing in order. It returns
 the responsible organisation, a reason code, flags and every step it considered,
 as data (`Step(code, params)`) so that each reader sees them in their own
 language. It never touches the database.
@@ -63,6 +63,8 @@ class Facts:
     utility: bool
     by_duty: bool
     on: date
+    complaint: bool = False
+    warranty: bool = True  # False: a matter of order, not a defect (step 5 does not apply)
     building_id: int | None = None
     unit_id: int | None = None
     inside_home: bool = False
@@ -104,7 +106,9 @@ WARRANTY = "warranty"
 MAINTAINER = "maintainer"
 MANAGER = "manager"
 NO_MANAGER = "no_manager"
-REASONS = (DUTY, GAS_EMERGENCY, OWNER_SIDE, WARRANTY, MAINTAINER, MANAGER, NO_MANAGER)
+SERVICE_COMPLAINT = "service_complaint"
+REASONS = (SERVICE_COMPLAINT, DUTY, GAS_EMERGENCY, OWNER_SIDE, WARRANTY, MAINTAINER, MANAGER,
+           NO_MANAGER)
 
 # Flags (each named at its step of docs/domain.md#routing).
 NOT_HANDED_OVER = "not_handed_over"  # a utility ticket left with the manager (step 7)
@@ -165,15 +169,40 @@ def _manager_or_street(facts: Facts, steps: list[Step], flags: set[str], asset) 
     if facts.manager is not None:
         steps.append(Step("manager", {"org": facts.manager.name}))
         return Routing(facts.manager, MANAGER, tuple(steps), frozenset(flags), asset)
+    office = _street_office(facts)
+    steps.append(Step("no_manager", {"org": office.name}))
+    flags.add(COVERAGE_GAP)
+    return Routing(office, NO_MANAGER, tuple(steps), frozenset(flags), asset)
+
+
+def _street_office(facts: Facts) -> Org:
     if facts.street_office is None:
         raise RoutingError("no_street_office", "the community's street office is not recorded")
-    steps.append(Step("no_manager", {"org": facts.street_office.name}))
-    flags.add(COVERAGE_GAP)
-    return Routing(facts.street_office, NO_MANAGER, tuple(steps), frozenset(flags), asset)
+    return facts.street_office
+
+
+def _service_complaint(facts: Facts) -> Routing:
+    """A complaint about the manager goes to the street office that oversees it, naming it.
+
+    The manager of the term in force on the report date is the organisation complained
+    of; the complaint never reaches it as its own ticket (docs/domain.md#routing step 0).
+    Without a term in force the street office still takes it, and the step says so.
+    """
+    office = _street_office(facts)
+    if facts.manager is None:
+        step = Step("complaint_no_manager", {"org": office.name})
+    else:
+        step = Step("complaint", {"org": office.name, "manager": facts.manager.name,
+                                  "manager_code": facts.manager.code})
+    return Routing(office, SERVICE_COMPLAINT, (step,))
 
 
 def route(facts: Facts) -> Routing:
     """Walk the steps of docs/domain.md#routing in order; return the first that names an org."""
+    # 0. A complaint about the manager's service: the street office, never the manager.
+    if facts.complaint:
+        return _service_complaint(facts)
+
     steps: list[Step] = []
     flags: set[str] = set()
 
@@ -215,7 +244,10 @@ def route(facts: Facts) -> Routing:
 
     if asset is not None:
         # 5. Warranty (Regulation on Quality Management of Construction Projects, Art. 40).
-        if asset.warranty_contractor is not None and asset.warranty_until is not None:
+        if not facts.warranty:
+            # Cars parked in the wrong place are no construction defect.
+            steps.append(Step("order_not_defect", {"category": facts.category}))
+        elif asset.warranty_contractor is not None and asset.warranty_until is not None:
             if facts.on <= asset.warranty_until:
                 steps.append(
                     Step(

@@ -133,6 +133,7 @@ def test_detail_shape_with_warranty_and_maintainer_history(api, world):
             "contract_until": None,
             "in_warranty_today": False,
         },
+        "parking": None,
         "maintainer": {"org": "WATER", "name": "WATER 单位"},
         "maintainers": [
             {"org": "PM", "name": "PM 单位", "start": "2022-01-01", "end": "2024-12-31",

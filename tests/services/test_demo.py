@@ -422,7 +422,7 @@ def test_flask_pmsys_demo_loads_the_region_and_prints_every_login(app, db, demo_
     again = app.test_cli_runner().invoke(args=["pmsys", "demo"])
     assert again.exit_code == 0, again.output
     assert "hand-overs in progress: 0 created, 5 unchanged" in again.output
-    assert "assets: 0 created, 0 updated, 367 unchanged" in again.output
+    assert "assets: 0 created, 0 updated, 370 unchanged" in again.output
     assert snapshot(db.session) == first
 
 
@@ -466,7 +466,7 @@ def test_every_community_has_the_basic_and_complete_works_and_a_few_more(bundle,
 
 
 def test_every_community_has_its_assets_and_three_carriers_lines(bundle):
-    assets = bundle["assets"]
+    assets = [a for a in bundle["assets"] if a["category"] != "parking"]
     codes = [a["code"] for a in assets]
     assert len(set(codes)) == len(codes) == 367
     places = {
@@ -497,7 +497,9 @@ def test_bundle_handovers_go_to_operators_serving_the_category(bundle):
     orgs = {o["code"]: o for o in bundle["organizations"]}
     assets = {a["code"]: a for a in bundle["assets"]}
     seen = Counter()
-    for handover in bundle["handovers"]:
+    renovated = [h for h in bundle["handovers"]
+                 if all(assets[code]["category"] != "parking" for code in h["assets"])]
+    for handover in renovated:
         assert handover["from"] == "TYQ-HB"
         receiver = orgs[handover["to"]]
         assert receiver["kind"] == "utility"
@@ -506,10 +508,24 @@ def test_bundle_handovers_go_to_operators_serving_the_category(bundle):
             seen[code] += 1
         assert "2021-11-20" < handover["effective_on"] < "2024-01-01"
     assert max(seen.values()) == 1
-    receivers = Counter(h["to"] for h in bundle["handovers"])
+    receivers = Counter(h["to"] for h in renovated)
     assert {"TYQ-WATER", "TYQ-POWER", "TYQ-HEAT", "TYQ-CU", "TYQ-CM", "TYQ-CT"} <= set(receivers)
     # Gas and cable TV were never handed over: the backlog is not empty.
     assert not any(assets[code]["category"] in ("gas", "cable_tv") for code in seen)
+
+
+def test_parking_spaces_go_to_their_parking_committee_or_the_manager(bundle):
+    orgs = {o["code"]: o for o in bundle["organizations"]}
+    spaces = {a["code"]: a for a in bundle["assets"] if a["category"] == "parking"}
+    assert {code: (a["community"], a["spaces"]) for code, a in spaces.items()} == {
+        "DKHTXQ-PK": ("DKHTXQ", 64), "TJJSL-PK": ("TJJSL", 18), "DZYXQ-PK": ("DZYXQ", 36)}
+    handed = {h["assets"][0]: h["to"] for h in bundle["handovers"]
+              if set(h["assets"]) <= set(spaces)}
+    assert handed == {"DKHTXQ-PK": "PK-DKHTXQ", "TJJSL-PK": "PK-TJJSL", "DZYXQ-PK": "PM-XT"}
+    for code, org in handed.items():
+        if orgs[org]["kind"] == "parking_committee":
+            assert orgs[org]["community"] == spaces[code]["community"]
+    assert "occupied_space" in orgs["TYQ-CGZF"]["categories"]
 
 
 def test_the_workflow_examples_use_assets_no_bundle_handover_moves(bundle):

@@ -12,13 +12,14 @@ def test_the_design_table():
         "water_supply", "drainage", "heating", "gas", "power", "telecom", "cable_tv",
         "elevator", "roof_leak", "facade", "common_parts", "road", "lighting",
         "access_security", "fire_safety", "greenery", "waste", "ev_charging", "fitness",
-        "parcel_locker", "illegal_building", "other",
+        "parcel_locker", "illegal_building", "parking", "occupied_space", "disorder",
+        "service_complaint", "other",
     ]
     assert categories.UTILITY_CODES == {
         "water_supply", "drainage", "heating", "gas", "power", "telecom", "cable_tv"
     }
     by_duty = {c.code for c in categories.CATEGORIES if c.by_duty}
-    assert by_duty == {"waste", "parcel_locker", "illegal_building"}
+    assert by_duty == {"waste", "parcel_locker", "illegal_building", "occupied_space"}
 
 
 def test_get_unknown_code():

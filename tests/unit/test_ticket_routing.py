@@ -334,7 +334,8 @@ def test_no_street_office_is_an_error():
 
 def test_every_reason_code_is_documented():
     assert set(routing.REASONS) == {
-        "duty", "gas_emergency", "owner_side", "warranty", "maintainer", "manager", "no_manager"
+        "duty", "gas_emergency", "owner_side", "warranty", "maintainer", "manager", "no_manager",
+        "service_complaint",
     }
 
 

@@ -67,6 +67,11 @@ class NewAsset(Input):
     warranty_contractor: Code | None = None
     warranty_until: Annotated[Day | None, Field(description="The contract's warranty end, if "
                                                 "any.")] = None
+    spaces: Annotated[Integer | None, Field(description=(
+        "A `parking` asset's number of parking spaces: required for one, 1 to "
+        f"{register.MAX_SPACES}; refused for any other category."))] = None
+    space_numbers: Annotated[text(register.MAX_SPACE_NUMBERS) | None, Field(description=(
+        "A `parking` asset's space numbers as painted, e.g. `A01-A40, B01-B12`."))] = None
 
 
 @bp.get("/assets")

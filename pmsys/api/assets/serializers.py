@@ -135,6 +135,8 @@ def asset_json(session: Session, asset: Asset, today: date) -> dict:
             "contract_until": date_str(asset.warranty_contract_until),
             "in_warranty_today": warranty.in_warranty(asset.warranty_until, today),
         },
+        "parking": ({"spaces": asset.spaces, "space_numbers": asset.space_numbers}
+                    if asset.spaces is not None else None),
         "maintainer": org_ref(maintainer_on(asset, today)),
         "maintainers": [
             {
@@ -326,6 +328,13 @@ class MaintainerAnswer(OrgRef):
     handover: CodeText | None
 
 
+class ParkingSpaces(Answer):
+    """A parking asset's spaces (docs/domain.md#parking)."""
+
+    spaces: Annotated[int, Field(gt=0)]
+    space_numbers: Annotated[str, Field(description="As painted; may be empty.")]
+
+
 class AssetAnswer(AssetPlace):
     """An asset with its warranty, today's maintainer and every earlier maintainer."""
 
@@ -333,6 +342,8 @@ class AssetAnswer(AssetPlace):
     scope: Scope
     project: CodeText | None
     warranty: WarrantyAnswer
+    parking: Annotated[ParkingSpaces | None, Field(description=(
+        "Its parking spaces, for a `parking` asset; null for any other."))]
     maintainer: Annotated[OrgRef | None, Field(description="Today's maintainer.")]
     maintainers: Annotated[list[MaintainerAnswer], Field(description=(
         "Every maintainer, oldest first; `end` null while current."))]

@@ -9,11 +9,14 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, create_model
 
 from pmsys import clock
 from pmsys.api import bp
+from pmsys.api.answer_types import CodeText, OrgRef
 from pmsys.api.fees.serializers import Money
 from pmsys.api.helpers import api_login_required, date_str
+from pmsys.api.refs import org_ref
 from pmsys.api.tickets.serializers import Moment
 from pmsys.api.typed import (
     Answer,
+    Code,
     DateText,
     Day,
     ErrorCode,
@@ -45,7 +48,28 @@ def entry_json(entry: RevenueEntry) -> dict:
         "on": date_str(entry.on),
         "description": entry.description,
         "resolution": entry.resolution,
+        "asset": entry.asset.code if entry.asset is not None else None,
         "recorded_at": entry.created_at.isoformat(),
+    }
+
+
+def parking_json(ledger: revenue.Ledger) -> dict:
+    """The year's parking income by parking asset, with what each one's income paid."""
+    return {
+        "income": decimal_str(ledger.income_by_category[revenue.PARKING]),
+        "unassigned_income": decimal_str(ledger.parking_unassigned),
+        "spaces": [
+            {
+                "asset": line.asset.code,
+                "name": line.asset.name,
+                "spaces": line.asset.spaces,
+                "maintainer": org_ref(line.maintainer),
+                "income": decimal_str(line.income),
+                "spending": decimal_str(line.spending),
+                "net": decimal_str(line.net),
+            }
+            for line in ledger.parking
+        ],
     }
 
 
@@ -65,6 +89,7 @@ def ledger_json(ledger: revenue.Ledger, page: int, per_page: int) -> dict:
                                      for k, v in ledger.spending_by_category.items()}},
         "opening_balance": decimal_str(ledger.opening),
         "closing_balance": decimal_str(ledger.closing),
+        "parking": parking_json(ledger),
     }
 
 
@@ -86,6 +111,9 @@ class RevenueEntryAnswer(Answer):
     description: str
     resolution: Annotated[str, Field(description="The owners' committee's resolution behind "
                                      "a spending; may be empty for an income.")]
+    asset: Annotated[CodeText | None, Field(description=(
+        "The parking asset a parking income came from, or whose income a spending went out "
+        "of."))]
     recorded_at: Moment
 
 
@@ -97,6 +125,28 @@ class IncomeTotals(Answer):
 class SpendingTotals(Answer):
     total: Money
     by_category: _by_category("SpendingByCategory", SPENDING_USES)
+
+
+class ParkingAssetYear(Answer):
+    """One parking asset's year: its maintainer today (or at the year's end), its income and
+    what was paid out of it."""
+
+    asset: CodeText
+    name: str
+    spaces: Annotated[int | None, Field(description="Its number of parking spaces.")]
+    maintainer: OrgRef | None
+    income: Money
+    spending: Money
+    net: Money
+
+
+class ParkingYear(Answer):
+    """The year's parking income: the total (as `income.by_category.parking`), by parking
+    asset, and what names no asset."""
+
+    income: Money
+    unassigned_income: Money
+    spaces: list[ParkingAssetYear]
 
 
 class RevenueLedger(Answer):
@@ -111,6 +161,7 @@ class RevenueLedger(Answer):
     spending: SpendingTotals
     opening_balance: Money
     closing_balance: Money
+    parking: ParkingYear
 
 
 # --- Requests ------------------------------------------------------------------------------
@@ -144,6 +195,9 @@ class RevenueEntryInput(Input):
     description: text(revenue.MAX_DESCRIPTION)
     resolution: Annotated[text(revenue.MAX_RESOLUTION) | None, Field(
         description="Required for a spending.")] = None
+    asset: Annotated[Code | None, Field(description=(
+        "A parking asset of the community: the one a `parking` income came from, or the one "
+        "whose income a spending went out of."))] = None
 
 
 def _community_or_404(code: str) -> Community:

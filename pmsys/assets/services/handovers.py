@@ -136,6 +136,7 @@ def create_handover(
     if unknown:
         raise InvalidInput("unknown assets: " + ", ".join(unknown),
                            fields={"assets": "unknown: " + ", ".join(unknown)})
+    _check_parking_committee(orgs[from_org], orgs[to_org], list(found.values()))
     transferor = orgs[from_org]
     keeps = all(permissions.can_keep_register(session, actor, a.community)
                 for a in found.values())
@@ -163,6 +164,21 @@ def create_handover(
                  assets=sorted(found),
                  **{"from": from_org, "to": to_org})
     return handover
+
+
+def _check_parking_committee(transferor: Organization, receiver: Organization,
+                             assets: list[Asset]) -> None:
+    """A parking committee hands over or receives only the parking spaces of its community."""
+    for field, org in (("from", transferor), ("to", receiver)):
+        if org.kind is not OrgKind.parking_committee:
+            continue
+        foreign = sorted(a.code for a in assets
+                         if a.category != "parking" or a.community_id != org.community_id)
+        if foreign:
+            raise InvalidInput(
+                f"{org.code} is a parking committee: it takes only the parking spaces of its "
+                "community, not " + ", ".join(foreign),
+                fields={field: "a parking committee takes only its community's parking spaces"})
 
 
 def signed_by(session: Session, actor, handover: Handover,

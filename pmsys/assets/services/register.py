@@ -16,6 +16,8 @@ from pmsys.auth import permissions
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pmsys.models.assets import (
     ITEM_KINDS,
+    MAX_SPACE_NUMBERS,
+    MAX_SPACES,
     Asset,
     Project,
     ProjectItem,
@@ -26,6 +28,8 @@ from pmsys.settings import get_setting
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 CODE_RULE = "required, at most 64 characters, no '/'"
+# A parking asset's spaces (docs/domain.md#parking): a count, and their numbers as text.
+PARKING = "parking"
 
 
 def heating_season_for(session: Session, community: Community) -> HeatingSeason:
@@ -162,18 +166,24 @@ def create_asset(
     warranty_contractor: str | None = None,
     warranty_contract_until: date | str | None = None,
     item: str | None = None,
+    spaces: int | None = None,
+    space_numbers: str | None = None,
 ) -> Asset:
     """Add an asset to the register; its warranty end is computed (docs/domain.md#warranty).
 
     `item` is the kind of the project item that renewed it; without it the one
     item of the project renewing this category here is linked, where there is one.
     The warranty contractor defaults to the item's, then the project's contractor.
+    A parking asset says how many `spaces` it has (required) and may list their
+    `space_numbers`; other categories have neither (docs/domain.md#parking).
     """
-    fields = {}
+    fields = parking_fields(category, spaces, space_numbers)
     if not valid_code(code):
         fields["code"] = CODE_RULE
     if not isinstance(category, str) or category not in categories.CODES:
         fields["category"] = "unknown category"
+    elif category not in categories.ASSET_CODES:
+        fields["category"] = "not a category of assets"
     for field, value in (("community", community), ("building", building), ("unit", unit),
                          ("project", project), ("item", item)):
         if value is not None and not isinstance(value, str):
@@ -187,6 +197,7 @@ def create_asset(
         raise NotFound(f"no community {community}", code="community_not_found")
     require_keeper(session, actor, [place])
     title = checked_text(name, "name", 200)
+    numbers = checked_text(space_numbers, "space_numbers", MAX_SPACE_NUMBERS)
     contract_until = parse_day(warranty_contract_until, "warranty_contract_until")
     if session.scalar(select(Asset.id).where(Asset.code == code)) is not None:
         raise Conflict(f"asset {code} exists", code="duplicate_code", fields={"code": "taken"})
@@ -223,14 +234,35 @@ def create_asset(
         contractor = renewal.contractor
     asset = Asset(code=code, name=title, category=category, community=place, building=block,
                   unit=flat, project=renewal, project_item=renewed_by,
-                  warranty_contractor=contractor, warranty_contract_until=contract_until)
+                  warranty_contractor=contractor, warranty_contract_until=contract_until,
+                  spaces=spaces if category == PARKING else None, space_numbers=numbers)
     session.add(asset)
     refresh_warranty(session, asset)
     session.flush()
     audit.record(session, actor, "asset_created", "asset", code, category=category,
                  community=community, scope=asset.scope,
-                 warranty_until=_iso(asset.warranty_until))
+                 warranty_until=_iso(asset.warranty_until),
+                 **({"spaces": asset.spaces} if asset.spaces is not None else {}))
     return asset
+
+
+def parking_fields(category, spaces, space_numbers) -> dict[str, str]:
+    """What is wrong with a new asset's parking spaces, by field (empty when nothing is).
+
+    A parking asset needs its number of spaces, 1 to MAX_SPACES; an asset of
+    any other category has no spaces and no space numbers.
+    """
+    if category == PARKING:
+        if (not isinstance(spaces, int) or isinstance(spaces, bool)
+                or not 0 < spaces <= MAX_SPACES):
+            return {"spaces": f"required for a parking asset: 1 to {MAX_SPACES}"}
+        return {}
+    found = {}
+    if spaces is not None:
+        found["spaces"] = "only a parking asset has spaces"
+    if space_numbers not in (None, ""):
+        found["space_numbers"] = "only a parking asset has space numbers"
+    return found
 
 
 def _iso(day: date | None) -> str | None:

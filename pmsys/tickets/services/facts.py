@@ -107,6 +107,8 @@ def gather_facts(session: Session, place: Place, category: str, on: date) -> rou
         utility=spec.utility,
         by_duty=spec.by_duty is not None,
         on=on,
+        complaint=spec.complaint,
+        warranty=spec.warranty,
         building_id=place.building.id if place.building else None,
         unit_id=unit.id if unit else None,
         inside_home=place.inside_home,

@@ -32,7 +32,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from pmsys import money
 from pmsys.labels import HANDOVER_STATUS_LABELS
-from pmsys.models.assets import ItemClass
+from pmsys.models.assets import MAX_SPACE_NUMBERS, MAX_SPACES, ItemClass
 
 ITEM_KIND_LABELS = {
     "roof_waterproofing": _l("Roof waterproofing"),
@@ -190,6 +190,14 @@ class AssetForm(FlaskForm):
     warranty_contractor = SelectField(_l("Warranty contractor"), default="")
     warranty_contract_until = DateField(_l("Warranty by contract until"),
                                         validators=[Optional()])
+    spaces = IntegerField(_l("Parking spaces"), validators=[Optional(), NumberRange(
+        min=1, max=MAX_SPACES, message=_l("Enter the number of parking spaces."))])
+    space_numbers = StringField(_l("Space numbers"),
+                                validators=[Optional(), Length(max=MAX_SPACE_NUMBERS)])
+
+    def validate_spaces(self, field) -> None:
+        if self.category.data == "parking" and field.data is None:
+            raise ValidationError(_("Enter the number of parking spaces."))
 
     def set_choices(self, categories, buildings, projects, contractors) -> None:
         """Offer the categories, the community's buildings and units, projects and contractors."""

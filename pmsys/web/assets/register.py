@@ -91,7 +91,8 @@ def asset_new():
         .options(selectinload(Building.units)).order_by(Building.code)
     ).all()
     form = forms.AssetForm()
-    form.set_choices(categories.CATEGORIES, buildings, projects, contractors())
+    form.set_choices([c for c in categories.CATEGORIES if c.asset], buildings, projects,
+                     contractors())
     status = 200
     if form.validate_on_submit():
         building, unit = form.building_and_unit
@@ -102,6 +103,9 @@ def asset_new():
                 unit=unit, project=form.project.data or None,
                 warranty_contractor=form.warranty_contractor.data or None,
                 warranty_contract_until=form.warranty_contract_until.data,
+                spaces=form.spaces.data if form.category.data == "parking" else None,
+                space_numbers=(form.space_numbers.data or ""
+                               if form.category.data == "parking" else None),
             )
         except DomainError as error:
             status = refused(error)

@@ -68,6 +68,20 @@ class RevenueEntryForm(FlaskForm):
         Length(max=revenue.MAX_DESCRIPTION)])
     resolution = StringField(_l("Committee resolution"),
                              validators=[Length(max=revenue.MAX_RESOLUTION)])
+    asset = SelectField(_l("Parking asset"), default="")
+
+    def offer_parking(self, community) -> None:
+        """Offer the community's parking assets (none chosen by default)."""
+        self.asset.choices = [SelectChoice("", _("(none)"))] + [
+            SelectChoice(a.code, f"{a.code} {a.name}".strip())
+            for a in revenue.parking_assets(db.session, community)
+        ]
+
+    def validate_asset(self, field) -> None:
+        if (field.data and self.direction.data == "income"
+                and self.category.data != revenue.PARKING):
+            raise ValidationError(_("Only a parking income or a spending names a parking "
+                                    "asset."))
 
     def validate_category(self, field) -> None:
         allowed = REVENUE_SOURCES if self.direction.data == "income" else SPENDING_USES
@@ -116,6 +130,7 @@ def revenue_ledger(code: str):
             raise Forbidden(_("Only the community's manager or owners' committee keeps its "
                               "public revenue ledger.")) from None
         form = RevenueEntryForm()
+        form.offer_parking(community)
         year = clock.today().year
         if form.validate_on_submit():
             try:
@@ -123,7 +138,7 @@ def revenue_ledger(code: str):
                     db.session, user, community, direction=form.direction.data,
                     category=form.category.data, amount=form.amount.data.strip().replace(",", ""),
                     on=form.on.data, description=form.description.data,
-                    resolution=form.resolution.data or "")
+                    resolution=form.resolution.data or "", asset=form.asset.data or None)
             except DomainError as error:
                 status = refused(error)
                 flash(_mark(form, error), "error")
@@ -137,6 +152,7 @@ def revenue_ledger(code: str):
         form = None
         if permissions.can_keep_revenue(db.session, user, community):
             form = RevenueEntryForm(formdata=None, on=clock.today())
+            form.offer_parking(community)
     ledger = revenue.ledger(db.session, user, community, year)
     return render_template(
         "fees/revenue.html", community=community, ledger=ledger, form=form,
