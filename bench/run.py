@@ -337,11 +337,12 @@ def median_result(results: list[Result]) -> Result:
 
 
 def city(args) -> None:
-    for script in ("city.py", "city_reports.py"):
+    for script, *options in (("city.py",), ("city_reports.py",),
+                             ("city_reports.py", "--only", "tickets")):
         path = HERE / script
         if path.exists():
-            print(f"\n== {script}")
-            subprocess.run([sys.executable, str(path)], cwd=ROOT, check=True)
+            print(f"\n== {script} {' '.join(options)}")
+            subprocess.run([sys.executable, str(path), *options], cwd=ROOT, check=True)
 
 
 # --- report ------------------------------------------------------------------------------------
