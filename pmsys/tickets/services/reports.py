@@ -27,9 +27,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
+    ARRAY,
+    BinaryExpression,
     Column,
+    Integer,
+    ScalarSelect,
     and_,
+    any_,
     case,
+    cast,
     func,
     literal_column,
     null,
@@ -39,6 +45,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.visitors import replacement_traverse
 
 from pmsys import categories, clock
@@ -137,13 +144,26 @@ def _source(dialect: str, source: str):
     return summary.source_rows(dialect).subquery("ticket_rows")
 
 
-def _on(rows, clause):
-    """`clause`, written on Ticket's columns, on the same-named columns of `rows`."""
+def _on(rows, clause, dialect: str):
+    """`clause`, written on Ticket's columns, on the same-named columns of `rows`.
+
+    On PostgreSQL, a `column IN (SELECT …)` becomes `column = ANY((SELECT array_agg(…)))`:
+    the array is computed once, and an OR of such tests on indexed columns (who sees a
+    ticket: its community, its assignee, who entered it) reads the indexes (a bitmap OR)
+    instead of every row of the table.
+    """
     tickets = Ticket.__table__
 
     def swap(element, **_kw):
         if isinstance(element, Column) and element.table is tickets:
             return rows.c[element.name]
+        if (dialect == "postgresql" and isinstance(element, BinaryExpression)
+                and element.operator is operators.in_op
+                and isinstance(element.right, ScalarSelect)
+                and isinstance(element.left, Column) and element.left.table is tickets):
+            chosen = element.right.element.subquery()
+            listed = select(func.array_agg(chosen.c[0])).scalar_subquery()
+            return rows.c[element.left.name] == any_(cast(listed, ARRAY(Integer)))
         return None
 
     return replacement_traverse(clause, {}, swap)
@@ -174,10 +194,10 @@ def _flag(condition):
     return case((condition, 1), else_=0)
 
 
-def _visible(query, rows, actor, date_from: date, date_to: date):
+def _visible(query, rows, actor, date_from: date, date_to: date, dialect: str):
     """`query` over the rows of the tickets `actor` sees reported in the period."""
     return query.where(
-        _on(rows, permissions.ticket_clause(actor)),
+        _on(rows, permissions.ticket_clause(actor), dialect),
         rows.c.reported_at >= _local_midnight(date_from),
         rows.c.reported_at < _local_midnight(date_to + timedelta(days=1)),
     )
@@ -203,7 +223,7 @@ def _base(rows, actor, group: str, date_from: date, date_to: date, now: datetime
         query = query.join(Organization, Organization.id == rows.c.assignee_id)
     elif group == "community":
         query = query.join(Community, Community.id == rows.c.community_id)
-    return _visible(query, rows, actor, date_from, date_to).cte("base")
+    return _visible(query, rows, actor, date_from, date_to, "sqlite").cte("base")
 
 
 # The medians: (name, the 0/1 column of the tickets it is over, duration in microseconds).
@@ -302,7 +322,7 @@ def _grouped_statement(rows, actor, group: str, date_from: date, date_to: date,
                case((grouping == total, func.min(rows.c.reported_at))).label("first_at"),
                case((grouping == total, func.max(rows.c.reported_at))).label("last_at"),
                *middles).select_from(rows),
-        rows, actor, date_from, date_to,
+        rows, actor, date_from, date_to, "postgresql",
     ).group_by(func.grouping_sets(*sets)).subquery()
     named = {"org": Organization, "community": Community}.get(group)
     if named is None:
