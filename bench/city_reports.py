@@ -10,11 +10,16 @@ every billed household's bill copied to each of the --months months before (24
 in all), a payment for most bills (dated within a few weeks of the month, some
 in part, some late), waivers on a few unpaid bills, then the collection summary
 computed again from the bills (pmsys/fees/summary.py rebuild, as the migration
-does), and --tickets tickets over the last year (a tenth still open). Each step is
-skipped when its rows are there. Then the city's bureau admin asks each report
-endpoint through the Flask test client: --warmups times, then --reps times
-timed; p50 and p95 are printed and written to bench/results/city-reports-DATE.md
-with the machine's state. Timings are reported, never asserted.
+does), --tickets tickets over the last --ticket-months months (a tenth still open)
+with the ticket summary written again (pmsys/tickets/summary.py rebuild), and a
+street officer of the first street. Each step is skipped when its rows are there.
+Then the city's bureau admin asks each report endpoint through the Flask test
+client: --warmups times, then --reps times timed; p50 and p95 are printed and
+written to bench/results/city-reports-DATE-TIME.md with the machine's state.
+With --only tickets, the ticket measures are timed instead, at city level (the
+bureau admin) and street level (the street officer), grouped by month, community,
+category and organisation over the last 12 and 24 whole months, and written to
+bench/results/ticket-reports-DATE-TIME.md. Timings are reported, never asserted.
 
 Without PostgreSQL (or without the city) it says so and stops: bench/run.py --city
 runs it after bench/city.py, which fills SQLite unless DATABASE_URL is given.
@@ -49,6 +54,17 @@ PATHS = (
     ("tickets by month, a year", "/api/v1/reports/tickets?group=month&from={year_ago}"),
     ("handover backlog", "/api/v1/reports/handover-backlog"),
     ("coverage", "/api/v1/reports/coverage"),
+)
+# The ticket measures at city (bureau) and street level over 12 and 24 whole months
+# (--only tickets times these alone). A street officer of the first street reads its
+# communities' tickets (the setup adds the user).
+STREET = ("street-officer", "Street office of 2026 city")
+TICKET_PATHS = tuple(
+    (f"tickets by {group}, {months} months, {level}",
+     f"/api/v1/reports/tickets?group={group}&from={{months_{months}}}&to={{last_day}}", reader)
+    for level, reader in (("city", ADMIN), ("street", STREET))
+    for months in (12, 24)
+    for group in ("month", "community", "category", "org")
 )
 
 # --- the setup (PostgreSQL, bulk SQL) ----------------------------------------------------------
@@ -88,7 +104,8 @@ WITH paid AS (
 INSERT INTO payment_allocations (payment_id, bill_id, amount)
 SELECT id, substr(receipt_no, 7)::int, amount FROM paid
 """
-# Tickets over the last year: routed to any organisation, most answered and closed.
+# Tickets over the last --ticket-months months: routed to any organisation, most answered
+# and closed.
 TICKETS = """
 INSERT INTO tickets (number, status, category, priority, channel, community_id, inside_home,
                      description, reported_at, reporter_name, assignee_id, routing_reason,
@@ -107,7 +124,7 @@ SELECT 'BENCH-' || n,
        CASE WHEN n % 10 > 1 THEN 1 + n % 5 END, (n % 50 = 0)::int, (n % 70 = 0)::int,
        t.at, 1
 FROM generate_series(:first + 1, :first + :count) AS n
-CROSS JOIN LATERAL (SELECT now() - (n % 525600) * interval '1 minute'
+CROSS JOIN LATERAL (SELECT now() - (n % :minutes) * interval '1 minute'
                            - (n % 1000) * interval '1 second' AS at) AS t
 JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM communities) AS c
   ON c.k = n % :communities
@@ -116,12 +133,16 @@ JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM organizations) AS
 """
 
 
-def setup(engine, months: int, tickets: int) -> list[str]:
-    """Fill what is missing (bills, payments, waivers, summary, tickets); say what was done."""
-    from sqlalchemy import text
+def setup(engine, months: int, tickets: int, ticket_months: int = 12) -> list[str]:
+    """Fill what is missing (bills, payments, waivers, summary, tickets, the street officer);
+    say what was done."""
+    from sqlalchemy import select, text
     from sqlalchemy.orm import Session
 
+    from pmsys.auth.passwords import hash_password
     from pmsys.fees import summary
+    from pmsys.models.auth import Organization, OrgKind, Role, User
+    from pmsys.tickets import summary as ticket_summary
 
     done = []
 
@@ -154,8 +175,26 @@ def setup(engine, months: int, tickets: int) -> list[str]:
                     f"{time.perf_counter() - started:.0f} s")
         print(done[-1], flush=True)
     if have_tickets < tickets:
-        step("tickets", TICKETS, first=have_tickets, count=tickets - have_tickets,
-             communities=communities, organizations=organizations)
+        step(f"tickets over {ticket_months} months", TICKETS, first=have_tickets,
+             count=tickets - have_tickets, communities=communities,
+             organizations=organizations, minutes=ticket_months * 43_800)
+        # Bulk SQL goes around the flushes that keep the ticket summary: write it again.
+        started = time.perf_counter()
+        with engine.begin() as connection:
+            rows = ticket_summary.rebuild(Session(bind=connection))
+        done.append(f"ticket summary rebuilt: {rows:,} rows in "
+                    f"{time.perf_counter() - started:.0f} s")
+        print(done[-1], flush=True)
+    with engine.begin() as connection:
+        session = Session(bind=connection)
+        if session.scalar(select(User.id).where(User.username == STREET[0])) is None:
+            office = session.scalars(select(Organization).where(
+                Organization.kind == OrgKind.street_office).order_by(Organization.code)).first()
+            session.add(User(username=STREET[0], password_hash=hash_password(STREET[1]),
+                             role=Role.street_officer, organization_id=office.id))
+            session.flush()
+            done.append(f"street officer {STREET[0]} of {office.code}")
+            print(done[-1], flush=True)
     if done:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE"))
@@ -180,27 +219,45 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share / 100 * (len(ordered) - 1))))]
 
 
-def time_paths(app, reps: int, warmups: int) -> list[tuple]:
-    """(label, path, statements, bytes, p50 ms, p95 ms) per report path."""
+def time_paths(app, reps: int, warmups: int, paths=None) -> list[tuple]:
+    """(label, path, statements, bytes, p50 ms, p95 ms) per report path.
+
+    `paths`: (label, path template, (username, password)) triples; default PATHS read
+    by the bureau admin.
+    """
     from sqlalchemy import event
 
     from pmsys.extensions import db
 
     client = app.test_client()
-    answer = client.post("/api/v1/auth/token", json={"username": ADMIN[0],
-                                                     "password": ADMIN[1]})
-    if answer.status_code not in (200, 201):
-        sys.exit(f"cannot log in as {ADMIN[0]}: {answer.status_code} {answer.get_data()[:200]}")
-    headers = {"Authorization": "Bearer " + answer.get_json()["token"]}
+    tokens: dict[str, dict] = {}
+
+    def headers_of(reader) -> dict:
+        if reader[0] not in tokens:
+            answer = client.post("/api/v1/auth/token", json={"username": reader[0],
+                                                             "password": reader[1]})
+            if answer.status_code not in (200, 201):
+                sys.exit(f"cannot log in as {reader[0]}: {answer.status_code} "
+                         f"{answer.get_data()[:200]}")
+            tokens[reader[0]] = {"Authorization": "Bearer " + answer.get_json()["token"]}
+        return tokens[reader[0]]
+
     statements: list[str] = []
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute",
                  lambda _c, _cur, statement, *_a: statements.append(statement))
-    year_ago = (date.today() - timedelta(days=365)).isoformat()
+    today = date.today()
+    first_of_month = today.replace(day=1)
+    values = {"period": LAST_PERIOD, "year_ago": (today - timedelta(days=365)).isoformat(),
+              "last_day": (first_of_month - timedelta(days=1)).isoformat()}
+    for months in (12, 24):  # the first day of the whole months before this one
+        year, month = divmod(first_of_month.year * 12 + first_of_month.month - 1 - months, 12)
+        values[f"months_{months}"] = date(year, month + 1, 1).isoformat()
     rows = []
-    for label, template in PATHS:
-        path = template.format(period=LAST_PERIOD, year_ago=year_ago)
+    for label, template, reader in paths or [(label, path, ADMIN) for label, path in PATHS]:
+        path = template.format(**values)
+        headers = headers_of(reader)
         for _ in range(warmups):
             answer = client.get(path, headers=headers)
             if answer.status_code != 200:
@@ -216,7 +273,7 @@ def time_paths(app, reps: int, warmups: int) -> list[tuple]:
             wall.append((time.perf_counter() - started) * 1000)
             assert answer.status_code == 200
         rows.append((label, path, count, size, statistics.median(wall), percentile(wall, 95)))
-        print(f"{label:<28} p50 {rows[-1][4]:7.1f} ms  p95 {rows[-1][5]:7.1f} ms", flush=True)
+        print(f"{label:<40} p50 {rows[-1][4]:7.1f} ms  p95 {rows[-1][5]:7.1f} ms", flush=True)
     return rows
 
 
@@ -246,6 +303,11 @@ def main() -> None:
                              "bench/city.py --reset")
     parser.add_argument("--months", type=int, default=24, help="billed months (default 24)")
     parser.add_argument("--tickets", type=int, default=500_000)
+    parser.add_argument("--ticket-months", type=int, default=24,
+                        help="months the generated tickets spread over (default 24)")
+    parser.add_argument("--only", choices=("all", "tickets"), default="all",
+                        help="tickets: time the ticket measures at city and street level "
+                             "over 12 and 24 months (TICKET_PATHS) instead of PATHS")
     parser.add_argument("--reps", type=int, default=20, help="timed requests per path")
     parser.add_argument("--warmups", type=int, default=2)
     parser.add_argument("--results", default=str(HERE / "results"),
@@ -274,19 +336,20 @@ def main() -> None:
         print(f"city_reports: no {ADMIN[0]} in the database: run bench/city.py (or --setup)"
               " first; skipped")
         return
-    prepared = setup(engine, args.months, args.tickets)
+    prepared = setup(engine, args.months, args.tickets, args.ticket_months)
     held = sizes(engine)
     engine.dispose()
     print(held)
     state = machine_state()
     from wsgi import app
 
-    rows = time_paths(app, args.reps, args.warmups)
+    rows = time_paths(app, args.reps, args.warmups,
+                      TICKET_PATHS if args.only == "tickets" else None)
     lines = [f"# City-scale reports ({date.today().isoformat()})", "", *state,
              f"- PostgreSQL {version}; the database holds {held}", "",
              *(f"- setup: {line}" for line in prepared), "" if prepared else None,
-             f"Bureau admin `{ADMIN[0]}`, Flask test client in one process, {args.warmups} "
-             f"warm-ups then {args.reps} timed requests per path.", "",
+             f"Bureau admin `{ADMIN[0]}` (street level: `{STREET[0]}`), Flask test client in "
+             f"one process, {args.warmups} warm-ups then {args.reps} timed requests per path.", "",
              "| report | path | statements | bytes | p50 ms | p95 ms |",
              "|---|---|---:|---:|---:|---:|"]
     lines += [f"| {label} | `{path}` | {count} | {size:,} | {p50:.1f} | {p95:.1f} |"
@@ -296,7 +359,8 @@ def main() -> None:
     if args.results:
         out = Path(args.results)
         out.mkdir(parents=True, exist_ok=True)
-        target = out / f"city-reports-{date.today().isoformat()}.md"
+        name = "ticket-reports" if args.only == "tickets" else "city-reports"
+        target = out / f"{name}-{datetime.now(UTC):%Y-%m-%d-%H%M}.md"
         target.write_text(text_, encoding="utf-8")
         print(f"written to {target}")
 

@@ -53,6 +53,7 @@ from pmsys.models.tickets import (
     TicketCallback,
     TicketEvent,
     TicketPhoto,
+    TicketSummary,
 )
 
 __all__ = [
@@ -105,6 +106,7 @@ __all__ = [
     "TicketEvent",
     "TicketPhoto",
     "TicketCallback",
+    "TicketSummary",
     "OrgDeduction",
     "EvaluationBulletin",
     "ThrottleHit",

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -148,6 +149,46 @@ class Ticket(Base):
 
     def __repr__(self) -> str:
         return f"<Ticket {self.number} {self.status.value}>"
+
+
+class TicketSummary(Base):
+    """What the ticket measures read of one ticket, narrow (docs/domain.md#measures).
+
+    One row per ticket, kept in step with it by pmsys/tickets/summary.py whenever a flush
+    changes what the measures read (filing, answering, resolving, closing, reopening,
+    reassigning, disputing, rating, cancelling): the local month, who sees it, whether it
+    counts, and its two durations in microseconds. The report reads these rows instead
+    of the wide tickets; a test holds both to the same figures.
+    """
+
+    __tablename__ = "ticket_summaries"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    month: Mapped[str] = mapped_column(String(7))  # local YYYY-MM of reported_at
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    live: Mapped[bool] = mapped_column(Boolean)  # not cancelled
+    resolved: Mapped[bool] = mapped_column(Boolean)  # resolved or closed
+    due_respond_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    response_us: Mapped[int | None] = mapped_column(BigInteger)  # reported → responded
+    responded_on_time: Mapped[bool] = mapped_column(Boolean)
+    resolution_us: Mapped[int | None] = mapped_column(BigInteger)  # reported → resolved
+    resolved_on_time: Mapped[bool] = mapped_column(Boolean)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    reopened: Mapped[bool] = mapped_column(Boolean)
+    disputed: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating"),
+        Index("ix_ticket_summaries_reported_at", "reported_at"),
+        Index("ix_ticket_summaries_community_reported", "community_id", "reported_at"),
+        Index("ix_ticket_summaries_assignee_reported", "assignee_id", "reported_at"),
+    )
 
 
 class TicketEvent(Base):

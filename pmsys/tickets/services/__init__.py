@@ -1,5 +1,8 @@
 """Ticket use cases: filing and routing, lifecycle actions, notifications, jobs."""
 
+# The ticket summary keeps its rows in step with every flush (a listener): imported with the
+# services, so that whatever writes tickets through them keeps it.
+from pmsys.tickets import summary  # noqa: F401
 from pmsys.tickets.queries import (
     get_ticket_or_404,
     open_queue,

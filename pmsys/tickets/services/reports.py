@@ -12,6 +12,11 @@ gives the lower middle, descending the upper one; for an odd count both are the
 middle). SQLite has neither grouping sets nor ordered-set aggregates: it finds
 the middle tickets with window functions over a common table of the period's
 tickets. Both give the same figures (tests/services/test_ticket_report_sql.py).
+
+Both read the ticket summary (pmsys/tickets/summary.py: a narrow row per ticket with its
+local month, flags and durations in microseconds, kept in step on every flush), not the
+wide tickets; `source="tickets"` computes the same rows from the tickets instead (the
+raw aggregation, which tests/services/test_ticket_summary.py holds the summary to).
 """
 
 from __future__ import annotations
@@ -22,8 +27,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
+    ARRAY,
+    BinaryExpression,
+    Column,
     Integer,
+    ScalarSelect,
     and_,
+    any_,
     case,
     cast,
     func,
@@ -35,14 +45,16 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from pmsys import categories, clock
 from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.models.auth import Organization
 from pmsys.models.places import Community
-from pmsys.models.tickets import Ticket, TicketStatus
-from pmsys.tickets import measures
+from pmsys.models.tickets import Ticket, TicketSummary
+from pmsys.tickets import measures, summary
 
 GROUPS = ("org", "community", "category", "month")
 DEFAULT_DAYS = 30
@@ -115,97 +127,108 @@ def _category_name(code: str) -> str:
 
 # --- SQL ----------------------------------------------------------------------------------------
 
-_LOCAL_HOURS = int(clock.LOCAL_TZ.utcoffset(None).total_seconds() // 3600)
-
-
-def _sqlite_month(moment):
-    """SQLite: the local `YYYY-MM` of a UTC timestamp (China keeps one offset all year).
-
-    Whole seconds: SQLite's date functions round to the millisecond, and 23:59:59.9995 on a
-    month's last day would fall in the next month.
-    """
-    return func.strftime("%Y-%m", func.substr(moment, 1, 19), f"{_LOCAL_HOURS:+d} hours")
-
 
 def _local_month(dialect: str, moment):
     """SQL: the local `YYYY-MM` of a UTC timestamp, for statements grouped by month."""
-    if dialect == "postgresql":
-        local = func.timezone("UTC", moment) + literal_column(f"INTERVAL '{_LOCAL_HOURS} hours'")
-        return func.to_char(local, "YYYY-MM")
-    return _sqlite_month(moment)
+    return summary.local_month(dialect, moment)
 
 
-def _sqlite_microseconds(start, end):
-    """SQLite: from `start` to `end` in microseconds (it keeps "YYYY-MM-DD HH:MM:SS.ffffff")."""
-    def micro(moment):
-        return (cast(func.strftime("%s", moment), Integer) * 1_000_000
-                + cast(func.substr(moment, 21, 6), Integer))
-    return micro(end) - micro(start)
+SOURCES = ("summary", "tickets")
+
+
+def _source(dialect: str, source: str):
+    """What the statement reads, one row per ticket in summary.COLUMNS: the ticket summary,
+    or the same rows computed from the tickets there and then (the raw aggregation)."""
+    if source == "summary":
+        return TicketSummary.__table__
+    return summary.source_rows(dialect).subquery("ticket_rows")
+
+
+def _on(rows, clause, dialect: str):
+    """`clause`, written on Ticket's columns, on the same-named columns of `rows`.
+
+    On PostgreSQL, a `column IN (SELECT …)` becomes `column = ANY((SELECT array_agg(…)))`:
+    the array is computed once, and an OR of such tests on indexed columns (who sees a
+    ticket: its community, its assignee, who entered it) reads the indexes (a bitmap OR)
+    instead of every row of the table.
+    """
+    tickets = Ticket.__table__
+
+    def swap(element, **_kw):
+        if isinstance(element, Column) and element.table is tickets:
+            return rows.c[element.name]
+        if (dialect == "postgresql" and isinstance(element, BinaryExpression)
+                and element.operator is operators.in_op
+                and isinstance(element.right, ScalarSelect)
+                and isinstance(element.left, Column) and element.left.table is tickets):
+            chosen = element.right.element.subquery()
+            listed = select(func.array_agg(chosen.c[0])).scalar_subquery()
+            return rows.c[element.left.name] == any_(cast(listed, ARRAY(Integer)))
+        return None
+
+    return replacement_traverse(clause, {}, swap)
+
+
+def _conditions(rows, now: datetime) -> dict:
+    """Per count of measures.COUNTS (and `timed_resolution`): when a ticket counts in it."""
+    live = rows.c.live.is_(True)
+    responded = and_(live, rows.c.response_us.is_not(None))
+    resolved = and_(live, rows.c.resolved.is_(True))
+    rated = and_(live, rows.c.rating.is_not(None))
+    return {
+        "filed": live,
+        "due": and_(live, or_(rows.c.response_us.is_not(None), rows.c.due_respond_at < now)),
+        "responded": responded,
+        "responded_on_time": and_(responded, rows.c.responded_on_time.is_(True)),
+        "resolved": resolved,
+        "resolved_on_time": and_(resolved, rows.c.resolved_on_time.is_(True)),
+        "rated": rated,
+        "satisfied": and_(rated, rows.c.rating >= measures.SATISFIED_FROM),
+        "reopens": and_(live, rows.c.reopened.is_(True)),
+        "disputes": and_(live, rows.c.disputed.is_(True)),
+        "timed_resolution": and_(resolved, rows.c.resolution_us.is_not(None)),
+    }
 
 
 def _flag(condition):
     return case((condition, 1), else_=0)
 
 
-def _conditions(now: datetime) -> dict:
-    """Per count of measures.COUNTS (and `timed_resolution`): when a ticket counts in it."""
-    live = Ticket.status != TicketStatus.cancelled
-    responded = and_(live, Ticket.responded_at.is_not(None))
-    resolved = and_(live, Ticket.status.in_(sorted(measures.RESOLVED_STATUSES)))
-    rated = and_(live, Ticket.rating.is_not(None))
-    return {
-        "filed": live,
-        "due": and_(live, or_(Ticket.responded_at.is_not(None), Ticket.due_respond_at < now)),
-        "responded": responded,
-        "responded_on_time": and_(responded, Ticket.responded_at <= Ticket.due_respond_at),
-        "resolved": resolved,
-        "resolved_on_time": and_(resolved, Ticket.resolved_at.is_not(None),
-                                 Ticket.resolved_at <= Ticket.due_resolve_at),
-        "rated": rated,
-        "satisfied": and_(rated, Ticket.rating >= measures.SATISFIED_FROM),
-        "reopens": and_(live, func.coalesce(Ticket.reopen_count, 0) > 0),
-        "disputes": and_(live, func.coalesce(Ticket.dispute_count, 0) > 0),
-        "timed_resolution": and_(resolved, Ticket.resolved_at.is_not(None)),
-    }
-
-
-def _visible(query, actor, date_from: date, date_to: date):
-    """`query` over the tickets `actor` sees reported in the period."""
+def _visible(query, rows, actor, date_from: date, date_to: date, dialect: str):
+    """`query` over the rows of the tickets `actor` sees reported in the period."""
     return query.where(
-        permissions.ticket_clause(actor),
-        Ticket.reported_at >= _local_midnight(date_from),
-        Ticket.reported_at < _local_midnight(date_to + timedelta(days=1)),
+        _on(rows, permissions.ticket_clause(actor), dialect),
+        rows.c.reported_at >= _local_midnight(date_from),
+        rows.c.reported_at < _local_midnight(date_to + timedelta(days=1)),
     )
 
 
-def _base(actor, group: str, date_from: date, date_to: date, now: datetime):
+def _base(rows, actor, group: str, date_from: date, date_to: date, now: datetime):
     """SQLite: the period's visible tickets with group and month keys, a 0/1 column per count
     and the durations in microseconds."""
-    month = _sqlite_month(Ticket.reported_at)
     key, name = {
         "org": (Organization.code, Organization.name),
         "community": (Community.code, Community.name),
-        "category": (Ticket.category, Ticket.category),
-        "month": (month, month),
+        "category": (rows.c.category, rows.c.category),
+        "month": (rows.c.month, rows.c.month),
     }[group]
-    flags = _conditions(now)
-    return _visible(
-        select(
-            Ticket.id, Ticket.reported_at, Ticket.responded_at, Ticket.resolved_at,
-            key.label("key"), name.label("name"), month.label("month"),
-            _sqlite_microseconds(Ticket.reported_at, Ticket.responded_at).label("response"),
-            _sqlite_microseconds(Ticket.reported_at, Ticket.resolved_at).label("resolution"),
-            *(_flag(condition).label(flag) for flag, condition in flags.items()),
-        )
-        .join(Organization, Organization.id == Ticket.assignee_id)
-        .join(Community, Community.id == Ticket.community_id),
-        actor, date_from, date_to,
-    ).cte("base")
+    flags = _conditions(rows, now)
+    query = select(
+        rows.c.ticket_id.label("id"), rows.c.reported_at, key.label("key"), name.label("name"),
+        rows.c.month, rows.c.response_us.label("response"),
+        rows.c.resolution_us.label("resolution"),
+        *(_flag(condition).label(flag) for flag, condition in flags.items()),
+    ).select_from(rows)
+    if group == "org":
+        query = query.join(Organization, Organization.id == rows.c.assignee_id)
+    elif group == "community":
+        query = query.join(Community, Community.id == rows.c.community_id)
+    return _visible(query, rows, actor, date_from, date_to, "sqlite").cte("base")
 
 
-# The medians: (name, the 0/1 column of the tickets it is over, duration, end of the duration).
-_MEDIANS = (("response", "responded", "response", "responded_at"),
-            ("resolution", "timed_resolution", "resolution", "resolved_at"))
+# The medians: (name, the 0/1 column of the tickets it is over, duration in microseconds).
+_MEDIANS = (("response", "responded", "response"),
+            ("resolution", "timed_resolution", "resolution"))
 
 
 def _statement(base, partitions: dict[str, tuple]):
@@ -213,9 +236,9 @@ def _statement(base, partitions: dict[str, tuple]):
 
     `partitions` maps a partition's name to its (key, name) columns of `base`
     (None, None: all tickets as one group). Every row has a `part`, a `median`
-    (None on a row of counts), the group's key and name, the COUNTS, and
-    `first_at`/`last_at`: on a row of counts the first and last report times,
-    on a median's row the ticket's report time and the end of its duration.
+    (None on a row of counts), the group's key and name, the COUNTS,
+    `first_at`/`last_at` (the first and last report times, on a row of counts) and
+    `duration` (a middle duration in microseconds, on a median's row).
     """
     parts = []
     for part, (key, name) in partitions.items():
@@ -226,13 +249,14 @@ def _statement(base, partitions: dict[str, tuple]):
                    (name if name is not None else null()).label("name"),
                    *(func.sum(base.c[count]).label(count) for count in measures.COUNTS),
                    func.min(base.c.reported_at).label("first_at"),
-                   func.max(base.c.reported_at).label("last_at"))
+                   func.max(base.c.reported_at).label("last_at"),
+                   null().label("duration"))
             .group_by(*keys)
         )
-        for median, flag, duration, end in _MEDIANS:
+        for median, flag, duration in _MEDIANS:
             ranked = (
                 select((key if key is not None else null()).label("key"),
-                       base.c.reported_at, base.c[end].label("end_at"),
+                       base.c[duration].label("duration"),
                        func.row_number().over(partition_by=key, order_by=(base.c[duration],
                                                                           base.c.id))
                        .label("rn"),
@@ -242,8 +266,8 @@ def _statement(base, partitions: dict[str, tuple]):
             )
             parts.append(
                 select(literal_column(f"'{part}'"), literal_column(f"'{median}'"), ranked.c.key,
-                       null(), *(null() for _count in measures.COUNTS),
-                       ranked.c.reported_at, ranked.c.end_at)
+                       null(), *(null() for _count in measures.COUNTS), null(), null(),
+                       ranked.c.duration)
                 .where(or_(ranked.c.rn == (ranked.c.n + 1) // 2,
                            ranked.c.rn == ranked.c.n // 2 + 1))
             )
@@ -260,29 +284,27 @@ _TWO_SETS = {0: "group", 1: "total"}
 _LOWER, _UPPER = 0.5, 0.500000001
 
 
-def _grouped_statement(actor, group: str, date_from: date, date_to: date, now: datetime,
-                       trend: bool):
-    """PostgreSQL: every partition's counts and median middles in one pass over the tickets.
+def _grouped_statement(rows, actor, group: str, date_from: date, date_to: date,
+                       now: datetime, trend: bool):
+    """PostgreSQL: every partition's counts and median middles in one pass over the rows.
 
-    Grouped by the ticket's own columns (assignee, community, category, local month
-    as a timestamp), the names joined to the few grouped rows. A row per group, one
-    for the total and, with `trend` (and not grouped by month), one per month:
-    `sets` (which partition, see _THREE_SETS), `by` (the group's assignee id,
-    community id, category or month), `key_code` and `name` (an organisation's or
-    community's), `month`, the COUNTS, `first_at`/`last_at` (first and last report
-    times, on the total's row only) and for each median the lower and upper middle
-    durations (`response_low`, `response_high`, …).
+    Grouped by the rows' own columns (assignee, community, category, local month),
+    the names joined to the few grouped rows. A row per group, one for the total
+    and, with `trend` (and not grouped by month), one per month: `sets` (which
+    partition, see _THREE_SETS), `by` (the group's assignee id, community id,
+    category or month), `key_code` and `name` (an organisation's or community's),
+    `month`, the COUNTS, `first_at`/`last_at` (first and last report times, on the
+    total's row only) and for each median the lower and upper middle durations in
+    microseconds (`response_low`, `response_high`, …).
     """
-    conditions = _conditions(now)
-    local = (func.timezone(literal_column("'UTC'"), Ticket.reported_at)
-             + literal_column(f"INTERVAL '{_LOCAL_HOURS} hours'"))
-    month = func.date_trunc(literal_column("'month'"), local)  # literals: named again below
-    by = {"org": Ticket.assignee_id, "community": Ticket.community_id,
-          "category": Ticket.category, "month": month}[group]
+    conditions = _conditions(rows, now)
+    month = rows.c.month
+    by = {"org": rows.c.assignee_id, "community": rows.c.community_id,
+          "category": rows.c.category, "month": month}[group]
     middles = []
-    for median, flag, _duration, end in _MEDIANS:
+    for median, flag, _duration in _MEDIANS:
         # NULL for the tickets the median is not over: ordered-set aggregates skip it.
-        over = case((conditions[flag], getattr(Ticket, end) - Ticket.reported_at))
+        over = case((conditions[flag], rows.c[f"{median}_us"]))
         middles += [func.percentile_disc(_LOWER).within_group(over).label(f"{median}_low"),
                     func.percentile_disc(_UPPER).within_group(over).label(f"{median}_high")]
     if group != "month" and trend:
@@ -297,10 +319,10 @@ def _grouped_statement(actor, group: str, date_from: date, date_to: date, now: d
                *(func.count().filter(conditions[count]).label(count)
                  for count in measures.COUNTS),
                # Only the total's are read (the trend's months): none to convert per group.
-               case((grouping == total, func.min(Ticket.reported_at))).label("first_at"),
-               case((grouping == total, func.max(Ticket.reported_at))).label("last_at"),
-               *middles),
-        actor, date_from, date_to,
+               case((grouping == total, func.min(rows.c.reported_at))).label("first_at"),
+               case((grouping == total, func.max(rows.c.reported_at))).label("last_at"),
+               *middles).select_from(rows),
+        rows, actor, date_from, date_to, "postgresql",
     ).group_by(func.grouping_sets(*sets)).subquery()
     named = {"org": Organization, "community": Community}.get(group)
     if named is None:
@@ -320,6 +342,10 @@ class _Found:
     middles: dict[str, list[timedelta]] = field(default_factory=lambda: defaultdict(list))
 
 
+def _duration(microseconds: int) -> timedelta:
+    return timedelta(microseconds=int(microseconds))
+
+
 def _found_by_sets(rows, group: str, trend: bool) -> dict[str, dict]:
     """The PostgreSQL rows (_grouped_statement) as {partition: {key: _Found}}."""
     sets = _THREE_SETS if group != "month" and trend else _TWO_SETS
@@ -327,18 +353,16 @@ def _found_by_sets(rows, group: str, trend: bool) -> dict[str, dict]:
     for row in rows:
         part = sets[row.sets]
         if part == "month":
-            key = measures.month_key(row.month)
+            key = row.month
         elif part == "total":
             key = None
-        elif group == "month":
-            key = measures.month_key(row.by)
         else:
             key = row.key_code if group in ("org", "community") else row.by
         item = found[part][key] = _Found(row.name, row._mapping, row.first_at, row.last_at)
-        for median, _flag, _duration, _end in _MEDIANS:
+        for median, _flag, _column in _MEDIANS:
             low, high = row._mapping[f"{median}_low"], row._mapping[f"{median}_high"]
             if low is not None:
-                item.middles[median] += [low, high]
+                item.middles[median] += [_duration(low), _duration(high)]
     return found
 
 
@@ -350,7 +374,7 @@ def _found_by_windows(rows) -> dict[str, dict]:
             found[row.part][row.key] = _Found(row.name, row._mapping, row.first_at, row.last_at)
     for row in rows:
         if row.median is not None:
-            found[row.part][row.key].middles[row.median].append(row.last_at - row.first_at)
+            found[row.part][row.key].middles[row.median].append(_duration(row.duration))
     return found
 
 
@@ -369,12 +393,14 @@ def _measured(found: dict, keys: list[str], naming) -> list[measures.Measures]:
 
 
 def _measured_tickets(session: Session, actor, group: str, date_from: date, date_to: date,
-                      now: datetime, trend: bool) -> dict[str, dict]:
+                      now: datetime, trend: bool, source: str) -> dict[str, dict]:
     """The one statement of a report: {partition: {key: _Found}} ("group", "total", "month")."""
-    if session.get_bind().dialect.name == "postgresql":
-        statement = _grouped_statement(actor, group, date_from, date_to, now, trend)
+    dialect = session.get_bind().dialect.name
+    rows = _source(dialect, source)
+    if dialect == "postgresql":
+        statement = _grouped_statement(rows, actor, group, date_from, date_to, now, trend)
         return _found_by_sets(session.execute(statement).all(), group, trend)
-    base = _base(actor, group, date_from, date_to, now)
+    base = _base(rows, actor, group, date_from, date_to, now)
     partitions = {"group": (base.c.key, base.c.name), "total": (None, None)}
     if group != "month" and trend:
         partitions["month"] = (base.c.month, base.c.month)
@@ -383,7 +409,7 @@ def _measured_tickets(session: Session, actor, group: str, date_from: date, date
 
 def ticket_report(session: Session, actor, *, date_from: date, date_to: date,
                   group: str = "org", now: datetime | None = None,
-                  trend: bool = True) -> TicketReport:
+                  trend: bool = True, source: str = "summary") -> TicketReport:
     """Measure the tickets `actor` may see that were reported from `date_from` to `date_to`.
 
     The dates are local (China Standard Time) and both included. `group` is
@@ -394,14 +420,16 @@ def ticket_report(session: Session, actor, *, date_from: date, date_to: date,
     whose start is after its end holds no tickets. `now`
     (default: the clock) decides which response deadlines have passed.
     Without `trend`, `by_month` is left empty unless grouped by month (the
-    API does not show it; the page draws it). Bureau, street offices,
+    API does not show it; the page draws it). `source` "summary" reads the ticket
+    summary (pmsys/tickets/summary.py), "tickets" the same rows computed from the
+    tickets (the raw aggregation; the same figures). Bureau, street offices,
     managers, operators, committee members and sysadmins read measures, each
     over the tickets it sees (an operator: its own organisation's); residents
     are refused (403).
     """
     check_request(actor, group, date_from, date_to)
     now = now or clock.now()
-    found = _measured_tickets(session, actor, group, date_from, date_to, now, trend)
+    found = _measured_tickets(session, actor, group, date_from, date_to, now, trend, source)
     total_found = found["total"].get(None)
     months = _trend_months(date_from, date_to, total_found and total_found.first_at,
                            total_found and total_found.last_at)
