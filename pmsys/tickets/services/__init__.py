@@ -9,6 +9,7 @@ from pmsys.tickets.queries import (
 from pmsys.tickets.services.actions import allowed_actions, take_action, ticket_parties
 from pmsys.tickets.services.facts import gather_facts
 from pmsys.tickets.services.filing import (
+    file_for_household,
     file_public_report,
     file_ticket,
     preview_routing,
@@ -18,6 +19,7 @@ from pmsys.tickets.services.places import resolve_place
 
 __all__ = [
     "allowed_actions",
+    "file_for_household",
     "file_public_report",
     "file_ticket",
     "gather_facts",
