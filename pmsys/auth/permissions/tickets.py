@@ -43,7 +43,8 @@ def ticket_clause(actor) -> ColumnElement[bool]:
                    & Ticket.household_id.in_(_homes(actor.person_id)))
     clauses = [Ticket.filed_by_id == actor.id]
     if actor.role in BUILDING_ROLES:
-        clauses.append(Ticket.building_id.in_(assigned_building_ids(actor.id)))
+        # Never their office's queue: a grid worker sees their grid, nothing more.
+        return or_(*clauses, Ticket.building_id.in_(assigned_building_ids(actor.id)))
     if actor.organization_id is not None:
         clauses.append(Ticket.assignee_id == actor.organization_id)
         if actor.role is Role.manager:
@@ -178,7 +179,8 @@ NO_TICKET_KINDS = frozenset({OrgKind.housing_bureau})
 def has_ticket_queue(actor) -> bool:
     """Whether `actor`'s organisation may be assigned tickets (and so has a queue)."""
     org = getattr(actor, "organization", None)
-    return _is_user(actor) and org is not None and org.kind not in NO_TICKET_KINDS
+    return (_is_user(actor) and org is not None and org.kind not in NO_TICKET_KINDS
+            and actor.role not in BUILDING_ROLES)
 
 
 # Staff who serve a community print its buildings' QR codes; residents and operators do not.
