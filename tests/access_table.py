@@ -477,6 +477,33 @@ OWN_ANSWER = {"channel": "web", "answers": {"overall": "满意"}}
 PAPER_ANSWER = {"channel": "paper", "household": "CA/1/1/102", "answers": {"overall": "满意"}}
 ANSWER_FORM = {"q_overall": "满意", "q_quality": "5", "q_comment": ""}
 RECORD_FORM = {"household": "CA/1/1/102", "channel": "phone", "q_overall": "满意"}
+# Building leaders and grid workers (docs/domain.md#building-leaders). leader_a and grid_a see no
+# community, and no ticket of the table (T_A names no building). CA's street office (and a
+# sysadmin) assigns them; who sees CA but does not assign is refused, who does not, 404. Only
+# they file for a household of their buildings and list their buildings' open tickets; a
+# visit on T_A is refused to whoever sees it (not its building's leader), 404 to the others.
+#                       anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
+ASSIGNS_CA_API = grid(401,     403,  404,  403,  404,  403,  403,  404,   200,  403,   200, 404,  404)
+ASSIGNED_CA_API = grid(401,    403,  404,  403,  404,  403,  403,  404,   201,  403,   201, 404,  404)
+ASSIGNS_CA_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   200,  403,   200, 404,  404)
+CA_LEADERS = Redirect("/communities/CA/building-leaders")
+ASSIGNED_CA_PAGE = grid(LOGIN, 403,  404,  403,  404,  403,  403,  404,   CA_LEADERS, 403,
+                        CA_LEADERS, 404, 404)
+PROXY_FILES_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   403,  403,   403, 201,  201)
+PROXY_FORM_PAGE = grid(LOGIN,  403,  403,  403,  403,  403,  403,  403,   403,  403,   403, 200,  200)
+PROXY_FILES_PAGE = grid(LOGIN, 403,  403,  403,  403,  403,  403,  403,   403,  403,   403, T_NEW,
+                        T_NEW)
+BUILDING_TICKETS_API = grid(401, 403, 403, 403,  403,  403,  403,  403,   403,  403,   403, 200,  200)
+VISITS_T_A_API = grid(401,     403,  404,  403,  404,  403,  403,  404,   403,  403,   403, 404,  404)
+VISITS_T_A_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   403,  403,   403, 404,  404)
+NEW_LEADER = {"user": "leader_a", "buildings": ["2"]}
+NEW_GRID = {"user": "grid_a", "buildings": ["2"]}
+PROXY_TICKET = {"household": "CA/1/1/101", "category": "water_supply",
+                "description": "老人家中水管漏水"}
+PROXY_FORM = {"household": "CA/1/1/101", "inside_home": "y", "category": "water_supply",
+              "description": "老人家中水管漏水", "priority": ""}
+VISIT = {"visited_on": "2025-06-02", "outcome": "not_home"}
+
 
 TABLE: list[Entry] = [
     # --- public -------------------------------------------------------------------
@@ -1101,6 +1128,41 @@ TABLE: list[Entry] = [
           PAPER_ANSWER_SV_CA_API, json=PAPER_ANSWER, note="a paper form"),
     Entry("GET", "/api/v1/surveys/<code>/results", "/api/v1/surveys/SV-CA/results",
           RESULTS_SV_CA_API),
+    # Building leaders and grid workers.
+    Entry("GET", "/api/v1/communities/<code>/building-leaders",
+          "/api/v1/communities/CA/building-leaders", ASSIGNS_CA_API),
+    Entry("POST", "/api/v1/communities/<code>/building-leaders",
+          "/api/v1/communities/CA/building-leaders", ASSIGNED_CA_API, json=NEW_LEADER),
+    Entry("POST", "/api/v1/communities/<code>/building-leaders/end",
+          "/api/v1/communities/CA/building-leaders/end", ASSIGNS_CA_API,
+          json={"user": "leader_a"}),
+    Entry("GET", "/api/v1/communities/<code>/grids", "/api/v1/communities/CA/grids",
+          ASSIGNS_CA_API),
+    Entry("POST", "/api/v1/communities/<code>/grids", "/api/v1/communities/CA/grids",
+          ASSIGNED_CA_API, json=NEW_GRID),
+    Entry("POST", "/api/v1/communities/<code>/grids/end", "/api/v1/communities/CA/grids/end",
+          ASSIGNS_CA_API, json={"user": "grid_a"}),
+    Entry("GET", "/api/v1/communities/<code>/grids", "/api/v1/communities/NONE/grids",
+          bearer(404), note="no such community"),
+    Entry("POST", "/api/v1/proxy-tickets", "/api/v1/proxy-tickets", PROXY_FILES_API,
+          json=PROXY_TICKET),
+    Entry("GET", "/api/v1/building-tickets", "/api/v1/building-tickets", BUILDING_TICKETS_API),
+    Entry("POST", "/api/v1/tickets/<int:ticket_id>/visits", "/api/v1/tickets/{T_A}/visits",
+          VISITS_T_A_API, json=VISIT),
+    Entry("GET", "/api/v1/tickets/<int:ticket_id>/visits", "/api/v1/tickets/{T_A}/visits",
+          SEES_T_A_API),
+    Entry("GET", "/communities/<code>/building-leaders", "/communities/CA/building-leaders",
+          ASSIGNS_CA_PAGE),
+    Entry("POST", "/communities/<code>/building-leaders", "/communities/CA/building-leaders",
+          ASSIGNED_CA_PAGE, form={"kind": "building-leaders", "user": "leader_a",
+                                  "buildings": "2", "start": ""}),
+    Entry("POST", "/communities/<code>/building-leaders/end",
+          "/communities/CA/building-leaders/end", ASSIGNED_CA_PAGE,
+          form={"kind": "building-leaders", "user": "leader_a"}),
+    Entry("GET", "/proxy-tickets/new", "/proxy-tickets/new", PROXY_FORM_PAGE),
+    Entry("POST", "/proxy-tickets/new", "/proxy-tickets/new", PROXY_FILES_PAGE, form=PROXY_FORM),
+    Entry("POST", "/tickets/<int:ticket_id>/visits", "/tickets/{T_A}/visits", VISITS_T_A_PAGE,
+          form=VISIT),
 ]
 
 # Methods every rule answers by itself; the table covers the rest.

@@ -396,6 +396,8 @@ READS_BILLS = {
     "officer": {"B_A", "B_N"},
     "bureau": {"B_A", "B_N"},
     "sysadmin": {"B_A", "B_N", "B_B"},
+    "leader_a": set(),
+    "grid_a": set(),
 }
 BILL_PROBES = [
     ("/bills/{bill}/adjustments", "page"),
