@@ -177,17 +177,21 @@ DRAFTS_CA_PAGE = grid(LOGIN, 403,  403,  200,  404,  403,  200,  404,   200,  20
 # Drafting from HB-D1 over CA-DR with the form of ?community=CA: the other drafters are
 # offered only their own organisation as transferor, so HB-D1 is no valid choice (400).
 H_NEW = Redirect("/handovers/H-NEW")
-DRAFTS_PAGE = grid(LOGIN,    403,  403,  400,  404,  403,  400,  404,   400,  H_NEW, H_NEW, 403, 403)
+DRAFTS_PAGE = grid(LOGIN,    403,  403,  400,  404,  403,  400,  404,   400,  H_NEW, H_NEW,
+                   403, 403)
 H_CA = Redirect("/handovers/H-CA")
 SUBMITS_PAGE = grid(LOGIN,   404,  404,  404,  404,  403,  403,  404,   403,  H_CA,  403, 404, 404)
 KEEPS_PAGE = grid(LOGIN,     403,  403,  403,  403,  403,  403,  403,   403,  200,   200, 403, 403)
 P_NEW = Redirect("/projects/P-NEW")
-RECORDS_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   403,  P_NEW, P_NEW, 403, 403)
+RECORDS_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   403,  P_NEW, P_NEW,
+                    403, 403)
 KEEPS_CA_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   403,  200,   200, 404, 404)
 CA_NEW = Redirect("/assets/CA-NEW")
-REGISTERS_PAGE = grid(LOGIN, 403,  404,  403,  404,  403,  403,  404,   403,  CA_NEW, CA_NEW, 404, 404)
+REGISTERS_PAGE = grid(LOGIN, 403,  404,  403,  404,  403,  403,  404,   403,  CA_NEW, CA_NEW,
+                      404, 404)
 CA_WS = Redirect("/assets/CA-WS")
-WARRANTY_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   403,  CA_WS, CA_WS, 404, 404)
+WARRANTY_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   403,  CA_WS, CA_WS,
+                     404, 404)
 ACCEPTS_PAGE = grid(LOGIN,   403,  404,  403,  404,  403,  403,  404,   403,  422,   422, 404, 404)
 P_CA = Redirect("/projects/P-CA")
 SIGNS_OFF_PAGE = grid(LOGIN, 403,  404,  403,  404,  P_CA, 403,  404,   403,  403,   403, 404, 404)
@@ -219,9 +223,12 @@ SEES_T_B_API = grid(401,     404,  200,  404,  200,  404,  404,  404,   404,  40
 # not serve CA are told why not (403); without a login it opens the building's public page.
 T_NEW = Redirect("/tickets/[0-9]*")  # the new ticket's page
 FILES_FORM_PAGE = grid(LOGIN, 200,  200,  200,  200,  200,  200,  200,   200,  200,   403, 403, 403)
-QR_FORM_PAGE = grid(Redirect("/report/CA/1"), 200, 200, 200, 403, 200, 200, 403, 200, 200, 403, 403, 403)
-FILES_CA_PAGE = grid(LOGIN,  T_NEW, 400, T_NEW, 400, T_NEW, T_NEW, 400,  T_NEW, T_NEW, 403, 403, 403)
-FILES_CA_1_PAGE = grid(LOGIN, T_NEW, T_NEW, T_NEW, 400, T_NEW, T_NEW, 400, T_NEW, T_NEW, 403, 403, 403)
+QR_FORM_PAGE = grid(Redirect("/report/CA/1"), 200, 200, 200, 403, 200, 200, 403, 200, 200, 403,
+                    403, 403)
+FILES_CA_PAGE = grid(LOGIN,  T_NEW, 400, T_NEW, 400, T_NEW, T_NEW, 400,  T_NEW, T_NEW, 403,
+                     403, 403)
+FILES_CA_1_PAGE = grid(LOGIN, T_NEW, T_NEW, T_NEW, 400, T_NEW, T_NEW, 400, T_NEW, T_NEW, 403,
+                       403, 403)
 FILERS_400_PAGE = grid(LOGIN, 400,  400,  400,  400,  400,  400,  400,   400,  400,   403, 403, 403)
 PREVIEWS_CA_PAGE = grid(LOGIN, 200, 400,  200,  400,  200,  200,  400,   200,  200,   200, 400, 400)
 FILES_CA_API = grid(401,     201,  404,  201,  404,  201,  201,  404,   201,  201,   403, 403, 403)
@@ -231,11 +238,13 @@ FILES_CA_API = grid(401,     201,  404,  201,  404,  201,  201,  404,   201,  20
 T_A = Redirect("/tickets/{T_A}")
 ACCEPTS_T_A_PAGE = grid(LOGIN, 403, 404,  403,  404,  403,  T_A,  404,   403,  403,   403, 404, 404)
 ACCEPTS_T_A_API = grid(401,  403,  404,  403,  404,  403,  200,  404,   403,  403,   403, 404, 404)
-REASSIGNS_T_A_PAGE = grid(LOGIN, 403, 404, 403,  404,  403,  403,  404,   T_A,  403,   403, 404, 404)
+REASSIGNS_T_A_PAGE = grid(LOGIN, 403, 404, 403,  404,  403,  403,  404,   T_A,  403,   403,
+                          404, 404)
 REASSIGNS_T_A_API = grid(401, 403,  404,  403,  404,  403,  403,  404,   200,  403,   403, 404, 404)
 CANCELS_T_A_PAGE = grid(LOGIN, T_A, 404,  403,  404,  403,  403,  404,   403,  403,   403, 404, 404)
 CANCELS_T_A_API = grid(401,  200,  404,  403,  404,  403,  403,  404,   403,  403,   403, 404, 404)
-ADDS_PHOTO_T_A_PAGE = grid(LOGIN, T_A, 404, 403, 404,  403,  403,  404,   403,  403,   403, 404, 404)
+ADDS_PHOTO_T_A_PAGE = grid(LOGIN, T_A, 404, 403, 404,  403,  403,  404,   403,  403,   403,
+                           404, 404)
 ADDS_PHOTO_T_A_API = grid(401, 201, 404,  403,  404,  403,  403,  404,   403,  403,   403, 404, 404)
 # Follow-up calls (回访, docs/domain.md#callbacks): the street office of the ticket's
 # community calls back closed tickets; T_A is open, so it is refused as not closed (409),
@@ -253,9 +262,11 @@ NEW_BULLETIN = Redirect("/evaluation/bulletins/[0-9]*")
 PM_A_DEDUCTIONS = Redirect("/orgs/PM-A/deductions")
 SCORES_PAGE = grid(LOGIN, *[BULLETINS] * 7, 200, 200, 200, BULLETINS, BULLETINS)
 SCORES_XLSX = grid(LOGIN,    403,  403,  403,  403,  403,  403,  403,   200,  200,   200, 403, 403)
-PUBLISHES_PAGE = grid(LOGIN, 403,  403,  403,  403,  403,  403,  403,   403,  NEW_BULLETIN, 403, 403, 403)
+PUBLISHES_PAGE = grid(LOGIN, 403,  403,  403,  403,  403,  403,  403,   403,  NEW_BULLETIN, 403,
+                      403, 403)
 DEDUCTIONS_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   200,  200,   200, 403, 403)
-DEDUCTS_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   PM_A_DEDUCTIONS, 403, 403, 403, 403)
+DEDUCTS_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   PM_A_DEDUCTIONS, 403, 403,
+                    403, 403)
 DEDUCTION_PHOTO = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   404,  404,   404, 403, 403)
 SCORES_API = grid(401,       404,  404,  404,  404,  404,  404,  404,   200,  200,   200, 404, 404)
 DEDUCTS_API = grid(401,      403,  403,  403,  403,  403,  403,  403,   201,  403,   403, 403, 403)
@@ -265,7 +276,8 @@ DEDUCTION = {"on": "2025-06-01", "points": "2.5", "note": "楼道堆物未清"}
 QR_CA_PAGE = grid(LOGIN,     404,  404,  200,  404,  200,  404,  404,   200,  200,   200, 404, 404)
 QR_CB_PAGE = grid(LOGIN,     404,  404,  404,  200,  404,  404,  404,   404,  404,   200, 404, 404)
 # Ticket measures: every staff role (over the tickets it sees); residents are refused.
-TICKET_REPORT_PAGE = grid(LOGIN, 403, 403, 200,  200,  200,  200,  200,   200,  200,   200, 403, 403)
+TICKET_REPORT_PAGE = grid(LOGIN, 403, 403, 200,  200,  200,  200,  200,   200,  200,   200,
+                          403, 403)
 TICKET_REPORT_API = grid(401, 403,  403,  200,  200,  200,  200,  200,   200,  200,   200, 403, 403)
 # Reading notification N_A: resident_a's own; anybody else's id is unknown.
 NOTIFICATIONS = Redirect("/notifications")
@@ -313,11 +325,15 @@ OPEN311_REQUEST = {"service_code": "water_supply", "address_string": "CA",
 # billing, payments, adjustments. A resident or an operator finds no fee page of a
 # community (404, as for a page that does not exist) and reads their own bills at /bills.
 #                     anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
-READS_CA_FEES_PAGE = grid(LOGIN, 404, 404, 200,  404,  200,  404,  404,   200,  200,   200, 404, 404)
-READS_CB_FEES_PAGE = grid(LOGIN, 404, 404, 404,  200,  404,  404,  404,   404,  404,   200, 404, 404)
+READS_CA_FEES_PAGE = grid(LOGIN, 404, 404, 200,  404,  200,  404,  404,   200,  200,   200,
+                          404, 404)
+READS_CB_FEES_PAGE = grid(LOGIN, 404, 404, 404,  200,  404,  404,  404,   404,  404,   200,
+                          404, 404)
 CA_FEES = Redirect("/communities/CA/fees")
-KEEPS_CA_FEES_PAGE = grid(LOGIN, 404, 404, CA_FEES, 404, 403, 404, 404,  403,  403,   CA_FEES, 404, 404)
-IMPORTS_CA_FEES_PAGE = grid(LOGIN, 404, 404, 200, 404,  403,  404,  404,   403,  403,   200, 404, 404)
+KEEPS_CA_FEES_PAGE = grid(LOGIN, 404, 404, CA_FEES, 404, 403, 404, 404,  403,  403,   CA_FEES,
+                          404, 404)
+IMPORTS_CA_FEES_PAGE = grid(LOGIN, 404, 404, 200, 404,  403,  404,  404,   403,  403,   200,
+                            404, 404)
 MY_BILLS_PAGE = grid(LOGIN,  200,  200,  404,  404,  404,  404,  404,   404,  404,   404, 404, 404)
 # Through the API a community's prices are public to whoever sees it; the keepers' calls
 # answer 403 to the others who see CA and 404 to who does not.
@@ -332,19 +348,24 @@ KEEPS_CA_102_API = grid(401, 404,  404,  201,  404,  403,  404,  404,   403,  40
 KEEPS_B_A_API = grid(401,    403,  404,  201,  404,  403,  404,  404,   403,  403,   201, 404, 404)
 # Importing payments: a manager's or a sysadmin's file; each row is then decided on its own
 # (mgr_b's row for CA/1/1/102 is refused in the 200 report).
-IMPORTS_PAYMENTS_API = grid(401, 403, 403, 200,  200,  403,  403,  403,   403,  403,   200, 403, 403)
+IMPORTS_PAYMENTS_API = grid(401, 403, 403, 200,  200,  403,  403,  403,   403,  403,   200,
+                            403, 403)
 # Collection reports: the fee readers; residents and operators are refused. The city is
 # no level of the report (400).
-READS_COLLECTION_PAGE = grid(LOGIN, 403, 403, 200, 200, 200,  403,  403,   200,  200,   200, 403, 403)
-BAD_COLLECTION_PAGE = grid(LOGIN, 403, 403, 400,  400,  400,  403,  403,   400,  400,   400, 403, 403)
-READS_COLLECTION_API = grid(401, 403, 403, 200,  200,  200,  403,  403,   200,  200,   200, 403, 403)
+READS_COLLECTION_PAGE = grid(LOGIN, 403, 403, 200, 200, 200,  403,  403,   200,  200,   200,
+                             403, 403)
+BAD_COLLECTION_PAGE = grid(LOGIN, 403, 403, 400,  400,  400,  403,  403,   400,  400,   400,
+                           403, 403)
+READS_COLLECTION_API = grid(401, 403, 403, 200,  200,  200,  403,  403,   200,  200,   200,
+                            403, 403)
 BAD_COLLECTION_API = grid(401, 403, 403,  400,  400,  400,  403,  403,   400,  400,   400, 403, 403)
 # The public revenue ledger (公共收益) is published to whoever sees the community; its
 # keepers are the manager in office and the owners' committee (and a sysadmin).
 CA_REVENUE = Redirect("/communities/CA/revenue")
 KEEPS_CA_REVENUE_PAGE = grid(LOGIN, 403, 404, CA_REVENUE, 404, CA_REVENUE, 403, 404, 403,
                              403, CA_REVENUE, 404, 404)
-KEEPS_CA_REVENUE_API = grid(401, 403, 404, 201,  404,  201,  403,  404,   403,  403,   201, 404, 404)
+KEEPS_CA_REVENUE_API = grid(401, 403, 404, 201,  404,  201,  403,  404,   403,  403,   201,
+                            404, 404)
 
 STANDARD_FORM = {"price_per_m2_month": "0.60", "fixed_per_household": "", "start": NEXT_START}
 NEW_STANDARD = {"price_per_m2_month": "0.60", "start": NEXT_START}
@@ -379,13 +400,15 @@ V_NEW = Redirect("/votes/[0-9]*")  # the new vote's page
 
 def oversees_ca(status: Status, api: bool = False) -> dict[str, Status]:
     """CA's street office (and a sysadmin) get `status`; the others are refused or told 404."""
-    #            anon             res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr   bureau sys  lead  grid
-    return grid(401 if api else LOGIN, 403, 404, 403, 404, 403, 403, 404, status, 403, status, 404, 404)
+    #     anon             res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr   bureau sys  lead  grid
+    return grid(401 if api else LOGIN, 403, 404, 403, 404, 403, 403, 404, status, 403, status,
+                404, 404)
 
 
 def oversees_cc(status: Status, api: bool = False) -> dict[str, Status]:
     """A sysadmin gets `status` for CC; op_in and the bureau see CC but are refused."""
-    return grid(401 if api else LOGIN, 404, 404, 404, 404, 404, 403, 404, 404, 403, status, 404, 404)
+    return grid(401 if api else LOGIN, 404, 404, 404, 404, 404, 403, 404, 404, 403, status,
+                404, 404)
 
 
 def convenes_ca(status: Status, api: bool = False) -> dict[str, Status]:
@@ -400,21 +423,30 @@ def decides_ca_terms(status: Status, api: bool = False) -> dict[str, Status]:
                 status, 404, 404)
 
 
-#                       anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
+#                     anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
 PROPOSES_SELF_PAGE = grid(LOGIN, CA_COMMITTEE, 404, 403, 404, 403, 403, 404, CA_COMMITTEE,
                           403, CA_COMMITTEE, 404, 404)
-PROPOSES_SELF_API = grid(401,  201,  404,  403,  404,  403,  403,  404,   201,  403,   201, 404, 404)
+PROPOSES_SELF_API = grid(401,  201,  404,  403,  404,  403,  403,  404,   201,  403,   201,
+                         404, 404)
 # resident_a's own ballot in V_A (CA, open); resident_b's in V_B (CB, open). Nobody else
 # is an owner on those rolls.
-OWN_BALLOT_V_A_PAGE = grid(LOGIN, V_A, 404,  403,  404,  403,  403,  404,   403,  403,   403, 404, 404)
-OWN_BALLOT_V_A_API = grid(401, 201,  404,  403,  404,  403,  403,  404,   403,  403,   403, 404, 404)
-OWN_BALLOT_V_B_API = grid(401, 404,  201,  404,  403,  404,  404,  403,   404,  404,   403, 404, 404)
+OWN_BALLOT_V_A_PAGE = grid(LOGIN, V_A, 404,  403,  404,  403,  403,  404,   403,  403,   403,
+                           404, 404)
+OWN_BALLOT_V_A_API = grid(401, 201,  404,  403,  404,  403,  403,  404,   403,  403,   403,
+                          404, 404)
+OWN_BALLOT_V_B_API = grid(401, 404,  201,  404,  403,  404,  404,  403,   404,  404,   403,
+                          404, 404)
 # Who voted how: the convening side and the bureau.
-READS_BALLOTS_API = grid(401,  403,  404,  403,  404,  200,  403,  404,   200,  200,   200, 404, 404)
-READS_COVERAGE_PAGE = grid(LOGIN, 403, 403, 403,  403,  403,  403,  403,   200,  200,   200, 403, 403)
-BAD_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   400,  400,   400, 403, 403)
-READS_COVERAGE_API = grid(401, 403,  403,  403,  403,  403,  403,  403,   200,  200,   200, 403, 403)
-BAD_COVERAGE_API = grid(401,   403,  403,  403,  403,  403,  403,  403,   400,  400,   400, 403, 403)
+READS_BALLOTS_API = grid(401,  403,  404,  403,  404,  200,  403,  404,   200,  200,   200,
+                         404, 404)
+READS_COVERAGE_PAGE = grid(LOGIN, 403, 403, 403,  403,  403,  403,  403,   200,  200,   200,
+                           403, 403)
+BAD_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   400,  400,   400,
+                         403, 403)
+READS_COVERAGE_API = grid(401, 403,  403,  403,  403,  403,  403,  403,   200,  200,   200,
+                          403, 403)
+BAD_COVERAGE_API = grid(401,   403,  403,  403,  403,  403,  403,  403,   400,  400,   400,
+                        403, 403)
 
 PREPARE_FORM = {"seats": "3", "note": ""}
 ACTIVATE = {"members": [{"person": "P-AC", "role": "director"}],
@@ -482,20 +514,28 @@ RECORD_FORM = {"household": "CA/1/1/102", "channel": "phone", "q_overall": "满�
 # sysadmin) assigns them; who sees CA but does not assign is refused, who does not, 404. Only
 # they file for a household of their buildings and list their buildings' open tickets; a
 # visit on T_A is refused to whoever sees it (not its building's leader), 404 to the others.
-#                       anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
-ASSIGNS_CA_API = grid(401,     403,  404,  403,  404,  403,  403,  404,   200,  403,   200, 404,  404)
-ASSIGNED_CA_API = grid(401,    403,  404,  403,  404,  403,  403,  404,   201,  403,   201, 404,  404)
-ASSIGNS_CA_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   200,  403,   200, 404,  404)
+#                     anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
+ASSIGNS_CA_API = grid(401,     403,  404,  403,  404,  403,  403,  404,   200,  403,   200,
+                      404,  404)
+ASSIGNED_CA_API = grid(401,    403,  404,  403,  404,  403,  403,  404,   201,  403,   201,
+                       404,  404)
+ASSIGNS_CA_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   200,  403,   200,
+                       404,  404)
 CA_LEADERS = Redirect("/communities/CA/building-leaders")
 ASSIGNED_CA_PAGE = grid(LOGIN, 403,  404,  403,  404,  403,  403,  404,   CA_LEADERS, 403,
                         CA_LEADERS, 404, 404)
-PROXY_FILES_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   403,  403,   403, 201,  201)
-PROXY_FORM_PAGE = grid(LOGIN,  403,  403,  403,  403,  403,  403,  403,   403,  403,   403, 200,  200)
+PROXY_FILES_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   403,  403,   403,
+                       201,  201)
+PROXY_FORM_PAGE = grid(LOGIN,  403,  403,  403,  403,  403,  403,  403,   403,  403,   403,
+                       200,  200)
 PROXY_FILES_PAGE = grid(LOGIN, 403,  403,  403,  403,  403,  403,  403,   403,  403,   403, T_NEW,
                         T_NEW)
-BUILDING_TICKETS_API = grid(401, 403, 403, 403,  403,  403,  403,  403,   403,  403,   403, 200,  200)
-VISITS_T_A_API = grid(401,     403,  404,  403,  404,  403,  403,  404,   403,  403,   403, 404,  404)
-VISITS_T_A_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   403,  403,   403, 404,  404)
+BUILDING_TICKETS_API = grid(401, 403, 403, 403,  403,  403,  403,  403,   403,  403,   403,
+                            200,  200)
+VISITS_T_A_API = grid(401,     403,  404,  403,  404,  403,  403,  404,   403,  403,   403,
+                      404,  404)
+VISITS_T_A_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   403,  403,   403,
+                       404,  404)
 NEW_LEADER = {"user": "leader_a", "buildings": ["2"]}
 NEW_GRID = {"user": "grid_a", "buildings": ["2"]}
 PROXY_TICKET = {"household": "CA/1/1/101", "category": "water_supply",
