@@ -320,7 +320,7 @@ class ProxyTicketForm(FlaskForm):
 
 
 # The outcomes of a follow-up visit as the page names them.
-VISIT_OUTCOMES = (("resolved", _l("Resolved")), ("not_resolved", _l("Not resolved")),
+VISIT_OUTCOMES = (("resolved", _l("Problem solved")), ("not_resolved", _l("Not resolved")),
                   ("not_home", _l("Nobody at home")))
 
 
