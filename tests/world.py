@@ -112,8 +112,9 @@ READABLE_HOUSEHOLDS = {
     "resident_ac": {"CA": {"CA/1/1/102"}, "CC": {"CC/1/1/101"}},
     "office_officer": {"CC": ALL_HOUSEHOLDS["CC"]},
     "self_manager": {},
-    "leader_a": {},
-    "grid_a": {},
+    # the homes of their buildings, offered when filing for a household (no community page)
+    "leader_a": {"CA": {"CA/1/1/101", "CA/1/1/102"}},
+    "grid_a": {"CA": ALL_HOUSEHOLDS["CA"]},
 }
 
 
