@@ -16,6 +16,7 @@ from pmsys.demo.evaluation import build_evaluation_examples
 from pmsys.demo.fees import build_fee_examples
 from pmsys.demo.governance import build_governance_examples
 from pmsys.demo.handovers import build_workflow_examples
+from pmsys.demo.leaders import LEADER_LOGINS, build_leader_examples
 from pmsys.demo.places import DEMO_LOGINS, build_bundle
 from pmsys.demo.surveys import build_survey_examples
 from pmsys.demo.tickets import build_ticket_examples
@@ -75,6 +76,7 @@ def demo_command() -> None:
         surveys = build_survey_examples(db.session)
         evaluation = build_evaluation_examples(db.session)
         coverage = build_coverage_examples(db.session)
+        building_roles = build_leader_examples(db.session)
     click.echo(summary.describe())
     click.echo(f"hand-overs in progress: {len(examples['created'])} created, "
                f"{len(examples['unchanged'])} unchanged")
@@ -92,9 +94,12 @@ def demo_command() -> None:
                f"{evaluation['deductions']} inspection deductions, "
                f"{evaluation['bulletins']} bulletins published")
     click.echo(f"demo long-term management plans: {coverage['plans']} recorded")
+    click.echo(f"demo building leaders: {building_roles['leaders']} leaders and "
+               f"{building_roles['grids']} grids assigned, {building_roles['tickets']} ticket "
+               f"filed for a household, {building_roles['visits']} follow-up visit")
     click.echo("")
     click.echo("Demo logins (username / password — role):")
-    for username, password, role in DEMO_LOGINS:
+    for username, password, role in DEMO_LOGINS + LEADER_LOGINS:
         click.echo(f"  {username:<12} {password:<20} {role}")
 
 

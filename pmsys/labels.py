@@ -35,6 +35,8 @@ ROLE_LABELS = {
     Role.street_officer: _l("Street officer"),
     Role.bureau_admin: _l("Housing bureau administrator"),
     Role.sysadmin: _l("System administrator"),
+    Role.building_leader: _l("Building leader"),
+    Role.grid_worker: _l("Grid worker"),
 }
 
 ORG_KIND_LABELS = {

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from pmsys import clock
 from pmsys.db import UTCDateTime
-from pmsys.models.auth import User
+from pmsys.models.auth import Role, User
 from pmsys.models.tickets import Notification, Ticket
 
 KINDS = (
@@ -45,7 +45,8 @@ def notify_users(session: Session, user_ids, kind: str, ticket: Ticket | None, *
 def org_user_ids(session: Session, org_id: int) -> list[int]:
     """The active users of an organisation."""
     return list(session.scalars(
-        select(User.id).where(User.organization_id == org_id, User.active.is_(True))
+        select(User.id).where(User.organization_id == org_id, User.active.is_(True),
+                              User.role != Role.grid_worker)
     ))
 
 
@@ -56,7 +57,9 @@ _NOTIFY_ORG = insert(Notification.__table__).from_select(
     select(
         User.id, bindparam("kind", type_=String), bindparam("ticket_id", type_=Integer),
         bindparam("data", type_=JSON), bindparam("created_at", type_=UTCDateTime),
-    ).where(User.organization_id == bindparam("org_id"), User.active.is_(True)),
+    ).where(User.organization_id == bindparam("org_id"), User.active.is_(True),
+            # A grid worker sees their grid, not their office's tickets.
+            User.role != Role.grid_worker),
 )
 
 

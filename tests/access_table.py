@@ -50,6 +50,8 @@ ROLES = (
     "officer",       # offcr   street officer of CA's street
     "bureau",        # bureau  bureau admin of CA's district (not CB's)
     "sysadmin",      # sys
+    "leader_a",      # lead    building leader of CA building 1 (sees no community)
+    "grid_a",        # grid    grid worker of SO-S1, grid CA buildings 1 and 2 (same)
 )
 
 
@@ -129,37 +131,37 @@ CREDENTIALS = {"username": "resident_a", "password": DEFAULT_PASSWORD}
 EMPTY_BUNDLE = {"version": 1}
 
 # Who sees which community. Columns in the order of ROLES:
-#                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
-SEES_CA_PAGE = grid(LOGIN,  200,  404,  200,  404,  200,  200,  404,   200,  200,   200)
-SEES_CB_PAGE = grid(LOGIN,  404,  200,  404,  200,  404,  404,  200,   404,  404,   200)
-SEES_CA_API = grid(401,     200,  404,  200,  404,  200,  200,  404,   200,  200,   200)
-SEES_CB_API = grid(401,     404,  200,  404,  200,  404,  404,  200,   404,  404,   200)
+#                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
+SEES_CA_PAGE = grid(LOGIN,  200,  404,  200,  404,  200,  200,  404,   200,  200,   200, 404, 404)
+SEES_CB_PAGE = grid(LOGIN,  404,  200,  404,  200,  404,  404,  200,   404,  404,   200, 404, 404)
+SEES_CA_API = grid(401,     200,  404,  200,  404,  200,  200,  404,   200,  200,   200, 404, 404)
+SEES_CB_API = grid(401,     404,  200,  404,  200,  404,  404,  200,   404,  404,   200, 404, 404)
 # Loading a region bundle: bureau admins and sysadmins only (docs/api.md#import).
-IMPORTS = grid(401,         403,  403,  403,  403,  403,  403,  403,   403,  200,   200)
+IMPORTS = grid(401,         403,  403,  403,  403,  403,  403,  403,   403,  200,   200, 403, 403)
 
 # The register (docs/domain.md#projects, #handovers). Hand-over H-CA: a draft from the bureau's
 # HB-D1 to op_in's utility W-D1 over CA-WS. Its parties and the overseers of CA see it; residents
 # and managers see none, and op_out is no party.
-#                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
-SEES_H_CA_PAGE = grid(LOGIN, 404,  404,  404,  404,  200,  200,  404,   200,  200,   200)
-SEES_H_CA_API = grid(401,    404,  404,  404,  404,  200,  200,  404,   200,  200,   200)
+#                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
+SEES_H_CA_PAGE = grid(LOGIN, 404,  404,  404,  404,  200,  200,  404,   200,  200,   200, 404, 404)
+SEES_H_CA_API = grid(401,    404,  404,  404,  404,  200,  200,  404,   200,  200,   200, 404, 404)
 # Submitting H-CA: the transferor's staff only; the others who see it are refused.
-SUBMITS_API = grid(401,      404,  404,  404,  404,  403,  403,  404,   403,  200,   403)
+SUBMITS_API = grid(401,      404,  404,  404,  404,  403,  403,  404,   403,  200,   403, 404, 404)
 # Drafting a hand-over over CA-DR: an asset the caller cannot see is unknown (400, as a
 # code that exists nowhere); who sees it but is neither the transferor nor the
 # keeper of CA's register is refused.
-DRAFTS_API = grid(401,       403,  400,  403,  400,  403,  403,  400,   403,  201,   201)
+DRAFTS_API = grid(401,       403,  400,  403,  400,  403,  403,  400,   403,  201,   201, 400, 400)
 # The hand-over backlog: the bureau, the street offices and sysadmins.
-BACKLOG_API = grid(401,      403,  403,  403,  403,  403,  403,  403,   200,  200,   200)
-BACKLOG_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   200,  200,   200)
+BACKLOG_API = grid(401,      403,  403,  403,  403,  403,  403,  403,   200,  200,   200, 403, 403)
+BACKLOG_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   200,  200,   200, 403, 403)
 # Recording a project or an asset: the keepers of the register (bureau, sysadmin).
-KEEPS_API = grid(401,        403,  403,  403,  403,  403,  403,  403,   403,  201,   201)
+KEEPS_API = grid(401,        403,  403,  403,  403,  403,  403,  403,   403,  201,   201, 403, 403)
 # An asset in CA: whoever cannot see CA is told there is no such community.
-KEEPS_CA_API = grid(401,     403,  404,  403,  404,  403,  403,  404,   403,  201,   201)
+KEEPS_CA_API = grid(401,     403,  404,  403,  404,  403,  403,  404,   403,  201,   201, 404, 404)
 # Accepting P-CA before CA's committee signed off: the keepers get the rule's 422.
-ACCEPTS_API = grid(401,      403,  404,  403,  404,  403,  403,  404,   403,  422,   422)
+ACCEPTS_API = grid(401,      403,  404,  403,  404,  403,  403,  404,   403,  422,   422, 404, 404)
 # Signing P-CA off for CA: a member of CA's owners' committee only.
-SIGNS_OFF_API = grid(401,    403,  404,  403,  404,  200,  403,  404,   403,  403,   403)
+SIGNS_OFF_API = grid(401,    403,  404,  403,  404,  200,  403,  404,   403,  403,   403, 404, 404)
 
 NEW_HANDOVER = {"code": "H-NEW", "from": "HB-D1", "to": "W-D1", "assets": ["CA-DR"]}
 NEW_PROJECT = {"code": "P-NEW", "year": 2025, "communities": ["CA"], "items": []}
@@ -169,26 +171,30 @@ ACCEPTANCE = {"accepted_on": "2025-06-01", "satisfaction_rate": "0.95",
 
 # The same as pages. Who may draft a hand-over at all: the roles whose organisation may
 # hand assets over (residents and committee members never do).
-#                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
-DRAFTERS_PAGE = grid(LOGIN,  403,  403,  200,  200,  403,  200,  200,   200,  200,   200)
-DRAFTS_CA_PAGE = grid(LOGIN, 403,  403,  200,  404,  403,  200,  404,   200,  200,   200)
+#                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
+DRAFTERS_PAGE = grid(LOGIN,  403,  403,  200,  200,  403,  200,  200,   200,  200,   200, 403, 403)
+DRAFTS_CA_PAGE = grid(LOGIN, 403,  403,  200,  404,  403,  200,  404,   200,  200,   200, 403, 403)
 # Drafting from HB-D1 over CA-DR with the form of ?community=CA: the other drafters are
 # offered only their own organisation as transferor, so HB-D1 is no valid choice (400).
 H_NEW = Redirect("/handovers/H-NEW")
-DRAFTS_PAGE = grid(LOGIN,    403,  403,  400,  404,  403,  400,  404,   400,  H_NEW, H_NEW)
+DRAFTS_PAGE = grid(LOGIN,    403,  403,  400,  404,  403,  400,  404,   400,  H_NEW, H_NEW,
+                   403, 403)
 H_CA = Redirect("/handovers/H-CA")
-SUBMITS_PAGE = grid(LOGIN,   404,  404,  404,  404,  403,  403,  404,   403,  H_CA,  403)
-KEEPS_PAGE = grid(LOGIN,     403,  403,  403,  403,  403,  403,  403,   403,  200,   200)
+SUBMITS_PAGE = grid(LOGIN,   404,  404,  404,  404,  403,  403,  404,   403,  H_CA,  403, 404, 404)
+KEEPS_PAGE = grid(LOGIN,     403,  403,  403,  403,  403,  403,  403,   403,  200,   200, 403, 403)
 P_NEW = Redirect("/projects/P-NEW")
-RECORDS_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   403,  P_NEW, P_NEW)
-KEEPS_CA_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   403,  200,   200)
+RECORDS_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   403,  P_NEW, P_NEW,
+                    403, 403)
+KEEPS_CA_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   403,  200,   200, 404, 404)
 CA_NEW = Redirect("/assets/CA-NEW")
-REGISTERS_PAGE = grid(LOGIN, 403,  404,  403,  404,  403,  403,  404,   403,  CA_NEW, CA_NEW)
+REGISTERS_PAGE = grid(LOGIN, 403,  404,  403,  404,  403,  403,  404,   403,  CA_NEW, CA_NEW,
+                      404, 404)
 CA_WS = Redirect("/assets/CA-WS")
-WARRANTY_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   403,  CA_WS, CA_WS)
-ACCEPTS_PAGE = grid(LOGIN,   403,  404,  403,  404,  403,  403,  404,   403,  422,   422)
+WARRANTY_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   403,  CA_WS, CA_WS,
+                     404, 404)
+ACCEPTS_PAGE = grid(LOGIN,   403,  404,  403,  404,  403,  403,  404,   403,  422,   422, 404, 404)
 P_CA = Redirect("/projects/P-CA")
-SIGNS_OFF_PAGE = grid(LOGIN, 403,  404,  403,  404,  P_CA, 403,  404,   403,  403,   403)
+SIGNS_OFF_PAGE = grid(LOGIN, 403,  404,  403,  404,  P_CA, 403,  404,   403,  403,   403, 404, 404)
 
 HANDOVER_FORM = {"code": "H-NEW", "from_org": "HB-D1", "to_org": "W-D1", "assets": "CA-DR"}
 PROJECT_FORM = {"code": "P-NEW", "year": "2025", "communities": "CA"}
@@ -203,11 +209,11 @@ ACCEPT_FORM = {"accepted_on": "2025-06-01", "satisfaction_percent": "95",
 # reported; staff what is assigned to their organisation; a manager also its communities'
 # tickets; the committee, the street office and the bureau those of the communities they
 # see. op_out sees CB but T_B is no utility's: a utility never sees other people's work.
-#                     anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
-SEES_T_A_PAGE = grid(LOGIN,  200,  404,  200,  404,  200,  200,  404,   200,  200,   200)
-SEES_T_B_PAGE = grid(LOGIN,  404,  200,  404,  200,  404,  404,  404,   404,  404,   200)
-SEES_T_A_API = grid(401,     200,  404,  200,  404,  200,  200,  404,   200,  200,   200)
-SEES_T_B_API = grid(401,     404,  200,  404,  200,  404,  404,  404,   404,  404,   200)
+#                     anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
+SEES_T_A_PAGE = grid(LOGIN,  200,  404,  200,  404,  200,  200,  404,   200,  200,   200, 404, 404)
+SEES_T_B_PAGE = grid(LOGIN,  404,  200,  404,  200,  404,  404,  404,   404,  404,   200, 404, 404)
+SEES_T_A_API = grid(401,     200,  404,  200,  404,  200,  200,  404,   200,  200,   200, 404, 404)
+SEES_T_B_API = grid(401,     404,  200,  404,  200,  404,  404,  404,   404,  404,   200, 404, 404)
 # Filing a water leak in CA: whoever sees CA (a resident: where they live) files; a
 # sysadmin administers, never files. The form offers only the communities the caller
 # sees, so on a page CA is no valid choice for the others (400, as for a code that exists
@@ -216,75 +222,83 @@ SEES_T_B_API = grid(401,     404,  200,  404,  200,  404,  404,  404,   404,  40
 # code's link opens the form for CA's building 1 for resident_b too, while staff who do
 # not serve CA are told why not (403); without a login it opens the building's public page.
 T_NEW = Redirect("/tickets/[0-9]*")  # the new ticket's page
-FILES_FORM_PAGE = grid(LOGIN, 200,  200,  200,  200,  200,  200,  200,   200,  200,   403)
-QR_FORM_PAGE = grid(Redirect("/report/CA/1"), 200, 200, 200, 403, 200, 200, 403, 200, 200, 403)
-FILES_CA_PAGE = grid(LOGIN,  T_NEW, 400, T_NEW, 400, T_NEW, T_NEW, 400,  T_NEW, T_NEW, 403)
-FILES_CA_1_PAGE = grid(LOGIN, T_NEW, T_NEW, T_NEW, 400, T_NEW, T_NEW, 400, T_NEW, T_NEW, 403)
-FILERS_400_PAGE = grid(LOGIN, 400,  400,  400,  400,  400,  400,  400,   400,  400,   403)
-PREVIEWS_CA_PAGE = grid(LOGIN, 200, 400,  200,  400,  200,  200,  400,   200,  200,   200)
-FILES_CA_API = grid(401,     201,  404,  201,  404,  201,  201,  404,   201,  201,   403)
+FILES_FORM_PAGE = grid(LOGIN, 200,  200,  200,  200,  200,  200,  200,   200,  200,   403, 403, 403)
+QR_FORM_PAGE = grid(Redirect("/report/CA/1"), 200, 200, 200, 403, 200, 200, 403, 200, 200, 403,
+                    403, 403)
+FILES_CA_PAGE = grid(LOGIN,  T_NEW, 400, T_NEW, 400, T_NEW, T_NEW, 400,  T_NEW, T_NEW, 403,
+                     403, 403)
+FILES_CA_1_PAGE = grid(LOGIN, T_NEW, T_NEW, T_NEW, 400, T_NEW, T_NEW, 400, T_NEW, T_NEW, 403,
+                       403, 403)
+FILERS_400_PAGE = grid(LOGIN, 400,  400,  400,  400,  400,  400,  400,   400,  400,   403, 403, 403)
+PREVIEWS_CA_PAGE = grid(LOGIN, 200, 400,  200,  400,  200,  200,  400,   200,  200,   200, 400, 400)
+FILES_CA_API = grid(401,     201,  404,  201,  404,  201,  201,  404,   201,  201,   403, 403, 403)
 # Acting on T_A: accepting is its assignee's (op_in), reassigning the arbiter's (the
 # street office of CA's street), cancelling and adding report photos the reporter's.
 # Who sees T_A but is not that party is refused (403); who does not see it, 404.
 T_A = Redirect("/tickets/{T_A}")
-ACCEPTS_T_A_PAGE = grid(LOGIN, 403, 404,  403,  404,  403,  T_A,  404,   403,  403,   403)
-ACCEPTS_T_A_API = grid(401,  403,  404,  403,  404,  403,  200,  404,   403,  403,   403)
-REASSIGNS_T_A_PAGE = grid(LOGIN, 403, 404, 403,  404,  403,  403,  404,   T_A,  403,   403)
-REASSIGNS_T_A_API = grid(401, 403,  404,  403,  404,  403,  403,  404,   200,  403,   403)
-CANCELS_T_A_PAGE = grid(LOGIN, T_A, 404,  403,  404,  403,  403,  404,   403,  403,   403)
-CANCELS_T_A_API = grid(401,  200,  404,  403,  404,  403,  403,  404,   403,  403,   403)
-ADDS_PHOTO_T_A_PAGE = grid(LOGIN, T_A, 404, 403, 404,  403,  403,  404,   403,  403,   403)
-ADDS_PHOTO_T_A_API = grid(401, 201, 404,  403,  404,  403,  403,  404,   403,  403,   403)
+ACCEPTS_T_A_PAGE = grid(LOGIN, 403, 404,  403,  404,  403,  T_A,  404,   403,  403,   403, 404, 404)
+ACCEPTS_T_A_API = grid(401,  403,  404,  403,  404,  403,  200,  404,   403,  403,   403, 404, 404)
+REASSIGNS_T_A_PAGE = grid(LOGIN, 403, 404, 403,  404,  403,  403,  404,   T_A,  403,   403,
+                          404, 404)
+REASSIGNS_T_A_API = grid(401, 403,  404,  403,  404,  403,  403,  404,   200,  403,   403, 404, 404)
+CANCELS_T_A_PAGE = grid(LOGIN, T_A, 404,  403,  404,  403,  403,  404,   403,  403,   403, 404, 404)
+CANCELS_T_A_API = grid(401,  200,  404,  403,  404,  403,  403,  404,   403,  403,   403, 404, 404)
+ADDS_PHOTO_T_A_PAGE = grid(LOGIN, T_A, 404, 403, 404,  403,  403,  404,   403,  403,   403,
+                           404, 404)
+ADDS_PHOTO_T_A_API = grid(401, 201, 404,  403,  404,  403,  403,  404,   403,  403,   403, 404, 404)
 # Follow-up calls (回访, docs/domain.md#callbacks): the street office of the ticket's
 # community calls back closed tickets; T_A is open, so it is refused as not closed (409),
 # and everyone else who sees it is not the caller (403). The call list is the street
 # offices'.
-CALLS_T_A_PAGE = grid(LOGIN, 403,  404,  403,  404,  403,  403,  404,   409,  403,   403)
-CALLS_T_A_API = grid(401,    403,  404,  403,  404,  403,  403,  404,   409,  403,   403)
-CALL_LIST_PAGE = grid(LOGIN, 403,  403,  403,  403,  403,  403,  403,   200,  403,   403)
-CALL_LIST_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   200,  403,   403)
+CALLS_T_A_PAGE = grid(LOGIN, 403,  404,  403,  404,  403,  403,  404,   409,  403,   403, 404, 404)
+CALLS_T_A_API = grid(401,    403,  404,  403,  404,  403,  403,  404,   409,  403,   403, 404, 404)
+CALL_LIST_PAGE = grid(LOGIN, 403,  403,  403,  403,  403,  403,  403,   200,  403,   403, 403, 403)
+CALL_LIST_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   200,  403,   403, 403, 403)
 # The evaluation (docs/domain.md#evaluation): the bureau, street offices and sysadmins read
 # the scores (others are sent to the published bulletins, every login's), the bureau publishes,
 # the street office of a community PM-A manages deducts inspection points.
 BULLETINS = Redirect("/evaluation/bulletins")
 NEW_BULLETIN = Redirect("/evaluation/bulletins/[0-9]*")
 PM_A_DEDUCTIONS = Redirect("/orgs/PM-A/deductions")
-SCORES_PAGE = grid(LOGIN, *[BULLETINS] * 7, 200, 200, 200)
-SCORES_XLSX = grid(LOGIN,    403,  403,  403,  403,  403,  403,  403,   200,  200,   200)
-PUBLISHES_PAGE = grid(LOGIN, 403,  403,  403,  403,  403,  403,  403,   403,  NEW_BULLETIN, 403)
-DEDUCTIONS_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   200,  200,   200)
-DEDUCTS_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   PM_A_DEDUCTIONS, 403, 403)
-DEDUCTION_PHOTO = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   404,  404,   404)
-SCORES_API = grid(401,       404,  404,  404,  404,  404,  404,  404,   200,  200,   200)
-DEDUCTS_API = grid(401,      403,  403,  403,  403,  403,  403,  403,   201,  403,   403)
-PUBLISHES_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   403,  201,   403)
+SCORES_PAGE = grid(LOGIN, *[BULLETINS] * 7, 200, 200, 200, BULLETINS, BULLETINS)
+SCORES_XLSX = grid(LOGIN,    403,  403,  403,  403,  403,  403,  403,   200,  200,   200, 403, 403)
+PUBLISHES_PAGE = grid(LOGIN, 403,  403,  403,  403,  403,  403,  403,   403,  NEW_BULLETIN, 403,
+                      403, 403)
+DEDUCTIONS_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   200,  200,   200, 403, 403)
+DEDUCTS_PAGE = grid(LOGIN,   403,  403,  403,  403,  403,  403,  403,   PM_A_DEDUCTIONS, 403, 403,
+                    403, 403)
+DEDUCTION_PHOTO = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   404,  404,   404, 403, 403)
+SCORES_API = grid(401,       404,  404,  404,  404,  404,  404,  404,   200,  200,   200, 404, 404)
+DEDUCTS_API = grid(401,      403,  403,  403,  403,  403,  403,  403,   201,  403,   403, 403, 403)
+PUBLISHES_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   403,  201,   403, 403, 403)
 DEDUCTION = {"on": "2025-06-01", "points": "2.5", "note": "楼道堆物未清"}
 # The building's QR code: staff who serve the community; residents and utilities 404.
-QR_CA_PAGE = grid(LOGIN,     404,  404,  200,  404,  200,  404,  404,   200,  200,   200)
-QR_CB_PAGE = grid(LOGIN,     404,  404,  404,  200,  404,  404,  404,   404,  404,   200)
+QR_CA_PAGE = grid(LOGIN,     404,  404,  200,  404,  200,  404,  404,   200,  200,   200, 404, 404)
+QR_CB_PAGE = grid(LOGIN,     404,  404,  404,  200,  404,  404,  404,   404,  404,   200, 404, 404)
 # Ticket measures: every staff role (over the tickets it sees); residents are refused.
-TICKET_REPORT_PAGE = grid(LOGIN, 403, 403, 200,  200,  200,  200,  200,   200,  200,   200)
-TICKET_REPORT_API = grid(401, 403,  403,  200,  200,  200,  200,  200,   200,  200,   200)
+TICKET_REPORT_PAGE = grid(LOGIN, 403, 403, 200,  200,  200,  200,  200,   200,  200,   200,
+                          403, 403)
+TICKET_REPORT_API = grid(401, 403,  403,  200,  200,  200,  200,  200,   200,  200,   200, 403, 403)
 # Reading notification N_A: resident_a's own; anybody else's id is unknown.
 NOTIFICATIONS = Redirect("/notifications")
-READS_N_A_PAGE = grid(LOGIN, NOTIFICATIONS, 404, 404, 404, 404, 404, 404, 404, 404, 404)
-READS_N_A_API = grid(401,    200,  404,  404,  404,  404,  404,  404,   404,  404,   404)
+READS_N_A_PAGE = grid(LOGIN, NOTIFICATIONS, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)
+READS_N_A_API = grid(401,    200,  404,  404,  404,  404,  404,  404,   404,  404,   404, 404, 404)
 # An organisation's API keys and webhooks (docs/api.md#integrations): its own staff (op_in for
 # W-D1) and sysadmins; everyone else is refused. Ids 999999 exist nowhere: the keepers get 404.
-#                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
-KEEPS_W_D1_API = grid(401,   403,  403,  403,  403,  403,  201,  403,   403,  403,   201)
-READS_W_D1_API = grid(401,   403,  403,  403,  403,  403,  200,  403,   403,  403,   200)
-MISSING_W_D1_API = grid(401, 403,  403,  403,  403,  403,  404,  403,   403,  403,   404)
+#                    anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
+KEEPS_W_D1_API = grid(401,   403,  403,  403,  403,  403,  201,  403,   403,  403,   201, 403, 403)
+READS_W_D1_API = grid(401,   403,  403,  403,  403,  403,  200,  403,   403,  403,   200, 403, 403)
+MISSING_W_D1_API = grid(401, 403,  403,  403,  403,  403,  404,  403,   403,  403,   404, 403, 403)
 NEW_WEBHOOK = {"url": "https://hooks.example.com/pmsys", "events": ["ticket.assigned"]}
-KEEPS_W_D1_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  200,  403,   403,  403,   200)
-MISSING_W_D1_PAGE = grid(LOGIN, 403, 403, 403,  403,  403,  404,  403,   403,  403,   404)
+KEEPS_W_D1_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  200,  403,   403,  403,   200, 403, 403)
+MISSING_W_D1_PAGE = grid(LOGIN, 403, 403, 403,  403,  403,  404,  403,   403,  403,   404, 403, 403)
 NEW_WEBHOOK_FORM = {"url": "https://hooks.example.com/pmsys", "events": "ticket.assigned"}
 # Open311: the services are public; filing needs a key (an API token). Reading is public
 # too: without a key anybody reads every request in its public shape (no personal data);
 # a key reads its user's own view, with the full place, as the API does.
-FILES_CA_311 = grid(401,     201,  404,  201,  404,  201,  201,  404,   201,  201,   403)
-SEES_T_A_311 = grid(200,     200,  404,  200,  404,  200,  200,  404,   200,  200,   200)
-SEES_T_B_311 = grid(200,     404,  200,  404,  200,  404,  404,  404,   404,  404,   200)
+FILES_CA_311 = grid(401,     201,  404,  201,  404,  201,  201,  404,   201,  201,   403, 403, 403)
+SEES_T_A_311 = grid(200,     200,  404,  200,  404,  200,  200,  404,   200,  200,   200, 404, 404)
+SEES_T_B_311 = grid(200,     404,  200,  404,  200,  404,  404,  404,   404,  404,   200, 404, 404)
 
 WATER_LEAK = {"category": "water_supply", "community": "CA", "description": "楼道水管漏水"}
 NEW_TICKET = dict(WATER_LEAK)
@@ -310,39 +324,48 @@ OPEN311_REQUEST = {"service_code": "water_supply", "address_string": "CA",
 # communities they see; the manager in office (and a sysadmin) keeps them: standards,
 # billing, payments, adjustments. A resident or an operator finds no fee page of a
 # community (404, as for a page that does not exist) and reads their own bills at /bills.
-#                     anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
-READS_CA_FEES_PAGE = grid(LOGIN, 404, 404, 200,  404,  200,  404,  404,   200,  200,   200)
-READS_CB_FEES_PAGE = grid(LOGIN, 404, 404, 404,  200,  404,  404,  404,   404,  404,   200)
+#                     anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
+READS_CA_FEES_PAGE = grid(LOGIN, 404, 404, 200,  404,  200,  404,  404,   200,  200,   200,
+                          404, 404)
+READS_CB_FEES_PAGE = grid(LOGIN, 404, 404, 404,  200,  404,  404,  404,   404,  404,   200,
+                          404, 404)
 CA_FEES = Redirect("/communities/CA/fees")
-KEEPS_CA_FEES_PAGE = grid(LOGIN, 404, 404, CA_FEES, 404, 403, 404, 404,  403,  403,   CA_FEES)
-IMPORTS_CA_FEES_PAGE = grid(LOGIN, 404, 404, 200, 404,  403,  404,  404,   403,  403,   200)
-MY_BILLS_PAGE = grid(LOGIN,  200,  200,  404,  404,  404,  404,  404,   404,  404,   404)
+KEEPS_CA_FEES_PAGE = grid(LOGIN, 404, 404, CA_FEES, 404, 403, 404, 404,  403,  403,   CA_FEES,
+                          404, 404)
+IMPORTS_CA_FEES_PAGE = grid(LOGIN, 404, 404, 200, 404,  403,  404,  404,   403,  403,   200,
+                            404, 404)
+MY_BILLS_PAGE = grid(LOGIN,  200,  200,  404,  404,  404,  404,  404,   404,  404,   404, 404, 404)
 # Through the API a community's prices are public to whoever sees it; the keepers' calls
 # answer 403 to the others who see CA and 404 to who does not.
-KEEPS_CA_FEES_API = grid(401, 403, 404,  201,  404,  403,  403,  404,   403,  403,   201)
-BILLS_CA_API = grid(401,     403,  404,  200,  404,  403,  403,  404,   403,  403,   200)
+KEEPS_CA_FEES_API = grid(401, 403, 404,  201,  404,  403,  403,  404,   403,  403,   201, 404, 404)
+BILLS_CA_API = grid(401,     403,  404,  200,  404,  403,  403,  404,   403,  403,   200, 404, 404)
 # Paying or adjusting for CA/1/1/102 (resident_ac's): who may not read that household
 # (resident_a is only its neighbour, an operator reads no household) is told it does
 # not exist; who reads it but does not keep CA's fees is refused.
-KEEPS_CA_102_API = grid(401, 404,  404,  201,  404,  403,  404,  404,   403,  403,   201)
+KEEPS_CA_102_API = grid(401, 404,  404,  201,  404,  403,  404,  404,   403,  403,   201, 404, 404)
 # Adjusting resident_a's own bill B_A: resident_a reads it, so the API refuses (403);
 # the pages are no resident's (404 as for every community fee page).
-KEEPS_B_A_API = grid(401,    403,  404,  201,  404,  403,  404,  404,   403,  403,   201)
+KEEPS_B_A_API = grid(401,    403,  404,  201,  404,  403,  404,  404,   403,  403,   201, 404, 404)
 # Importing payments: a manager's or a sysadmin's file; each row is then decided on its own
 # (mgr_b's row for CA/1/1/102 is refused in the 200 report).
-IMPORTS_PAYMENTS_API = grid(401, 403, 403, 200,  200,  403,  403,  403,   403,  403,   200)
+IMPORTS_PAYMENTS_API = grid(401, 403, 403, 200,  200,  403,  403,  403,   403,  403,   200,
+                            403, 403)
 # Collection reports: the fee readers; residents and operators are refused. The city is
 # no level of the report (400).
-READS_COLLECTION_PAGE = grid(LOGIN, 403, 403, 200, 200, 200,  403,  403,   200,  200,   200)
-BAD_COLLECTION_PAGE = grid(LOGIN, 403, 403, 400,  400,  400,  403,  403,   400,  400,   400)
-READS_COLLECTION_API = grid(401, 403, 403, 200,  200,  200,  403,  403,   200,  200,   200)
-BAD_COLLECTION_API = grid(401, 403, 403,  400,  400,  400,  403,  403,   400,  400,   400)
+READS_COLLECTION_PAGE = grid(LOGIN, 403, 403, 200, 200, 200,  403,  403,   200,  200,   200,
+                             403, 403)
+BAD_COLLECTION_PAGE = grid(LOGIN, 403, 403, 400,  400,  400,  403,  403,   400,  400,   400,
+                           403, 403)
+READS_COLLECTION_API = grid(401, 403, 403, 200,  200,  200,  403,  403,   200,  200,   200,
+                            403, 403)
+BAD_COLLECTION_API = grid(401, 403, 403,  400,  400,  400,  403,  403,   400,  400,   400, 403, 403)
 # The public revenue ledger (公共收益) is published to whoever sees the community; its
 # keepers are the manager in office and the owners' committee (and a sysadmin).
 CA_REVENUE = Redirect("/communities/CA/revenue")
 KEEPS_CA_REVENUE_PAGE = grid(LOGIN, 403, 404, CA_REVENUE, 404, CA_REVENUE, 403, 404, 403,
-                             403, CA_REVENUE)
-KEEPS_CA_REVENUE_API = grid(401, 403, 404, 201,  404,  201,  403,  404,   403,  403,   201)
+                             403, CA_REVENUE, 404, 404)
+KEEPS_CA_REVENUE_API = grid(401, 403, 404, 201,  404,  201,  403,  404,   403,  403,   201,
+                            404, 404)
 
 STANDARD_FORM = {"price_per_m2_month": "0.60", "fixed_per_household": "", "start": NEXT_START}
 NEW_STANDARD = {"price_per_m2_month": "0.60", "start": NEXT_START}
@@ -377,59 +400,76 @@ V_NEW = Redirect("/votes/[0-9]*")  # the new vote's page
 
 def oversees_ca(status: Status, api: bool = False) -> dict[str, Status]:
     """CA's street office (and a sysadmin) get `status`; the others are refused or told 404."""
-    #            anon             res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr   bureau sys
-    return grid(401 if api else LOGIN, 403, 404, 403, 404, 403, 403, 404, status, 403, status)
+    #     anon             res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr   bureau sys  lead  grid
+    return grid(401 if api else LOGIN, 403, 404, 403, 404, 403, 403, 404, status, 403, status,
+                404, 404)
 
 
 def plans_for_ca(status: Status, api: bool = False) -> dict[str, Status]:
     """CA's street office, the bureau and a sysadmin record CA's long-term management plan."""
     return grid(401 if api else LOGIN, 403, 404, 403, 404, 403, 403, 404, status, status,
-                status)
+                status,
+        404, 404)
 
 
 def plans_for_cb(status: Status, api: bool = False) -> dict[str, Status]:
     """Only a sysadmin records CB's plan here (its street office and bureau have no login)."""
-    return grid(401 if api else LOGIN, 404, 403, 404, 403, 404, 404, 403, 404, 404, status)
+    return grid(401 if api else LOGIN, 404, 403, 404, 403, 404, 404, 403, 404, 404, status,
+        403, 403)
 
 
 def oversees_cc(status: Status, api: bool = False) -> dict[str, Status]:
     """A sysadmin gets `status` for CC; op_in and the bureau see CC but are refused."""
-    return grid(401 if api else LOGIN, 404, 404, 404, 404, 404, 403, 404, 404, 403, status)
+    return grid(401 if api else LOGIN, 404, 404, 404, 404, 404, 403, 404, 404, 403, status,
+                404, 404)
 
 
 def convenes_ca(status: Status, api: bool = False) -> dict[str, Status]:
     """CA's committee in office, its street office and a sysadmin get `status`."""
     return grid(401 if api else LOGIN, 403, 404, 403, 404, status, 403, 404, status, 403,
-                status)
+                status, 404, 404)
 
 
 def decides_ca_terms(status: Status, api: bool = False) -> dict[str, Status]:
     """The committee in office, the street office, the bureau and a sysadmin get `status`."""
     return grid(401 if api else LOGIN, 403, 404, 403, 404, status, 403, 404, status, status,
-                status)
+                status, 404, 404)
 
 
-#                       anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
+#                     anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
 PROPOSES_SELF_PAGE = grid(LOGIN, CA_COMMITTEE, 404, 403, 404, 403, 403, 404, CA_COMMITTEE,
-                          403, CA_COMMITTEE)
-PROPOSES_SELF_API = grid(401,  201,  404,  403,  404,  403,  403,  404,   201,  403,   201)
+                          403, CA_COMMITTEE, 404, 404)
+PROPOSES_SELF_API = grid(401,  201,  404,  403,  404,  403,  403,  404,   201,  403,   201,
+                         404, 404)
 # resident_a's own ballot in V_A (CA, open); resident_b's in V_B (CB, open). Nobody else
 # is an owner on those rolls.
-OWN_BALLOT_V_A_PAGE = grid(LOGIN, V_A, 404,  403,  404,  403,  403,  404,   403,  403,   403)
-OWN_BALLOT_V_A_API = grid(401, 201,  404,  403,  404,  403,  403,  404,   403,  403,   403)
-OWN_BALLOT_V_B_API = grid(401, 404,  201,  404,  403,  404,  404,  403,   404,  404,   403)
+OWN_BALLOT_V_A_PAGE = grid(LOGIN, V_A, 404,  403,  404,  403,  403,  404,   403,  403,   403,
+                           404, 404)
+OWN_BALLOT_V_A_API = grid(401, 201,  404,  403,  404,  403,  403,  404,   403,  403,   403,
+                          404, 404)
+OWN_BALLOT_V_B_API = grid(401, 404,  201,  404,  403,  404,  404,  403,   404,  404,   403,
+                          404, 404)
 # Who voted how: the convening side and the bureau.
-READS_BALLOTS_API = grid(401,  403,  404,  403,  404,  200,  403,  404,   200,  200,   200)
-READS_COVERAGE_PAGE = grid(LOGIN, 403, 403, 403,  403,  403,  403,  403,   200,  200,   200)
-BAD_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   400,  400,   400)
-READS_COVERAGE_API = grid(401, 403,  403,  403,  403,  403,  403,  403,   200,  200,   200)
-BAD_COVERAGE_API = grid(401,   403,  403,  403,  403,  403,  403,  403,   400,  400,   400)
+READS_BALLOTS_API = grid(401,  403,  404,  403,  404,  200,  403,  404,   200,  200,   200,
+                         404, 404)
+READS_COVERAGE_PAGE = grid(LOGIN, 403, 403, 403,  403,  403,  403,  403,   200,  200,   200,
+                           403, 403)
+BAD_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   400,  400,   400,
+                         403, 403)
+READS_COVERAGE_API = grid(401, 403,  403,  403,  403,  403,  403,  403,   200,  200,   200,
+                          403, 403)
+BAD_COVERAGE_API = grid(401,   403,  403,  403,  403,  403,  403,  403,   400,  400,   400,
+                        403, 403)
 # The three coverages of a region: outside the reader's own region, 404 (the sysadmin reads
 # every region; the street office of S1 not its district D1, the bureau of D1 not D2).
-D2_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   404,  404,   200)
-D1_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   404,  200,   200)
-D2_COVERAGE_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   404,  404,   200)
-D1_COVERAGE_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   404,  200,   200)
+D2_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   404,  404,   200,
+        403, 403)
+D1_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   404,  200,   200,
+        403, 403)
+D2_COVERAGE_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   404,  404,   200,
+        403, 403)
+D1_COVERAGE_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   404,  200,   200,
+        403, 403)
 
 PREPARE_FORM = {"seats": "3", "note": ""}
 ACTIVATE = {"members": [{"person": "P-AC", "role": "director"}],
@@ -467,24 +507,24 @@ IMPOSED_TERM_FORM = {"mode": "community", "org": "SO-S1", "start": NEXT_TERM_STA
 # record paper forms and calls; residents answer for their own household; residents do not
 # read results. Who does not see the survey is told 404, like for a missing one.
 SV_CA = Redirect("/surveys/SV-CA")
-#                 anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys
-SEES_SV_CA = grid(LOGIN, 200,  404,  200,  404,  200,  404,  404,   200,  200,   200)
-SEES_SV_CA_API = grid(401, 200, 404, 200,  404,  200,  404,  404,   200,  200,   200)
-SEES_SV_CB_API = grid(401, 404, 200, 404,  200,  404,  404,  404,   404,  404,   200)
-RESULTS_SV_CA = grid(LOGIN, 403, 404, 200, 404,  200,  404,  404,   200,  200,   200)
-RESULTS_SV_CA_API = grid(401, 403, 404, 200, 404, 200,  404,  404,   200,  200,   200)
-DEFINES_PAGE = grid(LOGIN, 404, 404,  404,  404,  404,  404,  404,   200,  200,   200)
+#                 anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
+SEES_SV_CA = grid(LOGIN, 200,  404,  200,  404,  200,  404,  404,   200,  200,   200, 404, 404)
+SEES_SV_CA_API = grid(401, 200, 404, 200,  404,  200,  404,  404,   200,  200,   200, 404, 404)
+SEES_SV_CB_API = grid(401, 404, 200, 404,  200,  404,  404,  404,   404,  404,   200, 404, 404)
+RESULTS_SV_CA = grid(LOGIN, 403, 404, 200, 404,  200,  404,  404,   200,  200,   200, 404, 404)
+RESULTS_SV_CA_API = grid(401, 403, 404, 200, 404, 200,  404,  404,   200,  200,   200, 404, 404)
+DEFINES_PAGE = grid(LOGIN, 404, 404,  404,  404,  404,  404,  404,   200,  200,   200, 404, 404)
 DEFINES_FORM = grid(LOGIN, 404, 404,  404,  404,  404,  404,  404,   Redirect("/surveys/SV-NEW"),
-                    Redirect("/surveys/SV-NEW"), Redirect("/surveys/SV-NEW"))
-DEFINES_API = grid(401,  403,  403,  403,  403,  403,  403,  403,   201,  201,   201)
-RECORDS_SV_CA = grid(LOGIN, 404, 404, 404, 404, 404,  404,  404,   200,  200,   200)
+                    Redirect("/surveys/SV-NEW"), Redirect("/surveys/SV-NEW"), 404, 404)
+DEFINES_API = grid(401,  403,  403,  403,  403,  403,  403,  403,   201,  201,   201, 403, 403)
+RECORDS_SV_CA = grid(LOGIN, 404, 404, 404, 404, 404,  404,  404,   200,  200,   200, 404, 404)
 RECORDED_SV_CA = grid(LOGIN, 404, 404, 404, 404, 404, 404,  404,
                       Redirect("/surveys/SV-CA/record"), Redirect("/surveys/SV-CA/record"),
-                      Redirect("/surveys/SV-CA/record"))
+                      Redirect("/surveys/SV-CA/record"), 404, 404)
 ANSWERS_SV_CA = grid(LOGIN, Redirect("/surveys/SV-CA/answer"), 404, 403, 404, 403, 404, 404,
-                     400, 400, 400)
-OWN_ANSWER_SV_CA_API = grid(401, 201, 404, 403, 404, 403, 404, 404, 400, 400, 400)
-PAPER_ANSWER_SV_CA_API = grid(401, 400, 404, 403, 404, 403, 404, 404, 201, 201, 201)
+                     400, 400, 400, 404, 404)
+OWN_ANSWER_SV_CA_API = grid(401, 201, 404, 403, 404, 403, 404, 404, 400, 400, 400, 404, 404)
+PAPER_ANSWER_SV_CA_API = grid(401, 400, 404, 403, 404, 403, 404, 404, 201, 201, 201, 404, 404)
 NEW_SURVEY = {"code": "SV-NEW", "title": "满意度调查", "scope": {"community": "CA"},
               "opens_on": "2025-06-01", "closes_on": "2025-06-30",
               "questions": [{"key": "overall", "kind": "choice", "label": "满意吗",
@@ -496,6 +536,41 @@ OWN_ANSWER = {"channel": "web", "answers": {"overall": "满意"}}
 PAPER_ANSWER = {"channel": "paper", "household": "CA/1/1/102", "answers": {"overall": "满意"}}
 ANSWER_FORM = {"q_overall": "满意", "q_quality": "5", "q_comment": ""}
 RECORD_FORM = {"household": "CA/1/1/102", "channel": "phone", "q_overall": "满意"}
+# Building leaders and grid workers (docs/domain.md#building-leaders). leader_a and grid_a see no
+# community, and no ticket of the table (T_A names no building). CA's street office (and a
+# sysadmin) assigns them; who sees CA but does not assign is refused, who does not, 404. Only
+# they file for a household of their buildings and list their buildings' open tickets; a
+# visit on T_A is refused to whoever sees it (not its building's leader), 404 to the others.
+#                     anon   res_a res_b mgr_a mgr_b cmt_a op_in op_out offcr bureau sys  lead  grid
+ASSIGNS_CA_API = grid(401,     403,  404,  403,  404,  403,  403,  404,   200,  403,   200,
+                      404,  404)
+ASSIGNED_CA_API = grid(401,    403,  404,  403,  404,  403,  403,  404,   201,  403,   201,
+                       404,  404)
+ASSIGNS_CA_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   200,  403,   200,
+                       404,  404)
+CA_LEADERS = Redirect("/communities/CA/building-leaders")
+ASSIGNED_CA_PAGE = grid(LOGIN, 403,  404,  403,  404,  403,  403,  404,   CA_LEADERS, 403,
+                        CA_LEADERS, 404, 404)
+PROXY_FILES_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   403,  403,   403,
+                       201,  201)
+PROXY_FORM_PAGE = grid(LOGIN,  403,  403,  403,  403,  403,  403,  403,   403,  403,   403,
+                       200,  200)
+PROXY_FILES_PAGE = grid(LOGIN, 403,  403,  403,  403,  403,  403,  403,   403,  403,   403, T_NEW,
+                        T_NEW)
+BUILDING_TICKETS_API = grid(401, 403, 403, 403,  403,  403,  403,  403,   403,  403,   403,
+                            200,  200)
+VISITS_T_A_API = grid(401,     403,  404,  403,  404,  403,  403,  404,   403,  403,   403,
+                      404,  404)
+VISITS_T_A_PAGE = grid(LOGIN,  403,  404,  403,  404,  403,  403,  404,   403,  403,   403,
+                       404,  404)
+NEW_LEADER = {"user": "leader_a", "buildings": ["2"]}
+NEW_GRID = {"user": "grid_a", "buildings": ["2"]}
+PROXY_TICKET = {"household": "CA/1/1/101", "category": "water_supply",
+                "description": "老人家中水管漏水"}
+PROXY_FORM = {"household": "CA/1/1/101", "inside_home": "y", "category": "water_supply",
+              "description": "老人家中水管漏水", "priority": ""}
+VISIT = {"visited_on": "2025-06-02", "outcome": "not_home"}
+
 
 TABLE: list[Entry] = [
     # --- public -------------------------------------------------------------------
@@ -631,7 +706,7 @@ TABLE: list[Entry] = [
     Entry("GET", "/tickets/new", "/tickets/new?community=CA&building=1", QR_FORM_PAGE,
           note="the QR code's link"),
     Entry("GET", "/tickets/new", "/tickets/new?community=NONE&building=1",
-          grid(Redirect("/report/NONE/1"), *[404] * 9, 403), note="no such community"),
+          grid(Redirect("/report/NONE/1"), *[404] * 9, 403, 403, 403), note="no such community"),
     Entry("POST", "/tickets/new", "/tickets/new", FILES_CA_PAGE, form=TICKET_FORM),
     Entry("POST", "/tickets/new", "/tickets/new", FILES_CA_1_PAGE,
           form={**TICKET_FORM, "building": "1"}, note="a building's common areas"),
@@ -729,7 +804,7 @@ TABLE: list[Entry] = [
     Entry("POST", "/api/v1/public-reports", "/api/v1/public-reports", everyone(404),
           json={**PUBLIC_REPORT, "community": "NONE", "building": "1"},
           note="no such community"),
-    Entry("POST", "/api/v1/tickets", "/api/v1/tickets", grid(401, *[404] * 9, 403),
+    Entry("POST", "/api/v1/tickets", "/api/v1/tickets", grid(401, *[404] * 9, 403, 403, 403),
           json={**NEW_TICKET, "community": "NONE"}, note="no such community"),
     Entry("GET", "/api/v1/tickets/<int:ticket_id>", "/api/v1/tickets/{T_A}", SEES_T_A_API),
     Entry("GET", "/api/v1/tickets/<int:ticket_id>", "/api/v1/tickets/{T_B}", SEES_T_B_API),
@@ -1169,6 +1244,41 @@ TABLE: list[Entry] = [
           PAPER_ANSWER_SV_CA_API, json=PAPER_ANSWER, note="a paper form"),
     Entry("GET", "/api/v1/surveys/<code>/results", "/api/v1/surveys/SV-CA/results",
           RESULTS_SV_CA_API),
+    # Building leaders and grid workers.
+    Entry("GET", "/api/v1/communities/<code>/building-leaders",
+          "/api/v1/communities/CA/building-leaders", ASSIGNS_CA_API),
+    Entry("POST", "/api/v1/communities/<code>/building-leaders",
+          "/api/v1/communities/CA/building-leaders", ASSIGNED_CA_API, json=NEW_LEADER),
+    Entry("POST", "/api/v1/communities/<code>/building-leaders/end",
+          "/api/v1/communities/CA/building-leaders/end", ASSIGNS_CA_API,
+          json={"user": "leader_a"}),
+    Entry("GET", "/api/v1/communities/<code>/grids", "/api/v1/communities/CA/grids",
+          ASSIGNS_CA_API),
+    Entry("POST", "/api/v1/communities/<code>/grids", "/api/v1/communities/CA/grids",
+          ASSIGNED_CA_API, json=NEW_GRID),
+    Entry("POST", "/api/v1/communities/<code>/grids/end", "/api/v1/communities/CA/grids/end",
+          ASSIGNS_CA_API, json={"user": "grid_a"}),
+    Entry("GET", "/api/v1/communities/<code>/grids", "/api/v1/communities/NONE/grids",
+          bearer(404), note="no such community"),
+    Entry("POST", "/api/v1/proxy-tickets", "/api/v1/proxy-tickets", PROXY_FILES_API,
+          json=PROXY_TICKET),
+    Entry("GET", "/api/v1/building-tickets", "/api/v1/building-tickets", BUILDING_TICKETS_API),
+    Entry("POST", "/api/v1/tickets/<int:ticket_id>/visits", "/api/v1/tickets/{T_A}/visits",
+          VISITS_T_A_API, json=VISIT),
+    Entry("GET", "/api/v1/tickets/<int:ticket_id>/visits", "/api/v1/tickets/{T_A}/visits",
+          SEES_T_A_API),
+    Entry("GET", "/communities/<code>/building-leaders", "/communities/CA/building-leaders",
+          ASSIGNS_CA_PAGE),
+    Entry("POST", "/communities/<code>/building-leaders", "/communities/CA/building-leaders",
+          ASSIGNED_CA_PAGE, form={"kind": "building-leaders", "user": "leader_a",
+                                  "buildings": "2", "start": ""}),
+    Entry("POST", "/communities/<code>/building-leaders/end",
+          "/communities/CA/building-leaders/end", ASSIGNED_CA_PAGE,
+          form={"kind": "building-leaders", "user": "leader_a"}),
+    Entry("GET", "/proxy-tickets/new", "/proxy-tickets/new", PROXY_FORM_PAGE),
+    Entry("POST", "/proxy-tickets/new", "/proxy-tickets/new", PROXY_FILES_PAGE, form=PROXY_FORM),
+    Entry("POST", "/tickets/<int:ticket_id>/visits", "/tickets/{T_A}/visits", VISITS_T_A_PAGE,
+          form=VISIT),
 ]
 
 # Methods every rule answers by itself; the table covers the rest.

@@ -17,6 +17,10 @@ password is DEFAULT_PASSWORD:
     officer              street officer of S1 (CA)
     bureau               bureau admin of district D1 (CA, CC)
     sysadmin             everything
+    leader_a             building leader (楼栋长) of CA building 1 (a resident volunteer
+                         with no home in the world): sees no community, only the tickets
+                         of CA building 1
+    grid_a               grid worker (网格员) of SO-S1, grid: CA buildings 1 and 2
 
 The register (docs/domain.md#projects, #handovers): project P-CA covers CA, completed on 2025-05-01
 and not yet signed off by CA's committee nor accepted; assets CA-WS (water) and CA-DR
@@ -43,6 +47,7 @@ from pmsys.extensions import db
 from pmsys.models.assets import Asset, Handover, HandoverStatus, Project, ProjectCommunity
 from pmsys.models.auth import OrgKind, Role, User
 from pmsys.models.governance import ManagementMode
+from pmsys.models.leaders import BuildingAssignment
 from pmsys.models.places import Community, Household, HouseholdResident, RegionKind
 from tests.factories import (
     BuildingFactory,
@@ -76,6 +81,8 @@ VISIBLE = {
     "resident_ac": {"CA", "CC"},
     "office_officer": {"CC"},
     "self_manager": set(),
+    "leader_a": set(),
+    "grid_a": set(),
 }
 
 # Communities by street, and those without a management term in force today.
@@ -105,6 +112,9 @@ READABLE_HOUSEHOLDS = {
     "resident_ac": {"CA": {"CA/1/1/102"}, "CC": {"CC/1/1/101"}},
     "office_officer": {"CC": ALL_HOUSEHOLDS["CC"]},
     "self_manager": {},
+    # the homes of their buildings, offered when filing for a household (no community page)
+    "leader_a": {"CA": {"CA/1/1/101", "CA/1/1/102"}},
+    "grid_a": {"CA": ALL_HOUSEHOLDS["CA"]},
 }
 
 
@@ -146,6 +156,7 @@ def build_world() -> World:
     owner_ac = PersonFactory(code="P-AC", name="邻居丙", phone="13800000102")
     owner_a201 = PersonFactory(code="P-A201", name="房东丁", phone="13800000301")
     tenant = PersonFactory(code="P-T", name="租户戊", phone="13800000401")
+    volunteer = PersonFactory(code="P-L", name="楼栋长己", phone="13800000501")
 
     def household(community, building, unit, code, owner, area):
         building_row = _building(community, building)
@@ -197,9 +208,17 @@ def build_world() -> World:
         "resident_ac": UserFactory(role=Role.resident, person=owner_ac),
         "office_officer": staff(Role.street_officer, office_c),
         "self_manager": staff(Role.manager, self_b),
+        "leader_a": UserFactory(role=Role.building_leader, person=volunteer),
+        "grid_a": staff(Role.grid_worker, street_office),
     }
     for name, user in users.items():
         user.username = name
+    db.session.flush()
+    for name, codes in (("leader_a", ("1",)), ("grid_a", ("1", "2"))):
+        for code in codes:
+            db.session.add(BuildingAssignment(
+                user_id=users[name].id, building_id=_building(ca, code).id,
+                start=date(2025, 1, 1), assigned_by_id=users["officer"].id))
 
     project = Project(code="P-CA", name="供销楼改造", year=2025,
                       completed_on=date(2025, 5, 1))

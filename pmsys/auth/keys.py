@@ -65,7 +65,7 @@ def may_administer(session: Session, actor, org: Organization) -> bool:
         return False
     if actor.role is Role.sysadmin:
         return True
-    if actor.role is Role.resident or actor.organization_id != org.id:
+    if actor.role in (Role.resident, Role.grid_worker) or actor.organization_id != org.id:
         return False
     return not is_api_key(session, actor)
 

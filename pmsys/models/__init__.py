@@ -35,6 +35,7 @@ from pmsys.models.governance import (
     VoteRollEntry,
 )
 from pmsys.models.integrations import ApiKey, Webhook, WebhookDelivery
+from pmsys.models.leaders import BuildingAssignment, TicketVisit, VisitOutcome
 from pmsys.models.places import (
     Building,
     Community,
@@ -57,6 +58,9 @@ from pmsys.models.tickets import (
 )
 
 __all__ = [
+    "BuildingAssignment",
+    "TicketVisit",
+    "VisitOutcome",
     "Survey",
     "SurveyCommunity",
     "SurveyResponse",

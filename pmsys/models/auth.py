@@ -67,6 +67,10 @@ class Role(enum.StrEnum):
     street_officer = "street_officer"
     bureau_admin = "bureau_admin"
     sysadmin = "sysadmin"
+    # Assigned to buildings (docs/domain.md#building-leaders): a resident volunteer (楼栋长)
+    # and community-office staff with a grid of buildings (网格员).
+    building_leader = "building_leader"
+    grid_worker = "grid_worker"
 
 
 # The organisation kinds each role's users may belong to.
@@ -78,7 +82,11 @@ ROLE_ORG_KINDS: dict[Role, frozenset[OrgKind] | None] = {
     Role.street_officer: frozenset({OrgKind.street_office, OrgKind.community_office}),
     Role.bureau_admin: frozenset({OrgKind.housing_bureau}),
     Role.sysadmin: None,
+    Role.building_leader: None,
+    Role.grid_worker: frozenset({OrgKind.street_office, OrgKind.community_office}),
 }
+# Roles whose reach is the buildings assigned to them (docs/domain.md#building-leaders).
+BUILDING_ROLES = frozenset({Role.building_leader, Role.grid_worker})
 
 
 class Organization(Base):
@@ -156,10 +164,12 @@ class User(UserMixin, Base):
 
     __table_args__ = (
         CheckConstraint(
-            "role IN ('resident', 'sysadmin') OR organization_id IS NOT NULL",
+            "role IN ('resident', 'sysadmin', 'building_leader') OR organization_id IS NOT NULL",
             name="staff_have_org",
         ),
         CheckConstraint("role <> 'resident' OR person_id IS NOT NULL", name="resident_person"),
+        CheckConstraint("role <> 'building_leader' OR person_id IS NOT NULL",
+                        name="leader_person"),
     )
 
     @property

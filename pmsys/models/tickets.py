@@ -54,6 +54,8 @@ class Channel(enum.StrEnum):
     api = "api"
     open311 = "open311"
     public = "public"  # a name-and-phone report from a building's QR page, without a login
+    # A building leader or grid worker filing for a household of their buildings (filed_by).
+    proxy = "proxy"
 
 
 class Ticket(Base):

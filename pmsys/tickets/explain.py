@@ -157,6 +157,7 @@ def action_label(code: str) -> str:
         "cancel": _("cancel"),
         "hurry": _("hurry up"),
         "callback": _("follow-up call"),
+        "visit": _("follow-up visit"),
         "comment": _("comment"),
         "escalate": _("escalated"),
         "auto_close": _("closed automatically"),

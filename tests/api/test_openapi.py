@@ -376,8 +376,10 @@ def test_schemathesis_get_operations(app, api_token, db, role):
         ran.append(operation.path)
     # Schemathesis leaves out the operation that serves the document it was loaded from.
     assert sorted(ran) == [
-        "/assets", "/assets/{code}", "/bills", "/callbacks", "/communities",
-        "/communities/{code}", "/communities/{code}/committee", "/communities/{code}/fee-standards",
+        "/assets", "/assets/{code}", "/bills", "/building-tickets", "/callbacks", "/communities",
+        "/communities/{code}", "/communities/{code}/building-leaders",
+        "/communities/{code}/committee", "/communities/{code}/fee-standards",
+        "/communities/{code}/grids",
         "/communities/{code}/revenue", "/communities/{code}/terms", "/communities/{code}/votes",
         "/handovers", "/handovers/{code}", "/me", "/notifications", "/orgs/{code}/api-keys",
         "/orgs/{code}/webhooks", "/orgs/{code}/webhooks/{webhook_id}/deliveries", "/projects",
@@ -385,6 +387,7 @@ def test_schemathesis_get_operations(app, api_token, db, role):
         "/reports/handover-backlog", "/reports/three-coverages", "/reports/tickets",
         "/routing/preview", "/surveys",
         "/surveys/{code}", "/surveys/{code}/results", "/tickets",
-        "/tickets/{ticket_id}", "/tickets/{ticket_id}/photos/{photo_id}", "/votes/{vote_id}",
+        "/tickets/{ticket_id}", "/tickets/{ticket_id}/photos/{photo_id}",
+        "/tickets/{ticket_id}/visits", "/votes/{vote_id}",
         "/votes/{vote_id}/ballots",
     ]

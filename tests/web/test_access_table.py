@@ -306,12 +306,15 @@ TICKET_PROBES = [
     ("/tickets/{ticket}/photos/{photo}", "page"),
     ("/api/v1/tickets/{ticket}", "api"),
     ("/api/v1/tickets/{ticket}/photos/{photo}", "api"),
+    ("/api/v1/tickets/{ticket}/visits", "api"),
     ("/open311/v2/requests/{ticket}.json", "open311"),
 ]
 TICKET_ACTION_PROBES = [
     ("/tickets/{ticket}/actions", "page", {"action": "accept"}),
     ("/tickets/{ticket}/photos", "page", {"purpose": "report"}),
     ("/api/v1/tickets/{ticket}/actions", "api", {"action": "accept"}),
+    ("/tickets/{ticket}/visits", "page", {"visited_on": "2025-06-02", "outcome": "not_home"}),
+    ("/api/v1/tickets/{ticket}/visits", "api", {"outcome": "not_home"}),
 ]
 
 
@@ -396,6 +399,8 @@ READS_BILLS = {
     "officer": {"B_A", "B_N"},
     "bureau": {"B_A", "B_N"},
     "sysadmin": {"B_A", "B_N", "B_B"},
+    "leader_a": set(),
+    "grid_a": set(),
 }
 BILL_PROBES = [
     ("/bills/{bill}/adjustments", "page"),

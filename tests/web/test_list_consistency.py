@@ -319,6 +319,10 @@ TICKETS_VISIBLE = {
     "carrier": set(),
     "authority": {"T_ILL"},
     "sysadmin": CA_TICKETS | {"T_B", "T_CC", "T_OUT"},
+    # building leaders and grid workers: the tickets that name their buildings (CA building 1
+    # for both; grid_a's building 2 has none)
+    "leader_a": {"T_RF", "T_TEL"},
+    "grid_a": {"T_RF", "T_TEL"},
 }
 # The open queue on /tickets: the open tickets assigned to the login's organisation.
 TICKET_QUEUES = {

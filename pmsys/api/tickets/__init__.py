@@ -2,6 +2,7 @@
 
 from pmsys.api.tickets import (  # noqa: F401 (routes)
     callbacks,
+    leaders,
     notifications,
     photos,
     public_reports,

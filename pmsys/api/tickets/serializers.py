@@ -18,6 +18,7 @@ from pmsys.api.answer_types import CodeText, Count, Moment, OrgRef
 from pmsys.api.typed import Answer, Page
 from pmsys.auth import permissions
 from pmsys.categories import CODES as CATEGORY_CODES
+from pmsys.models.auth import Role
 from pmsys.models.tickets import (
     Channel,
     Notification,
@@ -133,6 +134,8 @@ def ticket_json(actor, ticket: TicketView, locale: str | None = None, *,
                 "note": event.note or "",
             }
             for event in ticket.events
+            # Follow-up visits are notes of staff and building leaders, not the resident's.
+            if event.action != "visit" or actor.role is not Role.resident
         ],
         "allowed_actions": lifecycle.allowed_actions(
             ticket.status.value, parties,

@@ -46,6 +46,14 @@ from pmsys.auth.permissions.fees import (
     can_read_fees,
     manages_community,
 )
+from pmsys.auth.permissions.leaders import (
+    ASSIGNED_ROLES,
+    assigned_building_ids,
+    assignment_clause,
+    has_buildings,
+    may_file_for_households,
+    may_record_visits,
+)
 from pmsys.auth.permissions.tickets import (
     NO_TICKET_KINDS,
     QR_PRINTERS,
@@ -68,6 +76,12 @@ from pmsys.auth.permissions.tickets import (
 )
 
 __all__ = [
+    "ASSIGNED_ROLES",
+    "assigned_building_ids",
+    "assignment_clause",
+    "has_buildings",
+    "may_file_for_households",
+    "may_record_visits",
     "BACKLOG_READERS",
     "FEE_READERS",
     "HANDOVER_OVERSEERS",

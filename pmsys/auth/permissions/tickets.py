@@ -11,9 +11,10 @@ from pmsys.auth.permissions.communities import (
     managed_community_ids,
     mask_phone,
 )
-from pmsys.models.auth import OrgKind, Role
-from pmsys.models.places import Community
-from pmsys.models.tickets import Ticket
+from pmsys.auth.permissions.leaders import assigned_building_ids, has_buildings
+from pmsys.models.auth import BUILDING_ROLES, OrgKind, Role
+from pmsys.models.places import Community, Household, HouseholdResident
+from pmsys.models.tickets import Channel, Ticket
 
 # Roles that read every ticket of the communities they see (masked phones): the
 # committee watches its community; the street office and the bureau their area.
@@ -27,7 +28,9 @@ def ticket_clause(actor) -> ColumnElement[bool]:
     to their organisation and those they entered for a caller; a manager also
     sees every ticket of the communities it manages today; committee members,
     street officers and bureau administrators those of the communities they see.
-    An operator never sees another organisation's tickets.
+    An operator never sees another organisation's tickets. A building leader or grid
+    worker sees the tickets of the buildings assigned to them today; the residents of a
+    household see what a leader filed for it (channel proxy) as their own.
     """
 
     if not _is_user(actor):
@@ -35,8 +38,13 @@ def ticket_clause(actor) -> ColumnElement[bool]:
     if actor.role is Role.sysadmin:
         return true()
     if actor.role is Role.resident:
-        return Ticket.reporter_id == actor.id
+        return or_(Ticket.reporter_id == actor.id,
+                   (Ticket.channel == Channel.proxy)
+                   & Ticket.household_id.in_(_homes(actor.person_id)))
     clauses = [Ticket.filed_by_id == actor.id]
+    if actor.role in BUILDING_ROLES:
+        # Never their office's queue: a grid worker sees their grid, nothing more.
+        return or_(*clauses, Ticket.building_id.in_(assigned_building_ids(actor.id)))
     if actor.organization_id is not None:
         clauses.append(Ticket.assignee_id == actor.organization_id)
         if actor.role is Role.manager:
@@ -46,9 +54,21 @@ def ticket_clause(actor) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+def _homes(person_id: int):
+    """A selectable of the households a person owns or lives in."""
+    lived = select(HouseholdResident.household_id).where(
+        HouseholdResident.person_id == person_id)
+    return select(Household.id).where(or_(Household.owner_id == person_id,
+                                          Household.id.in_(lived)))
+
+
 def may_file_tickets(actor) -> bool:
-    """Whether `actor` may file tickets at all (for a community it sees; a resident: its own)."""
-    return _is_user(actor) and actor.role is not Role.sysadmin
+    """Whether `actor` may file tickets at all (for a community it sees; a resident: its own).
+
+    Building leaders and grid workers file for the households of their buildings instead
+    (`may_file_for_households`).
+    """
+    return _is_user(actor) and actor.role is not Role.sysadmin and not has_buildings(actor)
 
 
 def may_report_common_areas_anywhere(actor) -> bool:
@@ -159,7 +179,8 @@ NO_TICKET_KINDS = frozenset({OrgKind.housing_bureau})
 def has_ticket_queue(actor) -> bool:
     """Whether `actor`'s organisation may be assigned tickets (and so has a queue)."""
     org = getattr(actor, "organization", None)
-    return _is_user(actor) and org is not None and org.kind not in NO_TICKET_KINDS
+    return (_is_user(actor) and org is not None and org.kind not in NO_TICKET_KINDS
+            and actor.role not in BUILDING_ROLES)
 
 
 # Staff who serve a community print its buildings' QR codes; residents and operators do not.

@@ -12,6 +12,7 @@ from pmsys.tickets.queries import (
 from pmsys.tickets.services.actions import allowed_actions, take_action, ticket_parties
 from pmsys.tickets.services.facts import gather_facts
 from pmsys.tickets.services.filing import (
+    file_for_household,
     file_public_report,
     file_ticket,
     preview_routing,
@@ -21,6 +22,7 @@ from pmsys.tickets.services.places import resolve_place
 
 __all__ = [
     "allowed_actions",
+    "file_for_household",
     "file_public_report",
     "file_ticket",
     "gather_facts",

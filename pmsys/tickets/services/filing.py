@@ -6,16 +6,16 @@ import re
 import secrets
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from pmsys import audit, categories, clock
 from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput, NotFound
-from pmsys.models.auth import Role
-from pmsys.models.places import Community
+from pmsys.models.auth import Role, User
+from pmsys.models.places import Building, Community, Household, HouseholdResident, Person, Unit
 from pmsys.models.tickets import Channel, Priority, Ticket, TicketEvent, TicketStatus
-from pmsys.notify import notify_org, notify_reporter
+from pmsys.notify import notify_org, notify_reporter, notify_users
 from pmsys.outbox import publish_ticket
 from pmsys.places.services import active_terms
 from pmsys.settings import get_setting
@@ -239,6 +239,74 @@ def _open(session: Session, actor, place: Place, *, category: str, description: 
         if term is not None and term.organization_id != assignee.id:
             notify_org(session, term.organization_id, "gas_notice", ticket)
     notify_reporter(session, ticket, "filed", actor=actor)
+    return ticket
+
+
+def household_of_buildings(session: Session, actor, path) -> Household:
+    """The household COMMUNITY/BUILDING/UNIT/HOUSEHOLD of a building assigned to `actor`.
+
+    Any other household, and one that exists nowhere, is NotFound alike
+    (`household_not_found`).
+    """
+    parts = path.split("/") if isinstance(path, str) and len(path) <= 260 else []
+    if len(parts) != 4 or not all(parts):
+        raise InvalidInput("household must be COMMUNITY/BUILDING/UNIT/HOUSEHOLD",
+                           fields={"household": "COMMUNITY/BUILDING/UNIT/HOUSEHOLD"})
+    community, building, unit, code = parts
+    found = session.scalar(
+        select(Household)
+        .join(Unit, Unit.id == Household.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+        .join(Community, Community.id == Building.community_id)
+        .where(Community.code == community, Building.code == building, Unit.code == unit,
+               Household.code == code,
+               Building.id.in_(permissions.assigned_building_ids(actor.id))))
+    if found is None:
+        raise NotFound(f"no household {path}", code="household_not_found")
+    return found
+
+
+def household_logins(session: Session, household: Household) -> list[tuple[int, int]]:
+    """(user id, person id) of the active resident logins of a household's owner and residents,
+    the owner's first."""
+    lived = select(HouseholdResident.person_id).where(
+        HouseholdResident.household_id == household.id)
+    rows = session.execute(
+        select(User.id, User.person_id).where(
+            User.role == Role.resident, User.active.is_(True),
+            or_(User.person_id == household.owner_id, User.person_id.in_(lived)))
+        .order_by(User.id)).all()
+    return sorted(((row.id, row.person_id) for row in rows),
+                  key=lambda row: (row[1] != household.owner_id, row[0]))
+
+
+def file_for_household(session: Session, actor, *, household, category, description,
+                       inside_home=True, priority=None) -> Ticket:
+    """File a ticket for a household of `actor`'s buildings (docs/domain.md#building-leaders).
+
+    A building leader or grid worker takes the report of a resident without a phone: the
+    ticket is the household's (its owner's login, if any, is the reporter, and every
+    resident login of the household sees it and is told), `actor` is its filer, the
+    channel is `proxy`, and it is routed like any ticket. The reporter's name and phone are
+    the owner's, for the assignee to call back.
+    """
+    if not permissions.may_file_for_households(actor):
+        raise Forbidden("only building leaders and grid workers file for a household",
+                        code="may_not_file")
+    if not isinstance(inside_home, bool):
+        raise InvalidInput("inside_home must be true or false", fields={"inside_home": "boolean"})
+    category, description, priority = _what(category, description, priority)
+    home = household_of_buildings(session, actor, household)
+    unit = home.unit
+    place = Place(unit.building.community, building=unit.building, unit=unit, household=home,
+                  inside_home=inside_home)
+    logins = household_logins(session, home)
+    owner = session.get(Person, home.owner_id)
+    reporter_id = logins[0][0] if logins else None
+    ticket = _open(session, actor, place, category=category, description=description,
+                   priority=priority, moment=clock.now(),
+                   reporter=(reporter_id, owner.name, owner.phone), channel=Channel.proxy)
+    notify_users(session, [uid for uid, _person in logins[1:]], "filed", ticket)
     return ticket
 
 

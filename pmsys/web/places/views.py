@@ -24,6 +24,7 @@ from pmsys.web.assets import home_panels
 from pmsys.web.governance.panels import governance_panels
 from pmsys.web.places.forms import CommunityFilterForm
 from pmsys.web.tickets.common import ticket_panels
+from pmsys.web.tickets.leaders import home_context as leader_home
 
 bp = Blueprint("places", __name__)
 
@@ -114,6 +115,8 @@ def home():
         return render_template("places/home_area.html", totals=services.totals(session, user),
                                **home_panels(session, user), **ticket_panels(session, user),
                                **governance_panels(session, user))
+    if permissions.has_buildings(user):
+        return render_template("places/home_leader.html", **leader_home(user))
     communities = list(session.scalars(permissions.visible_communities(user)))
     if user.role is Role.operator:
         served = [categories.get(code) for code in user.organization.categories

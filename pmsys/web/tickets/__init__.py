@@ -8,6 +8,7 @@ from pmsys.web.tickets import (  # noqa: E402,F401 (routes)
     callbacks,
     common,
     detail,
+    leaders,
     notifications,
     pages,
     public,

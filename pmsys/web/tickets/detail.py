@@ -15,17 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from pmsys import throttle
+from pmsys import clock, throttle
 from pmsys.auth import permissions
 from pmsys.errors import DomainError
 from pmsys.extensions import db
 from pmsys.labels import ORG_KIND_LABELS
-from pmsys.models.auth import Organization, OrgKind
+from pmsys.models.auth import Organization, OrgKind, Role
 from pmsys.models.tickets import Ticket, TicketEvent, TicketStatus
 from pmsys.tickets import explain, lifecycle, photos
 from pmsys.tickets import services as tickets
 from pmsys.tickets.lifecycle import Party
-from pmsys.tickets.services import callbacks
+from pmsys.tickets.services import callbacks, leaders
 from pmsys.web.assets.common import current_actor, refused
 from pmsys.web.tickets import bp, forms
 from pmsys.web.tickets.common import overdue, refusal_message
@@ -60,9 +60,10 @@ def _org_names(session, events) -> dict[str, str]:
         select(Organization.code, Organization.name).where(Organization.code.in_(codes))).all())
 
 
-def render_ticket_page(user, ticket: Ticket, form=None, status=200, callback_form=None):
+def render_ticket_page(user, ticket: Ticket, form=None, status=200, callback_form=None,
+                       visit_form=None):
     """Render the ticket page; `form` is the refused action's, shown with its errors
-    (`callback_form`: a refused follow-up call's)."""
+    (`callback_form`: a refused follow-up call's, `visit_form`: a refused visit's)."""
     session = db.session
     events = session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
@@ -93,6 +94,10 @@ def render_ticket_page(user, ticket: Ticket, form=None, status=200, callback_for
         callback_form = callback_form or forms.CallbackForm(formdata=None)
     else:
         callback_form = None
+    if leaders.may_visit(session, user, ticket):
+        visit_form = visit_form or forms.VisitForm(formdata=None, visited_on=clock.today())
+    else:
+        visit_form = None
     return render_template(
         "tickets/detail.html", ticket=ticket, events=events, actions=action_forms,
         parties=sorted(p.value for p in parties), phone=phone,
@@ -104,7 +109,10 @@ def render_ticket_page(user, ticket: Ticket, form=None, status=200, callback_for
         photo_form=forms.PhotoForm(formdata=None) if may_add_photos else None,
         needs_note={name for name, a in lifecycle.ACTIONS.items() if a.needs_note},
         explain=explain, max_photos=photos.MAX_PHOTOS, calls=calls,
-        callback_form=callback_form,
+        callback_form=callback_form, visit_form=visit_form,
+        visit_outcomes=dict(forms.VISIT_OUTCOMES),
+        # Visits are the staff's and the building's leaders' notes, not the resident's.
+        show_visits=user.role is not Role.resident,
     ), status
 
 

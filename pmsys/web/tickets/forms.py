@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     HiddenField,
     SelectField,
@@ -289,3 +290,69 @@ class CallbackForm(FlaskForm):
         """The keyword arguments of callbacks.record_callback."""
         reached, satisfied = CALL_RESULTS[self.result.data]
         return {"reached": reached, "satisfied": satisfied, "note": self.note.data or None}
+
+
+class ProxyTicketForm(FlaskForm):
+    """A building leader or grid worker files for a household of their buildings."""
+
+    household = SelectField(_l("Household"), validators=[DataRequired()])
+    inside_home = BooleanField(_l("Inside the home"), default=True)
+    category = SelectField(_l("What is wrong"), validators=[DataRequired()])
+    description = TextAreaField(
+        _l("Describe the problem"),
+        validators=[DataRequired(), Length(max=MAX_DESCRIPTION)],
+    )
+    priority = SelectField(_l("How urgent"), default="")
+    photos = MultipleFileField(_l("Photos (up to 4)"))
+
+    def set_choices(self, categories, buildings) -> None:
+        """Offer the households of the buildings, the categories and the priorities."""
+        self.household.choices = [_blank(_l("Choose the household"))] + [
+            SelectChoice(household.place_code, home_label(household))
+            for building in buildings for unit in building.units
+            for household in unit.households
+        ]
+        self.category.choices = [_blank(_l("Choose a category"))] + [
+            SelectChoice(c.code, c.label) for c in categories]
+        self.priority.choices = [_blank(_l("As usual for the category"))] + [
+            SelectChoice(code, explain.priority_label(code)) for code in PRIORITIES
+        ]
+
+
+# The outcomes of a follow-up visit as the page names them.
+VISIT_OUTCOMES = (("resolved", _l("Problem solved")), ("not_resolved", _l("Not resolved")),
+                  ("not_home", _l("Nobody at home")))
+
+
+class VisitForm(FlaskForm):
+    """A follow-up visit (上门回访) by a building leader or grid worker."""
+
+    visited_on = DateField(_l("Day of the visit"), validators=[DataRequired()])
+    outcome = SelectField(_l("Outcome"), validators=[DataRequired()],
+                          choices=[SelectChoice(code, label) for code, label in VISIT_OUTCOMES])
+    note = TextAreaField(_l("What the resident said"),
+                         validators=[Optional(), Length(max=MAX_NOTE)])
+
+    def payload(self) -> dict:
+        """The keyword arguments of leaders.record_visit."""
+        return {"visited_on": self.visited_on.data, "outcome": self.outcome.data,
+                "note": self.note.data or None}
+
+
+class AssignmentForm(FlaskForm):
+    """The street office assigns buildings to a building leader or a grid worker."""
+
+    kind = SelectField(_l("As"), validators=[DataRequired()], choices=[
+        SelectChoice("building-leaders", _l("Building leader")),
+        SelectChoice("grids", _l("Grid worker")),
+    ])
+    user = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    buildings = StringField(_l("Buildings"), validators=[DataRequired(), Length(max=2000)])
+    start = DateField(_l("From"), validators=[Optional()])
+
+
+class EndAssignmentForm(FlaskForm):
+    """End all of a user's buildings in the community today."""
+
+    kind = HiddenField(validators=[DataRequired()])
+    user = HiddenField(validators=[DataRequired(), Length(max=64)])
