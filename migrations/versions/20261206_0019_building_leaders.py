@@ -2,7 +2,7 @@
 their buildings (building_assignments), follow-up visits (ticket_visits), ticket channel `proxy`
 
 Revision ID: a9c3d5e7f1b2
-Revises: d3a6c9e15b24
+Revises: f2a8b9c0d1e6
 Create Date: 2026-12-06 18:50:00
 
 """
@@ -14,7 +14,7 @@ import pmsys.db
 
 # revision identifiers, used by Alembic.
 revision = 'a9c3d5e7f1b2'
-down_revision = 'd3a6c9e15b24'
+down_revision = 'f2a8b9c0d1e6'
 branch_labels = None
 depends_on = None
 

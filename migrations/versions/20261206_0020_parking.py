@@ -2,7 +2,7 @@
 may name its parking asset (revenue_entries.asset_id)
 
 Revision ID: b4d6e8f0a2c3
-Revises: d3a6c9e15b24
+Revises: a9c3d5e7f1b2
 Create Date: 2026-12-06 19:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b4d6e8f0a2c3'
-down_revision = 'd3a6c9e15b24'
+down_revision = 'a9c3d5e7f1b2'
 branch_labels = None
 depends_on = None
 

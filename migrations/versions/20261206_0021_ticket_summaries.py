@@ -1,7 +1,7 @@
 """ticket_summaries: a narrow row per ticket with what the ticket measures read, kept in step
 
 Revision ID: c5e7f9a1b3d4
-Revises: d3a6c9e15b24
+Revises: b4d6e8f0a2c3
 Create Date: 2026-12-06 19:00:00
 
 """
@@ -15,7 +15,7 @@ from pmsys.tickets import summary
 
 # revision identifiers, used by Alembic.
 revision = 'c5e7f9a1b3d4'
-down_revision = 'd3a6c9e15b24'
+down_revision = 'b4d6e8f0a2c3'
 branch_labels = None
 depends_on = None
 
