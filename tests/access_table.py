@@ -409,13 +409,13 @@ def plans_for_ca(status: Status, api: bool = False) -> dict[str, Status]:
     """CA's street office, the bureau and a sysadmin record CA's long-term management plan."""
     return grid(401 if api else LOGIN, 403, 404, 403, 404, 403, 403, 404, status, status,
                 status,
-        404, 404)
+                404, 404)
 
 
 def plans_for_cb(status: Status, api: bool = False) -> dict[str, Status]:
     """Only a sysadmin records CB's plan here (its street office and bureau have no login)."""
     return grid(401 if api else LOGIN, 404, 403, 404, 403, 404, 404, 403, 404, 404, status,
-        403, 403)
+                404, 404)
 
 
 def oversees_cc(status: Status, api: bool = False) -> dict[str, Status]:
@@ -463,13 +463,13 @@ BAD_COVERAGE_API = grid(401,   403,  403,  403,  403,  403,  403,  403,   400,  
 # The three coverages of a region: outside the reader's own region, 404 (the sysadmin reads
 # every region; the street office of S1 not its district D1, the bureau of D1 not D2).
 D2_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   404,  404,   200,
-        403, 403)
+                403, 403)
 D1_COVERAGE_PAGE = grid(LOGIN, 403, 403,  403,  403,  403,  403,  403,   404,  200,   200,
-        403, 403)
+                403, 403)
 D2_COVERAGE_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   404,  404,   200,
-        403, 403)
+                403, 403)
 D1_COVERAGE_API = grid(401,    403,  403,  403,  403,  403,  403,  403,   404,  200,   200,
-        403, 403)
+                403, 403)
 
 PREPARE_FORM = {"seats": "3", "note": ""}
 ACTIVATE = {"members": [{"person": "P-AC", "role": "director"}],
