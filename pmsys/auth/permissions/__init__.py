@@ -46,6 +46,11 @@ from pmsys.auth.permissions.fees import (
     can_read_fees,
     manages_community,
 )
+from pmsys.auth.permissions.fund import (
+    can_keep_fund,
+    fund_signing_side,
+    sits_on_fund_committee,
+)
 from pmsys.auth.permissions.tickets import (
     NO_TICKET_KINDS,
     QR_PRINTERS,
@@ -68,6 +73,9 @@ from pmsys.auth.permissions.tickets import (
 )
 
 __all__ = [
+    "can_keep_fund",
+    "fund_signing_side",
+    "sits_on_fund_committee",
     "BACKLOG_READERS",
     "FEE_READERS",
     "HANDOVER_OVERSEERS",
