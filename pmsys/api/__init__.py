@@ -10,6 +10,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 from pmsys.api import assets as _assets_api  # noqa: E402,F401
 from pmsys.api import auth as _auth  # noqa: E402,F401
 from pmsys.api import evaluation as _evaluation_api  # noqa: E402,F401
+from pmsys.api import fund as _fund_api  # noqa: E402,F401
 from pmsys.api import fees as _fees_api  # noqa: E402,F401
 from pmsys.api import governance as _governance_api  # noqa: E402,F401
 from pmsys.api import imports as _imports_api  # noqa: E402,F401
