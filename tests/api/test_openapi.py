@@ -378,8 +378,8 @@ def test_schemathesis_get_operations(app, api_token, db, role):
     assert sorted(ran) == [
         "/assets", "/assets/{code}", "/bills", "/callbacks", "/communities",
         "/communities/{code}", "/communities/{code}/committee", "/communities/{code}/fee-standards",
-        "/communities/{code}/revenue", "/communities/{code}/terms", "/communities/{code}/votes",
-        "/handovers", "/handovers/{code}", "/me", "/notifications", "/orgs/{code}/api-keys",
+        "/communities/{code}/fund", "/communities/{code}/revenue", "/communities/{code}/terms",
+        "/communities/{code}/votes", "/handovers", "/handovers/{code}", "/me", "/notifications", "/orgs/{code}/api-keys",
         "/orgs/{code}/webhooks", "/orgs/{code}/webhooks/{webhook_id}/deliveries", "/projects",
         "/projects/{code}", "/reports/collection", "/reports/coverage", "/reports/evaluation",
         "/reports/handover-backlog", "/reports/tickets", "/routing/preview", "/surveys",
