@@ -350,6 +350,13 @@ KEEPS_CA_REVENUE_API = grid(401, 403, 404, 201,  404,  201,  403,  404,   403,  
 KEEPS_CA_FUND_API = grid(401, 403, 404,  403,  404,  201,  403,  404,   201,  201,   201)
 KEEPS_CB_FUND_API = grid(401, 404, 403,  404,  403,  404,  404,  403,   404,  404,   400)
 SIGNS_CA_FUND_API = grid(401, 403, 404,  403,  404,  200,  403,  404,   200,  403,   403)
+CA_FUND = Redirect("/communities/CA/fund")
+KEEPS_CA_FUND_PAGE = grid(LOGIN, 403, 404, 403, 404, CA_FUND, 403, 404, CA_FUND, CA_FUND,
+                          CA_FUND)
+SIGNS_CA_FUND_PAGE = grid(LOGIN, 403, 404, 403, 404, CA_FUND, 403, 404, CA_FUND, 403, 403)
+FUND_FORM = {"ref": "DEP-NEW", "kind": "deposit", "household": "1/1/101", "amount": "100.00",
+             "vote": "", "note": ""}
+DEPOSITS_FORM = {"rate": "1.50", "prefix": "TOPUP"}
 NEW_FUND_ENTRY = {"ref": "DEP-NEW", "kind": "deposit", "household": "CA/1/1/101",
                   "amount": "100.00", "note": ""}
 
@@ -902,6 +909,18 @@ TABLE: list[Entry] = [
     Entry("POST", "/api/v1/communities/<code>/revenue", "/api/v1/communities/CA/revenue",
           KEEPS_CA_REVENUE_API, json=NEW_REVENUE),
     # --- the maintenance fund (docs/domain.md#fund) -------------------------------
+    Entry("GET", "/communities/<code>/fund", "/communities/CA/fund", SEES_CA_PAGE),
+    Entry("GET", "/communities/<code>/fund", "/communities/CB/fund", SEES_CB_PAGE),
+    Entry("GET", "/communities/<code>/fund.xlsx", "/communities/CA/fund.xlsx", SEES_CA_PAGE),
+    Entry("GET", "/communities/<code>/fund.xlsx", "/communities/CB/fund.xlsx", SEES_CB_PAGE),
+    Entry("POST", "/communities/<code>/fund/entries", "/communities/CA/fund/entries",
+          KEEPS_CA_FUND_PAGE, form=FUND_FORM),
+    Entry("POST", "/communities/<code>/fund/deposits", "/communities/CA/fund/deposits",
+          KEEPS_CA_FUND_PAGE, form=DEPOSITS_FORM),
+    Entry("POST", "/fund/entries/<int:entry_id>/sign", "/fund/entries/{F_A}/sign",
+          SIGNS_CA_FUND_PAGE, note="CA's pending spend"),
+    Entry("POST", "/fund/entries/<int:entry_id>/sign", "/fund/entries/{MISSING}/sign",
+          logged_in(404), note="no such entry"),
     Entry("GET", "/api/v1/communities/<code>/fund", "/api/v1/communities/CA/fund", SEES_CA_API),
     Entry("GET", "/api/v1/communities/<code>/fund", "/api/v1/communities/CB/fund", SEES_CB_API),
     Entry("POST", "/api/v1/communities/<code>/fund/entries",

@@ -99,6 +99,8 @@ def _page(user, community: Community, status: int = 200, entry_form=None, deposi
         deposits_form = deposits_form or DepositsForm(formdata=None)
         entry_form.vote.choices = [SelectChoice("", "—")] + [
             SelectChoice(str(v.id), f"{v.title} (≤ {v.amount})") for v in votes]
+    else:  # the forms are the keepers' only
+        entry_form = deposits_form = None
     seen = ledger.statement(session, user, community)
     return render_template(
         "fees/fund.html", community=community, seen=seen, entry_form=entry_form,
