@@ -24,8 +24,9 @@ from pmsys.extensions import db
 from pmsys.fund import ledger
 from pmsys.models.governance import Vote, VoteStatus
 from pmsys.models.places import Community
-from pmsys.web.assets.common import current_actor, refusal_message, refused
+from pmsys.web.assets.common import current_actor, refused
 from pmsys.web.fees import bp
+from pmsys.web.fees.pages import refusal_message as fee_refusal_message
 from pmsys.web.spreadsheets import (
     DATE_FORMAT,
     MONEY_FORMAT,
@@ -43,6 +44,34 @@ KIND_LABELS = {
 }
 STATUS_LABELS = {"pending": _l("Waiting for signatures"), "posted": _l("Posted")}
 SIDE_LABELS = {"committee": _l("Owners' committee"), "street_office": _l("Street office")}
+
+
+# What the page says for the codes of the fund service's refusals (their words are the API's).
+REFUSALS = {
+    "ref_conflict": lambda e: _("This reference was already recorded for another entry."),
+    "vote_amount_exceeded": lambda e: _(
+        "The spends of this vote would pass the amount it approved."),
+    "vote_not_passed": lambda e: _("The vote has not passed."),
+    "vote_wrong_matter": lambda e: _("The vote is not on using the maintenance fund."),
+    "vote_without_amount": lambda e: _("The vote approved no amount."),
+    "no_balance_to_share": lambda e: _(
+        "No household has a balance to share this by: name the household."),
+    "no_households": lambda e: _("The community has no households to share the spend."),
+    "fund_insufficient": lambda e: _("The fund's balance does not cover this spend."),
+    "not_pending": lambda e: _("This entry is posted: there is nothing left to sign."),
+    "already_signed": lambda e: _("Your side has signed this spend already."),
+    "not_a_signer": lambda e: _(
+        "Only the owners' committee in office and the street office sign a spend."),
+    "not_a_fund_keeper": lambda e: _(
+        "Only the street office, the bureau and the owners' committee in office record the "
+        "maintenance fund."),
+}
+
+
+def refusal_message(error: DomainError) -> str:
+    """What the page says for a refusal of the fund service."""
+    explain = REFUSALS.get(error.code)
+    return explain(error) if explain else fee_refusal_message(error)
 
 
 @bp.app_template_filter("fund_kind")
