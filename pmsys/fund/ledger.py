@@ -28,6 +28,7 @@ from pmsys import audit, clock
 from pmsys.auth import permissions
 from pmsys.db import valid_id
 from pmsys.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
+from pmsys.fees.revenue import bounded_text
 from pmsys.fees.services import community_of, household_by_path, money, price
 from pmsys.fund.shares import apportion, deposit_amount
 from pmsys.models.auth import Role
@@ -186,20 +187,8 @@ def _check_keeper(session: Session, actor, community: Community) -> None:
                     "records the maintenance fund", code="not_a_fund_keeper")
 
 
-def _text(value, name: str, limit: int) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text", fields={name: "text"})
-    value = value.strip()
-    if len(value) > limit:
-        raise InvalidInput(f"{name} has at most {limit} characters",
-                           fields={name: f"at most {limit} characters"})
-    return value
-
-
 def _ref(value) -> str:
-    ref = _text(value, "ref", MAX_REF)
+    ref = bounded_text(value, "ref", MAX_REF)
     if not ref:
         raise InvalidInput("ref is required (at most 64 characters)", fields={"ref": "required"})
     return ref
@@ -254,7 +243,7 @@ def _request(session: Session, community: Community, *, ref, kind, amount, house
     value = money(amount, "amount", allow_negative=signed)
     if value == 0:
         raise InvalidInput("amount must not be zero", fields={"amount": "not zero"})
-    note = _text(note, "note", MAX_NOTE)
+    note = bounded_text(note, "note", MAX_NOTE)
     if kind in (FundKind.spend, FundKind.correction) and not note:
         raise InvalidInput("say what the money is for", fields={"note": "required"})
     target = None
@@ -387,7 +376,7 @@ def collect_deposits(session: Session, actor, community: Community, *, rate,
     per_m2 = price(rate, "rate")
     if per_m2 <= 0:
         raise InvalidInput("rate must be more than zero", fields={"rate": "more than zero"})
-    prefix = _text(prefix, "prefix", MAX_PREFIX)
+    prefix = bounded_text(prefix, "prefix", MAX_PREFIX)
     if not prefix or "/" in prefix:
         raise InvalidInput("a prefix of 1 to 24 characters without '/' is needed",
                            fields={"prefix": "1 to 24 characters, no /"})
