@@ -88,3 +88,4 @@ def test_a_resident_reads_their_own_statement_only(web, world):
     assert [row[0] for row in households.iter_rows(min_row=2, values_only=True)] == [
         "VA/1/1/201"]
     assert 'id="fund-link"' in web.get("V-O2", "/communities/VA").get_data(as_text=True)
+    assert "/communities/VA/fund#fund-households" in web.get("V-O2", "/").get_data(as_text=True)
