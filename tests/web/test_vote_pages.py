@@ -6,8 +6,8 @@ no committee → elected committee → a passed vote that installs a professiona
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
