@@ -143,25 +143,23 @@ def statement(session: Session, actor, community: Community) -> Statement:
                  selectinload(FundEntry.signatures).selectinload(FundSignature.user),
                  selectinload(FundEntry.vote))
         .order_by(FundEntry.created_at, FundEntry.id)))
-    shares = {}
+    shares: dict[int, Decimal] | None = None  # the resident's own part of each entry
     if actor.role is Role.resident and own:
-        shares = {(entry_id, household_id): amount for entry_id, household_id, amount in
-                  session.execute(select(FundShare.entry_id, FundShare.household_id,
-                                         FundShare.amount)
-                                  .join(FundEntry, FundEntry.id == FundShare.entry_id)
-                                  .where(FundEntry.community_id == community.id,
-                                         FundShare.household_id.in_(own)))}
+        shares = {}
+        for entry_id, amount in session.execute(
+                select(FundShare.entry_id, FundShare.amount)
+                .join(FundEntry, FundEntry.id == FundShare.entry_id)
+                .where(FundEntry.community_id == community.id,
+                       FundShare.household_id.in_(own))):
+            shares[entry_id] = shares.get(entry_id, ZERO) + amount
     views = []
     for entry in entries:
         hidden = entry.household_id is not None and entry.household_id not in own
-        share = None
-        if shares:
-            parts = [v for (e, _h), v in shares.items() if e == entry.id]
-            share = sum(parts, ZERO) if parts else ZERO
         views.append(EntryView(
             entry=entry, household=None if hidden or entry.household_id is None
             else own[entry.household_id],
-            ref=None if hidden else entry.ref, note="" if hidden else entry.note, share=share))
+            ref=None if hidden else entry.ref, note="" if hidden else entry.note,
+            share=None if shares is None else shares.get(entry.id, ZERO)))
     return Statement(community=community, balance=_balance(session, community, FundStatus.posted),
                      pending=-_balance(session, community, FundStatus.pending),
                      households=lines, buildings=buildings, entries=views)
