@@ -14,6 +14,7 @@ from pmsys import clock, unit_of_work
 from pmsys.demo.coverage import build_coverage_examples
 from pmsys.demo.evaluation import build_evaluation_examples
 from pmsys.demo.fees import build_fee_examples
+from pmsys.demo.fund import build_fund_examples
 from pmsys.demo.governance import build_governance_examples
 from pmsys.demo.handovers import build_workflow_examples
 from pmsys.demo.leaders import LEADER_LOGINS, build_leader_examples
@@ -73,6 +74,7 @@ def demo_command() -> None:
         tickets = build_ticket_examples(db.session)
         fees = build_fee_examples(db.session)
         governance = build_governance_examples(db.session)
+        fund = build_fund_examples(db.session)
         surveys = build_survey_examples(db.session)
         evaluation = build_evaluation_examples(db.session)
         coverage = build_coverage_examples(db.session)
@@ -88,6 +90,8 @@ def demo_command() -> None:
                f"{governance['votes']} votes, {governance['ballots']} ballots, "
                f"{governance['terms']} terms created ({governance['existing']} examples "
                f"already there)")
+    click.echo(f"demo maintenance funds: {fund['entries']} entries "
+               f"({fund['existing']} funds already there)")
     click.echo(f"demo surveys: {surveys['surveys']} created with {surveys['answers']} answers "
                f"({surveys['existing']} already there)")
     click.echo(f"demo evaluation: {evaluation['callbacks']} follow-up calls, "

@@ -367,6 +367,22 @@ KEEPS_CA_REVENUE_PAGE = grid(LOGIN, 403, 404, CA_REVENUE, 404, CA_REVENUE, 403, 
 KEEPS_CA_REVENUE_API = grid(401, 403, 404, 201,  404,  201,  403,  404,   403,  403,   201,
                             404, 404)
 
+# The maintenance fund (维修资金) is read by whoever sees the community; its entries are
+# recorded by the street office, the bureau, a sysadmin and the committee in office (not the
+# manager); a spend is signed by the committee in office and by the street office only.
+KEEPS_CA_FUND_API = grid(401, 403, 404,  403,  404,  201,  403,  404,   201,  201,   201)
+KEEPS_CB_FUND_API = grid(401, 404, 403,  404,  403,  404,  404,  403,   404,  404,   400)
+SIGNS_CA_FUND_API = grid(401, 403, 404,  403,  404,  200,  403,  404,   200,  403,   403)
+CA_FUND = Redirect("/communities/CA/fund")
+KEEPS_CA_FUND_PAGE = grid(LOGIN, 403, 404, 403, 404, CA_FUND, 403, 404, CA_FUND, CA_FUND,
+                          CA_FUND)
+SIGNS_CA_FUND_PAGE = grid(LOGIN, 403, 404, 403, 404, CA_FUND, 403, 404, CA_FUND, 403, 403)
+FUND_FORM = {"ref": "DEP-NEW", "kind": "deposit", "household": "1/1/101", "amount": "100.00",
+             "vote": "", "note": ""}
+DEPOSITS_FORM = {"rate": "1.50", "prefix": "TOPUP"}
+NEW_FUND_ENTRY = {"ref": "DEP-NEW", "kind": "deposit", "household": "CA/1/1/101",
+                  "amount": "100.00", "note": ""}
+
 STANDARD_FORM = {"price_per_m2_month": "0.60", "fixed_per_household": "", "start": NEXT_START}
 NEW_STANDARD = {"price_per_m2_month": "0.60", "start": NEXT_START}
 BILLING_FORM = {"period": NEXT_PERIOD}
@@ -988,6 +1004,30 @@ TABLE: list[Entry] = [
           SEES_CB_API),
     Entry("POST", "/api/v1/communities/<code>/revenue", "/api/v1/communities/CA/revenue",
           KEEPS_CA_REVENUE_API, json=NEW_REVENUE),
+    # --- the maintenance fund (docs/domain.md#fund) -------------------------------
+    Entry("GET", "/communities/<code>/fund", "/communities/CA/fund", SEES_CA_PAGE),
+    Entry("GET", "/communities/<code>/fund", "/communities/CB/fund", SEES_CB_PAGE),
+    Entry("GET", "/communities/<code>/fund.xlsx", "/communities/CA/fund.xlsx", SEES_CA_PAGE),
+    Entry("GET", "/communities/<code>/fund.xlsx", "/communities/CB/fund.xlsx", SEES_CB_PAGE),
+    Entry("POST", "/communities/<code>/fund/entries", "/communities/CA/fund/entries",
+          KEEPS_CA_FUND_PAGE, form=FUND_FORM),
+    Entry("POST", "/communities/<code>/fund/deposits", "/communities/CA/fund/deposits",
+          KEEPS_CA_FUND_PAGE, form=DEPOSITS_FORM),
+    Entry("POST", "/fund/entries/<int:entry_id>/sign", "/fund/entries/{F_A}/sign",
+          SIGNS_CA_FUND_PAGE, note="CA's pending spend"),
+    Entry("POST", "/fund/entries/<int:entry_id>/sign", "/fund/entries/{MISSING}/sign",
+          logged_in(404), note="no such entry"),
+    Entry("GET", "/api/v1/communities/<code>/fund", "/api/v1/communities/CA/fund", SEES_CA_API),
+    Entry("GET", "/api/v1/communities/<code>/fund", "/api/v1/communities/CB/fund", SEES_CB_API),
+    Entry("POST", "/api/v1/communities/<code>/fund/entries",
+          "/api/v1/communities/CA/fund/entries", KEEPS_CA_FUND_API, json=NEW_FUND_ENTRY),
+    Entry("POST", "/api/v1/communities/<code>/fund/entries",
+          "/api/v1/communities/CB/fund/entries", KEEPS_CB_FUND_API, json=NEW_FUND_ENTRY,
+          note="a community the bureau does not oversee"),
+    Entry("POST", "/api/v1/fund/entries/<int:entry_id>/sign", "/api/v1/fund/entries/{F_A}/sign",
+          SIGNS_CA_FUND_API, note="CA's pending spend"),
+    Entry("POST", "/api/v1/fund/entries/<int:entry_id>/sign",
+          "/api/v1/fund/entries/{MISSING}/sign", bearer(404), note="no such entry"),
     # --- governance pages: the owners' committee ---------------------------------
     Entry("GET", "/communities/<code>/committee", "/communities/CA/committee", SEES_CA_PAGE),
     Entry("GET", "/communities/<code>/committee", "/communities/CB/committee", SEES_CB_PAGE),

@@ -11,6 +11,7 @@ from pmsys.api import assets as _assets_api  # noqa: E402,F401
 from pmsys.api import auth as _auth  # noqa: E402,F401
 from pmsys.api import evaluation as _evaluation_api  # noqa: E402,F401
 from pmsys.api import fees as _fees_api  # noqa: E402,F401
+from pmsys.api import fund as _fund_api  # noqa: E402,F401
 from pmsys.api import governance as _governance_api  # noqa: E402,F401
 from pmsys.api import imports as _imports_api  # noqa: E402,F401
 from pmsys.api import openapi as _openapi  # noqa: E402,F401

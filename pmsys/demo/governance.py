@@ -59,6 +59,7 @@ COMMON_USE = ("关于将小区东侧绿地改建为停车位的表决",
 USE_FUND = ("关于使用专项维修资金更换3号楼、5号楼屋面防水的表决",
             "两栋楼顶层多户漏水，拟使用专项维修资金约8.6万元更换屋面防水，"
             "由业主委员会组织招标。")
+USE_FUND_AMOUNT = "86000.00"  # the most the fund may spend on it
 # Vetting notes (联审) for the candidates of HWXQ and of the elections.
 APPROVED_NOTE = "经街道、社区、派出所联合资格审查，符合候选人条件"
 REJECTED_NOTES = (
@@ -120,7 +121,7 @@ def _choice(position: int, pattern: str) -> str:
 
 def _vote(demo: _Demo, actor: User, community: Community, matter: str, texts: tuple[str, str],
           opens: datetime, closes: datetime, *, share: float, pattern: str = "approve",
-          skip: frozenset[str] = frozenset()) -> Vote:
+          skip: frozenset[str] = frozenset(), amount: str | None = None) -> Vote:
     """Convene a vote at `opens`, record paper ballots of `share` of the owners; close it if over.
 
     The ballots are spread evenly over the first nine tenths of the time it is
@@ -129,7 +130,8 @@ def _vote(demo: _Demo, actor: User, community: Community, matter: str, texts: tu
     session = demo.session
     with clock.frozen(opens):
         vote = votes.convene(session, actor, community, matter=matter, title=texts[0],
-                             description=texts[1], opens_at=opens, closes_at=closes)
+                             description=texts[1], opens_at=opens, closes_at=closes,
+                             amount=amount)
     roll = session.scalars(
         select(Person.code).join(VoteRollEntry, VoteRollEntry.person_id == Person.id)
         .where(VoteRollEntry.vote_id == vote.id, Person.is_developer.is_(False))
@@ -251,7 +253,7 @@ def _open_vote(demo: _Demo) -> None:
     opens = _at(demo.today - timedelta(days=3), 8)
     closes = _at(demo.today + timedelta(days=14), 18)
     _vote(demo, demo.users["committee"], community, "use_maintenance_fund", USE_FUND, opens,
-          closes, share=0.2, skip=skip)
+          closes, share=0.2, skip=skip, amount=USE_FUND_AMOUNT)
 
 
 def _interim_and_community_term(demo: _Demo) -> None:

@@ -98,7 +98,8 @@ def ledger_year(value, field_name: str = "year") -> int:
     return value
 
 
-def _text(value, name: str, limit: int) -> str:
+def bounded_text(value, name: str, limit: int) -> str:
+    """`value` stripped, None as ""; InvalidInput when it is not text or longer than `limit`."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -172,10 +173,10 @@ def record_entry(session: Session, actor, community: Community, *, direction, ca
     if when > clock.today():
         raise InvalidInput("an entry cannot be dated in the future",
                            fields={"on": "in the future"})
-    what = _text(description, "description", MAX_DESCRIPTION)
+    what = bounded_text(description, "description", MAX_DESCRIPTION)
     if not what:
         raise InvalidInput("say what the money was for", fields={"description": "required"})
-    basis = _text(resolution, "resolution", MAX_RESOLUTION)
+    basis = bounded_text(resolution, "resolution", MAX_RESOLUTION)
     spaces = parking_asset(session, community, asset)
     if spaces is not None and kind is RevenueDirection.income and category != PARKING:
         raise InvalidInput("only a parking income names the parking asset it came from",

@@ -25,6 +25,7 @@ from pmsys.models.fees import (
     PaymentAllocation,
     RevenueEntry,
 )
+from pmsys.models.fund import FundEntry, FundShare, FundSignature
 from pmsys.models.governance import (
     Committee,
     CommitteeCandidate,
@@ -114,4 +115,7 @@ __all__ = [
     "OrgDeduction",
     "EvaluationBulletin",
     "ThrottleHit",
+    "FundEntry",
+    "FundShare",
+    "FundSignature",
 ]

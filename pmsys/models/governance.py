@@ -305,6 +305,9 @@ class Vote(Base):
     reason: Mapped[str | None] = mapped_column(String(32))
     result: Mapped[dict | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The most that may be spent from the maintenance fund on the strength of this vote
+    # (matter use_maintenance_fund only; docs/domain.md#fund).
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
 
     community: Mapped[Community] = relationship()
     committee: Mapped[Committee | None] = relationship()
@@ -322,6 +325,10 @@ class Vote(Base):
         ),
         CheckConstraint(
             "status = 'scheduled' OR roll_frozen_at IS NOT NULL", name="open_has_roll"
+        ),
+        CheckConstraint(
+            "amount IS NULL OR (matter = 'use_maintenance_fund' AND amount > 0)",
+            name="amount_for_fund_use",
         ),
     )
     __mapper_args__ = {"version_id_col": version}

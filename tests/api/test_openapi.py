@@ -379,7 +379,7 @@ def test_schemathesis_get_operations(app, api_token, db, role):
         "/assets", "/assets/{code}", "/bills", "/building-tickets", "/callbacks", "/communities",
         "/communities/{code}", "/communities/{code}/building-leaders",
         "/communities/{code}/committee", "/communities/{code}/fee-standards",
-        "/communities/{code}/grids",
+        "/communities/{code}/fund", "/communities/{code}/grids",
         "/communities/{code}/revenue", "/communities/{code}/terms", "/communities/{code}/votes",
         "/handovers", "/handovers/{code}", "/me", "/notifications", "/orgs/{code}/api-keys",
         "/orgs/{code}/webhooks", "/orgs/{code}/webhooks/{webhook_id}/deliveries", "/projects",

@@ -61,7 +61,7 @@ pytestmark = pytest.mark.database("access_world")
 REFUSALS = {"hidden_object_probed", "request_refused"}
 LOGGED_IN = [role for role in ROLES if role != "anonymous"]
 # The community of each vote of tests/access_governance.py.
-VOTE_COMMUNITY = {"V_A": "CA", "V_C": "CA", "V_O": "CA", "V_B": "CB"}
+VOTE_COMMUNITY = {"V_A": "CA", "V_C": "CA", "V_O": "CA", "V_B": "CB", "V_F": "CA"}
 
 
 @pytest.fixture
@@ -104,9 +104,10 @@ class Family:
 COMMUNITIES = {"CA": "CA", "CB": "CB", "CC": "CC"}
 FAMILIES = {
     family.name: family for family in (
-        # Votes of tests/access_governance.py: V_A, V_C, V_O in CA, V_B in CB.
+        # Votes of tests/access_governance.py: V_A, V_C, V_O, V_F in CA, V_B in CB.
         Family("vote", re.compile(r"<int:vote_id>"), re.compile(r"\{V_[A-Z]\}"), "{MISSING}",
-               objects={"{V_A}": "CA", "{V_C}": "CA", "{V_O}": "CA", "{V_B}": "CB"}),
+               objects={"{V_A}": "CA", "{V_C}": "CA", "{V_O}": "CA", "{V_B}": "CB",
+                        "{V_F}": "CA"}),
         # H-CA: seen by its parties and the overseers of CA (tests/access_table.py).
         Family("handover", re.compile(r"^(/api/v1)?/handovers/<code>"),
                re.compile(r"(?<=/handovers/)[^/?]+"), "H-NONE",
@@ -126,6 +127,9 @@ FAMILIES = {
                                   if status == 200},
                         "SV-CB": {role for role, status in SEES_SV_CB_API.items()
                                   if status == 200}}),
+        # F_A: CA's pending maintenance fund spend (tests/access_governance.py).
+        Family("fund_entry", re.compile(r"<int:entry_id>"), re.compile(r"\{F_A\}"),
+               "{MISSING}", objects={"{F_A}": "CA"}),
         # N_A: resident_a's notification; nobody else's.
         Family("notification", re.compile(r"<int:notification_id>"),
                re.compile(r"\{N_A\}"), "{MISSING}", seen_by={"{N_A}": {"resident_a"}}),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -190,8 +191,12 @@ def test_convening_through_the_form_and_its_refusals(web, world, db):
     assert re.search(r"<option selected value=\"elect_committee\"", text)
     assert 'value="2025-09-01T10:00"' in text and 'value="2025-09-08T10:00"' in text
     good = {"matter": "use_maintenance_fund", "title": "维修屋面", "description": "用维修资金",
-            "opens_at": local(NOW), "closes_at": local(NOW + timedelta(days=5))}
+            "opens_at": local(NOW), "closes_at": local(NOW + timedelta(days=5)),
+            "amount": "50000.00"}
     before = db.session.scalar(select(func.count(Vote.id)))
+    no_amount = web.post("officer", "/communities/VA/votes/new", **{**good, "amount": ""})
+    assert no_amount.status_code == 400
+    assert 'class="field-error"' in no_amount.get_data(as_text=True)
     backwards = web.post("officer", "/communities/VA/votes/new",
                          **{**good, "closes_at": local(NOW - timedelta(hours=1))})
     assert backwards.status_code == 400
@@ -202,7 +207,7 @@ def test_convening_through_the_form_and_its_refusals(web, world, db):
                         **{**good, "closes_at": local(NOW + timedelta(days=120))})
     assert too_long.status_code == 400
     no_committee = web.post("officer", "/communities/VA/votes/new",
-                            **{**good, "matter": "elect_committee"})
+                            **{**good, "matter": "elect_committee", "amount": ""})
     assert no_committee.status_code == 422 and "flash-error" in no_committee.get_data(as_text=True)
     assert web.post("V-O1", "/communities/VA/votes/new", **good).status_code == 403
     assert db.session.scalar(select(func.count(Vote.id))) == before
@@ -211,6 +216,8 @@ def test_convening_through_the_form_and_its_refusals(web, world, db):
     vote = db.session.scalar(select(Vote).where(Vote.title == "维修屋面"))
     assert posted.headers["Location"].endswith(f"/votes/{vote.id}")
     assert vote.status is VoteStatus.open and vote.closes_at == NOW + timedelta(days=5)
+    assert vote.amount == Decimal("50000.00")
+    assert "50,000.00" in web.get("V-T", f"/votes/{vote.id}").get_data(as_text=True)
     listed = web.get("V-T", "/communities/VA/votes").get_data(as_text=True)
     assert f'href="/votes/{vote.id}"' in listed
 

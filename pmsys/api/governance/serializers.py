@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field, create_model
 from sqlalchemy.orm import Session
 
 from pmsys import clock
-from pmsys.api.answer_types import Area, CodeText, Count, DayText, Id, Moment, Ratio
+from pmsys.api.answer_types import Amount, Area, CodeText, Count, DayText, Id, Moment, Ratio
 from pmsys.api.helpers import date_str
 from pmsys.api.typed import Answer
 from pmsys.auth import permissions
@@ -33,6 +33,7 @@ from pmsys.models.governance import (
     MemberRole,
     VoteStatus,
 )
+from pmsys.money import decimal_str
 
 STATUSES = ("none", "preparing", "active", "expired")
 
@@ -135,6 +136,7 @@ def vote_json(vote: models.Vote, *, participation: dict | None,
         "participation": participation,
         "my_ballot": my_ballot_json(my_ballot),
         "result": vote.result if vote.status is VoteStatus.closed else None,
+        "amount": decimal_str(vote.amount),
     }
 
 
@@ -321,6 +323,9 @@ class Vote(Answer):
     participation: VoteParticipation | None
     my_ballot: OwnBallot | None
     result: VoteResult | None
+    amount: Annotated[Amount | None, Field(description=(
+        "The most the maintenance fund may spend on this vote (use_maintenance_fund).")
+    )]
 
 
 class Ballot(Answer):

@@ -23,7 +23,17 @@ from pmsys.api.governance.committees import (
 )
 from pmsys.api.governance.serializers import Ballot, BallotRow, VoteResult
 from pmsys.api.helpers import api_login_required, page_rows
-from pmsys.api.typed import TEXT_LENGTH, Code, Input, NoBody, Page, Paged, endpoint, text
+from pmsys.api.typed import (
+    TEXT_LENGTH,
+    Code,
+    Input,
+    NoBody,
+    Page,
+    Paged,
+    endpoint,
+    number,
+    text,
+)
 from pmsys.auth import permissions
 from pmsys.db import valid_id
 from pmsys.errors import Forbidden, NotFound
@@ -78,6 +88,9 @@ class NewVote(Input):
     opens_at: Annotated[Instant, Field(description="Without an offset: China Standard Time.")]
     closes_at: Instant
     description: text(TEXT_LENGTH) | None = None
+    amount: Annotated[number("20000.00") | None, Field(description=(
+        "For `use_maintenance_fund` (and only for it, where it is required): the most, in "
+        "yuan, the maintenance fund may spend on this vote's strength."))] = None
 
 
 class NewBallot(Input):
@@ -126,7 +139,7 @@ def convene_vote(code: str, body: NewVote, found: Community):
     actor = caller()
     vote = services.convene(db.session, actor, found, matter=body.matter, title=body.title,
                             opens_at=body.opens_at, closes_at=body.closes_at,
-                            description=body.description or "")
+                            description=body.description or "", amount=body.amount)
     return serializers.vote_answer(db.session, actor, vote), 201
 
 

@@ -46,6 +46,11 @@ from pmsys.auth.permissions.fees import (
     can_read_fees,
     manages_community,
 )
+from pmsys.auth.permissions.fund import (
+    can_keep_fund,
+    fund_signing_side,
+    sits_on_fund_committee,
+)
 from pmsys.auth.permissions.leaders import (
     ASSIGNED_ROLES,
     assigned_building_ids,
@@ -82,6 +87,9 @@ __all__ = [
     "has_buildings",
     "may_file_for_households",
     "may_record_visits",
+    "can_keep_fund",
+    "fund_signing_side",
+    "sits_on_fund_committee",
     "BACKLOG_READERS",
     "FEE_READERS",
     "HANDOVER_OVERSEERS",

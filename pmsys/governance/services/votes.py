@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, literal, select
@@ -45,6 +46,29 @@ MAX_DAYS_OPEN = 90
 
 SCHEDULER, SYSTEM = "scheduler", "pmsys"  # the job's actor name; the system's
 TITLE_MAX = 200
+FUND_MATTER = "use_maintenance_fund"  # the matter whose vote approves an amount
+MAX_AMOUNT = Decimal("99999999.99")
+
+
+def _approved_amount(matter: str, amount) -> Decimal | None:
+    """The yuan a use_maintenance_fund vote approves (required there, refused elsewhere)."""
+    if matter != FUND_MATTER:
+        if amount not in (None, ""):
+            raise InvalidInput(_("Only a vote on using the maintenance fund approves an amount."),
+                               fields={"amount": "only for use_maintenance_fund"})
+        return None
+    problem = _("A vote on using the maintenance fund states the amount it approves: yuan, "
+                "more than zero, at most two decimals.")
+    if isinstance(amount, bool) or not isinstance(amount, (str, int, Decimal)):
+        raise InvalidInput(problem, fields={"amount": "required"})
+    try:
+        value = Decimal(str(amount).strip())
+    except InvalidOperation:
+        raise InvalidInput(problem, fields={"amount": "not a number"}) from None
+    if (not value.is_finite() or value <= 0 or value > MAX_AMOUNT
+            or value != value.quantize(Decimal("0.01"))):
+        raise InvalidInput(problem, fields={"amount": "more than zero, two decimals"})
+    return value.quantize(Decimal("0.01"))
 
 
 def _community_households(community: Community):
@@ -89,7 +113,7 @@ def _election_committee(session: Session, community: Community) -> Committee:
 
 def convene(session: Session, actor, community: Community, *, matter: str, title: str,
             opens_at: datetime, closes_at: datetime, description: str = "",
-            now: datetime | None = None) -> Vote:
+            amount=None, now: datetime | None = None) -> Vote:
     """Convene a vote on `matter` (one of voting.MATTERS) in `community`.
 
     Who: `access.may_convene` (the committee in office, the street office,
@@ -106,6 +130,9 @@ def convene(session: Session, actor, community: Community, *, matter: str, title
     "election_under_way"); the vote's committee_id is set.
     kind = voting.kind_of(matter); status scheduled; if opens_at <= now the
     vote opens at once (roll frozen, status open). Audit "vote_convened".
+    use_maintenance_fund: `amount` (yuan, more than zero) is the most the fund may spend on
+    the vote's strength (docs/domain.md#fund); InvalidInput(fields={"amount"}) when missing,
+    and when given for another matter.
     """
     now = now or clock.now()
     if not access.may_convene(session, actor, community):
@@ -132,6 +159,7 @@ def convene(session: Session, actor, community: Community, *, matter: str, title
     if closes_at - opens_at > timedelta(days=MAX_DAYS_OPEN):
         raise InvalidInput(_("A vote stays open for at most %(days)s days.", days=MAX_DAYS_OPEN),
                            fields={"closes_at": f"at most {MAX_DAYS_OPEN} days after opens_at"})
+    approved = _approved_amount(matter, amount)
     committee = _election_committee(session, community) if matter == "elect_committee" else None
 
     vote = Vote(
@@ -140,13 +168,15 @@ def convene(session: Session, actor, community: Community, *, matter: str, title
         description=(description or "").strip(),
         opens_at=opens_at, closes_at=closes_at, status=VoteStatus.scheduled,
         convened_by_id=actor.id, convened_by_org_id=actor.organization_id, created_at=now,
+        amount=approved,
     )
     session.add(vote)
     session.flush()
     audit.record(session, actor, "vote_convened", "vote", vote.id, community=community.code,
                  matter=matter, title=title, opens_at=opens_at.isoformat(),
                  closes_at=closes_at.isoformat(),
-                 committee=committee.id if committee else None)
+                 committee=committee.id if committee else None,
+                 amount=None if approved is None else str(approved))
     _open(session, vote, now, SYSTEM)
     return vote
 

@@ -4,6 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("fees", __name__)
 
-from pmsys.web.fees import pages, payments, reports, revenue  # noqa: E402,F401 (routes)
+from pmsys.web.fees import fund, pages, payments, reports, revenue  # noqa: E402,F401 (routes)
 
 __all__ = ["bp"]

@@ -120,6 +120,7 @@ class ConveneForm(FlaskForm):
         InputRequired(message=_l("Enter when the vote opens."))])
     closes_at = DateTimeLocalField(_l("Closes"), format=LOCAL_FORMATS, validators=[
         InputRequired(message=_l("Enter when the vote closes."))])
+    amount = StringField(_l("Amount approved (yuan)"), validators=[Optional(), Length(max=20)])
 
     def set_matters(self, labels: dict) -> None:
         """Offer the ten matters of Civil Code Art. 278 ¶1 with their labels."""

@@ -97,7 +97,8 @@ def vote_new(code: str):
                     db.session, user, community, matter=form.matter.data,
                     title=form.title.data.strip(), description=form.description.data or "",
                     opens_at=from_local(form.opens_at.data),
-                    closes_at=from_local(form.closes_at.data))
+                    closes_at=from_local(form.closes_at.data),
+                    amount=(form.amount.data or "").strip() or None)
             except DomainError as error:
                 status = refuse(form, error)
             else:
