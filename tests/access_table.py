@@ -370,13 +370,18 @@ KEEPS_CA_REVENUE_API = grid(401, 403, 404, 201,  404,  201,  403,  404,   403,  
 # The maintenance fund (维修资金) is read by whoever sees the community; its entries are
 # recorded by the street office, the bureau, a sysadmin and the committee in office (not the
 # manager); a spend is signed by the committee in office and by the street office only.
-KEEPS_CA_FUND_API = grid(401, 403, 404,  403,  404,  201,  403,  404,   201,  201,   201)
-KEEPS_CB_FUND_API = grid(401, 404, 403,  404,  403,  404,  404,  403,   404,  404,   400)
-SIGNS_CA_FUND_API = grid(401, 403, 404,  403,  404,  200,  403,  404,   200,  403,   403)
+KEEPS_CA_FUND_API = grid(401, 403, 404,  403,  404,  201,  403,  404,   201,  201,   201,
+                404, 404)
+KEEPS_CB_FUND_API = grid(401, 404, 403,  404,  403,  404,  404,  403,   404,  404,   400,
+                         404, 404)
+SIGNS_CA_FUND_API = grid(401, 403, 404,  403,  404,  200,  403,  404,   200,  403,   403,
+                404, 404)
 CA_FUND = Redirect("/communities/CA/fund")
 KEEPS_CA_FUND_PAGE = grid(LOGIN, 403, 404, 403, 404, CA_FUND, 403, 404, CA_FUND, CA_FUND,
-                          CA_FUND)
-SIGNS_CA_FUND_PAGE = grid(LOGIN, 403, 404, 403, 404, CA_FUND, 403, 404, CA_FUND, 403, 403)
+                          CA_FUND,
+                404, 404)
+SIGNS_CA_FUND_PAGE = grid(LOGIN, 403, 404, 403, 404, CA_FUND, 403, 404, CA_FUND, 403, 403,
+                404, 404)
 FUND_FORM = {"ref": "DEP-NEW", "kind": "deposit", "household": "1/1/101", "amount": "100.00",
              "vote": "", "note": ""}
 DEPOSITS_FORM = {"rate": "1.50", "prefix": "TOPUP"}

@@ -2,7 +2,7 @@
 use_maintenance_fund vote approves (votes.amount)
 
 Revision ID: e7f1a2b3c4d5
-Revises: d3a6c9e15b24
+Revises: c5e7f9a1b3d4
 Create Date: 2026-12-06 18:30:00
 
 """
@@ -14,7 +14,7 @@ import pmsys.db
 
 # revision identifiers, used by Alembic.
 revision = 'e7f1a2b3c4d5'
-down_revision = 'd3a6c9e15b24'
+down_revision = 'c5e7f9a1b3d4'
 branch_labels = None
 depends_on = None
 
