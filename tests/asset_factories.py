@@ -21,6 +21,7 @@ from pmsys.assets import services
 from pmsys.extensions import db
 from pmsys.models.assets import Asset, AssetMaintainer, Handover, Project, ProjectCommunity
 from pmsys.models.auth import Organization, OrgKind, Role, User
+from pmsys.models.leaders import BuildingAssignment
 from pmsys.models.places import Community, RegionKind, Setting
 from tests.factories import (
     BuildingFactory,
@@ -29,6 +30,7 @@ from tests.factories import (
     ManagementPlanFactory,
     ManagementTermFactory,
     OrganizationFactory,
+    PersonFactory,
     RegionFactory,
     UnitFactory,
     UserFactory,
@@ -161,7 +163,17 @@ def build_region() -> Region:
         "resident_a": resident_of(home, username="resident_a"),
         "resident_b": resident_of(home_b, username="resident_b"),
         "sysadmin": UserFactory(role=Role.sysadmin, username="sysadmin"),
+        # A building leader and a grid worker of CA's first building: they see tickets of
+        # their building, never a community's register (docs/domain.md#building-leaders).
+        "leader": UserFactory(role=Role.building_leader, username="leader",
+                              person=PersonFactory(code="P-LEADER")),
+        "grid": staff(Role.grid_worker, orgs["so1"], username="grid"),
     }
+    db.session.flush()
+    for who in ("leader", "grid"):
+        db.session.add(BuildingAssignment(user=users[who], building=home.unit.building,
+                                          start=date(2020, 1, 1),
+                                          assigned_by_id=users["officer"].id))
     # CB and CC have no term: their long-term management is a recorded plan (acceptance
     # needs one or the other).
     for community in (cb, cc):

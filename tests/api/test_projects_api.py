@@ -98,6 +98,7 @@ def test_detail_shape(api):
         "satisfaction_reason": None,
         "accepted_by": None,
         "acceptance_note": "",
+        "management_override": None,
         "communities": [
             {"code": "CA", "name": "供销楼", "committee_signed_at": None,
              "committee_signed_by": None, "committee_required": True},

@@ -75,6 +75,8 @@ ASSETS = {
     "heat": CA | CC,
     "builder": CA | CC | {"CB-WARR"},  # its region, and what it holds under warranty
     "sysadmin": ALL_ASSETS,
+    "leader": set(),  # building roles see tickets, not registers
+    "grid": set(),
 }
 PROJECTS = {
     "resident_a": {"P-A"},
@@ -92,6 +94,8 @@ PROJECTS = {
     "heat": {"P-A", "P-C"},
     "builder": ALL_PROJECTS,  # its region's, plus the project and the item it built in D2
     "sysadmin": ALL_PROJECTS,
+    "leader": set(),  # building roles see tickets, not registers
+    "grid": set(),
 }
 HANDOVERS = {
     "resident_a": set(),  # residents are not parties
@@ -109,6 +113,8 @@ HANDOVERS = {
     "heat": {"H-OU"},
     "builder": set(),  # an operator that is not a party sees none
     "sysadmin": ALL_HANDOVERS,
+    "leader": set(),  # building roles see tickets, not registers
+    "grid": set(),
 }
 
 

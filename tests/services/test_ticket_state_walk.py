@@ -26,6 +26,8 @@ ONLOOKERS = {"manager_a", "committee_a", "bureau", "sysadmin"}
 STRANGERS = {
     "resident_b", "manager_b", "operator_out", "tenant_a", "resident_ac", "office_officer",
     "self_manager", "gas_staff", "contractor", "carrier", "authority", "officer_s3",
+    # The probe is filed for the whole of CA, not in one of their buildings.
+    "leader_a", "grid_a",
 }
 
 OPEN = ("assigned", "accepted", "in_progress", "disputed")

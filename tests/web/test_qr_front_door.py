@@ -67,7 +67,7 @@ def test_logged_out_the_qr_code_opens_the_buildings_public_page(client, world):
     assert 'href="/login?next=/tickets/new?community%3DCA%26building%3D1"' in html
     # (b) a common-area fault with name and phone; the category buttons send it.
     assert 'name="csrf_token"' in html and 'name="phone"' in html and 'name="name"' in html
-    assert len(re.findall(r'<button type="submit" name="category" value="\w+"', html)) == 22
+    assert len(re.findall(r'<button type="submit" name="category" value="\w+"', html)) == 26
     # (c) the hotline: the street office's phone.
     assert 'href="tel:0472-8812345"' in html and world.orgs["SO-S1"].name in said
     for pattern in (INLINE_SCRIPT, EVENT_HANDLER, INLINE_STYLE):

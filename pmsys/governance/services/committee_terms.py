@@ -11,7 +11,7 @@ from pmsys import audit, clock
 from pmsys.auth import permissions
 from pmsys.governance import committees as rules_mod
 from pmsys.governance.services.committees import end_committee, rules_for
-from pmsys.models.auth import Organization, OrgKind, User
+from pmsys.models.auth import Organization, OrgKind, Role, User
 from pmsys.models.governance import Committee, CommitteeStatus
 from pmsys.models.places import Community
 from pmsys.notify import notify_users
@@ -56,8 +56,10 @@ def expire_due(session: Session, today: date) -> dict:
                 Organization.id == community.community_office_id,
                 (Organization.kind == OrgKind.street_office)
                 & (Organization.region_id == community.street_id)))
+            # A grid worker of the street office follows their grid, not its committees.
             users = session.scalars(select(User.id).where(
-                User.organization_id.in_(watchers), User.active.is_(True)))
+                User.organization_id.in_(watchers), User.active.is_(True),
+                User.role != Role.grid_worker))
             notify_users(session, users, "committee_term_ending", None,
                          community=community.code, community_name=community.name,
                          term_end=committee.term_end.isoformat(),
