@@ -17,7 +17,7 @@ flush and never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select
@@ -231,9 +231,20 @@ class _Request:
     note: str
 
 
-def _request(session: Session, community: Community, *, ref, kind, amount, household,
-             vote, note) -> _Request:
-    ref = _ref(ref)
+@dataclass(frozen=True)
+class Body:
+    """What an entry says, checked by the ledger's rules before anything is looked up."""
+
+    kind: FundKind
+    amount: Decimal  # signed, as it moves the balance
+    note: str
+
+
+def entry_body(*, kind, amount, note, household_named: bool, vote_named: bool) -> Body:
+    """Check an entry's kind, amount and note (and whether it names a household or a vote).
+
+    Pure: InvalidInput, with the offending field in `fields`, for what the ledger refuses.
+    """
     if not isinstance(kind, str) or kind not in KINDS:
         raise InvalidInput("unknown kind", fields={"kind": ", ".join(KINDS)})
     kind = FundKind(kind)
@@ -244,24 +255,30 @@ def _request(session: Session, community: Community, *, ref, kind, amount, house
     note = bounded_text(note, "note", MAX_NOTE)
     if kind in (FundKind.spend, FundKind.correction) and not note:
         raise InvalidInput("say what the money is for", fields={"note": "required"})
-    target = None
-    if household not in (None, ""):
-        if kind is FundKind.spend:
-            raise InvalidInput("a spend is shared by every household: name none",
-                               fields={"household": "not for a spend"})
-        target = _household_of(session, community, household)
-    elif kind is FundKind.deposit:
+    if household_named and kind is FundKind.spend:
+        raise InvalidInput("a spend is shared by every household: name none",
+                           fields={"household": "not for a spend"})
+    if not household_named and kind is FundKind.deposit:
         raise InvalidInput("a deposit names its household", fields={"household": "required"})
-    basis = None
     if kind is FundKind.spend:
-        if vote in (None, ""):
+        if not vote_named:
             raise InvalidInput("a spend names the vote that approved it",
                                fields={"vote": "required"})
-        basis = _vote_of(session, community, vote)
         value = -value
-    elif vote not in (None, ""):
+    elif vote_named:
         raise InvalidInput("only a spend names a vote", fields={"vote": "only for a spend"})
-    return _Request(ref, kind, value, target, basis, note)
+    return Body(kind, value, note)
+
+
+def _request(session: Session, community: Community, *, ref, kind, amount, household,
+             vote, note) -> _Request:
+    ref = _ref(ref)
+    body = entry_body(kind=kind, amount=amount, note=note,
+                      household_named=household not in (None, ""),
+                      vote_named=vote not in (None, ""))
+    target = None if household in (None, "") else _household_of(session, community, household)
+    basis = None if vote in (None, "") else _vote_of(session, community, vote)
+    return _Request(ref, body.kind, body.amount, target, basis, body.note)
 
 
 def _same(existing: FundEntry, request: _Request) -> FundEntry:
@@ -323,6 +340,27 @@ def record_entry(session: Session, actor, community: Community, *, ref, kind, am
     _check_keeper(session, actor, community)
     request = _request(session, community, ref=ref, kind=kind, amount=amount,
                        household=household, vote=vote, note=note)
+    return _record(session, actor, community, request)
+
+
+def import_entry(session: Session, actor, community: Community, *, ref, kind, amount,
+                 household=None, note="", on: date | None = None) -> tuple[FundEntry, bool]:
+    """Record an entry of a region bundle once per ref, by the rules of `record_entry`.
+
+    For pmsys/imports, which has checked that `actor` may import (a User, or a string for
+    unattended work): no keeper check, and no spend (a spend needs a vote and two
+    signatures). `on` dates an entry made before pmsys (noon, local time); else now.
+    """
+    if kind == FundKind.spend.value:
+        raise InvalidInput("a spend is not imported", fields={"kind": "not a spend"})
+    request = _request(session, community, ref=ref, kind=kind, amount=amount,
+                       household=household, vote=None, note=note)
+    at = None if on is None else datetime.combine(on, time(12), clock.LOCAL_TZ)
+    return _record(session, actor, community, request, at)
+
+
+def _record(session: Session, actor, community: Community, request: _Request,
+            at: datetime | None = None) -> tuple[FundEntry, bool]:
     existing = _find(session, community, request.ref)
     if existing is not None:
         return _same(existing, request), False
@@ -333,14 +371,14 @@ def record_entry(session: Session, actor, community: Community, *, ref, kind, am
     if request.vote is not None:
         _check_vote_cap(session, request)
     shares = _shares(session, community, request)
-    now = clock.now()
+    now = at or clock.now()
     spend = request.kind is FundKind.spend
     entry = FundEntry(community_id=community.id, ref=request.ref, kind=request.kind,
                       household_id=request.household.id if request.household else None,
                       vote_id=request.vote.id if request.vote else None, amount=request.amount,
                       note=request.note,
                       status=FundStatus.pending if spend else FundStatus.posted,
-                      recorded_by_id=actor.id, created_at=now,
+                      recorded_by_id=getattr(actor, "id", None), created_at=now,
                       posted_at=None if spend else now)
     try:
         with session.begin_nested():
