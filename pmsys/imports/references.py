@@ -293,8 +293,9 @@ def _check_users(parsed: Parsed, lookup: Lookup, problems: Problems) -> None:
         _check_person(user, "person", lookup, problems)
         if role is None:
             continue
-        if role == Role.resident and not is_set(user, "person") and "person" not in user.refused:
-            problems.add(user.at("person"), "required for a resident")
+        if (role in (Role.resident, Role.building_leader) and not is_set(user, "person")
+                and "person" not in user.refused):
+            problems.add(user.at("person"), f"required for {_article(role)} {role}")
         if "org" in user.refused:
             continue
         kinds = ROLE_ORG_KINDS[Role(role)]

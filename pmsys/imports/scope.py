@@ -98,9 +98,9 @@ def check_scope(session: Session, actor, parsed: Parsed, problems: Problems) -> 
     for term in parsed.management_terms:
         if term.get("community") not in area_communities:
             problems.add(term.at("community"), OUTSIDE)
-    for standard in parsed.fee_standards:
-        if standard.get("community") not in area_communities:
-            problems.add(standard.at("community"), OUTSIDE)
+    for item in (*parsed.fee_standards, *parsed.fund_entries, *parsed.building_leaders):
+        if item.get("community") not in area_communities:
+            problems.add(item.at("community"), OUTSIDE)
     for project in parsed.projects:
         if any(code not in area_communities for code in project.get("communities") or []):
             problems.add(project.at("communities"), OUTSIDE)

@@ -185,6 +185,25 @@ HEATING_SEASON = {
     "start": Field(month_day, required=True),
     "end": Field(month_day, required=True),
 }
+# A maintenance-fund entry (docs/domain.md#fund); the ledger checks kind, amount and note.
+FUND_ENTRY = {
+    "community": Field(code(), required=True),
+    "ref": Field(text(64), required=True),
+    "kind": Field(one_of(("deposit", "interest", "correction", "spend")), required=True),
+    # COMMUNITY/BUILDING/UNIT/HOUSEHOLD, as the fund's API names a household.
+    "household": Field(text(200)),
+    "amount": Field(decimal(2, minimum=-MONEY_MAX, maximum=MONEY_MAX, example="100.00"),
+                    required=True),
+    "on": Field(day),
+    "note": Field(free_text(500), nullable=False),
+}
+# A building leader's or grid worker's buildings (docs/domain.md#building-leaders).
+BUILDING_LEADER = {
+    "user": Field(_username, required=True),
+    "community": Field(code(), required=True),
+    "buildings": Field(code_list(), required=True),
+    "start": Field(day, required=True),
+}
 SECTION_SPECS = {
     "regions": REGION,
     "organizations": ORGANIZATION,
@@ -196,4 +215,6 @@ SECTION_SPECS = {
     "handovers": HANDOVER,
     "management_terms": TERM,
     "fee_standards": FEE_STANDARD,
+    "fund_entries": FUND_ENTRY,
+    "building_leaders": BUILDING_LEADER,
 }

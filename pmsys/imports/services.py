@@ -23,6 +23,8 @@ from pmsys.errors import DomainError, Forbidden
 from pmsys.imports import fee_checks, references, register_checks, scope, validation
 from pmsys.imports.existing import load_existing
 from pmsys.imports.fee_writer import write_fee_standards
+from pmsys.imports.fund_import import check_fund_entries, write_fund_entries
+from pmsys.imports.leader_import import check_building_leaders, write_building_leaders
 from pmsys.imports.register_writer import write_register
 from pmsys.imports.wanted import wanted_codes
 from pmsys.imports.writer import KINDS, write_bundle
@@ -98,12 +100,17 @@ def _import(session: Session, bundle: object, actor) -> ImportSummary:
     references.check_references(parsed, known, problems)
     register_checks.check_register(parsed, known, problems)
     fee_checks.check_fee_standards(parsed, known, problems)
+    lookup = references.Lookup(parsed, known)
+    check_fund_entries(session, parsed, lookup, problems)
+    check_building_leaders(session, parsed, lookup, problems)
     scope.check_scope(session, actor, parsed, problems)
     if problems:
         raise BundleInvalid(problems.lines(validation.ORDER))
     counts = write_bundle(session, parsed, existing)
     write_register(session, parsed, existing, actor, counts)
     write_fee_standards(session, parsed, existing, actor, counts)
+    write_fund_entries(session, parsed, existing, actor, counts)
+    write_building_leaders(session, parsed, existing, actor, counts)
     audit.record(session, actor, "bundle_imported", "bundle", "", counts=counts)
     session.flush()
     return ImportSummary({kind: counts[kind] for kind in KINDS})

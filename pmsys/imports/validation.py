@@ -16,7 +16,9 @@ from decimal import Decimal
 from flask_babel import force_locale
 
 from pmsys.auth.passwords import password_problem
+from pmsys.errors import InvalidInput
 from pmsys.evaluation.scoring import sheet_from, tiers_from
+from pmsys.fund import ledger
 from pmsys.governance.committees import rules_from
 from pmsys.imports.fields import INVALID, Item, Problems, mark_duplicates, read_list, read_object
 from pmsys.imports.sections import HEATING_SEASON, SECTION_SPECS
@@ -27,7 +29,8 @@ from pmsys.tickets.services.callbacks import check_percent
 VERSION = 1
 SECTIONS = (
     "settings", "regions", "organizations", "people", "communities", "users", "projects",
-    "assets", "handovers", "management_terms", "fee_standards",
+    "assets", "handovers", "management_terms", "fee_standards", "fund_entries",
+    "building_leaders",
 )
 ORDER = ("bundle", "version", *SECTIONS)
 
@@ -47,6 +50,8 @@ class Parsed:
     handovers: list[Item] = field(default_factory=list)
     management_terms: list[Item] = field(default_factory=list)
     fee_standards: list[Item] = field(default_factory=list)
+    fund_entries: list[Item] = field(default_factory=list)
+    building_leaders: list[Item] = field(default_factory=list)
     # The first object of each code (or username) in the bundle.
     region_index: dict[str, Item] = field(default_factory=dict)
     org_index: dict[str, Item] = field(default_factory=dict)
@@ -111,7 +116,39 @@ def parse_bundle(bundle: object) -> tuple[Parsed | None, Problems]:
             term.refuse("end")
     _check_register(parsed, problems)
     _check_fee_standards(parsed, problems)
+    _check_fund_entries(parsed, problems)
+    for leader in parsed.building_leaders:
+        _not_empty(leader, "buildings", problems)
     return parsed, problems
+
+
+def _check_fund_entries(parsed: Parsed, problems: Problems) -> None:
+    """Refuse spends, and an entry the ledger's rules refuse whatever the database holds."""
+    seen: dict[tuple[object, object], Item] = {}
+    for entry in parsed.fund_entries:
+        kind = entry.get("kind")
+        if kind == "spend":
+            problems.add(entry.at("kind"), "a spend is not imported: it needs a passed vote "
+                                           "and two signatures in pmsys")
+            entry.refuse("kind")
+            continue
+        key = (entry.get("community"), entry.get("ref"))
+        if None not in key:
+            if key in seen:
+                problems.add(entry.at("ref"), f"duplicate: {seen[key].path} has this ref")
+                entry.refuse("ref")
+            else:
+                seen[key] = entry
+        if kind is None or entry.get("amount") is None:
+            continue
+        try:
+            ledger.entry_body(kind=kind, amount=entry.get("amount"), note=entry.get("note", ""),
+                              household_named=entry.get("household") is not None,
+                              vote_named=False)
+        except InvalidInput as refused:
+            name = next(iter(refused.fields or {}), "amount")
+            problems.add(entry.at(name), refused.message)
+            entry.refuse(name)
 
 
 def _check_fee_standards(parsed: Parsed, problems: Problems) -> None:

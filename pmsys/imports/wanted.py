@@ -75,10 +75,13 @@ def wanted_codes(parsed: Parsed) -> Wanted:
         if isinstance(asset.get("community"), str) and asset.get("building") is not None
     }
     wanted.fee_communities = _codes(parsed.fee_standards, "community")
+    # The buildings of the building leaders' communities are checked like the assets'.
+    wanted.place_communities |= _codes(parsed.building_leaders, "community")
     wanted.communities = (
         _codes(parsed.communities, "code") | wanted.term_communities
         | wanted.committee_communities | _codes(items, "community")
         | _codes(parsed.assets, "community") | wanted.fee_communities
+        | _codes(parsed.fund_entries, "community") | wanted.place_communities
     )
     for project in parsed.projects:
         wanted.communities.update(project.get("communities") or [])

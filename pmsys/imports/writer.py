@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 KINDS = (
     "settings", "regions", "organizations", "people", "communities", "buildings", "units",
     "households", "users", "projects", "project_items", "assets", "handovers",
-    "management_terms", "committees", "fee_standards",
+    "management_terms", "committees", "fee_standards", "fund_entries", "building_leaders",
 )
 
 

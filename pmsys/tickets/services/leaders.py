@@ -78,17 +78,19 @@ def _assignee(session: Session, community: Community, role: Role, username) -> U
     if user is None or not user.active or user.role is not role:
         raise InvalidInput(f"no active {role.value} {username}", code="user_not_assignable",
                            fields={"user": f"not an active {role.value}"})
-    if role is Role.grid_worker:
-        org = user.organization
-        serves = org is not None and (
-            (org.kind is OrgKind.street_office and org.region_id == community.street_id)
-            or (org.kind is OrgKind.community_office
-                and org.id == community.community_office_id))
-        if not serves:
-            raise InvalidInput("a grid worker works for the community's street or community "
-                               "office", code="user_not_assignable",
-                               fields={"user": "not an office of this community"})
+    if role is Role.grid_worker and not serves(user.organization, community):
+        raise InvalidInput("a grid worker works for the community's street or community "
+                           "office", code="user_not_assignable",
+                           fields={"user": "not an office of this community"})
     return user
+
+
+def serves(org, community: Community) -> bool:
+    """Whether a grid worker's organisation serves `community`: its street office or its
+    community office."""
+    return org is not None and (
+        (org.kind is OrgKind.street_office and org.region_id == community.street_id)
+        or (org.kind is OrgKind.community_office and org.id == community.community_office_id))
 
 
 def _buildings(session: Session, community: Community, codes) -> list[Building]:
@@ -119,19 +121,44 @@ def assign(session: Session, actor, community: Community, kind: str, *, user, bu
     start = _day(start, "start")
     if start < clock.today():
         raise InvalidInput("an assignment starts today or later", fields={"start": "in the past"})
+    rows = _grant(session, actor.id, person, chosen, start)
+    audit.record(session, actor, "buildings_assigned", "user", person.username,
+                 role=role.value, community=community.code,
+                 buildings=[row.building.code for row in rows], start=start.isoformat())
+    return rows
+
+
+def _grant(session: Session, assigned_by_id: int, person: User, chosen: list[Building],
+           start: date) -> list[BuildingAssignment]:
+    """Assign the `chosen` buildings the user does not hold on `start` already; flushed."""
     held = set(session.scalars(select(BuildingAssignment.building_id).where(
         BuildingAssignment.user_id == person.id,
         BuildingAssignment.building_id.in_([b.id for b in chosen]),
         or_(BuildingAssignment.end.is_(None), BuildingAssignment.end >= start))))
-    rows = [BuildingAssignment(user_id=person.id, building_id=b.id, start=start,
-                               assigned_by_id=actor.id)
+    rows = [BuildingAssignment(user_id=person.id, building=b, start=start,
+                               assigned_by_id=assigned_by_id)
             for b in chosen if b.id not in held]
     session.add_all(rows)
     session.flush()
-    audit.record(session, actor, "buildings_assigned", "user", person.username,
-                 role=role.value, community=community.code,
-                 buildings=[b.code for b in chosen if b.id not in held], start=start.isoformat())
     return rows
+
+
+def import_assignment(session: Session, actor, community: Community, *, user: User,
+                      buildings: list[str], start: date) -> int:
+    """Assign buildings of a region bundle (pmsys/imports, which checked the actor, the
+    user's role and organisation and the buildings); a start in the past is history.
+
+    A building the user already holds on `start` is left as it is; the number assigned is
+    returned. Unattended work (a string actor) records the user as the one who assigned.
+    Audited when anything was assigned.
+    """
+    chosen = _buildings(session, community, buildings)
+    rows = _grant(session, getattr(actor, "id", None) or user.id, user, chosen, start)
+    if rows:
+        audit.record(session, actor, "buildings_assigned", "user", user.username,
+                     role=user.role.value, community=community.code,
+                     buildings=[row.building.code for row in rows], start=start.isoformat())
+    return len(rows)
 
 
 def end_assignments(session: Session, actor, community: Community, kind: str, *, user,
