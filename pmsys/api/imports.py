@@ -34,6 +34,8 @@ class RegionBundle(Input):
     handovers: Rows = None
     management_terms: Rows = None
     fee_standards: Rows = None
+    fund_entries: Rows = None
+    building_leaders: Rows = None
 
 
 class Counts(Answer):

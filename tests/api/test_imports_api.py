@@ -161,3 +161,36 @@ def test_a_bureau_import_stays_in_its_district(db, client, bureau_headers):
         "users[0].role: only a system administrator may grant this role",
     ]
     assert row_counts(db.session) == before
+
+
+def test_a_bureau_admin_loads_fund_entries_and_building_leaders_of_its_area(db, client,
+                                                                           bureau_headers):
+    bundle = area_bundle()
+    bundle["users"].append({"username": "leader1", "password": "leads building one 2022",
+                            "role": "building_leader", "person": "P3"})
+    bundle["fund_entries"] = [{"community": "GXL", "ref": "D-101", "kind": "deposit",
+                               "household": "GXL/1/1/101", "amount": "3000.00"}]
+    bundle["building_leaders"] = [{"user": "leader1", "community": "GXL", "buildings": ["1"],
+                                   "start": "2022-03-01"}]
+
+    response = client.post("/api/v1/imports", json=bundle, headers=bureau_headers)
+
+    assert response.status_code == 200
+    counts = response.json["counts"]
+    assert counts["fund_entries"] == {"created": 1, "updated": 0, "unchanged": 0}
+    assert counts["building_leaders"] == {"created": 1, "updated": 0, "unchanged": 0}
+
+    other = factories.RegionFactory(code="FAR", kind="district")
+    factories.CommunityFactory(code="FARC", street=factories.street(other))
+    far = {"version": 1,
+           "fund_entries": [{"community": "FARC", "ref": "X", "kind": "interest",
+                             "amount": "1.00"}],
+           "building_leaders": [{"user": "leader1", "community": "FARC", "buildings": ["1"],
+                                 "start": "2022-03-01"}]}
+    refused = client.post("/api/v1/imports", json=far, headers=bureau_headers)
+
+    assert refused.status_code == 400
+    assert "fund_entries[0].community: outside your area" in (
+        refused.json["error"]["fields"]["errors"])
+    assert "building_leaders[0].community: outside your area" in (
+        refused.json["error"]["fields"]["errors"])
