@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pmsys import clock
+from pmsys.errors import DomainError
 from pmsys.fund import ledger
 from pmsys.imports.bulk import rows_among
 from pmsys.imports.fields import Item, Problems
@@ -130,12 +131,27 @@ def _differs(entry: Item, before: _Recorded) -> bool:
             or (on is not None and on != before.on))
 
 
+class EntryRefused(Exception):
+    """The ledger refused an entry that the checks let through (a balance they do not see)."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(f"{path}: {message}")
+        self.line = f"{path}: {message}"
+
+
 def write_fund_entries(session: Session, parsed: Parsed, existing, actor, counts) -> None:
-    """Record the bundle's entries in order through the ledger; count them in `counts`."""
+    """Record the bundle's entries in order through the ledger; count them in `counts`.
+
+    Raises EntryRefused, naming the entry's path, when the ledger refuses one; the caller
+    undoes what was written.
+    """
     for entry in parsed.fund_entries:
         community = existing.communities[entry.get("community")]
-        _row, created = ledger.import_entry(
-            session, actor, community, ref=entry.get("ref"), kind=entry.get("kind"),
-            amount=entry.get("amount"), household=entry.get("household"),
-            note=entry.get("note", ""), on=entry.get("on"))
+        try:
+            _row, created = ledger.import_entry(
+                session, actor, community, ref=entry.get("ref"), kind=entry.get("kind"),
+                amount=entry.get("amount"), household=entry.get("household"),
+                note=entry.get("note", ""), on=entry.get("on"))
+        except DomainError as refused:
+            raise EntryRefused(entry.path, refused.message) from None
         tally(counts, "fund_entries", created, False)

@@ -23,7 +23,7 @@ from pmsys.errors import DomainError, Forbidden
 from pmsys.imports import fee_checks, references, register_checks, scope, validation
 from pmsys.imports.existing import load_existing
 from pmsys.imports.fee_writer import write_fee_standards
-from pmsys.imports.fund_import import check_fund_entries, write_fund_entries
+from pmsys.imports.fund_import import EntryRefused, check_fund_entries, write_fund_entries
 from pmsys.imports.leader_import import check_building_leaders, write_building_leaders
 from pmsys.imports.register_writer import write_register
 from pmsys.imports.wanted import wanted_codes
@@ -106,11 +106,16 @@ def _import(session: Session, bundle: object, actor) -> ImportSummary:
     scope.check_scope(session, actor, parsed, problems)
     if problems:
         raise BundleInvalid(problems.lines(validation.ORDER))
-    counts = write_bundle(session, parsed, existing)
-    write_register(session, parsed, existing, actor, counts)
-    write_fee_standards(session, parsed, existing, actor, counts)
-    write_fund_entries(session, parsed, existing, actor, counts)
-    write_building_leaders(session, parsed, existing, actor, counts)
+    try:
+        # A savepoint, so that an entry the fund's ledger refuses still leaves nothing written.
+        with session.begin_nested():
+            counts = write_bundle(session, parsed, existing)
+            write_register(session, parsed, existing, actor, counts)
+            write_fee_standards(session, parsed, existing, actor, counts)
+            write_fund_entries(session, parsed, existing, actor, counts)
+            write_building_leaders(session, parsed, existing, actor, counts)
+    except EntryRefused as refused:
+        raise BundleInvalid([refused.line]) from None
     audit.record(session, actor, "bundle_imported", "bundle", "", counts=counts)
     session.flush()
     return ImportSummary({kind: counts[kind] for kind in KINDS})

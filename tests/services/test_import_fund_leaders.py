@@ -214,3 +214,16 @@ def test_an_import_by_a_user_records_who_assigned(db):
 
     assert assignments(db) == [("leader1", "1", date(2022, 3, 1), admin.id)]
     assert db.session.scalar(select(Building.code)) == "1"
+
+
+def test_an_entry_the_ledger_refuses_when_written_leaves_nothing_written(db):
+    # After the correction, the only balance is below zero: nobody to share interest by,
+    # which only the ledger itself finds out.
+    corrected = {"community": "GXL", "ref": "C-101", "kind": "correction",
+                 "household": "GXL/1/1/101", "amount": "-3500.00", "note": "多记了"}
+    import_bundle(db.session, bundle(fund=[DEPOSITS[0], corrected]), actor="cli")
+
+    errors = errors_of(db, bundle(fund=[DEPOSITS[0], corrected, INTEREST]))
+
+    assert errors == ["fund_entries[2]: no household has a balance to share this by; name the "
+                      "household"]
