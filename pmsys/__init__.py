@@ -9,6 +9,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from pmsys.config import Config, config_for_environment
+from pmsys.json_answers import OrjsonProvider
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,8 +29,7 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     app.config.update(values)
     app.session_interface = SessionInterface()
     # Answers keep the order their keys are written in, and Chinese as UTF-8, not \uXXXX.
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
+    app.json = OrjsonProvider(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["PROXY_COUNT"]:
         # Behind the HTTPS proxy the client's own address is the one to throttle.
@@ -144,10 +144,12 @@ def select_locale() -> str:
     chosen = getattr(g, "locale_override", None)
     if chosen in languages:
         return chosen
-    cookie = request.cookies.get("lang") if request else None
+    cookies = request.cookies if request else {}
+    cookie = cookies.get("lang")
     if cookie in languages:
         return cookie
-    if current_user and getattr(current_user, "is_authenticated", False):
+    # Without a cookie nobody is logged in (an API call): no need to ask Flask-Login.
+    if cookies and current_user and getattr(current_user, "is_authenticated", False):
         if current_user.locale in languages:
             return current_user.locale
     if request:
