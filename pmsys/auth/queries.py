@@ -22,7 +22,8 @@ _ORG_DETAILS = (
 
 def org_profile(session: Session, org: Organization) -> dict:
     """An organisation as `auth.serializers.org_json` shows it, read in one statement."""
-    rows = session.execute(_ORG_DETAILS, {"org_id": org.id}).all()
+    # Plain columns: the connection runs it without the ORM's result handling.
+    rows = session.connection().execute(_ORG_DETAILS, {"org_id": org.id}).all()
     region, community = (rows[0][0], rows[0][1]) if rows else (None, None)
     return {
         "code": org.code,

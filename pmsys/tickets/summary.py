@@ -23,11 +23,13 @@ tickets behind the ORM (the city bench) calls `rebuild`, as the migration does.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from sqlalchemy import (
     BigInteger,
     Integer,
     and_,
+    bindparam,
     cast,
     delete,
     event,
@@ -119,17 +121,23 @@ def refresh(session: Session, ticket_ids: Iterable[int]) -> None:
     if not ids:
         return
     connection = session.connection()
-    dialect = connection.dialect.name
+    connection.execute(_upsert(connection.dialect.name), {"ids": ids})
+
+
+@cache
+def _upsert(dialect: str):
+    # Built once per dialect: every filing runs it, and building it (the select's
+    # columns, the conflict clause) costs more than running it.
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
     statement = upsert(TicketSummary).from_select(
-        COLUMNS, source_rows(dialect, [Ticket.id.in_(ids)]))
+        COLUMNS, source_rows(dialect, [Ticket.id.in_(bindparam("ids", expanding=True))]))
     excluded = statement.excluded
-    connection.execute(statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=["ticket_id"],
-        set_={name: excluded[name] for name in COLUMNS if name != "ticket_id"}))
+        set_={name: excluded[name] for name in COLUMNS if name != "ticket_id"})
 
 
 def rebuild(session: Session) -> int:

@@ -3,7 +3,7 @@ the other permission modules build on."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from pmsys import clock
@@ -108,11 +108,23 @@ def probe(session: Session, column, value, object_type: str) -> tuple[str, str] 
     return None if found is None else (object_type, str(value))
 
 
+# A resident's community by code: every filing by a resident asks it, so it is built once
+# (the same clause as community_clause's for a resident).
+_RESIDENTS_COMMUNITY = select(Community).where(
+    Community.code == bindparam("code"),
+    Community.id.in_(resident_community_ids(bindparam("person_id"))),
+)
+
+
 def get_community_or_404(session: Session, actor, code: str) -> Community:
     """Return the community with this code if `actor` may see it; else NotFound."""
-    community = session.scalar(
-        select(Community).where(Community.code == code, community_clause(actor))
-    )
+    if _is_user(actor) and actor.role is Role.resident:
+        community = session.scalar(_RESIDENTS_COMMUNITY,
+                                   {"code": code, "person_id": actor.person_id})
+    else:
+        community = session.scalar(
+            select(Community).where(Community.code == code, community_clause(actor))
+        )
     if community is None:
         raise NotFound(f"no community {code}", code="community_not_found",
                        hidden=probe(session, Community.code, code, "community"))

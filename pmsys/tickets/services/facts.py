@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, bindparam, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import Integer, and_, bindparam, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from pmsys import categories
 from pmsys.assets.maintainers import Stint
@@ -37,16 +37,34 @@ _SERVING = (
     )
     .order_by(Organization.code)
 )
-# The assets of a category in a community, with their stints and warranty contractors;
-# gather_facts narrows it to those that could cover the place.
-_ASSETS = (
-    select(Asset)
-    .options(
-        selectinload(Asset.stints).joinedload(AssetMaintainer.organization),
-        joinedload(Asset.warranty_contractor),
-    )
+# The assets of a category in a community with their warranty contractors, as plain rows
+# (routing reads values, not objects): every asset of the category for gas, else only those
+# that could cover the place (the whole community's, the building's, the unit's, the one
+# named). Built once; a missing building, unit or asset is a NULL that matches nothing.
+_warranty = aliased(Organization)
+_ASSET_ROWS = (
+    select(Asset.id, Asset.code, Asset.name, Asset.category, Asset.building_id, Asset.unit_id,
+           Asset.warranty_until, _warranty.id, _warranty.code, _warranty.name)
+    .outerjoin(_warranty, _warranty.id == Asset.warranty_contractor_id)
     .where(Asset.community_id == bindparam("community_id"),
            Asset.category == bindparam("category"))
+    .order_by(Asset.id)
+)
+_ALL_ASSETS = _ASSET_ROWS
+_COVERING_ASSETS = _ASSET_ROWS.where(or_(
+    Asset.building_id.is_(None),
+    and_(Asset.building_id == bindparam("building_id", type_=Integer),
+         Asset.unit_id.is_(None)),
+    Asset.unit_id == bindparam("unit_id", type_=Integer),
+    Asset.id == bindparam("asset_id", type_=Integer),
+))
+# Their maintainers, each stint with its organisation, in order of start.
+_STINTS = (
+    select(AssetMaintainer.asset_id, AssetMaintainer.start, AssetMaintainer.end,
+           Organization.id, Organization.code, Organization.name)
+    .join(Organization, Organization.id == AssetMaintainer.organization_id)
+    .where(AssetMaintainer.asset_id.in_(bindparam("ids", expanding=True)))
+    .order_by(AssetMaintainer.asset_id, AssetMaintainer.start, AssetMaintainer.id)
 )
 
 
@@ -58,46 +76,49 @@ def _serving(session: Session, kind: OrgKind, category: str, lineage: list[int])
     return tuple(_org(o) for o in sorted(rows, key=lambda o: order[o.region_id]))
 
 
-def _could_cover(place: Place, category: str):
-    """The assets that can matter: the named one, or those covering the place.
+def _asset_facts(session: Session, place: Place, category: str) -> tuple:
+    """The assets that can matter, as routing's facts: two statements (none for stints
+    when there are no assets).
 
     Gas looks at every gas asset of the community (docs/domain.md#routing step 2), so it is
     not narrowed; for the rest, only assets of the place's unit, its building or
     the whole community can be chosen by routing.
     """
+    values = {"community_id": place.community.id, "category": category}
     if category == "gas":
-        return Asset.id.isnot(None)
-    unit = place.unit or (place.household.unit if place.household else None)
-    building_id = place.building.id if place.building else (unit.building_id if unit else None)
-    covering = [Asset.building_id.is_(None)]
-    if building_id is not None:
-        covering.append(and_(Asset.building_id == building_id, Asset.unit_id.is_(None)))
-    if unit is not None:
-        covering.append(Asset.unit_id == unit.id)
-    if place.asset is not None:
-        covering.append(Asset.id == place.asset.id)
-    return or_(*covering)
+        statement = _ALL_ASSETS
+    else:
+        unit = place.unit or (place.household.unit if place.household else None)
+        statement = _COVERING_ASSETS
+        values.update(
+            building_id=(place.building.id if place.building
+                         else unit.building_id if unit else None),
+            unit_id=unit.id if unit else None,
+            asset_id=place.asset.id if place.asset else None,
+        )
+    connection = session.connection()
+    assets = connection.execute(statement, values).all()
+    if not assets:
+        return ()
+    stints: dict[int, list[Stint]] = {row[0]: [] for row in assets}
+    for asset_id, start, end, *org in connection.execute(_STINTS, {"ids": list(stints)}):
+        stints[asset_id].append(Stint(routing.Org(*org), start, end))
+    return tuple(
+        routing.AssetFacts(
+            id=asset_id, code=code, name=name or code, category=asset_category,
+            building_id=building_id, unit_id=unit_id,
+            warranty_contractor=routing.Org(*warranty) if warranty[0] is not None else None,
+            warranty_until=warranty_until, stints=tuple(stints[asset_id]),
+        )
+        for (asset_id, code, name, asset_category, building_id, unit_id, warranty_until,
+             *warranty) in assets
+    )
 
 
 def gather_facts(session: Session, place: Place, category: str, on: date) -> routing.Facts:
     """Collect what `routing.route()` needs for a ticket at `place` on `on`."""
     spec = categories.get(category)
-    assets = session.scalars(_ASSETS.where(_could_cover(place, category)),
-                             {"community_id": place.community.id, "category": category}).all()
-    facts_assets = tuple(
-        routing.AssetFacts(
-            id=a.id,
-            code=a.code,
-            name=a.name or a.code,
-            category=a.category,
-            building_id=a.building_id,
-            unit_id=a.unit_id,
-            warranty_contractor=_org(a.warranty_contractor),
-            warranty_until=a.warranty_until,
-            stints=tuple(Stint(_org(s.organization), s.start, s.end) for s in a.stints),
-        )
-        for a in assets
-    )
+    facts_assets = _asset_facts(session, place, category)
     term = active_terms(session, [place.community.id], on).get(place.community.id)
     lineage = (region_lineage_ids(session, place.community.street_id)
                if spec.by_duty or category == "gas" else [])
