@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 from sqlalchemy import DateTime, Enum, MetaData, event
@@ -10,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from pmsys import clock
+from pmsys.sqlite_writers import WriterLock
 from pmsys.unit_of_work import sqlite_begin, sqlite_waits
 
 NAMING_CONVENTION = {
@@ -134,14 +136,63 @@ def configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    database = engine.url.database
+    writers = (WriterLock(database)
+               if database not in (None, "", ":memory:") and not database.startswith("file:")
+               else None)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if sqlite_waits():
-            connection.exec_driver_sql(sqlite_begin())
-            return
-        # Bookkeeping that may be skipped fails at once instead of waiting for the lock.
-        connection.exec_driver_sql("PRAGMA busy_timeout=0")
+        begin = sqlite_begin()
+        info = connection.connection.info
+        if writers is not None and begin != "BEGIN":
+            writers.acquire(info, wait=BUSY_TIMEOUT_MS / 1000 if sqlite_waits() else 0)
         try:
-            connection.exec_driver_sql(sqlite_begin())
+            if sqlite_waits():
+                connection.exec_driver_sql(begin)
+                return
+            # Bookkeeping that may be skipped fails at once instead of waiting for the lock.
+            connection.exec_driver_sql("PRAGMA busy_timeout=0")
+            try:
+                connection.exec_driver_sql(begin)
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except BaseException:
+            if writers is not None:
+                writers.release(info)
+            raise
+
+    if writers is None:
+        return
+
+    def _end(connection, how: str) -> None:
+        # The transaction ends here, then the next writer may go. Should it fail, SQLAlchemy's
+        # own commit or rollback, which follows, meets the error and reports it as usual.
+        info = connection.connection.info
+        if not writers.holds(info):
+            return
+        try:
+            getattr(connection.connection.dbapi_connection, how)()
+        except sqlite3.Error:
+            pass
         finally:
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            writers.release(info)
+
+    event.listen(engine, "commit", lambda connection: _end(connection, "commit"))
+    event.listen(engine, "rollback", lambda connection: _end(connection, "rollback"))
+
+    @event.listens_for(engine.pool, "reset")
+    def _on_reset(dbapi_connection, record, _state):
+        if writers.holds(record.info):  # returned to the pool with its transaction open
+            try:
+                dbapi_connection.rollback()
+            finally:
+                writers.release(record.info)
+
+    @event.listens_for(engine.pool, "close")
+    def _on_close(_dbapi_connection, record):
+        writers.close(record.info)
+
+    @event.listens_for(engine.pool, "invalidate")
+    def _on_invalidate(_dbapi_connection, record, _exception):
+        writers.close(record.info)
