@@ -350,17 +350,22 @@ def _found_by_sets(rows, group: str, trend: bool) -> dict[str, dict]:
     """The PostgreSQL rows (_grouped_statement) as {partition: {key: _Found}}."""
     sets = _THREE_SETS if group != "month" and trend else _TWO_SETS
     found: dict[str, dict] = defaultdict(dict)
+    named = group in ("org", "community")
     for row in rows:
-        part = sets[row.sets]
+        # A plain dict per row, read a dozen times: a city's report has thousands of groups,
+        # and each name read through the Row (or its RowMapping) looks the column up first.
+        values = row._asdict()
+        part = sets[values["sets"]]
         if part == "month":
-            key = row.month
+            key = values["month"]
         elif part == "total":
             key = None
         else:
-            key = row.key_code if group in ("org", "community") else row.by
-        item = found[part][key] = _Found(row.name, row._mapping, row.first_at, row.last_at)
+            key = values["key_code"] if named else values["by"]
+        item = found[part][key] = _Found(values["name"], values, values["first_at"],
+                                         values["last_at"])
         for median, _flag, _column in _MEDIANS:
-            low, high = row._mapping[f"{median}_low"], row._mapping[f"{median}_high"]
+            low, high = values[f"{median}_low"], values[f"{median}_high"]
             if low is not None:
                 item.middles[median] += [_duration(low), _duration(high)]
     return found
