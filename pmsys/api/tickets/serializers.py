@@ -89,6 +89,8 @@ def ticket_json(actor, ticket: TicketView, locale: str | None = None, *,
     """
     phone = permissions.reporter_phone(actor, ticket, listed=listed)
     flags = sorted(ticket.routing_flags)
+    # Follow-up visits are notes of staff and building leaders, not the resident's.
+    shows_visits = actor.role is not Role.resident
     parties = parties_of(actor, ticket, ticket.street_id, ticket.community_office_id)
     return {
         "id": ticket.id,
@@ -134,8 +136,7 @@ def ticket_json(actor, ticket: TicketView, locale: str | None = None, *,
                 "note": event.note or "",
             }
             for event in ticket.events
-            # Follow-up visits are notes of staff and building leaders, not the resident's.
-            if event.action != "visit" or actor.role is not Role.resident
+            if shows_visits or event.action != "visit"
         ],
         "allowed_actions": lifecycle.allowed_actions(
             ticket.status.value, parties,
