@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from pmsys import audit, categories, clock
@@ -168,6 +167,21 @@ def file_ticket(
                  channel=Channel.hotline if for_caller else Channel(channel))
 
 
+def _next_ticket_id(session: Session) -> int:
+    """The id the ticket about to be filed gets, so that its number is written with it.
+
+    PostgreSQL: the next value of the id's sequence, as the column's default would take it.
+    SQLite: one past the largest id, as SQLite itself would choose it; the transaction holds
+    the write lock from its start (pmsys/db.py), so no other writer can take it meanwhile.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return connection.execute(_NEXT_ID_POSTGRESQL).scalar_one()
+    return connection.execute(_NEXT_ID_SQLITE).scalar_one()
+
+
+_NEXT_ID_POSTGRESQL = select(func.nextval(func.pg_get_serial_sequence("tickets", "id")))
+_NEXT_ID_SQLITE = select(func.coalesce(func.max(Ticket.id), 0) + 1)
 # The first event of a ticket's trail, written without the ORM's unit of work (after the
 # flush that gives the ticket its number): filing writes one per ticket.
 _FILE_EVENT = insert(TicketEvent.__table__)
@@ -189,9 +203,10 @@ def _open(session: Session, actor, place: Place, *, category: str, description: 
     due_respond, due_resolve = sla.deadlines(moment, windows)
     household_unit = place.household.unit if place.household else None
     unit_row = place.unit or household_unit
+    ticket_id = _next_ticket_id(session)
     ticket = Ticket(
-        # A unique placeholder until the id is known (the number is built from it).
-        number="new-" + secrets.token_hex(8),
+        id=ticket_id,
+        number=f"{moment.astimezone(clock.LOCAL_TZ):%Y%m%d}-{ticket_id:06d}",
         status=TicketStatus.assigned,
         category=category,
         priority=Priority(priority),
@@ -218,8 +233,6 @@ def _open(session: Session, actor, place: Place, *, category: str, description: 
         assigned_at=now,
     )
     session.add(ticket)
-    session.flush()
-    ticket.number = f"{moment.astimezone(clock.LOCAL_TZ):%Y%m%d}-{ticket.id:06d}"
     audit.record(session, actor or PUBLIC_ACTOR, "ticket_filed", "ticket", ticket.number,
                  client=client,
                  category=category, community=place.community.code, assignee=assignee.code,
