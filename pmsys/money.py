@@ -18,15 +18,23 @@ FEN_PLACES = 2
 RATIO_PLACES = 4
 
 
+# The quantum of each number of places the reports round to, made once (a city's collection
+# report rounds some 50,000 figures).
+_QUANTA = {FEN_PLACES: FEN, RATIO_PLACES: RATIO}
+
+
 def _decimal(value) -> Decimal:
     # A float (SQLite hands sums back as floats) stands for the decimal it prints as, not for
     # its binary expansion: 0.145 is 0.145, not 0.14499999….
+    if isinstance(value, Decimal):
+        return value
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
 
 
 def round_half_up(value, places: int) -> Decimal:
     """`value` rounded half up to `places` decimal places."""
-    return _decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
+    return _decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def fen(amount) -> Decimal:

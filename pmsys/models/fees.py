@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -212,6 +213,13 @@ class CollectionSummary(Base):
     __table_args__ = (
         PrimaryKeyConstraint("period", "community_id", "mode", "paid_month"),
         Index("ix_fee_collection_summaries_community_id", "community_id"),
+        # The reports read the bills rows and the rows of later months apart
+        # (pmsys/fees/summary.py as_of); on PostgreSQL the bills rows from the index alone.
+        Index("ix_fee_collection_summaries_bills", "period",
+              postgresql_include=["community_id", "mode", "bills", "billed", "paid",
+                                  "paid_full"],
+              postgresql_where=text("paid_month = ''"), sqlite_where=text("paid_month = ''")),
+        Index("ix_fee_collection_summaries_paid_month", "paid_month", "period"),
     )
 
 

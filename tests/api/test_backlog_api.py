@@ -110,6 +110,18 @@ def test_open_and_effective_hand_overs(api, world):
     assert body["by_category"] == {"drainage": 1, "power": 1, "water_supply": 1}
 
 
+def test_of_two_open_hand_overs_the_newest_is_shown(api, world):
+    older = HandoverFactory(code="H-OLD", from_org=world.orgs["HB"], to_org=world.orgs["WATER"],
+                            status=HandoverStatus.returned, assets=[world.assets["CA-WS"]])
+    HandoverFactory(code="H-NEW", from_org=world.orgs["HB"], to_org=world.orgs["POWER"],
+                    status=HandoverStatus.draft, assets=[world.assets["CA-WS"]],
+                    created_at=older.created_at + timedelta(hours=1))
+    body = report(api, query="?on=2022-02-19")
+    assert item("CA-WS", "water_supply", "CA", "S1", 1, "H-NEW", "draft",
+                receiver=POWER) in body["items"]
+    assert body["by_receiver"] == {"POWER": 2, "WATER": 2}
+
+
 def test_a_hand_over_made_through_the_api_clears_the_backlog(api):
     def step(who, **body):
         response = api.post(who, "/handovers/H-1/actions", body)

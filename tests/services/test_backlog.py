@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from pmsys import clock
-from pmsys.assets.services import handover_backlog
+from pmsys.assets.services import BacklogRow, handover_backlog, handover_backlog_rows
 from pmsys.errors import Forbidden, NotFound
 from pmsys.models.places import Region
 from pmsys.settings import get_setting, get_settings
@@ -206,3 +206,44 @@ def test_an_inactive_or_anonymous_actor_reads_nothing(db, region):
         backlog(db, region, date(2022, 6, 1), who="bureau")
     with pytest.raises(Forbidden):
         handover_backlog(db.session, None, date(2022, 6, 1))
+
+
+def in_codes(item) -> BacklogRow:
+    """A BacklogItem of handover_backlog as handover_backlog_rows gives it."""
+    return BacklogRow(
+        item.asset.code, item.asset.category, item.community.code, item.street.code,
+        item.project.code, item.project.accepted_on, item.days_overdue,
+        item.handover.code if item.handover else None,
+        item.handover.status if item.handover else None,
+        (item.receiver.code, item.receiver.name) if item.receiver else None)
+
+
+def test_the_rows_the_api_lists_are_the_report_s_items_in_codes(db, region):
+    # Every rule at once: an open hand-over to a receiver the bureau chose, one signed for a
+    # later date, one effective, two carriers (no receiver), a street's own deadline.
+    inspected(region, "H-9", ["CA-HT"], to="WATER")
+    make_effective(region, inspected(region, "H-1", ["CA-DR"]), date(2022, 7, 1),
+                   committee="committee_a")
+    make_effective(region, inspected(region, "H-2", ["CA-WS"], inspected_on=date(2022, 2, 20)),
+                   date(2022, 3, 1), committee="committee_a")
+    setting("handover_overdue_days", 30, scope=region.s3.code)
+    for who, on, scope in (("sysadmin", date(2022, 6, 1), None),
+                           ("sysadmin", date(2022, 2, 28), None),
+                           ("sysadmin", ACCEPTED + timedelta(days=31), None),
+                           ("bureau", date(2022, 6, 1), None),
+                           ("officer", date(2022, 7, 1), None),
+                           ("sysadmin", date(2022, 6, 1), region.d1.code)):
+        report = backlog(db, region, on, who, region=scope)
+        rows = handover_backlog_rows(db.session, region.users[who], on, region=scope)
+        assert rows.items == [in_codes(item) for item in report.items]
+        assert (rows.by_category, rows.by_street, rows.by_receiver) == (
+            report.by_category, report.by_street, report.by_receiver)
+    assert {item.handover for item in rows.items} == {"H-9", "H-1", None}
+
+
+def test_the_rows_refuse_whom_the_report_refuses(db, region):
+    with pytest.raises(Forbidden):
+        handover_backlog_rows(db.session, region.users["water"], date(2022, 6, 1))
+    with pytest.raises(NotFound):
+        handover_backlog_rows(db.session, region.users["sysadmin"], date(2022, 6, 1),
+                              region="NOPE")

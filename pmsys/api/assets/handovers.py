@@ -181,6 +181,6 @@ def get_handover_backlog(query: BacklogQuery):
     """
     require(permissions.can_see_handover_backlog(g.api_user),
             "only the housing bureau and street offices read the backlog")
-    report = backlog_services.handover_backlog(db.session, g.api_user, query.on or clock.today(),
-                                               region=query.region)
+    report = backlog_services.handover_backlog_rows(db.session, g.api_user,
+                                                    query.on or clock.today(), region=query.region)
     return serializers.backlog_json(report)

@@ -226,20 +226,24 @@ def handover_json(session: Session, handover: Handover) -> dict:
 
 
 def backlog_json(backlog: Backlog) -> dict:
-    """The overdue utility assets with their counts by category, street and receiver."""
+    """The overdue utility assets with their counts by category, street and receiver.
+
+    `backlog`: from handover_backlog_rows (each item a BacklogRow of codes).
+    """
     return {
         "items": [
             {
-                "asset": item.asset.code,
-                "category": item.asset.category,
-                "community": item.community.code,
-                "street": item.street.code,
-                "project": item.project.code,
-                "accepted_on": date_str(item.project.accepted_on),
+                "asset": item.asset,
+                "category": item.category,
+                "community": item.community,
+                "street": item.street,
+                "project": item.project,
+                "accepted_on": date_str(item.accepted_on),
                 "days_overdue": item.days_overdue,
-                "handover": item.handover.code if item.handover else None,
-                "handover_status": item.handover.status.value if item.handover else None,
-                "receiver": org_ref(item.receiver),
+                "handover": item.handover,
+                "handover_status": item.handover_status.value if item.handover else None,
+                "receiver": ({"org": item.receiver[0], "name": item.receiver[1]}
+                             if item.receiver else None),
             }
             for item in backlog.items
         ],

@@ -1,6 +1,12 @@
 """Use cases of the assets domain: projects, the register, hand-overs, the backlog."""
 
-from pmsys.assets.services.backlog import Backlog, BacklogItem, handover_backlog
+from pmsys.assets.services.backlog import (
+    Backlog,
+    BacklogItem,
+    BacklogRow,
+    handover_backlog,
+    handover_backlog_rows,
+)
 from pmsys.assets.services.handovers import (
     activate_due_handovers,
     create_handover,
@@ -30,6 +36,7 @@ from pmsys.assets.services.worklist import available_actions, count_open, waitin
 __all__ = [
     "Backlog",
     "BacklogItem",
+    "BacklogRow",
     "accept_project",
     "acceptance_minimum",
     "activate_due_handovers",
@@ -42,6 +49,7 @@ __all__ = [
     "get_handover_or_404",
     "get_project_or_404",
     "handover_backlog",
+    "handover_backlog_rows",
     "handover_parties",
     "heating_season_for",
     "maintainer_on",
