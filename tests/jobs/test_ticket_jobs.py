@@ -76,7 +76,8 @@ def test_one_level_per_missed_deadline_each_recorded_and_notified(world, db):
     assert ticket.status.value == "assigned"
     audits = db.session.scalars(
         select(AuditRecord).where(AuditRecord.action == "ticket_escalated",
-                                  AuditRecord.object_key == ticket.number)).all()
+                                  AuditRecord.object_key == ticket.number)
+        .order_by(AuditRecord.id)).all()
     assert [a.data["level"] for a in audits] == [1, 2, 3]
 
 
