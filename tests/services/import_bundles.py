@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from sqlalchemy import func, select
 
 from pmsys.audit import AuditRecord
+from pmsys.imports.services import BundleInvalid, import_bundle
 from pmsys.models.assets import (
     Asset,
     AssetMaintainer,
@@ -208,3 +210,12 @@ def sized_bundle(
         bundle["handovers"].append({"code": f"{place}-H", "from": "TYQ-HB", "to": "WATER",
                                     "assets": lines, "effective_on": "2022-05-01"})
     return bundle
+
+
+def refused_unchanged(db, bundle, counted, actor="cli") -> list[str]:
+    """Import `bundle`, expecting it refused with `counted(db)` unchanged; return the errors."""
+    before = counted(db)
+    with pytest.raises(BundleInvalid) as caught:
+        import_bundle(db.session, bundle, actor=actor)
+    assert counted(db) == before
+    return caught.value.errors

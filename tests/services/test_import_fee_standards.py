@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 
 from pmsys.audit import AuditRecord
 from pmsys.fees import services
-from pmsys.imports.services import BundleInvalid, import_bundle
+from pmsys.imports.services import import_bundle
 from pmsys.models.auth import Organization
 from pmsys.models.fees import Bill, FeeStandard
 from pmsys.models.places import Community
 from tests.fee_world import build_fee_world
-from tests.services.import_bundles import row_counts, small_bundle
+from tests.services.import_bundles import refused_unchanged, row_counts, small_bundle
 from tests.world import build_world
 
 D = Decimal
@@ -53,11 +53,7 @@ def counted(db) -> dict:
 
 def errors_of(db, bundle, actor="cli") -> list[str]:
     """Import `bundle`, expecting it refused with nothing written; return the errors."""
-    before = counted(db)
-    with pytest.raises(BundleInvalid) as caught:
-        import_bundle(db.session, bundle, actor=actor)
-    assert counted(db) == before
-    return caught.value.errors
+    return refused_unchanged(db, bundle, counted, actor)
 
 
 def test_the_api_md_example_loads_with_the_manager_of_its_term(db):

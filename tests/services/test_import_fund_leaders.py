@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from pmsys.audit import AuditRecord
-from pmsys.imports.services import BundleInvalid, import_bundle
+from pmsys.imports.services import import_bundle
 from pmsys.models.fund import FundEntry, FundShare
 from pmsys.models.leaders import BuildingAssignment
 from pmsys.models.places import Building, Household
-from tests.services.import_bundles import row_counts, small_bundle
+from tests.services.import_bundles import refused_unchanged, row_counts, small_bundle
 
 D = Decimal
 DEPOSITS = [
@@ -57,11 +57,7 @@ def counted(db) -> dict:
 
 def errors_of(db, given, actor="cli") -> list[str]:
     """Import `given`, expecting it refused with nothing written; return the errors."""
-    before = counted(db)
-    with pytest.raises(BundleInvalid) as caught:
-        import_bundle(db.session, given, actor=actor)
-    assert counted(db) == before
-    return caught.value.errors
+    return refused_unchanged(db, given, counted, actor)
 
 
 def shares(db) -> dict[tuple[str, str], D]:
