@@ -216,3 +216,24 @@ def test_the_street_officer_sends_a_dispute_back_and_the_operator_has_it_again(l
     assert "楼前供水管属供水公司维护" in page.locator("#trail").inner_text()
     row = stored(live, ticket["id"])
     assert (row.status, row.assignee_id) == (TicketStatus.assigned, utility_id)
+
+
+def test_the_street_officer_assigns_a_building_leader_on_a_phone(live, walk):
+    """The building leaders' page fits 390 px, its table read row by row, and assigns."""
+    page = walk.page
+    log_in_as(walk, live, "officer")
+    walk.open(live.url("/communities/CA/building-leaders"))
+    check_page(page)
+    leaders = page.locator("#building-leaders table")
+    assert "leader_a" in leaders.inner_text()
+    # On a phone each assignment is a card of labelled values, not a row to scroll.
+    assert leaders.locator("td[data-label]").count() >= 5
+
+    rows = leaders.locator("tbody tr").count()
+    walk.choose("#assign select[name=kind]", "building-leaders")
+    walk.fill("#assign input[name=user]", "leader_a")
+    walk.fill("#assign input[name=buildings]", "2")
+    walk.tap("#assign button[type=submit]")
+    assert page.locator(".flash-success").count() == 1
+    assert leaders.locator("tbody tr").count() == rows + 1
+    check_page(page)
