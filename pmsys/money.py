@@ -67,17 +67,27 @@ def decimal_str(value, places: int = FEN_PLACES) -> str | None:
     return None if value is None else f"{round_half_up(value, places):.{places}f}"
 
 
+def _places_str(value: Decimal, quantum: Decimal, places: int) -> str:
+    # A Decimal that already has exactly `places` places (a figure rounded before, as
+    # pmsys/fees/rates.py's are) is written as it is: str() keeps every place and, for
+    # such a value, uses no exponent.
+    text = str(value)
+    if text[-places - 1:-places] == "." and "E" not in text:
+        return text
+    return f"{value.quantize(quantum, rounding=ROUND_HALF_UP):.{places}f}"
+
+
 def yuan_str(amount) -> str | None:
     """An amount as the API writes it ("62.50"); None stays None."""
     if type(amount) is Decimal:
-        return f"{amount.quantize(FEN, rounding=ROUND_HALF_UP):.2f}"
+        return _places_str(amount, FEN, FEN_PLACES)
     return decimal_str(amount, FEN_PLACES)
 
 
 def ratio_str(value) -> str | None:
     """A ratio as the API writes it ("0.6667"); None stays None."""
     if type(value) is Decimal:
-        return f"{value.quantize(RATIO, rounding=ROUND_HALF_UP):.4f}"
+        return _places_str(value, RATIO, RATIO_PLACES)
     return decimal_str(value, RATIO_PLACES)
 
 
