@@ -1,9 +1,11 @@
 """Fee collection reports over the communities a reader may see (docs/domain.md#collection).
 
-Each figure is one aggregate statement over the collection summary
+The figures are aggregate statements over the collection summary
 (pmsys/fees/summary.py: per community and period, the bills and what payments of
 each month paid on them, kept in step by every service that changes either),
-grouped by community, street, district or management mode. The number of
+grouped by community, street, district or management mode: one for the
+collection, arrears and recovery of every group together (one row per group),
+one for the trend. The number of
 statements is fixed and none reads every bill (a city bills 350,000 households a
 month); the arithmetic of the rates is the pure code of pmsys/fees/rates.py.
 
