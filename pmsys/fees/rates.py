@@ -132,6 +132,16 @@ def arrears(rows: Iterable[tuple[str, str, str, object]]) -> list[Arrears]:
     return [groups[key] for key in sorted(groups)]
 
 
+def arrears_of(key: str, name: str, owed_by_age: Iterable) -> Arrears:
+    """One group's arrears from what the database found owed per bucket (AGE_BUCKETS' order).
+
+    A bucket with None (nothing owed worth a fen there) holds zero.
+    """
+    return Arrears(key=key, name=name, buckets={
+        bucket: ZERO if owed is None else _money(owed)
+        for bucket, owed in zip(billing.AGE_BUCKETS, owed_by_age, strict=True)})
+
+
 def arrears_total(items: Iterable[Arrears], key: str = "", name: str = "") -> Arrears:
     """The arrears of every group together, bucket by bucket."""
     total = Arrears(key=key, name=name)

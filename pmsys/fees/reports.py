@@ -1,9 +1,11 @@
 """Fee collection reports over the communities a reader may see (docs/domain.md#collection).
 
-Each figure is one aggregate statement over the collection summary
+The figures are aggregate statements over the collection summary
 (pmsys/fees/summary.py: per community and period, the bills and what payments of
 each month paid on them, kept in step by every service that changes either),
-grouped by community, street, district or management mode. The number of
+grouped by community, street, district or management mode: one for the
+collection, arrears and recovery of every group together (one row per group),
+one for the trend. The number of
 statements is fixed and none reads every bill (a city bills 350,000 households a
 month); the arithmetic of the rates is the pure code of pmsys/fees/rates.py.
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, literal, select, type_coerce
+from sqlalchemy import Select, case, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from pmsys import clock
@@ -180,6 +182,107 @@ def _collection(key, name, row) -> rates.Collection:
                             int(row.households_paid or 0))
 
 
+@dataclass(frozen=True)
+class _Figures:
+    """The collection, arrears and recovery of one period as of one day, per group and in total."""
+
+    items: list[rates.Collection]
+    total: rates.Collection
+    arrears: list[rates.Arrears]
+    arrears_total: rates.Arrears
+    recovery: list[rates.Recovery]
+    recovery_total: rates.Recovery
+
+
+def _sum_where(condition, column):
+    """SQL: the sum of `column` over the rows where `condition` holds (0 where none does)."""
+    return func.sum(case((condition, column), else_=literal_column("0")))
+
+
+def _owed_over(total):
+    """SQL: `total` where it is more than half a fen, else NULL (a group or bucket left out)."""
+    return _money(case((total > HALF_FEN, total)))
+
+
+def _classes(rows, period: str, month: str):
+    """Sum summary.as_of `rows` per community, mode and the figures each row counts in.
+
+    in_period (1: `period`'s bills), earlier (1: bills before it, for the recovery)
+    and age (the arrears bucket, AGE_BUCKETS' index, on a day of `month`; -1 for
+    bills after `month`). Each row's period is compared here once: the figures then
+    sum a few rows per community on small integers (a city's summary holds some
+    50,000 rows of 24 months).
+    """
+    floors = [floor for _bucket, floor in rates.bucket_floors(month) if floor]
+    age = case((rows.c.period > month, literal_column("-1")),
+               *((rows.c.period >= floor, literal_column(str(i)))
+                 for i, floor in enumerate(floors)),
+               else_=literal_column(str(len(floors))))
+    classified = select(
+        rows,
+        case((rows.c.period == period, literal_column("1")), else_=literal_column("0"))
+        .label("in_period"),
+        case((rows.c.period < period, literal_column("1")), else_=literal_column("0"))
+        .label("earlier"),
+        age.label("age"),
+    ).subquery("classified")
+    keys = (classified.c.community_id, classified.c.mode, classified.c.in_period,
+            classified.c.earlier, classified.c.age)
+    sums = [func.sum(column).label(column.name) for column in classified.c
+            if column.name in ("billed", "bills", "full_0") or column.name.startswith("paid_")]
+    return select(*keys, func.count().label("rows"), *sums).group_by(*keys).subquery("classes")
+
+
+def _figures(session: Session, actor, period: str, as_of: date, level: str) -> _Figures:
+    """Measure, per group of `level`, `period`'s collection, the arrears and the recovery.
+
+    One statement over the summary, one row per group: the collection of
+    `period` as of `as_of` (collection()), what is owed on `as_of` by age
+    (arrears()) and, of what was owed on `period`'s first day, what payments
+    within it recovered (recovery()); each a sum over its own rows (_classes).
+    """
+    month = billing.period_of(as_of)
+    first, last = billing.period_start(period), min(period_end(period), as_of)
+    before = min(first - timedelta(days=1), as_of)
+    days = list(dict.fromkeys([as_of, before, *([last] if last >= first else [])]))
+    rows = _classes(_rows(session, actor, lambda column: column <= max(month, period), days),
+                    period, month)
+    paid_before, paid_last = (rows.c[f"paid_{days.index(day)}"] for day in (before, last))
+    in_period, earlier = rows.c.in_period == 1, rows.c.earlier == 1
+    columns = [
+        _sum_where(in_period, rows.c.rows).label("in_period"),
+        _money(_sum_where(in_period, rows.c.billed)).label("billed"),
+        _money(_sum_where(in_period, rows.c.paid_0)).label("paid"),
+        _sum_where(in_period, rows.c.bills).label("households_billed"),
+        _sum_where(in_period, rows.c.full_0).label("households_paid"),
+    ]
+    # Arrears: the bills of as_of's month and earlier, each in the bucket of its age.
+    for i in range(len(billing.AGE_BUCKETS)):
+        aged = rows.c.age == i
+        owed = _sum_where(aged, rows.c.billed) - _sum_where(aged, rows.c.paid_0)
+        columns.append(_owed_over(owed).label(f"owed_{i}"))
+    # Recovery: the bills of earlier periods, owed on the day before `period`'s first.
+    paid_before = _sum_where(earlier, paid_before)
+    owed = _sum_where(earlier, rows.c.billed) - paid_before
+    recovered = (_sum_where(earlier, paid_last) - paid_before if last >= first
+                 else literal_column("0"))
+    columns += [_owed_over(owed).label("owed"), _money(recovered).label("recovered")]
+    items, arrears, recovery = [], [], []
+    for row in session.execute(_grouped(level, rows, *columns)):
+        key, name = _group_name(level, row.key, row.name)
+        if row.in_period:
+            items.append(_collection(key, name, row))
+        owed_by_age = (row.owed_0, row.owed_1, row.owed_2, row.owed_3)
+        if any(amount is not None for amount in owed_by_age):
+            arrears.append(rates.arrears_of(key, name, owed_by_age))
+        if row.owed is not None:
+            recovery.append(rates.recovery(key, name, row.owed, row.recovered))
+    for found in (items, arrears, recovery):
+        found.sort(key=lambda item: item.key)
+    return _Figures(items, rates.collection_total(items), arrears, rates.arrears_total(arrears),
+                    recovery, rates.recovery_total(recovery))
+
+
 def collection(session: Session, actor, *, period: str, as_of, level: str = "community"
                ) -> tuple[list[rates.Collection], rates.Collection]:
     """Measure the collection of `period` as of `as_of` per group of `level`, and in total.
@@ -187,13 +290,8 @@ def collection(session: Session, actor, *, period: str, as_of, level: str = "com
     Over the bills of the communities `actor` sees; one statement (over the summary).
     """
     period, as_of, level = check(actor, period, as_of, level)
-    rows = _rows(session, actor, lambda column: column == period, [as_of])
-    items = []
-    for row in session.execute(_grouped(level, rows, *_collection_sums(rows))):
-        key, name = _group_name(level, row.key, row.name)
-        items.append(_collection(key, name, row))
-    items.sort(key=lambda item: item.key)
-    return items, rates.collection_total(items)
+    figures = _figures(session, actor, period, as_of, level)
+    return figures.items, figures.total
 
 
 def trend(session: Session, actor, *, period: str, as_of, months: int = TREND_MONTHS
@@ -220,23 +318,8 @@ def arrears(session: Session, actor, *, as_of, level: str = "community"
     """
     require_reader(actor)
     as_of, level = check_day(as_of), check_level(level)
-    month = billing.period_of(as_of)
-    rows = _rows(session, actor, lambda column: column <= month, [as_of])
-    floors = rates.bucket_floors(month)
-    bucket = case(*((rows.c.period >= floor, literal(name)) for name, floor in floors if floor),
-                  else_=literal(floors[-1][0]))
-    outstanding = func.sum(rows.c.billed) - func.sum(rows.c.paid_0)
-    query = (
-        _grouped(level, rows, bucket.label("bucket"), _money(outstanding).label("outstanding"))
-        .group_by(bucket)
-        .having(outstanding > HALF_FEN)
-    )
-    found = []
-    for row in session.execute(query):
-        key, name = _group_name(level, row.key, row.name)
-        found.append((key, name, row.bucket, row.outstanding))
-    items = rates.arrears(found)
-    return items, rates.arrears_total(items)
+    figures = _figures(session, actor, billing.period_of(as_of), as_of, level)
+    return figures.arrears, figures.arrears_total
 
 
 def recovery(session: Session, actor, *, period: str, as_of, level: str = "community"
@@ -249,45 +332,27 @@ def recovery(session: Session, actor, *, period: str, as_of, level: str = "commu
     `as_of`, paid toward them. One statement.
     """
     period, as_of, level = check(actor, period, as_of, level)
-    first, last = billing.period_start(period), min(period_end(period), as_of)
-    days = [min(first - timedelta(days=1), as_of)]
-    if last >= first:
-        days.append(last)
-    rows = _rows(session, actor, lambda column: column < period, days)
-    owed = func.sum(rows.c.billed) - func.sum(rows.c.paid_0)
-    recovered = (func.sum(rows.c.paid_1) - func.sum(rows.c.paid_0) if last >= first
-                 else literal(0))
-    query = (
-        _grouped(level, rows, _money(owed).label("owed"), _money(recovered).label("recovered"))
-        .having(owed > HALF_FEN)
-    )
-    items = []
-    for row in session.execute(query):
-        key, name = _group_name(level, row.key, row.name)
-        items.append(rates.recovery(key, name, row.owed, row.recovered))
-    items.sort(key=lambda item: item.key)
-    return items, rates.recovery_total(items)
+    figures = _figures(session, actor, period, as_of, level)
+    return figures.recovery, figures.recovery_total
 
 
 def collection_report(session: Session, actor, *, period: str | None = None, as_of=None,
                       level: str = "community") -> CollectionReport:
     """Build the collection report of `period` as of `as_of`: trend, arrears and recovery too.
 
-    Defaults: the last month, as of today, per community. Four statements.
+    Defaults: the last month, as of today, per community. Two statements: the
+    figures per group (_figures) and the trend.
     """
     today = clock.today()
     period = default_period(today) if period is None else period
     as_of = today if as_of is None else as_of
     period, as_of, level = check(actor, period, as_of, level)
-    items, total = collection(session, actor, period=period, as_of=as_of, level=level)
-    owed, owed_total = arrears(session, actor, as_of=as_of, level=level)
-    recovered, recovered_total = recovery(session, actor, period=period, as_of=as_of,
-                                          level=level)
+    figures = _figures(session, actor, period, as_of, level)
     return CollectionReport(
-        period=period, as_of=as_of, level=level, items=items, total=total,
+        period=period, as_of=as_of, level=level, items=figures.items, total=figures.total,
         trend=trend(session, actor, period=period, as_of=as_of),
-        arrears=owed, arrears_total=owed_total,
+        arrears=figures.arrears, arrears_total=figures.arrears_total,
         recovery_from=billing.period_start(period),
         recovery_to=min(period_end(period), as_of),
-        recovery=recovered, recovery_total=recovered_total,
+        recovery=figures.recovery, recovery_total=figures.recovery_total,
     )

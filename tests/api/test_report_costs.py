@@ -115,3 +115,51 @@ def test_the_three_coverages_cost_the_same_for_a_few_communities_and_for_many(cl
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["total"]["communities"] == 2 + extra
     assert len(statements) == THREE_COVERAGES_STATEMENTS, "\n".join(statements)
+
+
+# The collection report: the token with its user, the figures per group (collection, arrears
+# and recovery in one statement), the trend.
+COLLECTION_STATEMENTS = 3
+
+
+@pytest.mark.parametrize("level", ["community", "street", "district", "mode"])
+@pytest.mark.parametrize("as_of", ["", "2025-05-20"])
+@pytest.mark.parametrize("extra", [0, 12])
+def test_the_collection_report_costs_the_same_for_a_few_communities_and_for_many(
+        client, db, level, as_of, extra):
+    from decimal import Decimal
+
+    from pmsys.fees import services
+    from tests.factories import CommunityFactory, HouseholdFactory
+    from tests.services.test_fee_reports import PERIODS, build_fee_world
+
+    world = build_fee_world()
+    admin = world.users["sysadmin"]
+    street = world.communities["CA"].street
+    added = []
+    for n in range(extra):  # new communities of CA's street, billed every month, some paid
+        community = CommunityFactory(code=f"Z{n:02d}", street=street)
+        added.append(HouseholdFactory(unit__building__community=community,
+                                      area=Decimal("40.00")))
+        services.set_standard(db.session, admin, community, price_per_m2_month="1.00",
+                              start="2024-01-01")
+    for period in PERIODS if added else ():
+        services.run_billing(db.session, "scheduler", period)
+    for n, household in enumerate(added):
+        if n % 3:
+            services.post_payment(db.session, admin, receipt_no=f"Z-{n}", household=household,
+                                  amount="20.00", paid_on="2025-05-10", method="cash",
+                                  period_text="2025-05")
+    db.session.commit()
+    api = Caller(client, world)
+    api.get("bureau", "/me")
+    with counted() as statements:
+        response = api.get("bureau", f"/reports/collection?period=2025-05&level={level}"
+                                     + (f"&as_of={as_of}" if as_of else ""))
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    # The bureau sees CA (3 households) and CC (1), and the new communities of CA's street.
+    assert answer["total"]["households_billed"] == 4 + extra
+    assert sum(item["households_billed"] for item in answer["items"]) == 4 + extra
+    assert len(answer["arrears"]["items"]) >= 1
+    assert len(statements) == COLLECTION_STATEMENTS, "\n".join(statements)

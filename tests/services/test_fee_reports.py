@@ -329,6 +329,6 @@ def test_the_report_takes_as_many_statements_for_30_households_as_for_3(world):
     many, report = report_statements(world)
     assert report.items[0].households_billed == 31
     assert report.items[0].households_paid == 1 + 9
-    # Four figures (collection, arrears, recovery, trend) and the reader's user and
-    # organisation, loaded again after expire_all().
-    assert many == few == 6
+    # The figures per group (collection, arrears and recovery in one statement), the trend,
+    # and the reader's user and organisation, loaded again after expire_all().
+    assert many == few == 4

@@ -36,3 +36,13 @@ def test_texts_of_amounts_ratios_and_percentages():
     assert money.percent_str(money.ratio(1, 32)) == "3.13 %"
     assert money.percent_str(D("0.03125")) == "3.13 %"
     assert money.percent_str(None) == "0.00 %"
+
+
+def test_a_decimal_already_to_the_places_is_written_as_rounding_would_write_it():
+    # yuan_str and ratio_str write such a Decimal as it is; any other is rounded first.
+    for text in ("62.50", "0.00", "-0.00", "123456789.12", "62.5", "1E+2", "0.125", "-0.125",
+                 "7", "0E-10", "1.5E+12"):
+        assert money.yuan_str(D(text)) == f"{money.fen(D(text)):.2f}"
+        assert money.ratio_str(D(text)) == f"{money.round_ratio(D(text)):.4f}"
+    assert money.yuan_str(D("1E+2")) == "100.00" and money.yuan_str(D("-0.125")) == "-0.13"
+    assert money.ratio_str(D("0.0000")) == "0.0000" and money.ratio_str(D("0.00")) == "0.0000"
