@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from pmsys.auth.permissions.communities import (
     _is_user,
     _visible_community_ids,
+    community_clause,
     managed_community_ids,
     mask_phone,
 )
@@ -52,6 +53,22 @@ def ticket_clause(actor) -> ColumnElement[bool]:
     if actor.role in TICKET_OVERSEERS:
         clauses.append(Ticket.community_id.in_(_visible_community_ids(actor)))
     return or_(*clauses)
+
+
+def every_ticket_condition(actor) -> ColumnElement[bool] | None:
+    """SQL, true when `actor` sees every ticket; None when its role never does.
+
+    A sysadmin sees them all; a bureau administrator or a street officer sees every
+    ticket when it sees every community (ticket_clause: each ticket has one).
+    """
+    if not _is_user(actor):
+        return None
+    if actor.role is Role.sysadmin:
+        return true()
+    if actor.role in (Role.bureau_admin, Role.street_officer):
+        unseen = select(Community.id).where(~func.coalesce(community_clause(actor), false()))
+        return ~unseen.exists()
+    return None
 
 
 def _homes(person_id: int):
