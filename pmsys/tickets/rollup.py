@@ -268,8 +268,8 @@ def statement(dialect: str, date_from: date, date_to: date, now: datetime, *, ca
     `sees_all` is a condition that holds when the reader sees every ticket (it does not
     depend on the rows); `visible` the condition on a summary row that the reader sees it.
     For a reader who sees every ticket, whole months whose rollup stands are read from it
-    and the rest of the period from the summary; for any other reader, the period's
-    visible summary rows, the same way.
+    and the rest of the period from the summary; otherwise, the period's visible summary
+    rows, the same way.
 
     Rows of `part` "counts": month, dim ("all" or "category"), key, the COUNTS, first_at,
     last_at (per month, and per month and category with `categories`). Rows of `part`
