@@ -262,14 +262,11 @@ def servable(date_from: date, date_to: date) -> bool:
 
 
 def statement(dialect: str, date_from: date, date_to: date, now: datetime, *, categories: bool,
-              months: bool, sees_all, visible):
-    """One SELECT of every row a report by month or by category needs.
+              months: bool):
+    """One SELECT of every row a report by month or by category of every ticket needs.
 
-    `sees_all` is a condition that holds when the reader sees every ticket (it does not
-    depend on the rows); `visible` the condition on a summary row that the reader sees it.
-    For a reader who sees every ticket, whole months whose rollup stands are read from it
-    and the rest of the period from the summary; otherwise, the period's visible summary
-    rows, the same way.
+    Whole months whose rollup stands are read from it, the rest of the period from the
+    summary (only for a reader who sees every ticket: reports.py asks first).
 
     Rows of `part` "counts": month, dim ("all" or "category"), key, the COUNTS, first_at,
     last_at (per month, and per month and category with `categories`). Rows of `part`
@@ -282,7 +279,7 @@ def statement(dialect: str, date_from: date, date_to: date, now: datetime, *, ca
     whole = _whole_months(date_from, date_to)
     standing = (
         select(TicketRollupMonth.month)
-        .where(sees_all, TicketRollupMonth.month.in_(whole or [""]),
+        .where(TicketRollupMonth.month.in_(whole or [""]),
                or_(TicketRollupMonth.due_until.is_(None), TicketRollupMonth.due_until < now),
                ~exists().where(TicketRollupMark.month.in_(
                    [TicketRollupMonth.month, EVERY_MONTH])))
@@ -298,8 +295,7 @@ def statement(dialect: str, date_from: date, date_to: date, now: datetime, *, ca
     else:
         in_rest = and_(summary.c.month.in_(period), summary.c.month.not_in(standing))
     in_period = and_(summary.c.reported_at >= start, summary.c.reported_at < end)
-    live = union_all(select(summary).where(sees_all, in_rest, in_period),
-                     select(summary).where(~sees_all, visible, in_period)).cte("live")
+    live = select(summary).where(in_rest, in_period).cte("live")
 
     dims = ["all", "category"] if categories else ["all"]
     stored_counts = select(

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from pmsys import clock
+from pmsys.auth import permissions
 from pmsys.models.tickets import (
     Notification,
     Ticket,
@@ -85,6 +86,23 @@ def test_a_standing_rollup_is_read_and_a_mark_sets_it_aside(db, world):
     assert refresh(db) == {"months": 1, "marks": 1}
     assert report(db, world) == report(db, world, source="tickets")
     assert db.session.scalar(select(func.count()).select_from(TicketRollupMark)) == 0
+
+
+def test_a_bureau_reads_the_rollups_only_once_it_sees_every_community(db, world):
+    filed(world, local(2025, 5, 10, 10))
+    refresh(db)
+    db.session.execute(update(TicketRollupCount).values(filed=TicketRollupCount.filed + 100))
+    db.session.commit()
+    bureau = world.users["bureau"]  # the district D1's bureau: not the communities of S3
+    assert not permissions.sees_every_ticket(db.session, bureau)
+    assert report(db, world, "bureau").total.filed == 1
+    bureau.organization.region = world.streets["S1"].parent.parent  # the city: every one
+    db.session.commit()
+    assert permissions.sees_every_ticket(db.session, bureau)
+    assert report(db, world, "bureau").total.filed == 101
+    assert report(db, world, "bureau", group="category").total.filed == 101
+    assert not permissions.sees_every_ticket(db.session, world.users["officer"])
+    assert not permissions.sees_every_ticket(db.session, world.users["manager_a"])
 
 
 def test_an_unanswered_ticket_not_yet_due_keeps_its_month_from_the_rollup(db, world):

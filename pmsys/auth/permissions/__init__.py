@@ -68,7 +68,6 @@ from pmsys.auth.permissions.tickets import (
     arbitration_clause,
     can_read_ticket_reports,
     can_see_reporter_phone,
-    every_ticket_condition,
     find_community,
     has_ticket_queue,
     may_arbitrate,
@@ -78,6 +77,7 @@ from pmsys.auth.permissions.tickets import (
     may_report_common_areas_anywhere,
     may_rule_on_disputes,
     reporter_phone,
+    sees_every_ticket,
     ticket_clause,
 )
 
@@ -116,7 +116,6 @@ __all__ = [
     "can_see_owners",
     "can_see_reporter_phone",
     "community_clause",
-    "every_ticket_condition",
     "find_community",
     "get_community_or_404",
     "handover_clause",
@@ -138,6 +137,7 @@ __all__ = [
     "region_subtree",
     "reporter_phone",
     "resident_community_ids",
+    "sees_every_ticket",
     "ticket_clause",
     "visible_communities",
 ]

@@ -55,20 +55,21 @@ def ticket_clause(actor) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def every_ticket_condition(actor) -> ColumnElement[bool] | None:
-    """SQL, true when `actor` sees every ticket; None when its role never does.
+def sees_every_ticket(session: Session, actor) -> bool:
+    """Whether `actor` sees every ticket (the ticket measures' rollups serve only such readers).
 
-    A sysadmin sees them all; a bureau administrator or a street officer sees every
-    ticket when it sees every community (ticket_clause: each ticket has one).
+    A sysadmin does; a bureau administrator or a street officer when it sees every
+    community (ticket_clause: each ticket has one), which one short statement tells;
+    no other role ever does.
     """
     if not _is_user(actor):
-        return None
+        return False
     if actor.role is Role.sysadmin:
-        return true()
-    if actor.role in (Role.bureau_admin, Role.street_officer):
-        unseen = select(Community.id).where(~func.coalesce(community_clause(actor), false()))
-        return ~unseen.exists()
-    return None
+        return True
+    if actor.role not in (Role.bureau_admin, Role.street_officer):
+        return False
+    unseen = select(Community.id).where(~func.coalesce(community_clause(actor), false()))
+    return not session.scalar(select(unseen.exists()))
 
 
 def _homes(person_id: int):

@@ -20,9 +20,10 @@ raw aggregation, which tests/services/test_ticket_summary.py holds the summary t
 
 Grouped by month or by category (periods up to five years), the report is one statement of
 pmsys/tickets/rollup.py instead: the counts and each median's buckets, from the closed
-months' rollups for a reader who sees every ticket, from the visible summary rows for a
-bureau administrator or street officer who does not (the statement tells which); the same
-figures (tests/services/test_ticket_rollups.py). Other readers keep the statement above.
+months' rollups and the rest of the period's summary rows, for a reader who sees every
+ticket (a bureau administrator or street officer asks first whether it does: one short
+statement); the same figures (tests/services/test_ticket_rollups.py). Other readers keep the
+statement above.
 """
 
 from __future__ import annotations
@@ -428,19 +429,17 @@ def _found_by_rollups(rows, group: str, months: bool) -> dict[str, dict]:
 def _by_rollups(session: Session, actor, group: str, date_from: date, date_to: date,
                 now: datetime, trend: bool) -> dict[str, dict] | None:
     """A report by month or by category in one statement of rollup.statement (the rollups
-    of pmsys/tickets/rollup.py for a reader who sees every ticket); None for another group,
-    a period it does not serve, or a reader whose role never sees every ticket."""
+    of pmsys/tickets/rollup.py), for a reader who sees every ticket; None for another
+    group, a period it does not serve, or another reader (a bureau administrator or street
+    officer asks one short statement first: does it see every community?)."""
     if group not in ("month", "category") or not rollup.servable(date_from, date_to):
         return None
-    sees_all = permissions.every_ticket_condition(actor)
-    if sees_all is None:
+    if not permissions.sees_every_ticket(session, actor):
         return None
     dialect = session.get_bind().dialect.name
     months = group == "month" or trend
-    measured = rollup.statement(
-        dialect, date_from, date_to, now, categories=group == "category", months=months,
-        sees_all=sees_all,
-        visible=_on(TicketSummary.__table__, permissions.ticket_clause(actor), dialect))
+    measured = rollup.statement(dialect, date_from, date_to, now,
+                                categories=group == "category", months=months)
     return _found_by_rollups(session.execute(measured).all(), group, months)
 
 
