@@ -55,6 +55,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -368,12 +369,22 @@ def statement(dialect: str, date_from: date, date_to: date, now: datetime, *, ca
             on.append(source.c.month == picked.c.month)
         # The key always, so that the fine buckets' range is read on their primary key.
         on.append(source.c.key == (picked.c.key if key else literal("")))
+        chosen = (picked.c.part, picked.c.month, picked.c.key, picked.c.median,
+                  picked.c.coarse, picked.c.below, picked.c.total)
+        if stored and dialect == "postgresql":
+            # Per picked bucket, a lateral read of the range on the primary key: the planner
+            # must not trade it for a scan of every stored bucket (its estimates for the
+            # picked rows are guesses; a hash join over all of them costs ~5x). SQLite has
+            # no LATERAL; its planner walks the primary key for the join below.
+            ranged = (select(source.c.bucket, source.c.n, source.c.low_us, source.c.high_us)
+                      .where(*on, source.c.month.in_(standing)).lateral())
+            return (select(*chosen, ranged.c.bucket, ranged.c.n, ranged.c.low_us,
+                           ranged.c.high_us)
+                    .select_from(picked.join(ranged, true())).where(picked.c.part == part))
         where = [picked.c.part == part]
         if stored:
             where.append(source.c.month.in_(standing))
-        return (select(picked.c.part, picked.c.month, picked.c.key, picked.c.median,
-                       picked.c.coarse, picked.c.below, picked.c.total, source.c.bucket,
-                       source.c.n, source.c.low_us, source.c.high_us)
+        return (select(*chosen, source.c.bucket, source.c.n, source.c.low_us, source.c.high_us)
                 .select_from(picked.join(source, and_(*on))).where(*where))
 
     stored_fine = TicketRollupBucket.__table__
