@@ -124,7 +124,7 @@ SELECT 'BENCH-' || n,
        CASE WHEN n % 10 > 1 THEN 1 + n % 5 END, (n % 50 = 0)::int, (n % 70 = 0)::int,
        t.at, 1
 FROM generate_series(:first + 1, :first + :count) AS n
-CROSS JOIN LATERAL (SELECT now() - (n % :minutes) * interval '1 minute'
+CROSS JOIN LATERAL (SELECT now() - ((n::bigint * 7919) % :minutes) * interval '1 minute'
                            - (n % 1000) * interval '1 second' AS at) AS t
 JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM communities) AS c
   ON c.k = n % :communities

@@ -26,7 +26,7 @@ from pmsys.outbox import publish_ticket
 from pmsys.places.services import housing_bureau, street_office
 from pmsys.scheduling import job
 from pmsys.settings import get_setting
-from pmsys.tickets import sla
+from pmsys.tickets import rollup, sla
 from pmsys.tickets.services.filing import deadline_windows
 
 BATCH = 200
@@ -179,3 +179,11 @@ def auto_close(now: datetime) -> dict:
     audit.record(db.session, SYSTEM, "job_run", "job", "auto_close", **summary)
     return summary
 
+
+
+@job("ticket_rollups", "Write the ticket measures' rollups of closed months (new or changed).",
+     trigger="interval", minutes=30)
+def ticket_rollups(now: datetime) -> dict:
+    summary = rollup.refresh(db.session, now)
+    audit.record(db.session, SYSTEM, "job_run", "job", "ticket_rollups", **summary)
+    return summary

@@ -55,6 +55,11 @@ from pmsys.models.tickets import (
     TicketCallback,
     TicketEvent,
     TicketPhoto,
+    TicketRollupBucket,
+    TicketRollupCoarse,
+    TicketRollupCount,
+    TicketRollupMark,
+    TicketRollupMonth,
     TicketSummary,
 )
 
@@ -112,6 +117,11 @@ __all__ = [
     "TicketPhoto",
     "TicketCallback",
     "TicketSummary",
+    "TicketRollupMonth",
+    "TicketRollupCount",
+    "TicketRollupBucket",
+    "TicketRollupCoarse",
+    "TicketRollupMark",
     "OrgDeduction",
     "EvaluationBulletin",
     "ThrottleHit",

@@ -190,7 +190,99 @@ class TicketSummary(Base):
         Index("ix_ticket_summaries_reported_at", "reported_at"),
         Index("ix_ticket_summaries_community_reported", "community_id", "reported_at"),
         Index("ix_ticket_summaries_assignee_reported", "assignee_id", "reported_at"),
+        Index("ix_ticket_summaries_month", "month"),
     )
+
+
+class TicketRollupMonth(Base):
+    """A closed month whose rollup rows are written (pmsys/tickets/rollup.py).
+
+    Its rows stand for the month while no mark names it (TicketRollupMark) and every
+    unanswered ticket of the month is past its response deadline (`due_until`).
+    """
+
+    __tablename__ = "ticket_rollup_months"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # local YYYY-MM
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The latest response deadline of the month's live unanswered tickets (None: none).
+    due_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<TicketRollupMonth {self.month}>"
+
+
+class TicketRollupCount(Base):
+    """The counts of one month's tickets in one group: all of them, or one category."""
+
+    __tablename__ = "ticket_rollup_counts"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    dim: Mapped[str] = mapped_column(String(16), primary_key=True)  # "all" or "category"
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" or the category
+    filed: Mapped[int] = mapped_column(Integer)
+    responded: Mapped[int] = mapped_column(Integer)
+    responded_on_time: Mapped[int] = mapped_column(Integer)
+    resolved: Mapped[int] = mapped_column(Integer)
+    resolved_on_time: Mapped[int] = mapped_column(Integer)
+    rated: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
+    reopens: Mapped[int] = mapped_column(Integer)
+    disputes: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<TicketRollupCount {self.month} {self.dim} {self.key}>"
+
+
+class TicketRollupBucket(Base):
+    """How many of a group's durations fall in one 3-second bucket of a month, and the
+    smallest and largest of them (a median's rank structure, pmsys/tickets/rollup.py)."""
+
+    __tablename__ = "ticket_rollup_buckets"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    dim: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    median: Mapped[str] = mapped_column(String(16), primary_key=True)  # response, resolution
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+    low_us: Mapped[int] = mapped_column(BigInteger)
+    high_us: Mapped[int] = mapped_column(BigInteger)
+
+    def __repr__(self) -> str:
+        return f"<TicketRollupBucket {self.month} {self.key} {self.median} {self.bucket}>"
+
+
+class TicketRollupCoarse(Base):
+    """How many of a group's durations fall in one coarse bucket (COARSE fine buckets, an
+    hour) of a month: where a median's middle lies, before its fine buckets are read."""
+
+    __tablename__ = "ticket_rollup_coarse"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    dim: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    median: Mapped[str] = mapped_column(String(16), primary_key=True)
+    coarse: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+
+    def __repr__(self) -> str:
+        return f"<TicketRollupCoarse {self.month} {self.key} {self.median} {self.coarse}>"
+
+
+class TicketRollupMark(Base):
+    """A month whose tickets changed since its rollup was written: insert-only, so that
+    writers never wait for each other; the rollup job folds the marks it has read."""
+
+    __tablename__ = "ticket_rollup_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+
+    def __repr__(self) -> str:
+        return f"<TicketRollupMark {self.id} {self.month}>"
 
 
 class TicketEvent(Base):

@@ -18,6 +18,11 @@ changes a ticket (filing, answering, resolving, closing, reopening, reassigning,
 disputing, rating, cancelling, escalating) goes through the ORM, so none can forget
 it; a ticket deleted takes its row with it (ON DELETE CASCADE). Bulk SQL that writes
 tickets behind the ORM (the city bench) calls `rebuild`, as the migration does.
+
+The same flush marks the months of the tickets it changed for the rollups
+(pmsys/tickets/rollup.py), with one insert that locks no row another writer needs; a
+ticket deleted, or a bulk UPDATE or DELETE of tickets through the session, marks its month
+or every month; `rebuild` drops every rollup.
 """
 
 from __future__ import annotations
@@ -43,7 +48,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from pmsys import clock
-from pmsys.models.tickets import Ticket, TicketStatus, TicketSummary
+from pmsys.models.tickets import (
+    Ticket,
+    TicketRollupBucket,
+    TicketRollupCoarse,
+    TicketRollupCount,
+    TicketRollupMark,
+    TicketRollupMonth,
+    TicketStatus,
+    TicketSummary,
+)
 
 # The ticket columns the measures read: a flush that changes none of them leaves the row.
 MEASURED = frozenset({
@@ -56,6 +70,8 @@ COLUMNS = ("ticket_id", "reported_at", "month", "community_id", "assignee_id", "
            "responded_on_time", "resolution_us", "resolved_on_time", "rating", "reopened",
            "disputed")
 RESOLVED_STATUSES = (TicketStatus.resolved, TicketStatus.closed)
+# A rollup mark naming every month (pmsys/tickets/rollup.py).
+EVERY_MONTH = "*"
 _LOCAL_HOURS = int(clock.LOCAL_TZ.utcoffset(None).total_seconds() // 3600)
 
 
@@ -114,14 +130,35 @@ def source_rows(dialect: str, where: Iterable = ()):
     ).where(*where)
 
 
-def refresh(session: Session, ticket_ids: Iterable[int]) -> None:
+def refresh(session: Session, ticket_ids: Iterable[int], months: Iterable[str] = ()) -> None:
     """Write the rows of these tickets again from the tickets (one statement on PostgreSQL
-    and SQLite: an insert that replaces the row already there)."""
+    and SQLite: an insert that replaces the row already there), after marking the months
+    they are in as changed for the rollups (pmsys/tickets/rollup.py: one more statement, an
+    insert that locks no row another writer needs). `months`: other months to mark (those
+    of deleted tickets, or that tickets were in before their report time changed)."""
     ids = sorted(set(ticket_ids))
-    if not ids:
-        return
     connection = session.connection()
-    connection.execute(_upsert(connection.dialect.name), {"ids": ids})
+    if ids:
+        connection.execute(_mark(connection.dialect.name), {"ids": ids})
+    mark(session, months)
+    if ids:
+        connection.execute(_upsert(connection.dialect.name), {"ids": ids})
+
+
+def mark(session: Session, months: Iterable[str]) -> None:
+    """Mark these months as changed for the rollups (one insert; none without a month)."""
+    months = sorted(set(months))
+    if months:
+        session.connection().execute(insert(TicketRollupMark),
+                                     [{"month": month} for month in months])
+
+
+@cache
+def _mark(dialect: str):
+    month = local_month(dialect, Ticket.reported_at)
+    return insert(TicketRollupMark).from_select(
+        ["month"], select(month).where(Ticket.id.in_(bindparam("ids", expanding=True)))
+        .distinct())
 
 
 @cache
@@ -145,6 +182,12 @@ def rebuild(session: Session) -> int:
     session.flush()
     connection = session.connection()
     connection.execute(delete(TicketSummary))
+    # Every rollup goes too (pmsys/tickets/rollup.py): the rollup job writes them again. The
+    # migration that made the summary (0021) runs before the rollups' tables exist.
+    if inspect(connection).has_table(TicketRollupMonth.__tablename__):
+        for table in (TicketRollupMonth, TicketRollupCount, TicketRollupBucket,
+                      TicketRollupCoarse, TicketRollupMark):
+            connection.execute(delete(table))
     connection.execute(insert(TicketSummary).from_select(
         COLUMNS, source_rows(connection.dialect.name)))
     return session.scalar(select(func.count()).select_from(TicketSummary))
@@ -159,5 +202,39 @@ def _changed(ticket: Ticket) -> bool:
 def _keep_in_step(session: Session, _context) -> None:
     """After each flush: the rows of the tickets it inserted or whose measures it changed."""
     ids = [obj.id for obj in session.new if isinstance(obj, Ticket)]
-    ids += [obj.id for obj in session.dirty if isinstance(obj, Ticket) and _changed(obj)]
-    refresh(session, ids)
+    changed = [obj for obj in session.dirty if isinstance(obj, Ticket) and _changed(obj)]
+    ids += [obj.id for obj in changed]
+    months = [month for obj in changed for month in _months_before(obj)]
+    # A deleted ticket takes its row with it (ON DELETE CASCADE); its month is marked.
+    months += [_month_of(obj) for obj in session.deleted if isinstance(obj, Ticket)]
+    refresh(session, ids, months)
+
+
+def _month_of(ticket: Ticket) -> str:
+    """The month of a deleted ticket's report time as loaded (every month if not loaded)."""
+    moment = ticket.__dict__.get("reported_at")
+    return EVERY_MONTH if moment is None else f"{moment.astimezone(clock.LOCAL_TZ):%Y-%m}"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_changes(execute_state) -> None:
+    """A bulk UPDATE or DELETE of tickets through the session marks every month changed
+    (the summary's own rows follow a delete by ON DELETE CASCADE; bulk SQL that rewrites
+    tickets calls `rebuild`, which drops every rollup)."""
+    if not (execute_state.is_update or execute_state.is_delete):
+        return
+    table = getattr(execute_state.statement, "table", None)
+    if table is not None and table.name == Ticket.__tablename__:
+        mark(execute_state.session, [EVERY_MONTH])
+
+
+def _months_before(ticket: Ticket) -> list[str]:
+    """The month a ticket was in before its report time changed (none if it did not change);
+    every month (rollup.EVERY_MONTH) when the time it had is not known."""
+    history = inspect(ticket).attrs.reported_at.history
+    if not history.has_changes():
+        return []
+    before = [moment for moment in history.deleted if moment is not None]
+    if not before:
+        return [EVERY_MONTH]
+    return [f"{moment.astimezone(clock.LOCAL_TZ):%Y-%m}" for moment in before]

@@ -12,20 +12,31 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, func, select
 
 from pmsys import clock
-from pmsys.models.tickets import Notification, Ticket, TicketEvent, TicketSummary
-from pmsys.tickets import summary
+from pmsys.models.tickets import (
+    Notification,
+    Ticket,
+    TicketEvent,
+    TicketRollupMark,
+    TicketRollupMonth,
+    TicketSummary,
+)
+from pmsys.tickets import rollup, summary
 from pmsys.tickets.services import reports, take_action
 from tests.ticket_world import build_ticket_world, file_as
 
 FIRST, LAST = date(2025, 4, 1), date(2025, 6, 30)
+PART = (date(2025, 4, 20), date(2025, 6, 1))  # a period that is not whole months
 READERS = ("sysadmin", "bureau", "officer", "operator_in", "manager_a")
 
 
 def local(*args) -> datetime:
     return datetime(*args, tzinfo=clock.LOCAL_TZ)
+
+
+JOB_NOW = local(2025, 8, 1)  # the rollup job's runs: every month of the tickets is closed
 
 
 @pytest.fixture
@@ -58,18 +69,33 @@ def computed_rows(db) -> list[tuple]:
     return [tuple(row) for row in rows]
 
 
-def assert_in_step(db, world, now: datetime) -> None:
-    """The summary's rows are the tickets' own, and every report read from them is the raw one."""
-    assert summary_rows(db) == computed_rows(db)
+def assert_reports_raw(db, world, now: datetime) -> None:
+    """Every report read from the summary (and the rollups) is the raw one, over whole months
+    and over a period that is not."""
     for login in READERS:
         for group in reports.GROUPS:
             for trend in (True, False):
-                asked = {"date_from": FIRST, "date_to": LAST, "group": group, "now": now,
-                         "trend": trend}
-                kept = reports.ticket_report(db.session, world.users[login], **asked)
-                raw = reports.ticket_report(db.session, world.users[login], **asked,
-                                            source="tickets")
-                assert kept == raw, (login, group, trend)
+                for first, last in ((FIRST, LAST), PART):
+                    asked = {"date_from": first, "date_to": last, "group": group, "now": now,
+                             "trend": trend}
+                    kept = reports.ticket_report(db.session, world.users[login], **asked)
+                    raw = reports.ticket_report(db.session, world.users[login], **asked,
+                                                source="tickets")
+                    assert kept == raw, (login, group, trend, first, last)
+
+
+def assert_in_step(db, world, now: datetime) -> None:
+    """The summary's rows are the tickets' own, and every report read from them is the raw one:
+    with the changes marked since the rollups were last written, and once they are written
+    again (pmsys/tickets/rollup.py), every month of the tickets then standing."""
+    assert summary_rows(db) == computed_rows(db)
+    assert_reports_raw(db, world, now)
+    rollup.refresh(db.session, JOB_NOW)
+    db.session.commit()
+    months = set(db.session.scalars(select(TicketSummary.month)))
+    assert set(db.session.scalars(select(TicketRollupMonth.month))) == months
+    assert db.session.scalar(select(func.count()).select_from(TicketRollupMark)) == 0
+    assert_reports_raw(db, world, now)
 
 
 def test_the_summary_follows_every_change_a_ticket_goes_through(db, world):
@@ -150,11 +176,13 @@ def test_a_row_is_written_only_when_a_measured_column_changes(db, world):
         act(db, world, "resident_a", ticket, "comment", local(2025, 5, 10, 11), note="在吗")
         ticket.description = "楼道水管漏水，更正"
         db.session.commit()
-        commented = [s for s in seen if "ticket_summaries" in s]
+        commented = [s for s in seen if "ticket_summaries" in s or "ticket_rollup" in s]
         seen.clear()
         act(db, world, "operator_in", ticket, "accept", local(2025, 5, 10, 12))
         accepted = [s for s in seen if "ticket_summaries" in s]
+        marked = [s for s in seen if "ticket_rollup_marks" in s]
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert commented == []
     assert len(accepted) == 1
+    assert len(marked) == 1 and marked[0].lstrip().upper().startswith("INSERT")

@@ -77,6 +77,7 @@ from pmsys.auth.permissions.tickets import (
     may_report_common_areas_anywhere,
     may_rule_on_disputes,
     reporter_phone,
+    sees_every_ticket,
     ticket_clause,
 )
 
@@ -136,6 +137,7 @@ __all__ = [
     "region_subtree",
     "reporter_phone",
     "resident_community_ids",
+    "sees_every_ticket",
     "ticket_clause",
     "visible_communities",
 ]

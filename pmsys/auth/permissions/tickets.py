@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from pmsys.auth.permissions.communities import (
     _is_user,
     _visible_community_ids,
+    community_clause,
     managed_community_ids,
     mask_phone,
 )
@@ -52,6 +53,23 @@ def ticket_clause(actor) -> ColumnElement[bool]:
     if actor.role in TICKET_OVERSEERS:
         clauses.append(Ticket.community_id.in_(_visible_community_ids(actor)))
     return or_(*clauses)
+
+
+def sees_every_ticket(session: Session, actor) -> bool:
+    """Whether `actor` sees every ticket (the ticket measures' rollups serve only such readers).
+
+    A sysadmin does; a bureau administrator or a street officer when it sees every
+    community (ticket_clause: each ticket has one), which one short statement tells;
+    no other role ever does.
+    """
+    if not _is_user(actor):
+        return False
+    if actor.role is Role.sysadmin:
+        return True
+    if actor.role not in (Role.bureau_admin, Role.street_officer):
+        return False
+    unseen = select(Community.id).where(~func.coalesce(community_clause(actor), false()))
+    return not session.scalar(select(unseen.exists()))
 
 
 def _homes(person_id: int):

@@ -17,6 +17,13 @@ Both read the ticket summary (pmsys/tickets/summary.py: a narrow row per ticket 
 local month, flags and durations in microseconds, kept in step on every flush), not the
 wide tickets; `source="tickets"` computes the same rows from the tickets instead (the
 raw aggregation, which tests/services/test_ticket_summary.py holds the summary to).
+
+Grouped by month or by category (periods up to five years), the report is one statement of
+pmsys/tickets/rollup.py instead: the counts and each median's buckets, from the closed
+months' rollups and the rest of the period's summary rows, for a reader who sees every
+ticket (a bureau administrator or street officer asks first whether it does: one short
+statement); the same figures (tests/services/test_ticket_rollups.py). Other readers keep the
+statement above.
 """
 
 from __future__ import annotations
@@ -32,7 +39,6 @@ from sqlalchemy import (
     Column,
     Integer,
     ScalarSelect,
-    and_,
     any_,
     case,
     cast,
@@ -54,7 +60,7 @@ from pmsys.errors import Forbidden, InvalidInput
 from pmsys.models.auth import Organization
 from pmsys.models.places import Community
 from pmsys.models.tickets import Ticket, TicketSummary
-from pmsys.tickets import measures, summary
+from pmsys.tickets import measures, rollup, summary
 
 GROUPS = ("org", "community", "category", "month")
 DEFAULT_DAYS = 30
@@ -171,23 +177,7 @@ def _on(rows, clause, dialect: str):
 
 def _conditions(rows, now: datetime) -> dict:
     """Per count of measures.COUNTS (and `timed_resolution`): when a ticket counts in it."""
-    live = rows.c.live.is_(True)
-    responded = and_(live, rows.c.response_us.is_not(None))
-    resolved = and_(live, rows.c.resolved.is_(True))
-    rated = and_(live, rows.c.rating.is_not(None))
-    return {
-        "filed": live,
-        "due": and_(live, or_(rows.c.response_us.is_not(None), rows.c.due_respond_at < now)),
-        "responded": responded,
-        "responded_on_time": and_(responded, rows.c.responded_on_time.is_(True)),
-        "resolved": resolved,
-        "resolved_on_time": and_(resolved, rows.c.resolved_on_time.is_(True)),
-        "rated": rated,
-        "satisfied": and_(rated, rows.c.rating >= measures.SATISFIED_FROM),
-        "reopens": and_(live, rows.c.reopened.is_(True)),
-        "disputes": and_(live, rows.c.disputed.is_(True)),
-        "timed_resolution": and_(resolved, rows.c.resolution_us.is_not(None)),
-    }
+    return rollup.conditions(rows, now)
 
 
 def _flag(condition):
@@ -227,8 +217,7 @@ def _base(rows, actor, group: str, date_from: date, date_to: date, now: datetime
 
 
 # The medians: (name, the 0/1 column of the tickets it is over, duration in microseconds).
-_MEDIANS = (("response", "responded", "response"),
-            ("resolution", "timed_resolution", "resolution"))
+_MEDIANS = tuple((median, flag, median) for median, flag, _column in rollup.MEDIANS)
 
 
 def _statement(base, partitions: dict[str, tuple]):
@@ -397,9 +386,70 @@ def _measured(found: dict, keys: list[str], naming) -> list[measures.Measures]:
     return items
 
 
+def _found_by_rollups(rows, group: str, months: bool) -> dict[str, dict]:
+    """The rows of rollup.statement as {partition: {key: _Found}}."""
+    counts: dict[tuple, dict] = {}
+    spans: dict[tuple, list] = {}
+    middles: dict[tuple, list] = defaultdict(list)
+    for row in rows:
+        values = row._asdict()
+        part = values["part"]
+        if part == "counts":
+            places = [("total", None), ("month", values["month"])] if values["dim"] == "all" \
+                else [("category", values["key"])]
+            for place in places:
+                summed = counts.setdefault(place, dict.fromkeys(measures.COUNTS, 0))
+                for name in measures.COUNTS:
+                    summed[name] += values[name]
+                span = spans.setdefault(place, [values["first_at"], values["last_at"]])
+                span[0] = min(span[0], values["first_at"])
+                span[1] = max(span[1], values["last_at"])
+        else:
+            key = {"total": None, "month": values["month"], "category": values["key"]}[part]
+            middles[(part, key, values["median"])].append(
+                (values["bucket"], values["low_us"], values["high_us"]))
+    found: dict[str, dict] = defaultdict(dict)
+    for (part, key), summed in counts.items():
+        item = _Found(None, summed, *spans[(part, key)])
+        for median, _flag, _column in _MEDIANS:
+            held = sorted(middles.get((part, key, median), ()))
+            # One bucket: any of its values has the median's minutes (rollup's docstring);
+            # two: the largest of the lower and the smallest of the upper.
+            picked = [held[0][1]] if len(held) == 1 else [held[0][2], held[1][1]] if held else []
+            item.middles[median] = [_duration(value) for value in picked]
+        if part == "total":
+            found["total"][None] = item
+        if part == "month" and (group == "month" or months):
+            found["group" if group == "month" else "month"][key] = item
+        if part == "category":
+            found["group"][key] = item
+    return found
+
+
+def _by_rollups(session: Session, actor, group: str, date_from: date, date_to: date,
+                now: datetime, trend: bool) -> dict[str, dict] | None:
+    """A report by month or by category in one statement of rollup.statement (the rollups
+    of pmsys/tickets/rollup.py), for a reader who sees every ticket; None for another
+    group, a period it does not serve, or another reader (a bureau administrator or street
+    officer asks one short statement first: does it see every community?)."""
+    if group not in ("month", "category") or not rollup.servable(date_from, date_to):
+        return None
+    if not permissions.sees_every_ticket(session, actor):
+        return None
+    dialect = session.get_bind().dialect.name
+    months = group == "month" or trend
+    measured = rollup.statement(dialect, date_from, date_to, now,
+                                categories=group == "category", months=months)
+    return _found_by_rollups(session.execute(measured).all(), group, months)
+
+
 def _measured_tickets(session: Session, actor, group: str, date_from: date, date_to: date,
                       now: datetime, trend: bool, source: str) -> dict[str, dict]:
     """The one statement of a report: {partition: {key: _Found}} ("group", "total", "month")."""
+    if source == "summary":
+        found = _by_rollups(session, actor, group, date_from, date_to, now, trend)
+        if found is not None:
+            return found
     dialect = session.get_bind().dialect.name
     rows = _source(dialect, source)
     if dialect == "postgresql":
