@@ -123,15 +123,6 @@ class Arrears:
         return sum(self.buckets.values(), ZERO)
 
 
-def arrears(rows: Iterable[tuple[str, str, str, object]]) -> list[Arrears]:
-    """Group (key, name, bucket, outstanding) rows into one Arrears per key, by key."""
-    groups: dict[str, Arrears] = {}
-    for key, name, bucket, outstanding in rows:
-        group = groups.setdefault(key, Arrears(key=key, name=name))
-        group.buckets[bucket] += _money(outstanding)
-    return [groups[key] for key in sorted(groups)]
-
-
 def arrears_of(key: str, name: str, owed_by_age: Iterable) -> Arrears:
     """One group's arrears from what the database found owed per bucket (AGE_BUCKETS' order).
 

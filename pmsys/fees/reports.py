@@ -272,7 +272,7 @@ def _figures(session: Session, actor, period: str, as_of: date, level: str) -> _
         key, name = _group_name(level, row.key, row.name)
         if row.in_period:
             items.append(_collection(key, name, row))
-        owed_by_age = (row.owed_0, row.owed_1, row.owed_2, row.owed_3)
+        owed_by_age = [row._mapping[f"owed_{i}"] for i in range(len(billing.AGE_BUCKETS))]
         if any(amount is not None for amount in owed_by_age):
             arrears.append(rates.arrears_of(key, name, owed_by_age))
         if row.owed is not None:

@@ -28,6 +28,7 @@ or every month; `rebuild` drops every rollup.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from functools import cache
 
 from sqlalchemy import (
@@ -210,10 +211,15 @@ def _keep_in_step(session: Session, _context) -> None:
     refresh(session, ids, months)
 
 
+def _local_month(moment: datetime) -> str:
+    """The local month of a report time ("2025-05"), as local_month() writes it in SQL."""
+    return f"{moment.astimezone(clock.LOCAL_TZ):%Y-%m}"
+
+
 def _month_of(ticket: Ticket) -> str:
     """The month of a deleted ticket's report time as loaded (every month if not loaded)."""
     moment = ticket.__dict__.get("reported_at")
-    return EVERY_MONTH if moment is None else f"{moment.astimezone(clock.LOCAL_TZ):%Y-%m}"
+    return EVERY_MONTH if moment is None else _local_month(moment)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -237,4 +243,4 @@ def _months_before(ticket: Ticket) -> list[str]:
     before = [moment for moment in history.deleted if moment is not None]
     if not before:
         return [EVERY_MONTH]
-    return [f"{moment.astimezone(clock.LOCAL_TZ):%Y-%m}" for moment in before]
+    return [_local_month(moment) for moment in before]

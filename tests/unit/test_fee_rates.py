@@ -74,14 +74,11 @@ def test_bucket_floors_of_june():
         ("0-3", "2025-04"), ("3-6", "2025-01"), ("6-12", "2024-07"), ("12+", None)]
 
 
-def test_arrears_group_bucket_rows_per_key_and_total_them():
-    items = rates.arrears([
-        ("CB", "环卫院小区", "12+", Decimal("55.00")),
-        ("CA", "供销楼小区", "0-3", Decimal("279.00")),
-        ("CA", "供销楼小区", "12+", 110.75),
-        ("CB", "环卫院小区", "0-3", Decimal("55.00")),
-    ])
-    assert [item.key for item in items] == ["CA", "CB"]
+def test_arrears_of_a_group_fill_every_bucket_and_total_them():
+    # What the database found owed per bucket, in AGE_BUCKETS' order; None: nothing there.
+    items = [rates.arrears_of("CA", "供销楼小区", (Decimal("279.00"), None, None, 110.75)),
+             rates.arrears_of("CB", "环卫院小区", (Decimal("55.00"), None, None,
+                                                   Decimal("55.00")))]
     ca, cb = items
     assert ca.buckets == {"0-3": Decimal("279.00"), "3-6": Decimal("0.00"),
                           "6-12": Decimal("0.00"), "12+": Decimal("110.75")}

@@ -175,9 +175,6 @@ def _on(rows, clause, dialect: str):
     return replacement_traverse(clause, {}, swap)
 
 
-def _conditions(rows, now: datetime) -> dict:
-    """Per count of measures.COUNTS (and `timed_resolution`): when a ticket counts in it."""
-    return rollup.conditions(rows, now)
 
 
 def _flag(condition):
@@ -202,7 +199,7 @@ def _base(rows, actor, group: str, date_from: date, date_to: date, now: datetime
         "category": (rows.c.category, rows.c.category),
         "month": (rows.c.month, rows.c.month),
     }[group]
-    flags = _conditions(rows, now)
+    flags = rollup.conditions(rows, now)
     query = select(
         rows.c.ticket_id.label("id"), rows.c.reported_at, key.label("key"), name.label("name"),
         rows.c.month, rows.c.response_us.label("response"),
@@ -214,10 +211,6 @@ def _base(rows, actor, group: str, date_from: date, date_to: date, now: datetime
     elif group == "community":
         query = query.join(Community, Community.id == rows.c.community_id)
     return _visible(query, rows, actor, date_from, date_to, "sqlite").cte("base")
-
-
-# The medians: (name, the 0/1 column of the tickets it is over, duration in microseconds).
-_MEDIANS = tuple((median, flag, median) for median, flag, _column in rollup.MEDIANS)
 
 
 def _statement(base, partitions: dict[str, tuple]):
@@ -242,11 +235,11 @@ def _statement(base, partitions: dict[str, tuple]):
                    null().label("duration"))
             .group_by(*keys)
         )
-        for median, flag, duration in _MEDIANS:
+        for median, flag, _column in rollup.MEDIANS:  # base names each duration by its median
             ranked = (
                 select((key if key is not None else null()).label("key"),
-                       base.c[duration].label("duration"),
-                       func.row_number().over(partition_by=key, order_by=(base.c[duration],
+                       base.c[median].label("duration"),
+                       func.row_number().over(partition_by=key, order_by=(base.c[median],
                                                                           base.c.id))
                        .label("rn"),
                        func.count().over(partition_by=key).label("n"))
@@ -286,14 +279,14 @@ def _grouped_statement(rows, actor, group: str, date_from: date, date_to: date,
     total's row only) and for each median the lower and upper middle durations in
     microseconds (`response_low`, `response_high`, …).
     """
-    conditions = _conditions(rows, now)
+    conditions = rollup.conditions(rows, now)
     month = rows.c.month
     by = {"org": rows.c.assignee_id, "community": rows.c.community_id,
           "category": rows.c.category, "month": month}[group]
     middles = []
-    for median, flag, _duration in _MEDIANS:
+    for median, flag, column in rollup.MEDIANS:
         # NULL for the tickets the median is not over: ordered-set aggregates skip it.
-        over = case((conditions[flag], rows.c[f"{median}_us"]))
+        over = case((conditions[flag], rows.c[column]))
         middles += [func.percentile_disc(_LOWER).within_group(over).label(f"{median}_low"),
                     func.percentile_disc(_UPPER).within_group(over).label(f"{median}_high")]
     if group != "month" and trend:
@@ -353,7 +346,7 @@ def _found_by_sets(rows, group: str, trend: bool) -> dict[str, dict]:
             key = values["key_code"] if named else values["by"]
         item = found[part][key] = _Found(values["name"], values, values["first_at"],
                                          values["last_at"])
-        for median, _flag, _column in _MEDIANS:
+        for median, _flag, _column in rollup.MEDIANS:
             low, high = values[f"{median}_low"], values[f"{median}_high"]
             if low is not None:
                 item.middles[median] += [_duration(low), _duration(high)]
@@ -411,7 +404,7 @@ def _found_by_rollups(rows, group: str, months: bool) -> dict[str, dict]:
     found: dict[str, dict] = defaultdict(dict)
     for (part, key), summed in counts.items():
         item = _Found(None, summed, *spans[(part, key)])
-        for median, _flag, _column in _MEDIANS:
+        for median, _flag, _column in rollup.MEDIANS:
             held = sorted(middles.get((part, key, median), ()))
             # One bucket: any of its values has the median's minutes (rollup's docstring);
             # two: the largest of the lower and the smallest of the upper.
