@@ -10,7 +10,8 @@ and photo services, and check_public_report before a report without a login.
 Hotline staff file for many callers, so their own limit is higher, and a client
 address counts only residents' filings (one office may enter every call of a street).
 The counts are written in the request's unit of work: an attempt that fails for
-another reason is not counted.
+another reason is not counted. A filing reads before it writes (pmsys/unit_of_work.py):
+its count is read with the other reads and written with the ticket.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from pmsys import clock
+from pmsys import clock, unit_of_work
 from pmsys.errors import TooManyRequests
 from pmsys.models.auth import Role
 from pmsys.models.throttle import ThrottleHit
@@ -50,7 +51,8 @@ def check(session: Session, key: str, limit: Limit, message: str, attempts: int 
         free_at = (oldest or now) + limit.window
         wait = (free_at - now).total_seconds()
         raise TooManyRequests(message, code="rate_limited", retry_after=int(wait) + 1)
-    session.add_all([ThrottleHit(key=key, at=now) for _attempt in range(attempts)])
+    hits = [ThrottleHit(key=key, at=now) for _attempt in range(attempts)]
+    unit_of_work.when_writing(session, lambda writing: writing.add_all(hits))
 
 
 def forget_before(session: Session, moment) -> int:

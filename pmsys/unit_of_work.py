@@ -12,6 +12,17 @@ write lock, or the embedded default would serve one request at a time: safe
 requests (GET, HEAD, OPTIONS) begin a deferred transaction, everything else
 (and the queued writes) an immediate one, so two writers never deadlock on a
 lock upgrade.
+
+A view that reads much before it writes (filing a ticket: the place, the
+routing facts, the deadline setting) is marked `@reads_first`: its request
+reads in a deferred transaction, and its service calls `start_writing()` where
+the reads end. On SQLite that ends the reading transaction (it wrote nothing)
+and the writes go in an immediate one of their own, so the write lock is held
+for the writes only, not for the whole request; what was read stays loaded. A
+reading transaction is never upgraded to a writing one: under load that fails
+whenever another writer commits first. On PostgreSQL the request stays one
+transaction. Writes a view decides on while it reads (a rate limit's count) are
+queued with `when_writing()` and made once the writes begin.
 """
 
 from __future__ import annotations
@@ -21,9 +32,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +48,31 @@ _writing: ContextVar[bool] = ContextVar("pmsys_writing", default=False)
 _no_wait: ContextVar[bool] = ContextVar("pmsys_no_wait", default=False)
 
 
+_READS_FIRST = "pmsys_reads_first"
+_WRITES_BEGUN = "pmsys_writes_begun"
+_WHEN_WRITING = "pmsys_when_writing"
+
+
+def reads_first(view: Callable) -> Callable:
+    """Mark a view whose request reads before it writes; its service calls start_writing()."""
+    setattr(view, _READS_FIRST, True)
+    return view
+
+
+def _reading() -> bool:
+    """Whether the current request only reads so far: a safe one, or a marked view's reads."""
+    if not has_request_context():
+        return False
+    if request.method in SAFE_METHODS:
+        return True
+    if g.get(_WRITES_BEGUN):
+        return False
+    return getattr(current_app.view_functions.get(request.endpoint), _READS_FIRST, False)
+
+
 def sqlite_begin() -> str:
     """The statement that opens a transaction on SQLite for the work at hand."""
-    if not _writing.get() and has_request_context() and request.method in SAFE_METHODS:
+    if not _writing.get() and _reading():
         return "BEGIN"
     return "BEGIN IMMEDIATE"
 
@@ -50,8 +83,41 @@ def sqlite_waits() -> bool:
 
 
 def read_only_request() -> bool:
-    """Whether the current work is a safe request, which must not write to the database."""
-    return not _writing.get() and has_request_context() and request.method in SAFE_METHODS
+    """Whether the current work must not write to the database: a safe request, or the
+    reads of a `@reads_first` view before start_writing()."""
+    return not _writing.get() and _reading()
+
+
+def start_writing(session: Session) -> None:
+    """The reads of a `@reads_first` request end here; its writes follow.
+
+    On SQLite the reading transaction ends (the loaded objects stay as they were
+    read) and the next statement begins an immediate one. Elsewhere, and outside
+    such a request, nothing changes. The writes queued with when_writing() are made.
+    """
+    if not _reading() or request.method in SAFE_METHODS:
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a @reads_first request changed objects before start_writing()")
+    setattr(g, _WRITES_BEGUN, True)
+    reading = session() if isinstance(session, scoped_session) else session
+    if reading.in_transaction() and reading.get_bind().dialect.name == "sqlite":
+        expire, reading.expire_on_commit = reading.expire_on_commit, False
+        try:
+            reading.commit()
+        finally:
+            reading.expire_on_commit = expire
+    for write in session.info.pop(_WHEN_WRITING, ()):
+        write(session)
+
+
+def when_writing(session: Session, write: Callable[[Session], object]) -> None:
+    """Make `write(session)` now, or, in the reads of a `@reads_first` request, once
+    start_writing() is called (never, if the request ends before it)."""
+    if _reading() and request.method not in SAFE_METHODS:
+        session.info.setdefault(_WHEN_WRITING, []).append(write)
+    else:
+        write(session)
 
 
 def after_end(session: Session, write: Callable[[Session], object], *,
@@ -97,6 +163,7 @@ def discard(session: Session) -> None:
 
 def _write_queued(session: Session) -> None:
     session.info.pop(_REFUSALS, None)
+    session.info.pop(_WHEN_WRITING, None)
     required = session.info.pop(_AFTER_END, None)
     optional = session.info.pop(_BEST_EFFORT, None)
     writing = _writing.set(True)
@@ -157,6 +224,11 @@ def init_app(app: Flask, session_factory: Callable[[], Session],
         except Exception as error:  # noqa: BLE001 - answered by the registered handlers
             response = app.make_response(app.handle_user_exception(error))
         return response
+
+    @app.teardown_request
+    def _forget_phase(_exc):
+        # An app context shared by several requests (tests, CLI) keeps g between them.
+        g.pop(_WRITES_BEGUN, None)
 
 
 class WriteInSafeRequest(RuntimeError):

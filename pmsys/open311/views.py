@@ -33,6 +33,7 @@ from pmsys.models.tickets import OPEN_STATUSES, Channel, Ticket, TicketStatus
 from pmsys.open311 import bp, shapes
 from pmsys.open311.formats import FORMATS, answer
 from pmsys.tickets import services as ticket_services
+from pmsys.unit_of_work import reads_first
 
 # GeoReport v2: without dates, the last 90 days; at most 1000 requests per answer.
 DEFAULT_SPAN = timedelta(days=90)
@@ -305,6 +306,7 @@ def _attributes(data: dict, category: str) -> dict:
 
 
 @bp.post(f"/requests.{_FORMAT}")
+@reads_first
 def create_request(fmt: str):
     """File a service request as a ticket (channel open311); a hotline caller by name."""
     data = _fields()

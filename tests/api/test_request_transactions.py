@@ -92,7 +92,9 @@ def test_a_write_waits_for_the_lock_then_commits(live):
     assert count(live_app, Ticket) == before + 1
 
 
-def _file_while_locked(live_app, tokens, holder):
+def _file_while_locked(live_app, tokens, holder, routed: threading.Event | None = None):
+    """File in a thread while `holder` holds the lock; after `routed` (if given) is set,
+    and a moment more, it must still be waiting; then `holder` commits. A 201 is expected."""
     answers = []
 
     def file():
@@ -104,8 +106,10 @@ def _file_while_locked(live_app, tokens, holder):
 
     worker = threading.Thread(target=file)
     worker.start()
+    if routed is not None:
+        assert routed.wait(timeout=10), "the filing did not route while the lock was held"
     time.sleep(0.3)  # the filing is waiting for the lock now
-    assert worker.is_alive()
+    assert worker.is_alive() and answers == []
     holder.execute("COMMIT")
     worker.join(timeout=30)
     assert [a.status_code for a in answers] == [201]
@@ -131,3 +135,57 @@ def test_a_refused_request_keeps_only_its_audit_record(live):
     shown = client.get(f"/api/v1/tickets/{filed.get_json()['id']}",
                        headers=bearer(tokens, "resident_a")).get_json()
     assert shown["status"] == "assigned" and len(shown["events"]) == 1
+
+
+def test_a_filing_reads_before_it_waits_for_the_lock_and_outlives_a_writer_in_between(
+        live, monkeypatch):
+    """A filing routes while another connection holds the write lock (it reads in a
+    deferred transaction), waits only to write, and still commits although that writer
+    committed after its reads: its writes go in a transaction of their own, never in an
+    upgraded reading one (which SQLite refuses once another writer has committed)."""
+    from pmsys.tickets.services import filing
+
+    live_app, tokens = live
+    clock.set_now(NOW)
+    routed = threading.Event()
+    gather = filing.gather_facts
+
+    def gather_and_tell(*args, **kwargs):
+        facts = gather(*args, **kwargs)
+        routed.set()
+        return facts
+
+    monkeypatch.setattr(filing, "gather_facts", gather_and_tell)
+    before = count(live_app, Ticket)
+    with write_lock(live_app) as holder:
+        _file_while_locked(live_app, tokens, holder, routed)
+    assert count(live_app, Ticket) == before + 1
+
+
+def test_a_reads_first_request_reads_until_its_service_starts_writing(app, db):
+    """Before start_writing() a marked view's request is read-only (a write there fails in
+    the tests), opens SQLite transactions deferred and keeps the writes it decided on
+    (when_writing) for later; after it, it writes. An unmarked POST writes from its start."""
+    from pmsys import unit_of_work
+    from pmsys.models.throttle import ThrottleHit
+
+    made = []
+    with app.test_request_context("/api/v1/tickets", method="POST"):
+        assert unit_of_work.read_only_request()
+        assert unit_of_work.sqlite_begin() == "BEGIN"
+        unit_of_work.when_writing(db.session, lambda session: made.append(session))
+        assert made == []
+        unit_of_work.start_writing(db.session)
+        assert made == [db.session]
+        assert not unit_of_work.read_only_request()
+        assert unit_of_work.sqlite_begin() == "BEGIN IMMEDIATE"
+    with app.test_request_context("/api/v1/tickets", method="POST"):
+        db.session.add(ThrottleHit(key="file:user:1", at=NOW))
+        with pytest.raises(RuntimeError, match="before start_writing"):
+            unit_of_work.start_writing(db.session)
+        db.session.rollback()
+    with app.test_request_context("/api/v1/tickets/1/actions", method="POST"):
+        assert not unit_of_work.read_only_request()
+        assert unit_of_work.sqlite_begin() == "BEGIN IMMEDIATE"
+        unit_of_work.when_writing(db.session, lambda session: made.append("at once"))
+        assert made[-1] == "at once"

@@ -37,6 +37,7 @@ from pmsys.tickets import services as ticket_services
 from pmsys.tickets.services import leaders
 from pmsys.tickets.services.actions import MAX_NOTE
 from pmsys.tickets.services.filing import MAX_DESCRIPTION
+from pmsys.unit_of_work import reads_first
 
 ASSIGNMENT_PATH = {"code": "The community's code."}
 KINDS = ("building-leaders", "grids")
@@ -207,6 +208,7 @@ class ProxyTicket(Input):
     403: "Not a building leader or grid worker (`may_not_file`).",
     404: "No such household in the caller's buildings (`household_not_found`)."},
     tags=("building-leaders",))
+@reads_first
 def file_proxy_ticket(body: ProxyTicket):
     """File a ticket for a household of the caller's buildings (channel `proxy`)
 

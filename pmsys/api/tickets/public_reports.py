@@ -14,6 +14,7 @@ from pmsys.api.typed import Answer, Code, Input, endpoint, text
 from pmsys.extensions import db
 from pmsys.tickets import services as ticket_services
 from pmsys.tickets.services.filing import MAX_DESCRIPTION, MAX_PUBLIC_NAME
+from pmsys.unit_of_work import reads_first
 
 
 class PublicReport(Input):
@@ -46,6 +47,7 @@ def filed(ticket) -> dict:
           refusals={400: "Malformed input, an unknown building, or not a phone number.",
                     404: "No community with this code (`community_not_found`).",
                     429: "Too many reports from this phone or this client (`rate_limited`)."})
+@reads_first
 def create_public_report(body: PublicReport):
     """Report a fault in a building's common areas without a login.
 

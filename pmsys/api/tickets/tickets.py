@@ -42,6 +42,7 @@ from pmsys.tickets import lifecycle, queries
 from pmsys.tickets import services as ticket_services
 from pmsys.tickets.services.actions import MAX_NOTE
 from pmsys.tickets.services.filing import MAX_DESCRIPTION
+from pmsys.unit_of_work import reads_first
 
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 30)
 TICKET_PATH = {"ticket_id": "The ticket's id."}
@@ -170,6 +171,7 @@ def list_tickets(query: TicketFilter):
     403: "This login does not file tickets (`may_not_file`) or enter calls "
          "(`not_hotline_staff`).",
     404: "No community with this code that the caller may see."}, tags=("tickets",))
+@reads_first
 def create_ticket(body: NewTicket):
     """File a ticket; it is routed at once.
 

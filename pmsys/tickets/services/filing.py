@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from pmsys import audit, categories, clock
+from pmsys import audit, categories, clock, unit_of_work
 from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput, NotFound
 from pmsys.models.auth import Role, User
@@ -171,8 +171,8 @@ def _next_ticket_id(session: Session) -> int:
     """The id the ticket about to be filed gets, so that its number is written with it.
 
     PostgreSQL: the next value of the id's sequence, as the column's default would take it.
-    SQLite: one past the largest id, as SQLite itself would choose it; the transaction holds
-    the write lock from its start (pmsys/db.py), so no other writer can take it meanwhile.
+    SQLite: one past the largest id, as SQLite itself would choose it; the writes' transaction
+    holds the write lock from its start (pmsys/db.py), so no other writer can take it meanwhile.
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
@@ -203,6 +203,8 @@ def _open(session: Session, actor, place: Place, *, category: str, description: 
     due_respond, due_resolve = sla.deadlines(moment, windows)
     household_unit = place.household.unit if place.household else None
     unit_row = place.unit or household_unit
+    # Routed and timed: on SQLite the write lock is taken only now (pmsys/unit_of_work.py).
+    unit_of_work.start_writing(session)
     ticket_id = _next_ticket_id(session)
     ticket = Ticket(
         id=ticket_id,

@@ -16,6 +16,7 @@ from pmsys.tickets import photos
 from pmsys.tickets import services as tickets
 from pmsys.tickets.lifecycle import Party
 from pmsys.tickets.services import leaders
+from pmsys.unit_of_work import reads_first
 from pmsys.web.assets.common import current_actor, refused, when_filter
 from pmsys.web.tickets import bp, forms
 from pmsys.web.tickets.common import mark_fields, overdue, refusal_message
@@ -37,6 +38,7 @@ def _proxy_page(user, form, status=200):
 
 @bp.route("/proxy-tickets/new", methods=["GET", "POST"])
 @login_required
+@reads_first
 def proxy_ticket_new():
     """File a ticket for a household of the user's buildings (a resident without a phone)."""
     user = current_actor()

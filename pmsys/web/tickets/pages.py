@@ -18,6 +18,7 @@ from pmsys.models.places import Building, Community
 from pmsys.places.services import own_households
 from pmsys.tickets import explain, photos, queries
 from pmsys.tickets import services as tickets
+from pmsys.unit_of_work import reads_first
 from pmsys.web.assets.common import current_actor, refused, when_filter
 from pmsys.web.tickets import bp, forms
 from pmsys.web.tickets.common import has_queue, mark_fields, overdue, refusal_message, rulings
@@ -156,6 +157,7 @@ def _new_page(user, form, where: Where, status=200):
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
+@reads_first
 def ticket_new():
     """File a ticket; ?community=&building=&unit= fill the place in (the building's QR code).
 

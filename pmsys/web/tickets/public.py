@@ -18,6 +18,7 @@ from pmsys.extensions import db
 from pmsys.models.places import Building
 from pmsys.places.services import street_office
 from pmsys.tickets import services as tickets
+from pmsys.unit_of_work import reads_first
 from pmsys.web.assets.common import refused
 from pmsys.web.tickets import bp, forms
 from pmsys.web.tickets.common import mark_fields, refusal_message
@@ -53,6 +54,7 @@ def _page(form, community, building, status=200):
 
 
 @bp.route("/report/<code>/<building_code>", methods=["GET", "POST"])
+@reads_first
 def public_report(code: str, building_code: str):
     """The building's public page, and its report of a common-area fault (no login)."""
     community, building = _place_or_404(code, building_code)
