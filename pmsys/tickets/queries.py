@@ -3,14 +3,17 @@
 A page of tickets costs three statements whatever its size: the tickets with
 the names of their place and assignee, their trails with the actors' names, and
 their photos. The rows are plain values (`TicketView`), cheap to build and to
-serialise; the API and the pages read the same ones.
+serialise; the API and the pages read the same ones. The three statements by the
+page's ids are compiled once per dialect and number of ids and run as the driver's
+own SQL, the values turned by the columns' own types (`_rows_by_ids`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import Text, bindparam, cast, func, or_, select
@@ -189,6 +192,64 @@ def _view(row) -> TicketView:
 # result columns are worked out again per request (that costs more than the query itself).
 _VIEWS_OF = _VIEWS.where(Ticket.id.in_(bindparam("ids", expanding=True)))
 
+# What a page reads by its tickets' ids: the wide rows, the events, the photos.
+_BY_IDS = {"views": _VIEWS_OF, "events": _EVENTS, "photos": _PHOTOS}
+
+
+class _DriverStatement(NamedTuple):
+    sql: str
+    positional: bool
+    parameters: tuple[tuple[str, int], ...]  # each parameter's name and which id it takes
+    processors: tuple[tuple[int, Callable], ...]  # (column, what turns its value into Python's)
+
+
+@lru_cache(maxsize=1024)
+def _driver_statement(dialect, kind: str, count: int) -> _DriverStatement:
+    """The select `kind` for `count` ids as the driver's own SQL, compiled once per size."""
+    statement = _BY_IDS[kind]
+    compiled = statement.compile(dialect=dialect)
+    # Expanded with the positions as values: each parameter's value says which id it takes.
+    expanded = compiled.construct_expanded_state({"ids": list(range(count))})
+    order = expanded.positiontup
+    processors = tuple(
+        (index, processor)
+        for index, column in enumerate(statement.selected_columns)
+        if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
+    )
+    parameters = expanded.parameters
+    return _DriverStatement(
+        expanded.statement, order is not None,
+        tuple((name, parameters[name]) for name in (order if order is not None else parameters)),
+        processors)
+
+
+def _rows_by_ids(connection, kind: str, ids: Sequence[int]) -> list:
+    """The rows of the select `kind` for these ticket ids, with the values Core would give.
+
+    Core's execution of the prebuilt statement works out its cache key, expands the
+    ids into the SQL and builds the result's columns on every call. Here the SQL is
+    compiled once per dialect and number of ids and run as the driver's own (still
+    on the session's connection, through its events); the columns' own types turn
+    the values as Core would. For a page of fifty on SQLite: the wide rows 0.88 →
+    0.82 ms of CPU, the events 0.29 → 0.22, the photos 0.12 → 0.05; of the wide
+    rows' 0.82 ms, the types' conversions are 0.5.
+    """
+    compiled = _driver_statement(connection.dialect, kind, len(ids))
+    if compiled.positional:
+        parameters = tuple([ids[index] for _name, index in compiled.parameters])
+    else:
+        parameters = {name: ids[index] for name, index in compiled.parameters}
+    rows = connection.exec_driver_sql(compiled.sql, parameters).fetchall()
+    if not compiled.processors:
+        return rows
+    processed = []
+    for row in rows:
+        values = list(row)
+        for index, processor in compiled.processors:
+            values[index] = processor(values[index])
+        processed.append(values)
+    return processed
+
 
 def ticket_views(session: Session, where: Sequence, *, order_by: Sequence = NEWEST_FIRST,
                  limit: int | None = None, offset: int = 0,
@@ -218,8 +279,8 @@ def views_of(session: Session, ids: Sequence[int], *, trail: bool = True) -> lis
     # result handling (identity map, entity loading).
     connection = session.connection()
     position = {ticket_id: index for index, ticket_id in enumerate(ids)}
-    views = sorted([_view(row) for row in connection.execute(_VIEWS_OF, {"ids": list(ids)})
-                    .all()], key=lambda view: position[view.id])
+    views = sorted([_view(row) for row in _rows_by_ids(connection, "views", ids)],
+                   key=lambda view: position[view.id])
     return _with_trail(connection, views, trail)
 
 
@@ -228,11 +289,12 @@ def _with_trail(connection, views: list[TicketView], trail: bool, *,
     if trail and views:
         by_id = {view.id: view for view in views}
         ids = list(by_id)
-        for ticket_id, *values in connection.execute(_EVENTS, {"ids": ids}).all():
+        for ticket_id, *values in _rows_by_ids(connection, "events", ids):
             by_id[ticket_id].events.append(EventView(*values))
         if photos:
-            for photo in connection.execute(_PHOTOS, {"ids": ids}).all():
-                by_id[photo.ticket_id].photos.append(PhotoView(*photo))
+            for row in _rows_by_ids(connection, "photos", ids):
+                photo = PhotoView(*row)
+                by_id[photo.ticket_id].photos.append(photo)
     return views
 
 
@@ -243,7 +305,8 @@ def filed_view(session: Session, ticket: Ticket) -> TicketView:
     reporter, staff as the one who entered it), and it has no photos yet: two statements
     (the row, its events), no permission clause to build.
     """
-    view = _view(session.connection().execute(_VIEWS_OF, {"ids": [ticket.id]}).one())
+    (row,) = _rows_by_ids(session.connection(), "views", [ticket.id])
+    view = _view(row)
     return _with_trail(session.connection(), [view], True, photos=False)[0]
 
 
@@ -263,11 +326,15 @@ def page_of(session: Session, where: Sequence, page: int, per_page: int, *,
             clamp: bool = False) -> tuple[list[TicketView], int]:
     """One page of the tickets matching `where` as views, and how many match in all.
 
-    The page's ids and the total come in one statement (a window count). Past the
-    end the page is empty, or with `clamp` the last page.
+    The page's ids and the total come in one statement. Past the end the page is
+    empty, or with `clamp` the last page.
     """
     page = max(page, 1)
-    chosen = select(Ticket.id, func.count().over()).where(*where).order_by(*order_by)
+    # The total as a scalar subquery of its own (not correlated with the page's rows), which
+    # the database counts once: a window count carries every matching row through the window
+    # before the limit (SQLite: 1.5 → 1.0 ms of CPU for an operator's 1,140 tickets).
+    total = select(func.count()).select_from(Ticket).where(*where).correlate(None)
+    chosen = select(Ticket.id, total.scalar_subquery()).where(*where).order_by(*order_by)
     connection = session.connection()
     rows = connection.execute(chosen.limit(per_page).offset((page - 1) * per_page)).all()
     if rows:
