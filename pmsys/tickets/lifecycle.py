@@ -152,10 +152,19 @@ def hurry_refusal(ticket, now: datetime) -> ActionRefused | None:
     if not missed_deadlines(ticket, now):
         return ActionRefused(Refusal.state, "not_overdue",
                              "the ticket is within its deadlines: nothing to hurry yet")
-    if ticket.hurried_at is not None and now < ticket.hurried_at + HURRY_INTERVAL:
+    if _hurried_recently(ticket, now):
         return ActionRefused(Refusal.state, "hurried_recently",
                              "the ticket was hurried up less than 24 hours ago")
     return None
+
+
+def hurry_due(ticket, now: datetime) -> bool:
+    """Whether the ticket may be hurried up at `now`: `hurry_refusal` finds nothing against it."""
+    return bool(missed_deadlines(ticket, now)) and not _hurried_recently(ticket, now)
+
+
+def _hurried_recently(ticket, now: datetime) -> bool:
+    return ticket.hurried_at is not None and now < ticket.hurried_at + HURRY_INTERVAL
 
 
 @lru_cache(maxsize=256)

@@ -237,7 +237,7 @@ def list_building_tickets():
     rows = queries.ticket_views(db.session, where, order_by=leaders.BUILDING_TICKET_ORDER,
                                 limit=200, trail=False)
     locale = str(get_locale())
-    return {"items": [serializers.ticket_json(actor, row, locale, listed=True) for row in rows],
+    return {"items": serializers.tickets_json(actor, rows, locale, listed=True),
             "total": len(rows)}
 
 

@@ -7,10 +7,12 @@ for the OpenAPI document (and the tests), so the two are changed together.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Annotated, Literal
 
 from flask import url_for
+from flask_babel import get_locale
 from pydantic import Field
 
 from pmsys import clock
@@ -28,7 +30,7 @@ from pmsys.models.tickets import (
 )
 from pmsys.tickets import explain, lifecycle, routing
 from pmsys.tickets.queries import TicketView
-from pmsys.tickets.services.actions import parties_of
+from pmsys.tickets.services.actions import party_finder
 
 
 def time_str(moment: datetime | None) -> str | None:
@@ -83,66 +85,102 @@ def ticket_json(actor, ticket: TicketView, locale: str | None = None, *,
                 listed: bool = False) -> dict:
     """A ticket as `actor` may read it, the reporter's phone masked (docs/domain.md#privacy).
 
-    `locale`: the request's language, when a page of tickets is written at once.
+    `locale`: the request's language, when the caller already knows it.
     `listed`: the ticket is one of a list, where the phone is masked to all but the
     reporter (the assignee reads it in full on the ticket itself, while open).
     """
-    phone = permissions.reporter_phone(actor, ticket, listed=listed)
-    flags = sorted(ticket.routing_flags)
+    return ticket_writer(actor, locale, listed=listed)(ticket)
+
+
+def tickets_json(actor, tickets: Iterable[TicketView], locale: str | None = None, *,
+                 listed: bool = False) -> list[dict]:
+    """Tickets as `actor` may read them (see `ticket_json`), written by one `ticket_writer`."""
+    write = ticket_writer(actor, locale, listed=listed)
+    return [write(ticket) for ticket in tickets]
+
+
+def ticket_writer(actor, locale: str | None = None, *,
+                  listed: bool = False) -> Callable[[TicketView], dict]:
+    """What writes tickets as `actor` may read them (see `ticket_json`), for a page of them.
+
+    What the actor is and what time it is are read once; the actions a page's
+    tickets allow are worked out once per state and parties (a queue repeats the
+    same few). The rules stay those of permissions and the lifecycle.
+    """
+    phone_of = permissions.reporter_phones(actor, listed=listed)
+    parties_of = party_finder(actor)
     # Follow-up visits are notes of staff and building leaders, not the resident's.
     shows_visits = actor.role is not Role.resident
-    parties = parties_of(actor, ticket, ticket.street_id, ticket.community_office_id)
-    return {
-        "id": ticket.id,
-        "number": ticket.number,
-        "status": ticket.status.value,
-        "category": ticket.category,
-        "priority": ticket.priority.value,
-        "channel": ticket.channel.value,
-        "community": ticket.community.code,
-        "building": ticket.building.code if ticket.building else None,
-        "unit": ticket.unit.code if ticket.unit else None,
-        "household": ticket.household.code if ticket.household else None,
-        "inside_home": ticket.inside_home,
-        "asset": ticket.asset.code if ticket.asset else None,
-        "description": ticket.description,
-        "reported_at": time_str(ticket.reported_at),
-        "assignee": {"org": ticket.assignee.code, "name": ticket.assignee.name},
-        "routing": {
-            "reason": ticket.routing_reason,
-            "steps": explain.stored_steps_text(ticket.routing_steps_json, locale),
-            "flags": flags,
-            "not_handed_over": routing.NOT_HANDED_OVER in flags,
-        },
-        "due_respond_at": time_str(ticket.due_respond_at),
-        "due_resolve_at": time_str(ticket.due_resolve_at),
-        "responded_at": time_str(ticket.responded_at),
-        "resolved_at": time_str(ticket.resolved_at),
-        "closed_at": time_str(ticket.closed_at),
-        "cancelled_at": time_str(ticket.cancelled_at),
-        "resolution_note": ticket.resolution_note,
-        "escalation_level": ticket.escalation_level,
-        "rating": ticket.rating,
-        "reopen_count": ticket.reopen_count,
-        "hurry_count": ticket.hurry_count,
-        "reporter": {"name": ticket.reporter_name, "phone": phone},
-        "events": [
-            {
-                "at": time_str(event.at),
-                "action": event.action,
-                "status": event.status_after,
-                "actor": event.actor,
-                "org": event.org,
-                "note": event.note or "",
-            }
-            for event in ticket.events
-            if shows_visits or event.action != "visit"
-        ],
-        "allowed_actions": lifecycle.allowed_actions(
-            ticket.status.value, parties,
-            hurry_due=lifecycle.hurry_refusal(ticket, clock.now()) is None),
-        "photos": [photo_json(photo) for photo in ticket.photos],
-    }
+    locale = locale or str(get_locale())
+    now = clock.now()
+    actions: dict[tuple, list[str]] = {}
+
+    def write(ticket: TicketView) -> dict:
+        status = ticket.status.value
+        parties = parties_of(ticket, ticket.street_id, ticket.community_office_id)
+        allowed = actions.get((status, parties))
+        if allowed is None:
+            # Every action the parties may take in this state, as if hurrying were due.
+            allowed = actions[status, parties] = lifecycle.allowed_actions(
+                status, parties, hurry_due=True)
+        if "hurry" in allowed and not lifecycle.hurry_due(ticket, now):
+            allowed = [name for name in allowed if name != "hurry"]
+        else:
+            allowed = list(allowed)
+        flags = sorted(ticket.routing_flags)
+        building, unit, household, asset = (ticket.building, ticket.unit, ticket.household,
+                                            ticket.asset)
+        return {
+            "id": ticket.id,
+            "number": ticket.number,
+            "status": status,
+            "category": ticket.category,
+            "priority": ticket.priority.value,
+            "channel": ticket.channel.value,
+            "community": ticket.community.code,
+            "building": building.code if building else None,
+            "unit": unit.code if unit else None,
+            "household": household.code if household else None,
+            "inside_home": ticket.inside_home,
+            "asset": asset.code if asset else None,
+            "description": ticket.description,
+            "reported_at": time_str(ticket.reported_at),
+            "assignee": {"org": ticket.assignee.code, "name": ticket.assignee.name},
+            "routing": {
+                "reason": ticket.routing_reason,
+                "steps": explain.stored_steps_text(ticket.routing_steps_json, locale),
+                "flags": flags,
+                "not_handed_over": routing.NOT_HANDED_OVER in flags,
+            },
+            "due_respond_at": time_str(ticket.due_respond_at),
+            "due_resolve_at": time_str(ticket.due_resolve_at),
+            "responded_at": time_str(ticket.responded_at),
+            "resolved_at": time_str(ticket.resolved_at),
+            "closed_at": time_str(ticket.closed_at),
+            "cancelled_at": time_str(ticket.cancelled_at),
+            "resolution_note": ticket.resolution_note,
+            "escalation_level": ticket.escalation_level,
+            "rating": ticket.rating,
+            "reopen_count": ticket.reopen_count,
+            "hurry_count": ticket.hurry_count,
+            "reporter": {"name": ticket.reporter_name, "phone": phone_of(ticket)},
+            "events": [
+                {
+                    "at": time_str(event.at),
+                    "action": event.action,
+                    "status": event.status_after,
+                    "actor": event.actor,
+                    "org": event.org,
+                    "note": event.note or "",
+                }
+                for event in ticket.events
+                if shows_visits or event.action != "visit"
+            ],
+            "allowed_actions": allowed,
+            "photos": [photo_json(photo) for photo in ticket.photos],
+        }
+
+    return write
 
 
 def notification_json(notification: Notification) -> dict:

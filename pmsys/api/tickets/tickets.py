@@ -159,7 +159,7 @@ def list_tickets(query: TicketFilter):
     rows, total = queries.page_of(db.session, queries.ticket_conditions(actor, **filters),
                                   query.page, query.per_page)
     locale = str(get_locale())
-    return {"items": [serializers.ticket_json(actor, row, locale, listed=True) for row in rows],
+    return {"items": serializers.tickets_json(actor, rows, locale, listed=True),
             "total": total}
 
 

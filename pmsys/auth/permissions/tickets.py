@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -120,12 +122,29 @@ def arbitrates(actor, street_id: int, community_office_id: int | None) -> bool:
 
     The street office of the community's street, or its delegate community office.
     """
+    return arbiter_test(actor)(street_id, community_office_id)
+
+
+def _never(*_args) -> bool:
+    return False
+
+
+def arbiter_test(actor) -> Callable[[int, int | None], bool]:
+    """`arbitrates` for one actor over many communities: the actor is read once.
+
+    The test takes the community's street and community office, as `arbitrates` does.
+    """
     if not _is_user(actor) or actor.role is not Role.street_officer or actor.organization is None:
-        return False
+        return _never
     org = actor.organization
     if org.kind is OrgKind.community_office:
-        return community_office_id is not None and community_office_id == org.id
-    return org.kind is OrgKind.street_office and org.region_id == street_id
+        office_id = org.id
+        return lambda _street_id, community_office_id: (
+            community_office_id is not None and community_office_id == office_id)
+    if org.kind is OrgKind.street_office:
+        street_id = org.region_id
+        return lambda community_street_id, _office_id: street_id == community_street_id
+    return _never
 
 
 def may_rule_on_disputes(actor) -> bool:
@@ -157,24 +176,40 @@ def can_see_reporter_phone(actor, ticket, *, listed: bool = False) -> bool:
     (`listed`), shows it masked (Personal Information Protection Law, minimum
     necessary).
     """
+    return phone_sight(actor, listed=listed)(ticket)
+
+
+def phone_sight(actor, *, listed: bool = False) -> Callable[[object], bool]:
+    """`can_see_reporter_phone` for one actor over many tickets: the actor is read once."""
     if not _is_user(actor):
-        return False
-    if ticket.reporter_id is not None and ticket.reporter_id == actor.id:
-        return True
-    return (
-        not listed
-        and actor.organization_id is not None
-        and actor.organization_id == ticket.assignee_id
-        and ticket.is_open
-    )
+        return _never
+    actor_id, org_id = actor.id, actor.organization_id
+
+    def sees(ticket) -> bool:
+        if ticket.reporter_id is not None and ticket.reporter_id == actor_id:
+            return True
+        return (not listed and org_id is not None and org_id == ticket.assignee_id
+                and ticket.is_open)
+
+    return sees
 
 
 def reporter_phone(actor, ticket, *, listed: bool = False) -> str | None:
     """The reporter's phone as `actor` may read it: in full or masked (138****0000)."""
-    phone = ticket.reporter_phone
-    if phone and not can_see_reporter_phone(actor, ticket, listed=listed):
-        return mask_phone(phone)
-    return phone
+    return reporter_phones(actor, listed=listed)(ticket)
+
+
+def reporter_phones(actor, *, listed: bool = False) -> Callable[[object], str | None]:
+    """`reporter_phone` for one actor over many tickets (a page): the actor is read once."""
+    sees = phone_sight(actor, listed=listed)
+
+    def phone_of(ticket) -> str | None:
+        phone = ticket.reporter_phone
+        if phone and not sees(ticket):
+            return mask_phone(phone)
+        return phone
+
+    return phone_of
 
 
 # Roles that read the ticket measures of the communities (or the organisation) they see.

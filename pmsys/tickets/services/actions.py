@@ -9,6 +9,8 @@ StaleDataError (409 concurrent_update) instead of overwriting the first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,18 +45,34 @@ def ticket_parties(session: Session, actor, ticket: Ticket) -> set[Party]:
 
 def parties_of(actor, ticket, street_id: int, community_office_id: int | None) -> set[Party]:
     """The parties of `actor` to a ticket (or a view of one) in a community of this street."""
-    parties: set[Party] = set()
+    return set(party_finder(actor)(ticket, street_id, community_office_id))
+
+
+_NO_PARTIES: frozenset[Party] = frozenset()
+
+
+def party_finder(actor) -> Callable[[object, int, int | None], frozenset[Party]]:
+    """`parties_of` for one actor over many tickets (a page): the actor is read once."""
     if not permissions.is_active_user(actor):
-        return parties
-    if ticket.reporter_id is not None and ticket.reporter_id == actor.id:
-        parties.add(Party.reporter)
-    if ticket.reporter_id is None and ticket.filed_by_id == actor.id:
-        parties.add(Party.reporter)  # the hotline staff member speaks for the caller
-    if actor.organization_id is not None and actor.organization_id == ticket.assignee_id:
-        if actor.role is not Role.resident:
-            parties.add(Party.assignee)
-    if permissions.arbitrates(actor, street_id, community_office_id):
-        parties.add(Party.arbiter)
+        return lambda *_args: _NO_PARTIES
+    actor_id = actor.id
+    # Staff of the assigned organisation; a resident is never the assignee.
+    assignee_org = actor.organization_id if actor.role is not Role.resident else None
+    arbitrates = permissions.arbiter_test(actor)
+
+    def parties(ticket, street_id: int, community_office_id: int | None) -> frozenset[Party]:
+        found = []
+        reporter_id = ticket.reporter_id
+        if reporter_id is not None and reporter_id == actor_id:
+            found.append(Party.reporter)
+        if reporter_id is None and ticket.filed_by_id == actor_id:
+            found.append(Party.reporter)  # the hotline staff member speaks for the caller
+        if assignee_org is not None and assignee_org == ticket.assignee_id:
+            found.append(Party.assignee)
+        if arbitrates(street_id, community_office_id):
+            found.append(Party.arbiter)
+        return frozenset(found)
+
     return parties
 
 
