@@ -108,6 +108,8 @@ def fresh_copy(url: str, name: str) -> str:
     if url.startswith("sqlite:///"):
         source = Path(url.removeprefix("sqlite:///"))
         target = source.with_name(f"{source.stem}-{name}{source.suffix}")
+        for left in ("-wal", "-shm"):  # an earlier copy's log would be read into this one
+            target.with_name(target.name + left).unlink(missing_ok=True)
         shutil.copyfile(source, target)
         return f"sqlite:///{target}"
     from sqlalchemy import create_engine, text
