@@ -70,6 +70,11 @@ def _reading() -> bool:
     return getattr(current_app.view_functions.get(request.endpoint), _READS_FIRST, False)
 
 
+def _in_read_phase() -> bool:
+    """Whether a `@reads_first` request has not called start_writing() yet."""
+    return _reading() and request.method not in SAFE_METHODS
+
+
 def sqlite_begin() -> str:
     """The statement that opens a transaction on SQLite for the work at hand."""
     if not _writing.get() and _reading():
@@ -95,7 +100,7 @@ def start_writing(session: Session) -> None:
     read) and the next statement begins an immediate one. Elsewhere, and outside
     such a request, nothing changes. The writes queued with when_writing() are made.
     """
-    if not _reading() or request.method in SAFE_METHODS:
+    if not _in_read_phase():
         return
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("a @reads_first request changed objects before start_writing()")
@@ -114,7 +119,7 @@ def start_writing(session: Session) -> None:
 def when_writing(session: Session, write: Callable[[Session], object]) -> None:
     """Make `write(session)` now, or, in the reads of a `@reads_first` request, once
     start_writing() is called (never, if the request ends before it)."""
-    if _reading() and request.method not in SAFE_METHODS:
+    if _in_read_phase():
         session.info.setdefault(_WHEN_WRITING, []).append(write)
     else:
         write(session)
