@@ -20,9 +20,12 @@ the reads end. On SQLite that ends the reading transaction (it wrote nothing)
 and the writes go in an immediate one of their own, so the write lock is held
 for the writes only, not for the whole request; what was read stays loaded. A
 reading transaction is never upgraded to a writing one: under load that fails
-whenever another writer commits first. On PostgreSQL the request stays one
-transaction. Writes a view decides on while it reads (a rate limit's count) are
-queued with `when_writing()` and made once the writes begin.
+whenever another writer commits first. When its writes are all made, the view
+calls `writes_done()` before it reads and writes its answer: on SQLite the
+writes are committed there, and the rest of the request reads again. On
+PostgreSQL the request stays one transaction. Writes a view decides on while it
+reads (a rate limit's count) are queued with `when_writing()` and made once the
+writes begin.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ _no_wait: ContextVar[bool] = ContextVar("pmsys_no_wait", default=False)
 
 _READS_FIRST = "pmsys_reads_first"
 _WRITES_BEGUN = "pmsys_writes_begun"
+_WRITES_DONE = "pmsys_writes_done"
 _WHEN_WRITING = "pmsys_when_writing"
 
 
@@ -60,10 +64,11 @@ def reads_first(view: Callable) -> Callable:
 
 
 def _reading() -> bool:
-    """Whether the current request only reads so far: a safe one, or a marked view's reads."""
+    """Whether the current request only reads now: a safe one, or a marked view's reads
+    (before start_writing() or after writes_done())."""
     if not has_request_context():
         return False
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or g.get(_WRITES_DONE):
         return True
     if g.get(_WRITES_BEGUN):
         return False
@@ -72,7 +77,7 @@ def _reading() -> bool:
 
 def _in_read_phase() -> bool:
     """Whether a `@reads_first` request has not called start_writing() yet."""
-    return _reading() and request.method not in SAFE_METHODS
+    return _reading() and request.method not in SAFE_METHODS and not g.get(_WRITES_DONE)
 
 
 def sqlite_begin() -> str:
@@ -105,15 +110,36 @@ def start_writing(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("a @reads_first request changed objects before start_writing()")
     setattr(g, _WRITES_BEGUN, True)
-    reading = session() if isinstance(session, scoped_session) else session
-    if reading.in_transaction() and reading.get_bind().dialect.name == "sqlite":
-        expire, reading.expire_on_commit = reading.expire_on_commit, False
-        try:
-            reading.commit()
-        finally:
-            reading.expire_on_commit = expire
+    _commit_on_sqlite(session)
     for write in session.info.pop(_WHEN_WRITING, ()):
         write(session)
+
+
+def writes_done(session: Session) -> None:
+    """The writes of a `@reads_first` request end here, before its answer is read and written.
+
+    On SQLite they are committed now (the loaded objects stay as they are), so the
+    write lock is not held while the view writes its answer. On either engine the
+    rest of the request only reads: a write after this fails the tests' guard. On
+    PostgreSQL the request still commits once, at its end. Before start_writing(),
+    and outside such a request, nothing changes.
+    """
+    # Only start_writing() sets _WRITES_BEGUN, and only in a @reads_first request.
+    if not has_request_context() or not g.get(_WRITES_BEGUN) or g.get(_WRITES_DONE):
+        return
+    _commit_on_sqlite(session)
+    setattr(g, _WRITES_DONE, True)
+
+
+def _commit_on_sqlite(session: Session) -> None:
+    """Commit the session's transaction on SQLite, keeping what it loaded; elsewhere nothing."""
+    current = session() if isinstance(session, scoped_session) else session
+    if current.in_transaction() and current.get_bind().dialect.name == "sqlite":
+        expire, current.expire_on_commit = current.expire_on_commit, False
+        try:
+            current.commit()
+        finally:
+            current.expire_on_commit = expire
 
 
 def when_writing(session: Session, write: Callable[[Session], object]) -> None:
@@ -234,6 +260,7 @@ def init_app(app: Flask, session_factory: Callable[[], Session],
     def _forget_phase(_exc):
         # An app context shared by several requests (tests, CLI) keeps g between them.
         g.pop(_WRITES_BEGUN, None)
+        g.pop(_WRITES_DONE, None)
 
 
 class WriteInSafeRequest(RuntimeError):

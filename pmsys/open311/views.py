@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from pmsys import categories, clock, throttle
+from pmsys import categories, clock, throttle, unit_of_work
 from pmsys.api.helpers import use_callers_language
 from pmsys.auth import permissions
 from pmsys.auth.services import resolve_token
@@ -330,6 +330,7 @@ def create_request(fmt: str):
         description=_text(data, "description", required=True, max_length=_TEXT_LIMIT),
         caller=caller, channel=Channel.open311, **place,
     )
+    unit_of_work.writes_done(db.session)
     # Filed at once: the answer carries the id, never a token to ask for it later.
     filed = [{"service_request_id": ticket.number,
               "service_notice": shapes.service_notice(ticket), "account_id": None}]

@@ -189,3 +189,64 @@ def test_a_reads_first_request_reads_until_its_service_starts_writing(app, db):
         assert unit_of_work.sqlite_begin() == "BEGIN IMMEDIATE"
         unit_of_work.when_writing(db.session, lambda session: made.append("at once"))
         assert made[-1] == "at once"
+
+
+def test_a_filing_answers_after_its_writes_are_committed(live, monkeypatch):
+    """On SQLite the filing's writes are committed before its answer is read and written
+    (writes_done()): while the answer is made, another connection may take the write
+    lock, and sees the ticket filed."""
+    from pmsys.api.tickets import tickets as ticket_views
+
+    live_app, tokens = live
+    with live_app.app_context():
+        url = make_url(str(_db.engine.url))
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("the single write lock is SQLite's")
+    clock.set_now(NOW)
+    seen = []
+    filed_view = ticket_views.queries.filed_view
+
+    def view_while_another_writes(session, ticket):
+        other = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" if the filing held it
+            seen.append(other.execute("SELECT count(*) FROM tickets WHERE id = ?",
+                                      (ticket.id,)).fetchone()[0])
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        return filed_view(session, ticket)
+
+    monkeypatch.setattr(ticket_views.queries, "filed_view", view_while_another_writes)
+    answer = live_app.test_client().post(
+        "/api/v1/tickets", headers=bearer(tokens, "resident_a"),
+        json={"category": "water_supply", "community": "CA", "building": "1",
+              "description": "楼道水管漏水"})
+    assert answer.status_code == 201, answer.get_json()
+    assert seen == [1]
+    assert answer.get_json()["events"][0]["action"] == "file"
+
+
+def test_after_writes_done_a_reads_first_request_only_reads(app, db):
+    """writes_done() ends the writes: on SQLite they are committed then, on either engine
+    what follows reads (a write fails in the tests) and start_writing() does not start
+    them again. Before start_writing() it changes nothing."""
+    from pmsys import unit_of_work
+
+    with app.test_request_context("/api/v1/tickets", method="POST"):
+        unit_of_work.writes_done(db.session)
+        assert unit_of_work.read_only_request()
+        unit_of_work.start_writing(db.session)
+        assert not unit_of_work.read_only_request()
+        db.session.execute(select(func.count()).select_from(Ticket))
+        unit_of_work.writes_done(db.session)
+        assert unit_of_work.read_only_request()
+        assert unit_of_work.sqlite_begin() == "BEGIN"
+        sqlite = db.session.get_bind().dialect.name == "sqlite"
+        assert db.session().in_transaction() is not sqlite
+        unit_of_work.start_writing(db.session)
+        assert unit_of_work.read_only_request()
+        made = []
+        unit_of_work.when_writing(db.session, made.append)
+        assert made == [db.session]  # not queued for a start that will not come
+        db.session.rollback()

@@ -10,7 +10,7 @@ from flask import g, request
 from flask_babel import get_locale
 from pydantic import Field
 
-from pmsys import throttle
+from pmsys import throttle, unit_of_work
 from pmsys.api import bp
 from pmsys.api.answer_types import Id, Moment
 from pmsys.api.helpers import api_login_required
@@ -219,6 +219,7 @@ def file_proxy_ticket(body: ProxyTicket):
     actor = caller()
     throttle.check_filing(db.session, actor, request.remote_addr)
     ticket = ticket_services.file_for_household(db.session, actor, **body.model_dump())
+    unit_of_work.writes_done(db.session)
     return serializers.ticket_json(actor, queries.filed_view(db.session, ticket)), 201
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from flask import request
 from pydantic import Field
 
-from pmsys import throttle
+from pmsys import throttle, unit_of_work
 from pmsys.api import bp
 from pmsys.api.tickets.serializers import CategoryCode, OrgRef, Status
 from pmsys.api.typed import Answer, Code, Input, endpoint, text
@@ -61,4 +61,5 @@ def create_public_report(body: PublicReport):
     ticket = ticket_services.file_public_report(
         db.session, client=request.remote_addr, **body.model_dump(exclude={"phone"}),
         phone=phone)
+    unit_of_work.writes_done(db.session)
     return filed(ticket), 201

@@ -9,7 +9,7 @@ from flask import g, request
 from flask_babel import get_locale
 from pydantic import Field, StringConstraints
 
-from pmsys import clock, throttle
+from pmsys import clock, throttle, unit_of_work
 from pmsys.api import bp
 from pmsys.api.helpers import api_login_required, use_callers_language
 from pmsys.api.tickets import serializers
@@ -193,6 +193,7 @@ def create_ticket(body: NewTicket):
                                fields={"reported_at": "an ISO 8601 time"}) from None
     throttle.check_filing(db.session, actor, request.remote_addr)
     ticket = ticket_services.file_ticket(db.session, actor, channel=Channel.api, **fields)
+    unit_of_work.writes_done(db.session)
     return serializers.ticket_json(actor, queries.filed_view(db.session, ticket)), 201
 
 
