@@ -340,6 +340,37 @@ def test_filing_is_audited(world, db):
     assert "13800000101" not in str(record.data)
 
 
+def test_the_filed_ticket_is_whole_and_as_stored(world, db):
+    """The ticket is written without the unit of work's flush and joins the session as if
+    loaded: every column reads without a statement, as the database holds it, and the
+    ticket changes like any loaded one (its version checked)."""
+    ticket = file_ticket(db.session, world.users["officer"], category="water_supply",
+                         community="CA", building="1", description="楼道水管漏水",
+                         caller={"name": "王先生", "phone": "13900000001"})
+    columns = [column.key for column in Ticket.__table__.columns]
+    counted = []
+
+    def count(*_args):
+        counted.append(1)
+
+    connection = db.session.connection()
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        held = {key: getattr(ticket, key) for key in columns}
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+    assert counted == []
+    assert ticket not in db.session.dirty and ticket not in db.session.new
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(Ticket, ticket.id)
+    assert {key: getattr(stored, key) for key in columns} == held
+    assert [event_.action for event_ in stored.events] == ["file"]
+    stored.escalation_level = 1
+    db.session.commit()
+    assert stored.version == 2
+
+
 # --- a bounded number of statements whatever the register's size -----------------------
 
 
