@@ -8,6 +8,7 @@ serialise; the API and the pages read the same ones.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -236,15 +237,63 @@ def _with_trail(connection, views: list[TicketView], trail: bool, *,
     return views
 
 
+class Filed(NamedTuple):
+    """What a filing knows of its ticket beyond the ticket's own columns (see `filed_view`):
+    the place it loaded (held here: the session keeps only what something refers to)."""
+
+    community: Community
+    building: Building | None
+    unit: Unit | None
+    household: Household | None
+    assignee: Ref
+    asset: Ref | None
+    at: datetime
+    actor: str | None
+    actor_org_id: int | None
+
+
+_FILED = "pmsys_filed"
+
+
+def remember_filed(session: Session, ticket_id: int, filed: Filed) -> None:
+    """Keep what the filing of `ticket_id` knows, for `filed_view` (only the last filing's:
+    a view answers the filing just made)."""
+    session.info[_FILED] = (ticket_id, filed)
+
+
 def filed_view(session: Session, ticket: Ticket) -> TicketView:
     """The view of a ticket just filed in this unit of work, for the answer to its filer.
 
     Whoever files a ticket sees it (pmsys/auth/permissions/tickets.py: a resident as its
-    reporter, staff as the one who entered it), and it has no photos yet: two statements
-    (the row, its events), no permission clause to build.
+    reporter, staff as the one who entered it), and it has no photos yet. Built from what
+    the filing wrote and remembered (`remember_filed`): the ticket's columns, its place, the
+    names of its assignee and asset, its one event. Otherwise two statements (the row, its
+    events), no permission clause to build.
     """
-    view = _view(session.connection().execute(_VIEWS_OF, {"ids": [ticket.id]}).one())
-    return _with_trail(session.connection(), [view], True, photos=False)[0]
+    ticket_id, filed = session.info.pop(_FILED, (None, None))
+    if ticket_id != ticket.id:
+        view = _view(session.connection().execute(_VIEWS_OF, {"ids": [ticket.id]}).one())
+        return _with_trail(session.connection(), [view], True, photos=False)[0]
+    community, building, unit, household = (filed.community, filed.building, filed.unit,
+                                            filed.household)
+    if building is None and ticket.building_id:
+        building = session.get(Building, ticket.building_id)  # a household's, by its unit
+    org = session.get(Organization, filed.actor_org_id) if filed.actor_org_id else None
+    event = EventView(filed.at, "file", ticket.status.value, filed.actor,
+                      org.code if org else None, "")
+    return TicketView(
+        ticket.id, ticket.number, ticket.status, ticket.category, ticket.priority,
+        ticket.channel, ticket.community_id, community.street_id,
+        community.community_office_id, Ref(community.code, community.name),
+        Ref(building.code, building.name) if building else None,
+        Ref(unit.code) if unit else None, Ref(household.code) if household else None,
+        ticket.inside_home, filed.asset, ticket.description, ticket.reported_at,
+        ticket.reporter_id, ticket.reporter_name, ticket.reporter_phone, ticket.filed_by_id,
+        ticket.assignee_id, filed.assignee, ticket.routing_reason, ticket.routing_flags or [],
+        json.dumps(ticket.routing_steps or []), ticket.due_respond_at, ticket.due_resolve_at,
+        ticket.responded_at, ticket.resolved_at, ticket.closed_at, ticket.cancelled_at,
+        ticket.resolution_note or "", ticket.escalation_level, ticket.rating,
+        ticket.reopen_count, ticket.hurry_count, ticket.hurried_at, [event], [])
 
 
 def ticket_view(session: Session, actor, ticket_id) -> TicketView:

@@ -60,6 +60,16 @@ def test_a_leader_files_for_a_household_of_their_building_and_the_household_owns
     assert audit_actions("ticket_filed")[0].data["channel"] == "proxy"
 
 
+def test_the_answer_to_a_proxy_filing_is_the_ticket_as_read_afterwards(api, world):
+    """Written from what the filing wrote (its place from the household), the answer is the
+    ticket exactly as GET then shows it to the leader."""
+    filed = api.post("leader_a", "/proxy-tickets", LEAK)
+    assert filed.status_code == 201, filed.get_json()
+    shown = api.get("leader_a", f"/tickets/{filed.get_json()['id']}")
+    assert shown.status_code == 200
+    assert filed.get_json() == shown.get_json()
+
+
 def test_every_resident_login_of_the_household_sees_a_proxy_ticket(api, world):
     body = dict(LEAK, household="CA/2/1/201")  # tenant_a lives there; the owner has no login
     response = api.post("grid_a", "/proxy-tickets", body)

@@ -126,6 +126,24 @@ def test_a_resident_files_only_for_their_own_community_and_home(api):
     assert error["fields"] == {"household": "unknown"}
 
 
+@pytest.mark.parametrize(("who", "fields"), [
+    ("resident_a", {"building": "1"}),
+    ("resident_a", {"household": "CA/1/1/101", "inside_home": True,
+                    "category": "drainage", "description": "家里下水道堵了"}),
+    ("resident_a", {"category": "lighting", "description": "路灯不亮"}),
+    ("officer", {"building": "1", "caller": {"name": "王五", "phone": "13912345678"}}),
+    ("manager_a", {"category": "elevator", "building": "1", "description": "电梯异响"}),
+])
+def test_the_answer_to_a_filing_is_the_ticket_as_read_afterwards(api, who, fields):
+    """The 201 answer is written from what the filing wrote (no statement reads it back):
+    it is the ticket exactly as GET then shows it to the same caller."""
+    filed = file(api, who=who, **fields)
+    assert filed.status_code == 201, filed.get_json()
+    shown = api.get(who, f"/tickets/{filed.get_json()['id']}")
+    assert shown.status_code == 200
+    assert filed.get_json() == shown.get_json()
+
+
 def test_a_sysadmin_does_not_file_and_anonymous_callers_are_401(api):
     assert_envelope(file(api, who="sysadmin"), 403, "may_not_file")
     assert_envelope(file(api, who=None), 401, "unauthenticated")

@@ -18,7 +18,7 @@ from pmsys.notify import notify_org, notify_reporter, notify_users
 from pmsys.outbox import publish_ticket
 from pmsys.places.services import active_terms
 from pmsys.settings import get_setting
-from pmsys.tickets import routing, sla, summary
+from pmsys.tickets import queries, routing, sla, summary
 from pmsys.tickets.services.facts import gather_facts
 from pmsys.tickets.services.places import Place, resolve_place, text_field
 
@@ -271,6 +271,12 @@ def _open(session: Session, actor, place: Place, *, category: str, description: 
         if term is not None and term.organization_id != assignee.id:
             notify_org(session, term.organization_id, "gas_notice", ticket)
     notify_reporter(session, ticket, "filed", actor=actor)
+    asset = decided.asset or place.asset
+    queries.remember_filed(session, ticket_id, queries.Filed(
+        place.community, place.building, unit_row, place.household,
+        queries.Ref(assignee.code, assignee.name),
+        queries.Ref(asset.code, asset.name) if asset else None,
+        now, actor.username if actor else None, actor.organization_id if actor else None))
     return ticket
 
 
