@@ -19,7 +19,8 @@ written to bench/results/city-reports-DATE-TIME.md with the machine's state.
 With --only tickets, the ticket measures are timed instead, at city level (the
 bureau admin) and street level (the street officer), grouped by month, community,
 category and organisation over the last 12 and 24 whole months, and written to
-bench/results/ticket-reports-DATE-TIME.md. Timings are reported, never asserted.
+bench/results/ticket-reports-DATE-TIME.md; with --only collection, the collection
+report's four levels alone. Timings are reported, never asserted.
 
 Without PostgreSQL (or without the city) it says so and stops: bench/run.py --city
 runs it after bench/city.py, which fills SQLite unless DATABASE_URL is given.
@@ -305,9 +306,10 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=500_000)
     parser.add_argument("--ticket-months", type=int, default=24,
                         help="months the generated tickets spread over (default 24)")
-    parser.add_argument("--only", choices=("all", "tickets"), default="all",
+    parser.add_argument("--only", choices=("all", "tickets", "collection"), default="all",
                         help="tickets: time the ticket measures at city and street level "
-                             "over 12 and 24 months (TICKET_PATHS) instead of PATHS")
+                             "over 12 and 24 months (TICKET_PATHS) instead of PATHS; "
+                             "collection: the collection report's four levels of PATHS alone")
     parser.add_argument("--reps", type=int, default=20, help="timed requests per path")
     parser.add_argument("--warmups", type=int, default=2)
     parser.add_argument("--results", default=str(HERE / "results"),
@@ -343,8 +345,10 @@ def main() -> None:
     state = machine_state()
     from wsgi import app
 
-    rows = time_paths(app, args.reps, args.warmups,
-                      TICKET_PATHS if args.only == "tickets" else None)
+    paths = {"tickets": TICKET_PATHS,
+             "collection": [(label, path, ADMIN) for label, path in PATHS
+                            if label.startswith("collection")]}.get(args.only)
+    rows = time_paths(app, args.reps, args.warmups, paths)
     lines = [f"# City-scale reports ({date.today().isoformat()})", "", *state,
              f"- PostgreSQL {version}; the database holds {held}", "",
              *(f"- setup: {line}" for line in prepared), "" if prepared else None,

@@ -59,7 +59,12 @@ def ratio(part, whole) -> Decimal | None:
     """`part / whole` rounded half up to four places; None when `whole` is zero."""
     if not whole:
         return None
-    return (_decimal(part) / _decimal(whole)).quantize(RATIO, rounding=ROUND_HALF_UP)
+    # A Decimal is taken as it is, and divided by an int (a count) as it is (exactly).
+    if type(part) is not Decimal:
+        part = _decimal(part)
+    if type(whole) is not Decimal and type(whole) is not int:
+        whole = _decimal(whole)
+    return (part / whole).quantize(RATIO, rounding=ROUND_HALF_UP)
 
 
 def decimal_str(value, places: int = FEN_PLACES) -> str | None:

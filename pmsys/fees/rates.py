@@ -35,7 +35,8 @@ ZERO = Decimal("0.00")
 
 def _money(value) -> Decimal:
     """A sum from the database as yuan to the fen (None, for no rows, is zero)."""
-    return money.fen(value or 0)
+    # money.fen(0) is ZERO: nothing (None, 0 or -0) is 0.00, never -0.00.
+    return money.fen(value) if value else ZERO
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,8 @@ class Collection:
 def collection(key: str, name: str, billed, paid, households_billed,
                households_paid) -> Collection:
     """One group's collection from the database's sums and counts."""
-    return Collection(key=key, name=name, billed=_money(billed), paid=_money(paid),
-                      households_billed=int(households_billed or 0),
-                      households_paid=int(households_paid or 0))
+    return Collection(key, name, _money(billed), _money(paid), int(households_billed or 0),
+                      int(households_paid or 0))
 
 
 def collection_total(items: Iterable[Collection], key: str = "", name: str = "") -> Collection:
@@ -128,18 +128,15 @@ def arrears_of(key: str, name: str, owed_by_age: Iterable) -> Arrears:
 
     A bucket with None (nothing owed worth a fen there) holds zero.
     """
-    return Arrears(key=key, name=name, buckets={
-        bucket: ZERO if owed is None else _money(owed)
-        for bucket, owed in zip(billing.AGE_BUCKETS, owed_by_age, strict=True)})
+    return Arrears(key, name, dict(zip(billing.AGE_BUCKETS, [_money(owed) for owed in owed_by_age],
+                                       strict=True)))
 
 
 def arrears_total(items: Iterable[Arrears], key: str = "", name: str = "") -> Arrears:
     """The arrears of every group together, bucket by bucket."""
-    total = Arrears(key=key, name=name)
-    for item in items:
-        for bucket, amount in item.buckets.items():
-            total.buckets[bucket] += amount
-    return total
+    buckets = [item.buckets for item in items]
+    return Arrears(key, name, {bucket: sum((owed[bucket] for owed in buckets), ZERO)
+                               for bucket in billing.AGE_BUCKETS})
 
 
 # --- recovery ----------------------------------------------------------------------------------
@@ -161,7 +158,7 @@ class Recovery:
 
 def recovery(key: str, name: str, owed, recovered) -> Recovery:
     """One group's recovery from the database's sums."""
-    return Recovery(key=key, name=name, arrears=_money(owed), recovered=_money(recovered))
+    return Recovery(key, name, _money(owed), _money(recovered))
 
 
 def recovery_total(items: Iterable[Recovery], key: str = "", name: str = "") -> Recovery:

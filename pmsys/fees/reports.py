@@ -18,9 +18,10 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, literal_column, select, type_coerce
+from sqlalchemy import Select, and_, case, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from pmsys import clock
@@ -122,8 +123,11 @@ def _money(expression):
     return type_coerce(expression, MONEY)
 
 
-def _grouped(level: str, rows, *columns) -> Select:
-    """SELECT key, name, *columns FROM rows (of summary.as_of) … GROUP BY the level's key."""
+def _grouped(level: str, rows, *columns, group: bool = True) -> Select:
+    """SELECT key, name, *columns FROM rows (of summary.as_of) … GROUP BY the level's key.
+
+    `group=False`: `rows` hold one row per group already (per community), none grouped.
+    """
     if level == "mode":
         key = name = rows.c.mode
         keys = (rows.c.mode,)
@@ -140,7 +144,7 @@ def _grouped(level: str, rows, *columns) -> Select:
         query = query.join(_street, _street.id == Community.street_id)
     if level == "district":
         query = query.outerjoin(_district, _district.id == _street.parent_id)
-    return query.group_by(*keys)
+    return query.group_by(*keys) if group else query
 
 
 def _group_name(level: str, key, name) -> tuple[str, str]:
@@ -194,43 +198,50 @@ class _Figures:
     recovery_total: rates.Recovery
 
 
-def _sum_where(condition, column):
-    """SQL: the sum of `column` over the rows where `condition` holds (0 where none does)."""
-    return func.sum(case((condition, column), else_=literal_column("0")))
-
-
 def _owed_over(total):
     """SQL: `total` where it is more than half a fen, else NULL (a group or bucket left out)."""
     return _money(case((total > HALF_FEN, total)))
 
 
-def _classes(rows, period: str, month: str):
-    """Sum summary.as_of `rows` per community, mode and the figures each row counts in.
+def _ages(period_column, month: str) -> list:
+    """SQL: per arrears bucket (AGE_BUCKETS' order), whether a row of `period_column` is in it
+    on a day of `month` (no bucket holds the bills after `month`)."""
+    floors = [floor for _bucket, floor in rates.bucket_floors(month)]
+    conditions, upper = [], period_column <= month
+    for floor in floors:
+        conditions.append(upper if floor is None else and_(period_column >= floor, upper))
+        upper = period_column < floor if floor is not None else upper
+    return conditions
 
-    in_period (1: `period`'s bills), earlier (1: bills before it, for the recovery)
-    and age (the arrears bucket, AGE_BUCKETS' index, on a day of `month`; -1 for
-    bills after `month`). Each row's period is compared here once: the figures then
-    sum a few rows per community on small integers (a city's summary holds some
-    50,000 rows of 24 months).
+
+def _per_community(rows, period: str, month: str, paid_before: str, paid_last: str | None,
+                   by_mode: bool):
+    """Sum summary.as_of `rows` per community (and mode), each sum over the rows it counts.
+
+    One pass, each row's period compared by the sums it counts in (a city's summary
+    holds some 50,000 rows of 24 months): the collection of `period`, what is owed
+    on the day (paid_0) per arrears bucket of `month`, and, on the bills before
+    `period`, what was owed by the day of the column `paid_before` and what was paid
+    from then to the day of `paid_last` (None: no day of `period` counts). What is
+    owed sums each row's billed less paid: one sum, not two.
     """
-    floors = [floor for _bucket, floor in rates.bucket_floors(month) if floor]
-    age = case((rows.c.period > month, literal_column("-1")),
-               *((rows.c.period >= floor, literal_column(str(i)))
-                 for i, floor in enumerate(floors)),
-               else_=literal_column(str(len(floors))))
-    classified = select(
-        rows,
-        case((rows.c.period == period, literal_column("1")), else_=literal_column("0"))
-        .label("in_period"),
-        case((rows.c.period < period, literal_column("1")), else_=literal_column("0"))
-        .label("earlier"),
-        age.label("age"),
-    ).subquery("classified")
-    keys = (classified.c.community_id, classified.c.mode, classified.c.in_period,
-            classified.c.earlier, classified.c.age)
-    sums = [func.sum(column).label(column.name) for column in classified.c
-            if column.name in ("billed", "bills", "full_0") or column.name.startswith("paid_")]
-    return select(*keys, func.count().label("rows"), *sums).group_by(*keys).subquery("classes")
+    in_period, earlier = rows.c.period == period, rows.c.period < period
+    before = rows.c[paid_before]
+    columns = [
+        func.count().filter(in_period).label("in_period"),
+        func.sum(rows.c.billed).filter(in_period).label("billed"),
+        func.sum(rows.c.paid_0).filter(in_period).label("paid"),
+        func.sum(rows.c.bills).filter(in_period).label("households_billed"),
+        func.sum(rows.c.full_0).filter(in_period).label("households_paid"),
+    ]
+    owed_now = rows.c.billed - rows.c.paid_0
+    columns += [func.sum(owed_now).filter(aged).label(f"owed_{i}")
+                for i, aged in enumerate(_ages(rows.c.period, month))]
+    columns.append(func.sum(rows.c.billed - before).filter(earlier).label("owed"))
+    if paid_last is not None:
+        columns.append(func.sum(rows.c[paid_last] - before).filter(earlier).label("recovered"))
+    keys = (rows.c.community_id, rows.c.mode) if by_mode else (rows.c.community_id,)
+    return select(*keys, *columns).group_by(*keys).subquery("per_community")
 
 
 def _figures(session: Session, actor, period: str, as_of: date, level: str) -> _Figures:
@@ -239,46 +250,51 @@ def _figures(session: Session, actor, period: str, as_of: date, level: str) -> _
     One statement over the summary, one row per group: the collection of
     `period` as of `as_of` (collection()), what is owed on `as_of` by age
     (arrears()) and, of what was owed on `period`'s first day, what payments
-    within it recovered (recovery()); each a sum over its own rows (_classes).
+    within it recovered (recovery()); summed per community (_per_community), then
+    per group.
     """
     month = billing.period_of(as_of)
     first, last = billing.period_start(period), min(period_end(period), as_of)
     before = min(first - timedelta(days=1), as_of)
     days = list(dict.fromkeys([as_of, before, *([last] if last >= first else [])]))
-    rows = _classes(_rows(session, actor, lambda column: column <= max(month, period), days),
-                    period, month)
-    paid_before, paid_last = (rows.c[f"paid_{days.index(day)}"] for day in (before, last))
-    in_period, earlier = rows.c.in_period == 1, rows.c.earlier == 1
+    rows = _rows(session, actor, lambda column: column <= max(month, period), days)
+    communities = _per_community(rows, period, month, f"paid_{days.index(before)}",
+                                 f"paid_{days.index(last)}" if last >= first else None,
+                                 by_mode=level == "mode")
+    c = communities.c
+    # Per community, its one row is the group's; other levels sum their communities' rows.
+    once = level == "community"
+    total = (lambda column: column) if once else func.sum
+    ages = len(billing.AGE_BUCKETS)
     columns = [
-        _sum_where(in_period, rows.c.rows).label("in_period"),
-        _money(_sum_where(in_period, rows.c.billed)).label("billed"),
-        _money(_sum_where(in_period, rows.c.paid_0)).label("paid"),
-        _sum_where(in_period, rows.c.bills).label("households_billed"),
-        _sum_where(in_period, rows.c.full_0).label("households_paid"),
+        total(c.in_period).label("in_period"),
+        _money(total(c.billed)).label("billed"),
+        _money(total(c.paid)).label("paid"),
+        total(c.households_billed).label("households_billed"),
+        total(c.households_paid).label("households_paid"),
+        *(_owed_over(total(c[f"owed_{i}"])).label(f"owed_{i}") for i in range(ages)),
+        _owed_over(total(c.owed)).label("owed"),
+        _money(total(c.recovered) if last >= first else literal_column("0")).label("recovered"),
     ]
-    # Arrears: the bills of as_of's month and earlier, each in the bucket of its age.
-    for i in range(len(billing.AGE_BUCKETS)):
-        aged = rows.c.age == i
-        owed = _sum_where(aged, rows.c.billed) - _sum_where(aged, rows.c.paid_0)
-        columns.append(_owed_over(owed).label(f"owed_{i}"))
-    # Recovery: the bills of earlier periods, owed on the day before `period`'s first.
-    paid_before = _sum_where(earlier, paid_before)
-    owed = _sum_where(earlier, rows.c.billed) - paid_before
-    recovered = (_sum_where(earlier, paid_last) - paid_before if last >= first
-                 else literal_column("0"))
-    columns += [_owed_over(owed).label("owed"), _money(recovered).label("recovered")]
     items, arrears, recovery = [], [], []
-    for row in session.execute(_grouped(level, rows, *columns)):
-        key, name = _group_name(level, row.key, row.name)
-        if row.in_period:
-            items.append(_collection(key, name, row))
-        owed_by_age = [row._mapping[f"owed_{i}"] for i in range(len(billing.AGE_BUCKETS))]
-        if any(amount is not None for amount in owed_by_age):
-            arrears.append(rates.arrears_of(key, name, owed_by_age))
-        if row.owed is not None:
-            recovery.append(rates.recovery(key, name, row.owed, row.recovered))
+    collection_of, arrears_of, recovery_of = rates.collection, rates.arrears_of, rates.recovery
+    named = level in ("mode", "district")  # the groups whose key or name _group_name gives
+    # Core rows (no ORM loading), fetched at once: one per group.
+    result = session.connection().execute(
+        _grouped(level, communities, *columns, group=not once)).all()
+    for key, name, in_period, billed, paid, households_billed, households_paid, *owed_by_age, \
+            owed, recovered in result:
+        if named:
+            key, name = _group_name(level, key, name)
+        if in_period:
+            items.append(collection_of(key, name, billed, paid, households_billed,
+                                       households_paid))
+        if any(amount is not None for amount in owed_by_age):  # (not Decimal == None)
+            arrears.append(arrears_of(key, name, owed_by_age))
+        if owed is not None:
+            recovery.append(recovery_of(key, name, owed, recovered))
     for found in (items, arrears, recovery):
-        found.sort(key=lambda item: item.key)
+        found.sort(key=attrgetter("key"))
     return _Figures(items, rates.collection_total(items), arrears, rates.arrears_total(arrears),
                     recovery, rates.recovery_total(recovery))
 
@@ -304,7 +320,8 @@ def trend(session: Session, actor, *, period: str, as_of, months: int = TREND_MO
     periods = rates.trend_periods(period, months)
     rows = _rows(session, actor, lambda column: column.in_(periods), [as_of])
     query = select(rows.c.period.label("key"), *_collection_sums(rows)).group_by(rows.c.period)
-    found = {row.key: _collection(row.key, row.key, row) for row in session.execute(query)}
+    found = {row.key: _collection(row.key, row.key, row)
+             for row in session.connection().execute(query)}
     return rates.trend(periods, found)
 
 

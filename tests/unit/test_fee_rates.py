@@ -31,6 +31,12 @@ def test_sums_from_the_database_are_rounded_to_the_fen():
     # SQLite sums floating point: 0.1 + 0.2 arrives as 0.30000000000000004.
     item = rates.collection("X", "X", 0.1 + 0.2, Decimal("0.105"), 1, 0)
     assert (item.billed, item.paid) == (Decimal("0.30"), Decimal("0.11"))
+    # Nothing (None, 0, or a sum that came to -0) is 0.00, never -0.00.
+    for nothing in (None, 0, 0.0, -0.0, Decimal("-0.00")):
+        item = rates.collection("X", "X", nothing, nothing, 1, 0)
+        assert (str(item.billed), str(item.paid)) == ("0.00", "0.00")
+        assert str(rates.recovery("X", "X", nothing, nothing).recovered) == "0.00"
+        assert str(rates.arrears_of("X", "X", (nothing,) * 4).outstanding) == "0.00"
 
 
 def test_the_total_sums_groups_and_takes_its_rates_over_the_sums():

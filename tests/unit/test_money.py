@@ -24,6 +24,10 @@ def test_ratios_round_half_up_to_four_places():
     assert money.ratio(1, 32) == D("0.0313")
     assert money.ratio(2, 3) == D("0.6667")
     assert money.ratio(1, 0) is None
+    # Counts, amounts, texts and SQLite's floats alike.
+    assert money.ratio(D("1.00"), 3) == money.ratio(1, D("3.00")) == D("0.3333")
+    assert money.ratio("1", "3") == money.ratio(0.1, 0.3) == D("0.3333")
+    assert money.ratio(D("0.00"), D("0.00")) is None and money.ratio(5, 0.0) is None
     assert money.round_ratio(D("0.00005")) == D("0.0001")
 
 

@@ -139,32 +139,30 @@ class CollectionReport(Answer):
 
 def collection_json(item: rates.Collection, *, with_key: bool = True) -> dict:
     """One group's collection: money and ratios as decimal strings, households as integers."""
-    body = {"key": item.key, "name": item.name} if with_key else {}
-    body.update({
+    figures = {
         "billed": yuan_str(item.billed),
         "paid": yuan_str(item.paid),
         "rate_amount": ratio_str(item.rate_amount),
         "households_billed": item.households_billed,
         "households_paid": item.households_paid,
         "rate_households": ratio_str(item.rate_households),
-    })
-    return body
+    }
+    return {"key": item.key, "name": item.name, **figures} if with_key else figures
 
 
 def arrears_json(item: rates.Arrears, *, with_key: bool = True) -> dict:
     """One group's arrears: the amount owed in all and per age bucket."""
-    body = {"key": item.key, "name": item.name} if with_key else {}
-    body["outstanding"] = yuan_str(item.outstanding)
-    body["buckets"] = {bucket: yuan_str(item.buckets[bucket]) for bucket in billing.AGE_BUCKETS}
-    return body
+    buckets = item.buckets
+    figures = {"outstanding": yuan_str(item.outstanding),
+               "buckets": {bucket: yuan_str(buckets[bucket]) for bucket in billing.AGE_BUCKETS}}
+    return {"key": item.key, "name": item.name, **figures} if with_key else figures
 
 
 def recovery_json(item: rates.Recovery, *, with_key: bool = True) -> dict:
     """One group's recovery: arrears at the period's start, what was recovered, the rate."""
-    body = {"key": item.key, "name": item.name} if with_key else {}
-    body.update({"arrears": yuan_str(item.arrears), "recovered": yuan_str(item.recovered),
-                 "rate": ratio_str(item.rate)})
-    return body
+    figures = {"arrears": yuan_str(item.arrears), "recovered": yuan_str(item.recovered),
+               "rate": ratio_str(item.rate)}
+    return {"key": item.key, "name": item.name, **figures} if with_key else figures
 
 
 def report_json(report: reports.CollectionReport) -> dict:
