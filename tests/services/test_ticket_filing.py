@@ -3,6 +3,7 @@ deadlines, trail."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -340,6 +341,22 @@ def test_filing_is_audited(world, db):
     assert "13800000101" not in str(record.data)
 
 
+@contextmanager
+def statements(db):
+    """The statements the session's connection runs while the block runs."""
+    counted = []
+
+    def count(_conn, _cursor, statement, *_args):
+        counted.append(statement)
+
+    connection = db.session.connection()
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        yield counted
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+
+
 def test_the_filed_ticket_is_whole_and_as_stored(world, db):
     """The ticket is written without the unit of work's flush and joins the session as if
     loaded: every column reads without a statement, as the database holds it, and the
@@ -348,17 +365,8 @@ def test_the_filed_ticket_is_whole_and_as_stored(world, db):
                          community="CA", building="1", description="楼道水管漏水",
                          caller={"name": "王先生", "phone": "13900000001"})
     columns = [column.key for column in Ticket.__table__.columns]
-    counted = []
-
-    def count(*_args):
-        counted.append(1)
-
-    connection = db.session.connection()
-    event.listen(connection, "before_cursor_execute", count)
-    try:
+    with statements(db) as counted:
         held = {key: getattr(ticket, key) for key in columns}
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
     assert counted == []
     assert ticket not in db.session.dirty and ticket not in db.session.new
     db.session.commit()
@@ -377,19 +385,10 @@ def test_the_filed_ticket_is_whole_and_as_stored(world, db):
 def _statements_to_file(db, world, asset_code) -> int:
     db.session.commit()
     db.session.expire_all()
-    counted = []
-
-    def count(*_args):
-        counted.append(1)
-
-    engine_connection = db.session.connection()
-    event.listen(engine_connection, "before_cursor_execute", count)
-    try:
+    with statements(db) as counted:
         file_ticket(db.session, world.users["resident_a"], category="elevator", community="CA",
                     description="电梯异响", asset=asset_code)
         db.session.flush()
-    finally:
-        event.remove(engine_connection, "before_cursor_execute", count)
     return len(counted)
 
 
