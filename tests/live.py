@@ -62,10 +62,30 @@ def live_database(app, database_url: str, tmp_path_factory, schema: str,
                 connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
+def _closing_iterables(app):
+    """`app`, whose answers are closed however the client leaves.
+
+    Werkzeug's server closes an answer only after it has drained the socket; when
+    a browser resets the connection (a page closed while its logo is still being
+    sent), that read raises first and the answer's open static file is left to the
+    garbage collector, which warns (an error under filterwarnings=error). Here the
+    answer is closed when it ends, and when its generator is collected.
+    """
+    def served(environ, start_response):
+        answer = app(environ, start_response)
+        try:
+            yield from answer
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+    return served
+
+
 @contextmanager
 def serving(live_app) -> Iterator[str]:
     """Serve `live_app` on a free port of 127.0.0.1 in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closing_iterables(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
