@@ -81,7 +81,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def _init_extensions(app: Flask) -> None:
     from pmsys import models  # noqa: F401  (complete the metadata)
-    from pmsys.db import configure_sqlite
+    from pmsys.db import configure_sqlite, ping_when_idle
     from pmsys.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -92,6 +92,8 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        else:
+            ping_when_idle(db.engine)
         if app.testing:
             from pmsys.unit_of_work import refuse_writes_in_safe_requests
 
@@ -204,6 +206,17 @@ def _record_refusal(session, response) -> None:
                           code=getattr(error, "code", None), hidden=getattr(error, "hidden", None))
 
 
+# docs/reliability.md#headers: what every answer carries unless its view says otherwise.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
 def _register_hooks(app: Flask) -> None:
     from pmsys import categories
 
@@ -222,24 +235,25 @@ def _register_hooks(app: Flask) -> None:
                     "babel_translations", "babel_tzinfo", "_flask_babel", "csrf_token"):
             g.pop(key, None)
 
+    fixed = tuple(SECURITY_HEADERS.items())
+    secure = ("Strict-Transport-Security", "max-age=31536000")
+    no_store = ("Cache-Control", "no-store")
+
     @app.after_request
     def _security_headers(response):
-        # docs/reliability.md#headers: no inline script, no framing, no sniffing.
+        # docs/reliability.md#headers: no inline script, no framing, no sniffing. Each is
+        # added unless the view set its own; the names present are read once (Headers looks
+        # every name up by a walk over its list).
         headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
+        present = {key.lower() for key, _value in headers}
+        wanted = [pair for pair in fixed if pair[0].lower() not in present]
+        if app.config.get("SESSION_COOKIE_SECURE") and secure[0].lower() not in present:
+            wanted.append(secure)
+        if "cache-control" not in present and _personal():
+            # What a logged-in user or an API caller reads is theirs: no cache keeps it.
+            wanted.append(no_store)
+        headers.extend(wanted)
         if response.mimetype == "text/html":
             # A page's words follow the browser's Accept-Language and the language cookie.
             response.vary.update(("Accept-Language", "Cookie"))
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if _personal():
-            # What a logged-in user or an API caller reads is theirs: no cache keeps it.
-            headers.setdefault("Cache-Control", "no-store")
         return response

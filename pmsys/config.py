@@ -28,7 +28,8 @@ class Config:
     TESTING = False
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: a server connection is checked only after it idled (pmsys/db.py).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Sessions and cookies (docs/reliability.md#cookies).
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -144,7 +145,6 @@ class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production-use-000"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Tests file many tickets as one login; tests/api/test_rate_limits.py turns the limits on.
     RATE_LIMITS_ENABLED = False
 

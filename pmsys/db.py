@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import time
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, MetaData, event
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    DateTime,
+    Enum,
+    Integer,
+    MetaData,
+    String,
+    bindparam,
+    event,
+    exc,
+)
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
 from pmsys import clock
@@ -97,6 +113,58 @@ class UTCDateTime(TypeDecorator):
         return process
 
 
+class _IdList(TypeDecorator):
+    """A list of row ids as one parameter: an integer array on PostgreSQL, JSON text on SQLite."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(Integer))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value, dialect):
+        ids = [int(key) for key in value]
+        return ids if dialect.name == "postgresql" else json.dumps(ids)
+
+
+class OneOfIds(ColumnElement):
+    """`column` is one of the ids bound as `name`: one parameter however many ids there are.
+
+    An IN list with an expanding parameter is rendered again at every execution, a
+    placeholder per value (for a page of tickets, that costs more than running it).
+    This statement text stays the same: `= ANY(:ids)` on PostgreSQL, `IN (SELECT value
+    FROM json_each(:ids))` on SQLite. Both still look each id up by the column's index.
+    """
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a condition as it stands, not `… = 1` on SQLite
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("ids", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column, name: str):
+        self.column = column
+        self.ids = bindparam(name, type_=_IdList())
+
+
+def one_of_ids(column, name: str) -> OneOfIds:
+    """`column IN (ids)`, the ids given at execution as the parameter `name` (a list)."""
+    return OneOfIds(column, name)
+
+
+@compiles(OneOfIds)
+def _one_of_ids(element, compiler, **kw):
+    return (f"{compiler.process(element.column, **kw)} IN "
+            f"(SELECT value FROM json_each({compiler.process(element.ids, **kw)}))")
+
+
+@compiles(OneOfIds, "postgresql")
+def _one_of_ids_postgresql(element, compiler, **kw):
+    return f"{compiler.process(element.column, **kw)} = ANY({compiler.process(element.ids, **kw)})"
+
+
 def str_enum(enum_class, name: str) -> Enum:
     """Store a str Enum by value as VARCHAR with a named CHECK constraint."""
     return Enum(
@@ -112,6 +180,47 @@ def str_enum(enum_class, name: str) -> Enum:
 
 # How long a writer waits for SQLite's write lock before giving up.
 BUSY_TIMEOUT_MS = 10_000
+
+
+# A pooled connection given back less than this many seconds ago is taken as alive.
+PING_AFTER_IDLE_SECONDS = 10.0
+_RETURNED = "pmsys_returned_at"
+
+
+def ping_when_idle(engine: Engine, idle: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """Check a pooled server connection before use only when it has been idle a while.
+
+    SQLAlchemy's pool_pre_ping asks the server on every checkout: one round trip
+    more per request, on a connection that a request gave back a moment ago (and
+    the pool's reset on return has just spoken to the server). Here a connection
+    idle `idle` seconds or longer (or new) is pinged; a dead one is replaced before
+    the request sees it. Should the server go away inside that window, the request
+    that meets it fails and the pool drops every connection older than the failure.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi_connection, record):
+        record.info[_RETURNED] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record):
+        if record is not None and record.dbapi_connection is not None:
+            record.info[_RETURNED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _taken(dbapi_connection, record, _proxy):
+        returned = record.info.get(_RETURNED)
+        if returned is not None and time.monotonic() - returned < idle:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if not dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            raise exc.DisconnectionError("the pooled connection is gone; the pool reconnects")
 
 
 def configure_sqlite(engine: Engine) -> None:

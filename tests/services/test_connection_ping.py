@@ -1,0 +1,120 @@
+"""A pooled server connection is pinged before use only after it has been idle (pmsys/db.py)."""
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from pmsys.db import ping_when_idle
+
+
+def _engine(database_url: str, idle: float, pings: list):
+    engine = create_engine(database_url)
+    ping_when_idle(engine, idle)
+    usual = engine.dialect.do_ping
+
+    def counted(dbapi_connection):
+        pings.append(dbapi_connection)
+        return usual(dbapi_connection)
+
+    engine.dialect.do_ping = counted
+    return engine
+
+
+def _use(engine, times: int) -> None:
+    for _ in range(times):
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_connection_given_back_a_moment_ago_is_used_without_a_ping(database_url):
+    pings: list = []
+    engine = _engine(database_url, 3600, pings)
+    try:
+        _use(engine, 5)
+    finally:
+        engine.dispose()
+    assert pings == []  # a new connection, then the same one given back each time
+
+
+def test_a_connection_idle_longer_than_the_limit_is_pinged_at_each_checkout(database_url):
+    pings: list = []
+    engine = _engine(database_url, 0, pings)
+    try:
+        _use(engine, 3)
+    finally:
+        engine.dispose()
+    assert len(pings) == 3
+
+
+def _backend_pid(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT pg_backend_pid()")).scalar()
+
+
+def _terminate(database_url: str, pid: int) -> None:
+    admin = create_engine(database_url)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            connection.commit()
+    finally:
+        admin.dispose()
+
+
+def test_on_postgresql_an_idle_connection_the_server_dropped_is_replaced_unseen(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to drop a connection")
+    pings: list = []
+    engine = _engine(database_url, 0, pings)
+    try:
+        before = _backend_pid(engine)
+        _terminate(database_url, before)
+        after = _backend_pid(engine)  # the ping finds it gone; the pool connects again
+    finally:
+        engine.dispose()
+    assert after != before
+    assert len(pings) >= 2
+
+
+def test_on_postgresql_a_drop_inside_the_window_fails_one_use_and_the_pool_recovers(
+        database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to drop a connection")
+    pings: list = []
+    engine = _engine(database_url, 3600, pings)
+    try:
+        before = _backend_pid(engine)
+        _terminate(database_url, before)
+        with pytest.raises(DBAPIError) as failed:
+            _backend_pid(engine)  # not pinged: used a moment ago
+        assert failed.value.connection_invalidated
+        after = _backend_pid(engine)
+    finally:
+        engine.dispose()
+    assert after != before
+    assert pings == []
+
+
+def test_on_postgresql_the_apps_pool_pings_a_connection_once_it_has_idled(app, monkeypatch):
+    import time
+
+    from pmsys.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the app's SQLite file has no server connection to check")
+    assert engine.pool._pre_ping is False  # no round trip on every checkout
+    pings: list = []
+    usual = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping",
+                        lambda connection: pings.append(connection) or usual(connection),
+                        raising=False)
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    pings.clear()
+    real = time.monotonic
+    monkeypatch.setattr(time, "monotonic", lambda: real() + 3600)  # an hour later
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar() == 1
+    assert len(pings) == 1
