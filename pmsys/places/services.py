@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from pmsys import clock, money
 from pmsys.auth import permissions
+from pmsys.db import one_of_ids
 from pmsys.errors import InvalidInput, NotFound
 from pmsys.models.auth import Organization, OrgKind, Role
 from pmsys.models.governance import Committee, CommitteeStatus, ManagementMode, ManagementTerm
@@ -60,7 +61,7 @@ _ACTIVE_TERMS = (
     select(ManagementTerm)
     .options(joinedload(ManagementTerm.organization))
     .where(
-        ManagementTerm.community_id.in_(bindparam("community_ids", expanding=True)),
+        one_of_ids(ManagementTerm.community_id, "community_ids"),
         ManagementTerm.start <= bindparam("on"),
         or_(ManagementTerm.end.is_(None), ManagementTerm.end >= bindparam("on")),
     )

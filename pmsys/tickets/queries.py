@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Text, bindparam, cast, func, or_, select
+from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from pmsys import clock
 from pmsys.auth import permissions
-from pmsys.db import valid_id
+from pmsys.db import one_of_ids, valid_id
 from pmsys.errors import InvalidInput, NotFound
 from pmsys.models.assets import Asset
 from pmsys.models.auth import Organization, User
@@ -148,13 +148,13 @@ _EVENTS = (
            _actor.username, _actor_org.code, TicketEvent.note)
     .outerjoin(_actor, _actor.id == TicketEvent.actor_id)
     .outerjoin(_actor_org, _actor_org.id == TicketEvent.actor_org_id)
-    .where(TicketEvent.ticket_id.in_(bindparam("ids", expanding=True)))
+    .where(one_of_ids(TicketEvent.ticket_id, "ids"))
     .order_by(TicketEvent.ticket_id, TicketEvent.id)
 )
 _PHOTOS = (
     select(TicketPhoto.id, TicketPhoto.ticket_id, TicketPhoto.purpose, TicketPhoto.content_type,
            TicketPhoto.width, TicketPhoto.height)
-    .where(TicketPhoto.ticket_id.in_(bindparam("ids", expanding=True)))
+    .where(one_of_ids(TicketPhoto.ticket_id, "ids"))
     .order_by(TicketPhoto.id)
 )
 NEWEST_FIRST = (Ticket.reported_at.desc(), Ticket.id.desc())
@@ -188,7 +188,7 @@ def _view(row) -> TicketView:
 
 # The wide rows of a chosen set of tickets: built once, so that neither its cache key nor its
 # result columns are worked out again per request (that costs more than the query itself).
-_VIEWS_OF = _VIEWS.where(Ticket.id.in_(bindparam("ids", expanding=True)))
+_VIEWS_OF = _VIEWS.where(one_of_ids(Ticket.id, "ids"))
 
 
 def ticket_views(session: Session, where: Sequence, *, order_by: Sequence = NEWEST_FIRST,

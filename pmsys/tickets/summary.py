@@ -35,7 +35,6 @@ from sqlalchemy import (
     BigInteger,
     Integer,
     and_,
-    bindparam,
     cast,
     delete,
     event,
@@ -49,6 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from pmsys import clock
+from pmsys.db import one_of_ids
 from pmsys.models.tickets import (
     Ticket,
     TicketRollupBucket,
@@ -158,7 +158,7 @@ def mark(session: Session, months: Iterable[str]) -> None:
 def _mark(dialect: str):
     month = local_month(dialect, Ticket.reported_at)
     return insert(TicketRollupMark).from_select(
-        ["month"], select(month).where(Ticket.id.in_(bindparam("ids", expanding=True)))
+        ["month"], select(month).where(one_of_ids(Ticket.id, "ids"))
         .distinct())
 
 
@@ -171,7 +171,7 @@ def _upsert(dialect: str):
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
     statement = upsert(TicketSummary).from_select(
-        COLUMNS, source_rows(dialect, [Ticket.id.in_(bindparam("ids", expanding=True))]))
+        COLUMNS, source_rows(dialect, [one_of_ids(Ticket.id, "ids")]))
     excluded = statement.excluded
     return statement.on_conflict_do_update(
         index_elements=["ticket_id"],

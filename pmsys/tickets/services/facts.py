@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from pmsys import categories
 from pmsys.assets.maintainers import Stint
+from pmsys.db import one_of_ids
 from pmsys.models.assets import Asset, AssetMaintainer
 from pmsys.models.auth import Organization, OrganizationCategory, OrgKind
 from pmsys.places.services import active_terms, street_office
@@ -33,7 +34,7 @@ _SERVING = (
     .where(
         Organization.kind == bindparam("kind"),
         OrganizationCategory.category == bindparam("category"),
-        Organization.region_id.in_(bindparam("lineage", expanding=True)),
+        one_of_ids(Organization.region_id, "lineage"),
     )
     .order_by(Organization.code)
 )
@@ -63,7 +64,7 @@ _STINTS = (
     select(AssetMaintainer.asset_id, AssetMaintainer.start, AssetMaintainer.end,
            Organization.id, Organization.code, Organization.name)
     .join(Organization, Organization.id == AssetMaintainer.organization_id)
-    .where(AssetMaintainer.asset_id.in_(bindparam("ids", expanding=True)))
+    .where(one_of_ids(AssetMaintainer.asset_id, "ids"))
     .order_by(AssetMaintainer.asset_id, AssetMaintainer.start, AssetMaintainer.id)
 )
 
