@@ -28,7 +28,7 @@ from sqlalchemy.types import TypeDecorator
 
 from pmsys import clock
 from pmsys.sqlite_writers import WriterLock
-from pmsys.unit_of_work import sqlite_begin, sqlite_waits
+from pmsys.unit_of_work import safe_request_reads, sqlite_begin, sqlite_waits
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -221,6 +221,36 @@ def ping_when_idle(engine: Engine, idle: float = PING_AFTER_IDLE_SECONDS) -> Non
             alive = False
         if not alive:
             raise exc.DisconnectionError("the pooled connection is gone; the pool reconnects")
+
+
+_AUTOCOMMIT = "pmsys_autocommit"
+
+
+def read_safe_requests_without_transaction(engine: Engine) -> None:
+    """PostgreSQL: a safe request's statements run in autocommit, with no BEGIN or COMMIT.
+
+    psycopg opens a transaction with a BEGIN of its own, a round trip before the
+    first statement, and a COMMIT ends it: two of a GET's four to seven round trips.
+    Under READ COMMITTED, the isolation pmsys runs at, every statement sees the rows
+    committed when it starts, in a transaction or not, so a safe request (which
+    never writes: tests/conftest.py's guard) reads exactly what it read before.
+    The queued writes after it (a token's last use, an audited refusal) and every
+    other request keep their transaction; the connection goes back to the pool with
+    autocommit off.
+    """
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if safe_request_reads():
+            record = connection.connection
+            record.dbapi_connection.autocommit = True
+            record.info[_AUTOCOMMIT] = True
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, record):
+        if record is not None and record.info.pop(_AUTOCOMMIT, False) \
+                and dbapi_connection is not None:
+            dbapi_connection.autocommit = False
 
 
 def configure_sqlite(engine: Engine) -> None:

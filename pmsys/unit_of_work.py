@@ -87,6 +87,11 @@ def sqlite_begin() -> str:
     return "BEGIN IMMEDIATE"
 
 
+def safe_request_reads() -> bool:
+    """Whether the work at hand is a safe request's own reads (not its queued writes)."""
+    return has_request_context() and request.method in SAFE_METHODS and not _writing.get()
+
+
 def sqlite_waits() -> bool:
     """Whether opening a transaction on SQLite may wait for the write lock (busy_timeout)."""
     return not _no_wait.get()
