@@ -8,10 +8,11 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from pmsys import unit_of_work
-from pmsys.db import utcnow
+from pmsys.db import Write, insert_values, utcnow
 from pmsys.models.audit import AuditRecord, AuditTamperError
 
-__all__ = ["AuditRecord", "AuditTamperError", "record", "record_many", "record_now", "refusal",
+__all__ = ["AuditRecord", "AuditTamperError", "record", "record_many", "record_now", "record_write",
+           "refusal",
            "refused_request"]
 
 
@@ -62,13 +63,22 @@ def record_now(session: Session, actor, action: str, object_type: str, object_ke
     For a path whose other writes skip the unit of work's flush (filing a ticket):
     the record is not left for the next flush to write.
     """
+    statement, params = record_write(actor, action, object_type, object_key, client=client,
+                                     **data)
+    session.execute(statement, params)
+
+
+def record_write(actor, action: str, object_type: str, object_key: object = "", *,
+                 client: str | None = None, **data) -> Write:
+    """The insert of one record as `record_now` makes it, for `db.write_all` with others."""
     actor_id, actor_name = _who(actor)
-    session.execute(_INSERT, {"at": utcnow(), "actor_id": actor_id, "actor": actor_name,
-                              "action": action, "object_type": object_type,
-                              "object_key": str(object_key), "data": data, "client": client})
+    return Write(_INSERT, {"at": utcnow(), "actor_id": actor_id, "actor": actor_name,
+                           "action": action, "object_type": object_type,
+                           "object_key": str(object_key), "data": data, "client": client})
 
 
-_INSERT = insert(AuditRecord.__table__)
+_INSERT = insert_values(AuditRecord.__table__, ("at", "actor_id", "actor", "action",
+                                                "object_type", "object_key", "data", "client"))
 
 
 def refusal(session: Session, actor, action: str, object_type: str, object_key: object = "",

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Integer, String, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from pmsys import clock
-from pmsys.db import UTCDateTime
+from pmsys.db import UTCDateTime, Write, insert_values
 from pmsys.models.auth import Role, User
 from pmsys.models.tickets import Notification, Ticket
 
@@ -26,20 +26,27 @@ KINDS = (
 
 def notify_users(session: Session, user_ids, kind: str, ticket: Ticket | None, **data) -> int:
     """Add one notification per user; returns how many were written (one statement)."""
+    rows = _user_rows(user_ids, kind, ticket, data)
+    if rows:
+        session.execute(insert(Notification), rows)
+    return len(rows)
+
+
+def users_writes(user_ids, kind: str, ticket: Ticket | None, **data) -> list[Write]:
+    """The inserts `notify_users` makes, one per user, for `db.write_all` with others."""
+    return [Write(_NOTIFY_USER, row) for row in _user_rows(user_ids, kind, ticket, data)]
+
+
+def _user_rows(user_ids, kind: str, ticket: Ticket | None, data: dict) -> list[dict]:
     ids = sorted({uid for uid in user_ids if uid is not None})
-    if not ids:
-        return 0
     payload = {"number": ticket.number, "status": ticket.status.value, **data} if ticket else data
     now = clock.now()
-    session.execute(
-        insert(Notification),
-        [
-            {"user_id": uid, "kind": kind, "ticket_id": ticket.id if ticket else None,
-             "data": payload, "created_at": now}
-            for uid in ids
-        ],
-    )
-    return len(ids)
+    return [{"user_id": uid, "kind": kind, "ticket_id": ticket.id if ticket else None,
+             "data": payload, "created_at": now} for uid in ids]
+
+
+_NOTIFY_USER = insert_values(Notification.__table__,
+                             ("user_id", "kind", "ticket_id", "data", "created_at"))
 
 
 def org_user_ids(session: Session, org_id: int) -> list[int]:
@@ -65,11 +72,15 @@ _NOTIFY_ORG = insert(Notification.__table__).from_select(
 
 def notify_org(session: Session, org_id: int, kind: str, ticket: Ticket, **data) -> int:
     """Tell every active user of an organisation (one statement)."""
+    statement, params = org_write(org_id, kind, ticket, **data)
+    return session.execute(statement, params).rowcount
+
+
+def org_write(org_id: int, kind: str, ticket: Ticket, **data) -> Write:
+    """The insert `notify_org` makes, for `db.write_all` with others."""
     payload = {"number": ticket.number, "status": ticket.status.value, **data}
-    inserted = session.execute(_NOTIFY_ORG, {"org_id": org_id, "kind": kind,
-                                             "ticket_id": ticket.id, "data": payload,
-                                             "created_at": clock.now()})
-    return inserted.rowcount
+    return Write(_NOTIFY_ORG, {"org_id": org_id, "kind": kind, "ticket_id": ticket.id,
+                               "data": payload, "created_at": clock.now()})
 
 
 def notify_reporter(session: Session, ticket: Ticket, kind: str = "status", *, actor=None,
@@ -78,3 +89,10 @@ def notify_reporter(session: Session, ticket: Ticket, kind: str = "status", *, a
     if ticket.reporter_id is None or getattr(actor, "id", None) == ticket.reporter_id:
         return 0
     return notify_users(session, [ticket.reporter_id], kind, ticket, **data)
+
+
+def reporter_writes(ticket: Ticket, kind: str = "status", *, actor=None, **data) -> list[Write]:
+    """The insert `notify_reporter` makes (none when the reporter acts), for `db.write_all`."""
+    if ticket.reporter_id is None or getattr(actor, "id", None) == ticket.reporter_id:
+        return []
+    return users_writes([ticket.reporter_id], kind, ticket, **data)

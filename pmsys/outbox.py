@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Integer, String, bindparam, insert, literal, select
 from sqlalchemy.orm import Session
 
 from pmsys import clock
-from pmsys.db import UTCDateTime
+from pmsys.db import UTCDateTime, Write
 from pmsys.models.integrations import WEBHOOK_EVENTS, Webhook, WebhookDelivery
 from pmsys.models.tickets import Ticket
 
@@ -37,16 +37,23 @@ _PUBLISH = insert(WebhookDelivery.__table__).from_select(
 
 def publish(session: Session, org_id: int | None, event: str, data: dict) -> str | None:
     """Queue `event` for the organisation's webhooks that want it (one statement); its id."""
+    write = publish_write(org_id, event, data)
+    if write is None:
+        return None
+    session.execute(write.statement, write.params)
+    return write.params["event_id"]
+
+
+def publish_write(org_id: int | None, event: str, data: dict) -> Write | None:
+    """The insert `publish` makes (None without an organisation), for `db.write_all`."""
     if org_id is None:
         return None
     if event not in WEBHOOK_EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
-    event_id = str(uuid.uuid4())
     now = clock.now()
-    session.execute(_PUBLISH, {"org_id": org_id, "event_id": event_id, "event": event,
-                               "occurred_at": now, "queued_at": now, "data": data,
-                               "next_attempt_at": now, "wanted": f"%,{event},%"})
-    return event_id
+    return Write(_PUBLISH, {"org_id": org_id, "event_id": str(uuid.uuid4()), "event": event,
+                            "occurred_at": now, "queued_at": now, "data": data,
+                            "next_attempt_at": now, "wanted": f"%,{event},%"})
 
 
 def ticket_data(ticket: Ticket, **extra) -> dict:
@@ -59,3 +66,8 @@ def publish_ticket(session: Session, org_id: int | None, event: str, ticket: Tic
                    **extra) -> str | None:
     """Queue a ticket event for an organisation's webhooks (one statement)."""
     return publish(session, org_id, event, ticket_data(ticket, **extra))
+
+
+def ticket_write(org_id: int | None, event: str, ticket: Ticket, **extra) -> Write | None:
+    """The insert `publish_ticket` makes, for `db.write_all` with others."""
+    return publish_write(org_id, event, ticket_data(ticket, **extra))

@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from pmsys import clock
-from pmsys.db import one_of_ids
+from pmsys.db import Write, one_of_ids
 from pmsys.models.tickets import (
     Ticket,
     TicketRollupBucket,
@@ -137,13 +137,22 @@ def refresh(session: Session, ticket_ids: Iterable[int], months: Iterable[str] =
     they are in as changed for the rollups (pmsys/tickets/rollup.py: one more statement, an
     insert that locks no row another writer needs). `months`: other months to mark (those
     of deleted tickets, or that tickets were in before their report time changed)."""
-    ids = sorted(set(ticket_ids))
     connection = session.connection()
-    if ids:
-        connection.execute(_mark(connection.dialect.name), {"ids": ids})
+    writes = refresh_writes(connection.dialect.name, ticket_ids)
+    if writes:
+        connection.execute(*writes[0])
     mark(session, months)
-    if ids:
-        connection.execute(_upsert(connection.dialect.name), {"ids": ids})
+    for statement, params in writes[1:]:
+        connection.execute(statement, params)
+
+
+def refresh_writes(dialect: str, ticket_ids: Iterable[int]) -> list[Write]:
+    """What `refresh` writes for these tickets (their months' marks, their rows), for
+    `db.write_all` with other writes made after the tickets' own."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return []
+    return [Write(_mark(dialect), {"ids": ids}), Write(_upsert(dialect), {"ids": ids})]
 
 
 def mark(session: Session, months: Iterable[str]) -> None:

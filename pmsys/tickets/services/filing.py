@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from pmsys import audit, categories, clock, unit_of_work
 from pmsys.auth import permissions
+from pmsys.db import Write, insert_values, write_all
 from pmsys.errors import Forbidden, InvalidInput, NotFound
 from pmsys.models.auth import Role, User
 from pmsys.models.places import Building, Community, Household, HouseholdResident, Person, Unit
 from pmsys.models.tickets import Channel, Priority, Ticket, TicketEvent, TicketStatus
-from pmsys.notify import notify_org, notify_reporter, notify_users
-from pmsys.outbox import publish_ticket
+from pmsys.notify import notify_users, org_write, reporter_writes
+from pmsys.outbox import ticket_write
 from pmsys.places.services import active_terms
 from pmsys.settings import get_setting
 from pmsys.tickets import queries, routing, sla, summary
@@ -192,7 +193,8 @@ _NOT_YET = {
 }
 # The first event of a ticket's trail, written without the ORM's unit of work: filing
 # writes one per ticket.
-_FILE_EVENT = insert(TicketEvent.__table__)
+_FILE_EVENT = insert_values(TicketEvent.__table__, (
+    "ticket_id", "at", "actor_id", "actor_org_id", "action", "status_after", "note", "data"))
 
 
 def _open(session: Session, actor, place: Place, *, category: str, description: str,
@@ -252,25 +254,30 @@ def _open(session: Session, actor, place: Place, *, category: str, description: 
     ticket = Ticket(**values)
     make_transient_to_detached(ticket)
     session.add(ticket)
-    summary.refresh(session, [ticket_id])
-    audit.record_now(session, actor or PUBLIC_ACTOR, "ticket_filed", "ticket", ticket.number,
-                     client=client,
-                     category=category, community=place.community.code, assignee=assignee.code,
-                     reason=decided.reason, priority=ticket.priority.value,
-                     channel=ticket.channel.value)
-    session.execute(_FILE_EVENT, {
-        "ticket_id": ticket.id, "at": now, "actor_id": actor.id if actor else None,
-        "actor_org_id": actor.organization_id if actor else None, "action": "file",
-        "status_after": ticket.status.value, "note": "",
-        "data": {"assignee": assignee.code, "reason": decided.reason,
-                 "flags": sorted(decided.flags)}})
-    notify_org(session, assignee.id, "new", ticket)
-    publish_ticket(session, assignee.id, "ticket.assigned", ticket)
+    # The rest in one statement on PostgreSQL (db.write_all): none reads what another writes.
+    writes = [
+        *summary.refresh_writes(session.get_bind().dialect.name, [ticket_id]),
+        audit.record_write(actor or PUBLIC_ACTOR, "ticket_filed", "ticket", ticket.number,
+                           client=client, category=category, community=place.community.code,
+                           assignee=assignee.code, reason=decided.reason,
+                           priority=ticket.priority.value, channel=ticket.channel.value),
+        Write(_FILE_EVENT, {
+            "ticket_id": ticket.id, "at": now, "actor_id": actor.id if actor else None,
+            "actor_org_id": actor.organization_id if actor else None, "action": "file",
+            "status_after": ticket.status.value, "note": "",
+            "data": {"assignee": assignee.code, "reason": decided.reason,
+                     "flags": sorted(decided.flags)}}),
+        org_write(assignee.id, "new", ticket),
+    ]
+    published = ticket_write(assignee.id, "ticket.assigned", ticket)
+    if published is not None:
+        writes.append(published)
     if routing.NOTIFY_MANAGER in decided.flags:
         term = active_terms(session, [place.community.id], clock.today()).get(place.community.id)
         if term is not None and term.organization_id != assignee.id:
-            notify_org(session, term.organization_id, "gas_notice", ticket)
-    notify_reporter(session, ticket, "filed", actor=actor)
+            writes.append(org_write(term.organization_id, "gas_notice", ticket))
+    writes.extend(reporter_writes(ticket, "filed", actor=actor))
+    write_all(session, writes)
     asset = decided.asset or place.asset
     queries.remember_filed(session, ticket_id, queries.Filed(
         place.community, place.building, unit_row, place.household,
