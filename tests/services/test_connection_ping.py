@@ -26,24 +26,19 @@ def _use(engine, times: int) -> None:
             assert connection.execute(text("SELECT 1")).scalar() == 1
 
 
-def test_a_connection_given_back_a_moment_ago_is_used_without_a_ping(database_url):
+@pytest.mark.parametrize(("idle", "uses", "pinged"), [
+    (3600, 5, 0),  # a new connection, then the same one given back a moment before each use
+    (0, 3, 3),  # idle at least as long as the limit at every checkout
+])
+def test_a_connection_is_pinged_only_when_idle_as_long_as_the_limit(database_url, idle, uses,
+                                                                     pinged):
     pings: list = []
-    engine = _engine(database_url, 3600, pings)
+    engine = _engine(database_url, idle, pings)
     try:
-        _use(engine, 5)
+        _use(engine, uses)
     finally:
         engine.dispose()
-    assert pings == []  # a new connection, then the same one given back each time
-
-
-def test_a_connection_idle_longer_than_the_limit_is_pinged_at_each_checkout(database_url):
-    pings: list = []
-    engine = _engine(database_url, 0, pings)
-    try:
-        _use(engine, 3)
-    finally:
-        engine.dispose()
-    assert len(pings) == 3
+    assert len(pings) == pinged
 
 
 def _backend_pid(engine) -> int:
