@@ -279,9 +279,6 @@ def ping_when_idle(engine: Engine, idle: float = PING_AFTER_IDLE_SECONDS) -> Non
             raise exc.DisconnectionError("the pooled connection is gone; the pool reconnects")
 
 
-_AUTOCOMMIT = "pmsys_autocommit"
-
-
 def read_safe_requests_without_transaction(engine: Engine) -> None:
     """PostgreSQL: a safe request's statements run in autocommit, with no BEGIN or COMMIT.
 
@@ -290,23 +287,17 @@ def read_safe_requests_without_transaction(engine: Engine) -> None:
     Under READ COMMITTED, the isolation pmsys runs at, every statement sees the rows
     committed when it starts, in a transaction or not, so a safe request (which
     never writes: tests/conftest.py's guard) reads exactly what it read before.
-    The queued writes after it (a token's last use, an audited refusal) and every
-    other request keep their transaction; the connection goes back to the pool with
-    autocommit off.
+    The queued writes after it (a token's last use, an audited refusal), every other
+    request and all work outside requests keep their transaction: each transaction
+    sets the mode it needs as it begins, whatever the connection was used for before.
     """
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if safe_request_reads():
-            record = connection.connection
-            record.dbapi_connection.autocommit = True
-            record.info[_AUTOCOMMIT] = True
-
-    @event.listens_for(engine, "checkin")
-    def _on_checkin(dbapi_connection, record):
-        if record is not None and record.info.pop(_AUTOCOMMIT, False) \
-                and dbapi_connection is not None:
-            dbapi_connection.autocommit = False
+        dbapi_connection = connection.connection.dbapi_connection
+        wanted = safe_request_reads()
+        if dbapi_connection.autocommit != wanted:
+            dbapi_connection.autocommit = wanted
 
 
 def configure_sqlite(engine: Engine) -> None:

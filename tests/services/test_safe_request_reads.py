@@ -51,8 +51,9 @@ def test_work_outside_a_request_keeps_its_transaction(engine):
     assert _state(engine) == (False, "INTRANS")
 
 
-def test_the_connection_goes_back_to_the_pool_with_autocommit_off(app, engine):
+def test_work_on_the_connection_a_safe_request_used_has_its_transaction(app, engine):
     with app.test_request_context("/api/v1/me", method="GET"):
-        assert _state(engine)[0] is True
-    with engine.connect() as connection:  # the same connection: the pool holds one
-        assert connection.connection.dbapi_connection.autocommit is False
+        assert _state(engine) == (True, "IDLE")
+    assert _state(engine) == (False, "INTRANS")  # the same connection: the pool holds one
+    with app.test_request_context("/api/v1/tickets", method="POST"):
+        assert _state(engine) == (False, "INTRANS")
