@@ -212,7 +212,8 @@ def _together(statements: tuple) -> Executable:
     def prefixed(statement, prefix: str):
         def rename(element):
             if isinstance(element, BindParameter) and not element.unique:
-                return bindparam(prefix + element.key, type_=element.type)
+                return bindparam(prefix + element.key, element.value, type_=element.type,
+                                 callable_=element.callable, required=element.required)
             return None
         return replacement_traverse(statement, {}, rename)
 
