@@ -22,6 +22,15 @@ Per month, and per category within a month, a rollup keeps:
   the largest value of the lower bucket and the smallest of the upper one: both are kept.
   The figures are therefore exactly those of the per-ticket path (tests compare both).
 
+The reports by community and by organisation (on PostgreSQL) read the group rollups of the
+same months: per month and community, and per month and assignee, the counts and each median's
+durations in microseconds, ascending, packed as big-endian 8-byte integers. A community has
+about ten tickets a month, so no bucket would hold more than one duration; the durations
+themselves are the smallest exact structure. A group's runs over the period's months (and the
+rest's durations from the summary) come back in one row, whose middles Python finds by sorting
+a few hundred integers (group_statement); the total comes from the monthly rollups. SQLite
+keeps no group rollup and measures these reports per ticket.
+
 Never stale, without a row every writer locks: each flush that changes a ticket's measured
 columns inserts a mark naming the months the ticket is in (and was in, should its report time
 change: summary.refresh, one insert; marks are never updated, so writers never wait for each

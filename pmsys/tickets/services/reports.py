@@ -23,7 +23,9 @@ pmsys/tickets/rollup.py instead: the counts and each median's buckets, from the 
 months' rollups and the rest of the period's summary rows, for a reader who sees every
 ticket (a bureau administrator or street officer asks first whether it does: one short
 statement); the same figures (tests/services/test_ticket_rollups.py). Other readers keep the
-statement above.
+statement above. Grouped by community or by organisation over a period with a whole month, on
+PostgreSQL, the same reader gets the groups from the group rollups (rollup.group_statement,
+middles found here) and the total from the monthly ones: two statements.
 """
 
 from __future__ import annotations
