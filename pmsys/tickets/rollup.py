@@ -338,15 +338,16 @@ def _the_rest(dialect: str, date_from: date, date_to: date, standing) -> list:
 
 
 def group_statement(dim: str, date_from: date, date_to: date, now: datetime):
-    """PostgreSQL: one SELECT of a row per group of `dim` ("community" or "org") of every ticket
-    of the period: `key` (the id, NULL for no assignee), the COUNTS, and each median's
-    durations packed (`_packed`: `response_us`, `resolution_us`; NULL without any), in runs
-    that are each ascending (a month's, or the rest's unordered).
+    """PostgreSQL: one SELECT of up to two rows per group of `dim` ("community" or "org") of
+    every ticket of the period, one from the standing whole months' group rollups and one from
+    the rest of the period's summary rows: `key` (the id, NULL for no assignee), the COUNTS,
+    and each median's durations packed (`_packed`: `response_us`, `resolution_us`; NULL
+    without any), in runs that are each ascending (a month's; the rest's unordered).
 
-    The standing whole months' groups are read from the group rollups, the rest of the period
-    from the summary (only for a reader who sees every ticket: reports.py asks first). The
-    middles are found in Python (pmsys/tickets/services/reports.py): sorting a group's few
-    hundred durations there costs less than unnesting them here.
+    Only for a reader who sees every ticket (reports.py asks first). Python adds a group's rows
+    up and finds its middles (pmsys/tickets/services/reports.py): sorting a group's few hundred
+    durations there costs less than unnesting them here, and the stored rows are summed in
+    the order of their primary key, without a hash of every group's durations.
     """
     summary = TicketSummary.__table__
     standing = _standing(date_from, date_to, now)
@@ -355,17 +356,15 @@ def group_statement(dim: str, date_from: date, date_to: date, now: datetime):
     stored = TicketRollupGroup
     kept = select(
         stored.key,
-        *(stored.filed.label("due") if name == "due" else getattr(stored, name)
-          for name in measures.COUNTS),
-        stored.response_us, stored.resolution_us,
-    ).where(stored.dim == dim, stored.month.in_(standing))
-    both = union_all(kept, group_rows(live, dim, now, by_month=False, ordered=False)).subquery()
-    return select(
-        func.nullif(both.c.key, 0).label("key"),
-        *(cast(func.sum(both.c[name]), BigInteger).label(name) for name in measures.COUNTS),
-        *(func.string_agg(both.c[column], _EMPTY, type_=LargeBinary).label(column)
+        *(cast(func.sum(stored.filed if name == "due" else getattr(stored, name)),
+               BigInteger).label(name) for name in measures.COUNTS),
+        *(func.string_agg(getattr(stored, column), _EMPTY, type_=LargeBinary).label(column)
           for _median, _flag, column in MEDIANS),
-    ).group_by(both.c.key)
+    ).where(stored.dim == dim, stored.month.in_(standing)).group_by(stored.key)
+    both = union_all(kept, group_rows(live, dim, now, by_month=False, ordered=False)).subquery()
+    return select(func.nullif(both.c.key, 0).label("key"),
+                  *(both.c[name] for name in measures.COUNTS),
+                  *(both.c[column] for _median, _flag, column in MEDIANS))
 
 
 def statement(dialect: str, date_from: date, date_to: date, now: datetime, *, categories: bool,

@@ -464,12 +464,22 @@ def _by_group_rollups(session: Session, actor, group: str, date_from: date, date
     rows = session.execute(
         select(grouped, named.code.label("key_code"), named.name.label("name"))
         .outerjoin(named, named.id == grouped.c.key)).all()
-    found: dict[str, dict] = defaultdict(dict)
-    medians = [(median, column) for median, _flag, column in rollup.MEDIANS]
+    # A group's rows (its standing months', the rest's) added up.
+    groups: dict = {}
     for row in rows:
         values = row._asdict()
-        item = found["group"][values["key_code"]] = _Found(values["name"], values, None, None)
-        for median, column in medians:
+        held = groups.get(values["key_code"])
+        if held is None:
+            groups[values["key_code"]] = values
+            continue
+        for name in measures.COUNTS:
+            held[name] += values[name]
+        for _median, _flag, column in rollup.MEDIANS:
+            held[column] = (held[column] or b"") + (values[column] or b"")
+    found: dict[str, dict] = defaultdict(dict)
+    for key, values in groups.items():
+        item = found["group"][key] = _Found(values["name"], values, None, None)
+        for median, _flag, column in rollup.MEDIANS:
             packed = values[column]
             if packed:
                 item.middles[median] = [_duration(value) for value in _middles(packed)]
