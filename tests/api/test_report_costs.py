@@ -27,9 +27,10 @@ TICKET_REPORT_STATEMENTS = 4  # the token with its user, the tickets' measures, 
 # By month or by category a bureau administrator (or street officer) first asks whether it
 # sees every community: if so, the measures come from the monthly rollups.
 ROLLUP_GROUPS = ("group=month", "group=category")
-# By community or by organisation over a period with a whole month, on PostgreSQL, the same
-# question first; a reader who sees every community then reads the group rollups and, for the
-# total, the monthly ones: one statement more than the per-ticket one (pmsys/tickets/rollup.py).
+# By community or by organisation over a period with a whole month, on PostgreSQL: the bureau
+# asks the same question (one more statement); a sysadmin sees every ticket without asking and
+# reads the group rollups, then the monthly ones for the total (one more than the per-ticket
+# statement; a bureau that sees every community pays both: two more). pmsys/tickets/rollup.py.
 GROUP_ROLLUP_PATHS = (f"/reports/tickets?group=community&from={A_YEAR_AGO}",
                       f"/reports/tickets?group=org&from={A_YEAR_AGO}")
 # The backlog: the token with its user, the assets with their open hand-overs, settings (2),
