@@ -310,6 +310,9 @@ def main() -> None:
                         help="tickets: time the ticket measures at city and street level "
                              "over 12 and 24 months (TICKET_PATHS) instead of PATHS; "
                              "collection: the collection report's four levels of PATHS alone")
+    parser.add_argument("--groups", default="",
+                        help="with --only tickets: the groupings to time, comma-separated "
+                             "(e.g. community,org; default every one)")
     parser.add_argument("--reps", type=int, default=20, help="timed requests per path")
     parser.add_argument("--warmups", type=int, default=2)
     parser.add_argument("--results", default=str(HERE / "results"),
@@ -348,6 +351,9 @@ def main() -> None:
     paths = {"tickets": TICKET_PATHS,
              "collection": [(label, path, ADMIN) for label, path in PATHS
                             if label.startswith("collection")]}.get(args.only)
+    if args.only == "tickets" and args.groups:
+        chosen = args.groups.split(",")
+        paths = [path for path in paths if path[1].split("group=")[1].split("&")[0] in chosen]
     rows = time_paths(app, args.reps, args.warmups, paths)
     lines = [f"# City-scale reports ({date.today().isoformat()})", "", *state,
              f"- PostgreSQL {version}; the database holds {held}", "",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     text,
@@ -270,6 +271,33 @@ class TicketRollupCoarse(Base):
 
     def __repr__(self) -> str:
         return f"<TicketRollupCoarse {self.month} {self.key} {self.median} {self.coarse}>"
+
+
+class TicketRollupGroup(Base):
+    """The counts of one month's tickets of one community (`dim` "community") or of one
+    assignee (`dim` "org"; `key` 0: none), and each median's durations in microseconds,
+    ascending, packed as big-endian 8-byte integers (pmsys/tickets/rollup.py: the reports by
+    community and by organisation; written on PostgreSQL only)."""
+
+    __tablename__ = "ticket_rollup_groups"
+
+    dim: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    filed: Mapped[int] = mapped_column(Integer)
+    responded: Mapped[int] = mapped_column(Integer)
+    responded_on_time: Mapped[int] = mapped_column(Integer)
+    resolved: Mapped[int] = mapped_column(Integer)
+    resolved_on_time: Mapped[int] = mapped_column(Integer)
+    rated: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
+    reopens: Mapped[int] = mapped_column(Integer)
+    disputes: Mapped[int] = mapped_column(Integer)
+    response_us: Mapped[bytes | None] = mapped_column(LargeBinary)
+    resolution_us: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    def __repr__(self) -> str:
+        return f"<TicketRollupGroup {self.month} {self.dim} {self.key}>"
 
 
 class TicketRollupMark(Base):

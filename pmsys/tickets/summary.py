@@ -54,6 +54,7 @@ from pmsys.models.tickets import (
     TicketRollupBucket,
     TicketRollupCoarse,
     TicketRollupCount,
+    TicketRollupGroup,
     TicketRollupMark,
     TicketRollupMonth,
     TicketStatus,
@@ -193,10 +194,12 @@ def rebuild(session: Session) -> int:
     connection = session.connection()
     connection.execute(delete(TicketSummary))
     # Every rollup goes too (pmsys/tickets/rollup.py): the rollup job writes them again. The
-    # migration that made the summary (0021) runs before the rollups' tables exist.
-    if inspect(connection).has_table(TicketRollupMonth.__tablename__):
-        for table in (TicketRollupMonth, TicketRollupCount, TicketRollupBucket,
-                      TicketRollupCoarse, TicketRollupMark):
+    # migrations that made the summary (0021) and the rollups (0024) run before later rollups'
+    # tables exist.
+    present = set(inspect(connection).get_table_names())
+    for table in (TicketRollupMonth, TicketRollupCount, TicketRollupBucket, TicketRollupCoarse,
+                  TicketRollupGroup, TicketRollupMark):
+        if table.__tablename__ in present:
             connection.execute(delete(table))
     connection.execute(insert(TicketSummary).from_select(
         COLUMNS, source_rows(connection.dialect.name)))

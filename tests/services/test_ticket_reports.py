@@ -229,9 +229,12 @@ def test_one_statement_whatever_the_number_of_tickets(db, world, tickets):
     with counted(db) as many:
         result = report(db, world, login="bureau", group="community")
     assert result.total.filed == 10
-    assert len(few) == len(many) == 1
+    # On PostgreSQL, over whole months, the bureau asks first whether it sees every community
+    # (the group rollups serve only such readers; this one does not).
+    asked = db.session.get_bind().dialect.name == "postgresql"
+    assert len(few) == len(many) == 1 + asked
     # The narrow summary is read, not the wide tickets (pmsys/tickets/summary.py).
-    assert "FROM ticket_summaries" in many[0] and "FROM tickets" not in many[0]
+    assert "FROM ticket_summaries" in many[-1] and "FROM tickets" not in many[-1]
 
 
 def test_the_clock_is_the_default_now(db, world, tickets):

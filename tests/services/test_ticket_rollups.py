@@ -10,6 +10,7 @@ rounding boundary come out as the per-ticket path's. Run on both engines.
 
 from __future__ import annotations
 
+import struct
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from pmsys.models.tickets import (
     TicketEvent,
     TicketRollupBucket,
     TicketRollupCount,
+    TicketRollupGroup,
     TicketRollupMark,
     TicketRollupMonth,
     TicketStatus,
@@ -45,9 +47,9 @@ def world(db):
     return build_ticket_world()
 
 
-def filed(world, at: datetime, **fields):
+def filed(world, at: datetime, login="resident_a", **fields):
     with clock.frozen(at):
-        return file_as(world, "resident_a", **fields)
+        return file_as(world, login, **fields)
 
 
 def report(db, world, login="sysadmin", group="month", period=MAY, now=NOW, source="summary"):
@@ -169,3 +171,125 @@ def test_medians_from_the_buckets_are_the_per_ticket_medians(db, world, seconds)
             kept = report(db, world, group=group, period=period)
             assert kept == report(db, world, group=group, period=period, source="tickets")
     assert report(db, world).total.median_response_minutes is not None
+
+
+# --- the group rollups: the reports by community and by organisation (PostgreSQL) --------------
+
+
+def on_postgresql(db) -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def test_a_standing_group_rollup_is_read_and_a_change_sets_it_aside(db, world):
+    first = filed(world, local(2025, 5, 10, 10))
+    filed(world, local(2025, 5, 12, 10), "bureau", community="CC", category="lighting",
+          description="路灯不亮")
+    filed(world, local(2025, 6, 2, 10))
+    refresh(db)
+    for group in ("community", "org"):
+        assert report(db, world, group=group) == report(db, world, group=group,
+                                                         source="tickets")
+    rows = db.session.scalars(select(TicketRollupGroup)).all()
+    if not on_postgresql(db):  # SQLite keeps none: its reports read the summary
+        assert rows == []
+        return
+    # CA and CC in May (each with its own assignee), CA in June.
+    assert sorted((row.dim, row.month, row.filed) for row in rows) == [
+        ("community", "2025-05", 1), ("community", "2025-05", 1), ("community", "2025-06", 1),
+        ("org", "2025-05", 1), ("org", "2025-05", 1), ("org", "2025-06", 1)]
+    # Altered by hand, the group rollup shows: the report by community reads it for May (the
+    # total comes from the monthly rollups, so it stays 2).
+    db.session.execute(update(TicketRollupGroup).where(TicketRollupGroup.dim == "community")
+                       .values(filed=TicketRollupGroup.filed + 100))
+    db.session.commit()
+    altered = report(db, world, group="community")
+    assert [item.filed for item in altered.items] == [101, 101]
+    assert altered.total.filed == 2
+    # Not a reader who does not see every ticket, nor a period without a whole month.
+    assert report(db, world, "bureau", group="community") == report(
+        db, world, "bureau", group="community", source="tickets")
+    part = (date(2025, 5, 2), date(2025, 5, 31))
+    assert [item.filed for item in report(db, world, group="community", period=part).items] \
+        == [1, 1]
+    # Over May and June both months' rows are read and added up (CA's two, CC's one).
+    both = (date(2025, 5, 1), date(2025, 6, 30))
+    assert [item.filed for item in report(db, world, group="community",
+                                          period=both).items] == [202, 101]
+    db.session.execute(update(TicketRollupGroup).values(filed=TicketRollupGroup.filed - 100)
+                       .where(TicketRollupGroup.dim == "community"))
+    # A change to a May ticket marks May: the report measures it from the summary again.
+    with clock.frozen(local(2025, 5, 10, 11)):
+        take_action(db.session, world.users["operator_in"], first, "accept")
+    db.session.commit()
+    for group in ("community", "org"):
+        for period in (MAY, both):
+            assert report(db, world, group=group, period=period) == report(
+                db, world, group=group, period=period, source="tickets")
+    assert refresh(db) == {"months": 1, "marks": 1}
+    assert report(db, world, group="community", period=both) == report(
+        db, world, group="community", period=both, source="tickets")
+    # A deletion marks every month.
+    for model in (Notification, TicketEvent):
+        db.session.execute(delete(model).where(model.ticket_id == first.id))
+    db.session.execute(delete(Ticket).where(Ticket.id == first.id))
+    db.session.commit()
+    for group in ("community", "org"):
+        assert report(db, world, group=group, period=both) == report(
+            db, world, group=group, period=both, source="tickets")
+    refresh(db)
+    assert report(db, world, group="org", period=both) == report(
+        db, world, group="org", period=both, source="tickets")
+
+
+def test_the_group_rollups_hold_each_months_durations_in_order(db, world):
+    if not on_postgresql(db):
+        pytest.skip("the group rollups are written on PostgreSQL only")
+    seconds = (300.0, 60.5, 177.0, 3600.25, 0.0)
+    for n, duration in enumerate(seconds):
+        ticket = filed(world, local(2025, 5, 3 + n, 10), description=f"漏水 {n}")
+        ticket.status = TicketStatus.accepted
+        ticket.responded_at = ticket.reported_at + timedelta(seconds=duration)
+        db.session.commit()
+    refresh(db)
+    row = db.session.scalar(select(TicketRollupGroup).where(
+        TicketRollupGroup.dim == "community", TicketRollupGroup.month == "2025-05"))
+    packed = row.response_us
+    assert struct.unpack(f">{len(packed) // 8}q", packed) == tuple(
+        sorted(round(value * 1_000_000) for value in seconds))
+    assert row.resolution_us is None and row.responded == 5
+
+
+# Durations over three months, two communities and two assignees: each group's middles come
+# from runs of several months (and, once a month is marked, from the summary as well).
+@pytest.mark.parametrize("seconds", [
+    (176.999999, 177.0, 500.0, 177.5, 176.5, 900.0, 60.0),
+    (3599.999999, 3600.0, 10.0, 9000.0, -5.0, -3.0, -2.9, 10.0),
+    (2.9, 3.0, 5.999999, 6.0, 0.0, 177.1, 179.9, 300.0, 3597.0),
+])
+def test_group_medians_over_months_are_the_per_ticket_medians(db, world, seconds):
+    tickets = []
+    for n, duration in enumerate(seconds):
+        ticket = filed(world, local(2025, 4 + n % 3, 3 + n, 10), "bureau",
+                       description=f"漏水 {n}", community=("CA", "CC")[n % 2])
+        ticket.status = TicketStatus.accepted
+        ticket.responded_at = ticket.reported_at + timedelta(seconds=duration)
+        if n % 4:
+            ticket.resolved_at = ticket.reported_at + timedelta(seconds=duration * 7)
+            ticket.status = TicketStatus.resolved
+        db.session.commit()
+        tickets.append(ticket)
+    refresh(db)
+    periods = (MAY, (date(2025, 4, 1), date(2025, 6, 30)), (date(2025, 4, 4), date(2025, 6, 30)))
+
+    def all_raw():
+        for group in ("community", "org"):
+            for period in periods:
+                kept = report(db, world, group=group, period=period)
+                assert kept == report(db, world, group=group, period=period, source="tickets")
+                assert kept.items and all(item.median_response_minutes is not None
+                                          for item in kept.items if item.responded)
+
+    all_raw()
+    tickets[1].rating = 5  # marks its month: that month from the summary, the others stored
+    db.session.commit()
+    all_raw()

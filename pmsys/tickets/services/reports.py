@@ -23,11 +23,14 @@ pmsys/tickets/rollup.py instead: the counts and each median's buckets, from the 
 months' rollups and the rest of the period's summary rows, for a reader who sees every
 ticket (a bureau administrator or street officer asks first whether it does: one short
 statement); the same figures (tests/services/test_ticket_rollups.py). Other readers keep the
-statement above.
+statement above. Grouped by community or by organisation over a period with a whole month, on
+PostgreSQL, the same reader gets the groups from the group rollups (rollup.group_statement,
+middles found here) and the total from the monthly ones: two statements.
 """
 
 from __future__ import annotations
 
+import struct
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -436,13 +439,67 @@ def _by_rollups(session: Session, actor, group: str, date_from: date, date_to: d
     return _found_by_rollups(session.execute(measured).all(), group, months)
 
 
+def _middles(packed: bytes) -> tuple[int, int]:
+    """The lower and upper middle of durations packed as big-endian 8-byte integers (runs of
+    rollup.group_statement: sorting a few hundred integers here is cheaper than in SQL)."""
+    values = sorted(struct.unpack(f">{len(packed) // 8}q", packed))
+    return values[(len(values) - 1) // 2], values[len(values) // 2]
+
+
+def _by_group_rollups(session: Session, actor, group: str, date_from: date, date_to: date,
+                      now: datetime, trend: bool) -> dict[str, dict] | None:
+    """A report by community or by organisation from the rollups, on PostgreSQL, for a reader
+    who sees every ticket (asked first, as for _by_rollups): the groups from the group
+    rollups (rollup.group_statement), the total (and the trend's months) from the monthly
+    ones (rollup.statement), two statements; None for another group, engine, reader, or a
+    period without a whole month (which no rollup serves: one statement over the summary)."""
+    if (group not in ("community", "org") or not rollup.servable(date_from, date_to)
+            or not rollup.whole_months(date_from, date_to)
+            or session.get_bind().dialect.name != "postgresql"):
+        return None
+    if not permissions.sees_every_ticket(session, actor):
+        return None
+    named = {"org": Organization, "community": Community}[group]
+    grouped = rollup.group_statement(group, date_from, date_to, now).subquery()
+    rows = session.execute(
+        select(grouped, named.code.label("key_code"), named.name.label("name"))
+        .outerjoin(named, named.id == grouped.c.key)).all()
+    # A group's rows (its standing months', the rest's) added up.
+    groups: dict = {}
+    for row in rows:
+        values = row._asdict()
+        held = groups.get(values["key_code"])
+        if held is None:
+            groups[values["key_code"]] = values
+            continue
+        for name in measures.COUNTS:
+            held[name] += values[name]
+        for _median, _flag, column in rollup.MEDIANS:
+            held[column] = (held[column] or b"") + (values[column] or b"")
+    found: dict[str, dict] = defaultdict(dict)
+    for key, values in groups.items():
+        item = found["group"][key] = _Found(values["name"], values, None, None)
+        for median, _flag, column in rollup.MEDIANS:
+            packed = values[column]
+            if packed:
+                item.middles[median] = [_duration(value) for value in _middles(packed)]
+    measured = rollup.statement("postgresql", date_from, date_to, now, categories=False,
+                                months=trend)
+    whole = _found_by_rollups(session.execute(measured).all(), group, trend)
+    found["total"] = whole["total"]
+    if trend:
+        found["month"] = whole["month"]
+    return found
+
+
 def _measured_tickets(session: Session, actor, group: str, date_from: date, date_to: date,
                       now: datetime, trend: bool, source: str) -> dict[str, dict]:
     """The one statement of a report: {partition: {key: _Found}} ("group", "total", "month")."""
     if source == "summary":
-        found = _by_rollups(session, actor, group, date_from, date_to, now, trend)
-        if found is not None:
-            return found
+        for by_rollups in (_by_rollups, _by_group_rollups):
+            found = by_rollups(session, actor, group, date_from, date_to, now, trend)
+            if found is not None:
+                return found
     dialect = session.get_bind().dialect.name
     rows = _source(dialect, source)
     if dialect == "postgresql":
