@@ -90,26 +90,35 @@ def test_on_postgresql_a_drop_inside_the_window_fails_one_use_and_the_pool_recov
     assert pings == []
 
 
-def test_on_postgresql_the_apps_pool_pings_a_connection_once_it_has_idled(app, monkeypatch):
+def test_on_postgresql_an_apps_pool_pings_a_connection_once_it_has_idled(database_url,
+                                                                         monkeypatch):
     import time
 
+    from pmsys import create_app
+    from pmsys.config import TestConfig
     from pmsys.extensions import db
 
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the app's SQLite file has no server connection to check")
+    # An app of its own: the suite's shared pool may hold connections another test invalidated,
+    # which the pool replaces with new (unpinged) ones.
+    app = create_app(TestConfig, overrides={"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         engine = db.engine
-    if engine.dialect.name != "postgresql":
-        pytest.skip("the app's SQLite file has no server connection to check")
-    assert engine.pool._pre_ping is False  # no round trip on every checkout
-    pings: list = []
-    usual = engine.dialect.do_ping
-    monkeypatch.setattr(engine.dialect, "do_ping",
-                        lambda connection: pings.append(connection) or usual(connection),
-                        raising=False)
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-    pings.clear()
-    real = time.monotonic
-    monkeypatch.setattr(time, "monotonic", lambda: real() + 3600)  # an hour later
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT 1")).scalar() == 1
-    assert len(pings) == 1
+    try:
+        assert engine.pool._pre_ping is False  # no round trip on every checkout
+        pings: list = []
+        usual = engine.dialect.do_ping
+        monkeypatch.setattr(engine.dialect, "do_ping",
+                            lambda connection: pings.append(connection) or usual(connection),
+                            raising=False)
+        with engine.connect() as connection:  # the pool's one connection, new: not pinged
+            connection.execute(text("SELECT 1"))
+        assert pings == []
+        real = time.monotonic
+        monkeypatch.setattr(time, "monotonic", lambda: real() + 3600)  # an hour later
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+        assert len(pings) == 1
+    finally:
+        engine.dispose()
