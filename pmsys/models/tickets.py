@@ -213,14 +213,9 @@ class TicketRollupMonth(Base):
         return f"<TicketRollupMonth {self.month}>"
 
 
-class TicketRollupCount(Base):
-    """The counts of one month's tickets in one group: all of them, or one category."""
+class _RollupCounts:
+    """The counts a rollup row keeps of a group's tickets of a month (the rollups' tables)."""
 
-    __tablename__ = "ticket_rollup_counts"
-
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    dim: Mapped[str] = mapped_column(String(16), primary_key=True)  # "all" or "category"
-    key: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" or the category
     filed: Mapped[int] = mapped_column(Integer)
     responded: Mapped[int] = mapped_column(Integer)
     responded_on_time: Mapped[int] = mapped_column(Integer)
@@ -230,6 +225,16 @@ class TicketRollupCount(Base):
     satisfied: Mapped[int] = mapped_column(Integer)
     reopens: Mapped[int] = mapped_column(Integer)
     disputes: Mapped[int] = mapped_column(Integer)
+
+
+class TicketRollupCount(_RollupCounts, Base):
+    """The counts of one month's tickets in one group: all of them, or one category."""
+
+    __tablename__ = "ticket_rollup_counts"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    dim: Mapped[str] = mapped_column(String(16), primary_key=True)  # "all" or "category"
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" or the category
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -273,7 +278,7 @@ class TicketRollupCoarse(Base):
         return f"<TicketRollupCoarse {self.month} {self.key} {self.median} {self.coarse}>"
 
 
-class TicketRollupGroup(Base):
+class TicketRollupGroup(_RollupCounts, Base):
     """The counts of one month's tickets of one community (`dim` "community") or of one
     assignee (`dim` "org"; `key` 0: none), and each median's durations in microseconds,
     ascending, packed as big-endian 8-byte integers (pmsys/tickets/rollup.py: the reports by
@@ -284,15 +289,6 @@ class TicketRollupGroup(Base):
     dim: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    filed: Mapped[int] = mapped_column(Integer)
-    responded: Mapped[int] = mapped_column(Integer)
-    responded_on_time: Mapped[int] = mapped_column(Integer)
-    resolved: Mapped[int] = mapped_column(Integer)
-    resolved_on_time: Mapped[int] = mapped_column(Integer)
-    rated: Mapped[int] = mapped_column(Integer)
-    satisfied: Mapped[int] = mapped_column(Integer)
-    reopens: Mapped[int] = mapped_column(Integer)
-    disputes: Mapped[int] = mapped_column(Integer)
     response_us: Mapped[bytes | None] = mapped_column(LargeBinary)
     resolution_us: Mapped[bytes | None] = mapped_column(LargeBinary)
 

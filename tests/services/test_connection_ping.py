@@ -56,14 +56,25 @@ def _terminate(database_url: str, pid: int) -> None:
         admin.dispose()
 
 
-def test_on_postgresql_an_idle_connection_the_server_dropped_is_replaced_unseen(database_url):
+@pytest.fixture
+def server_url(database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite has no server to drop a connection")
+    return database_url
+
+
+def _dropped(database_url: str, idle: float, pings: list):
+    """An engine whose one pooled connection the server has just terminated; its pid."""
+    engine = _engine(database_url, idle, pings)
+    before = _backend_pid(engine)
+    _terminate(database_url, before)
+    return engine, before
+
+
+def test_on_postgresql_an_idle_connection_the_server_dropped_is_replaced_unseen(server_url):
     pings: list = []
-    engine = _engine(database_url, 0, pings)
+    engine, before = _dropped(server_url, 0, pings)
     try:
-        before = _backend_pid(engine)
-        _terminate(database_url, before)
         after = _backend_pid(engine)  # the ping finds it gone; the pool connects again
     finally:
         engine.dispose()
@@ -72,14 +83,10 @@ def test_on_postgresql_an_idle_connection_the_server_dropped_is_replaced_unseen(
 
 
 def test_on_postgresql_a_drop_inside_the_window_fails_one_use_and_the_pool_recovers(
-        database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite has no server to drop a connection")
+        server_url):
     pings: list = []
-    engine = _engine(database_url, 3600, pings)
+    engine, before = _dropped(server_url, 3600, pings)
     try:
-        before = _backend_pid(engine)
-        _terminate(database_url, before)
         with pytest.raises(DBAPIError) as failed:
             _backend_pid(engine)  # not pinged: used a moment ago
         assert failed.value.connection_invalidated
