@@ -30,7 +30,8 @@ def world(api):
 
 
 def audit_actions(action: str) -> list[AuditRecord]:
-    return list(db.session.scalars(select(AuditRecord).where(AuditRecord.action == action)))
+    return list(db.session.scalars(select(AuditRecord).where(AuditRecord.action == action)
+                                   .order_by(AuditRecord.id)))  # in the order written
 
 
 def test_a_leader_files_for_a_household_of_their_building_and_the_household_owns_it(api, world):
