@@ -81,7 +81,12 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def _init_extensions(app: Flask) -> None:
     from pmsys import models  # noqa: F401  (complete the metadata)
-    from pmsys.db import configure_sqlite, ping_when_idle, read_safe_requests_without_transaction
+    from pmsys.db import (
+        binary_rows_when_asked,
+        configure_sqlite,
+        ping_when_idle,
+        read_safe_requests_without_transaction,
+    )
     from pmsys.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -95,6 +100,7 @@ def _init_extensions(app: Flask) -> None:
         else:
             ping_when_idle(db.engine)
             read_safe_requests_without_transaction(db.engine)
+            binary_rows_when_asked(db.engine)
         if app.testing:
             from pmsys.unit_of_work import refuse_writes_in_safe_requests
 

@@ -22,7 +22,8 @@ from pmsys.demo.places import DEMO_LOGINS, build_bundle
 from pmsys.demo.surveys import build_survey_examples
 from pmsys.demo.tickets import build_ticket_examples
 from pmsys.extensions import db
-from pmsys.imports.services import BundleInvalid, collector_paused, import_bundle
+from pmsys.imports.services import BundleInvalid, import_bundle
+from pmsys.memory import collector_paused
 from pmsys.scheduling import JOBS, SchedulerLockLost, run_job, run_scheduler
 
 pmsys_cli = AppGroup("pmsys", help="pmsys administration commands.")

@@ -10,9 +10,6 @@ becomes a graph of ORM objects (existing.py reads them, bulk.py writes them).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -28,6 +25,7 @@ from pmsys.imports.leader_import import check_building_leaders, write_building_l
 from pmsys.imports.register_writer import write_register
 from pmsys.imports.wanted import wanted_codes
 from pmsys.imports.writer import KINDS, write_bundle
+from pmsys.memory import collector_paused
 
 
 class BundleInvalid(DomainError):
@@ -70,25 +68,6 @@ def import_bundle(session: Session, bundle: object, actor) -> ImportSummary:
         raise Forbidden("only bureau administrators may import a bundle")
     with collector_paused():
         return _import(session, bundle, actor)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a bundle is read, checked and written.
-
-    A city's bundle makes millions of small objects (its JSON, an Item per object,
-    the rows to compare and write), hardly any in a reference cycle; as they
-    pile up the collector would traverse them all again and again, for nearly half
-    the time of checking them. Reference counting frees them as usual, and any
-    cycle made meanwhile is collected once the collector resumes.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _import(session: Session, bundle: object, actor) -> ImportSummary:

@@ -101,22 +101,29 @@ def rate(part: int, whole: int) -> Decimal | None:
     return money.ratio(part, whole)
 
 
-def _seconds(duration: timedelta) -> Decimal:
-    """A duration in seconds, exactly (microseconds included)."""
-    return Decimal(duration // timedelta(microseconds=1)) / 1_000_000
+_MICROSECOND = timedelta(microseconds=1)
+_TENTH_OF_A_MINUTE_US = 6_000_000
 
 
 def median_minutes(durations: Iterable[timedelta]) -> Decimal | None:
-    """The median of these durations in minutes to one decimal place; None if there are none."""
-    values = sorted(_seconds(duration) for duration in durations)
+    """The median of these durations in minutes to one decimal place; None if there are none.
+
+    In whole microseconds, exactly: the tenths of a minute are the middle (or the sum of the
+    two middles, halved) divided by 6,000,000 µs and rounded half up, in integers. A city's
+    report takes 4,000 medians; through Decimal seconds each cost ~6 µs more.
+    """
+    values = sorted(duration // _MICROSECOND for duration in durations)
     if not values:
         return None
     middle = len(values) // 2
-    if len(values) % 2:
-        seconds = values[middle]
+    if len(values) % 2:  # numerator over denominator: the median in tenths of a minute
+        numerator, denominator = values[middle], _TENTH_OF_A_MINUTE_US
     else:
-        seconds = (values[middle - 1] + values[middle]) / 2
-    return money.round_half_up(seconds / 60, 1)
+        numerator, denominator = values[middle - 1] + values[middle], 2 * _TENTH_OF_A_MINUTE_US
+    # Half up, away from zero (as ROUND_HALF_UP rounds a negative duration).
+    tenths = (2 * abs(numerator) + denominator) // (2 * denominator)
+    median = Decimal(tenths).scaleb(-1)
+    return median.copy_negate() if numerator < 0 else median
 
 
 def is_resolved(row: TicketRow) -> bool:

@@ -8,16 +8,15 @@ request, and kept for reads too.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from pmsys import clock
 from pmsys.extensions import db
 from pmsys.models.auth import ApiToken
 from tests.api.asset_world import Caller
+from tests.statements import statements_sent
 from tests.ticket_world import NOW, build_ticket_world, file_as
 
 # SQL that does work; transaction control (BEGIN, SAVEPOINT, RELEASE) is not counted.
@@ -49,21 +48,10 @@ def world(api):
     return api.world
 
 
-@contextmanager
 def counted():
     """Count the statements that do work while the block runs."""
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if statement.lstrip()[:6].upper().startswith(_WORK):
-            statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    return statements_sent(db.engine, lambda statement: statement.lstrip()[:6].upper()
+                           .startswith(_WORK))
 
 
 def file_many(world, count: int) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.extensions import db as _db
@@ -21,6 +19,7 @@ from tests.factories import (
     RegionFactory,
     staff,
 )
+from tests.statements import not_the_fixtures, statements_sent
 from tests.world import build_world
 
 D = date.fromisoformat
@@ -130,19 +129,9 @@ def test_rates_round_half_up():
     assert coverage.rate(5, 5) == "1.0000"
 
 
-@contextmanager
 def counted_statements():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    event.listen(_db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", count)
+    """The statements of the block, the test fixture's own savepoints left out."""
+    return statements_sent(_db.engine, not_the_fixtures)
 
 
 def statements_for(actor, level):

@@ -23,18 +23,18 @@ professional, CB self-managed in 2022, CC none. Payments:
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.extensions import db as _db
 from pmsys.fees import reports, services
 from pmsys.models.fees import Bill
 from tests.factories import HouseholdFactory, UnitFactory
+from tests.statements import not_the_fixtures, statements_sent
 from tests.world import World, build_world
 
 PERIODS = ("2024-05", "2024-10", "2025-01", "2025-04", "2025-05")
@@ -287,20 +287,9 @@ def test_the_report_defaults_to_last_month_as_of_today(world):
 # --- a fixed number of statements ------------------------------------------------------------
 
 
-@contextmanager
 def counted_statements():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        # The session's own savepoints are the test fixture's, not the report's.
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    event.listen(_db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", count)
+    """The statements of the block, the test fixture's own savepoints left out."""
+    return statements_sent(_db.engine, not_the_fixtures)
 
 
 def report_statements(world) -> tuple[int, reports.CollectionReport]:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from pmsys import clock
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.tickets.services import take_action
 from pmsys.tickets.services.reports import default_period, ticket_report
+from tests.statements import statements_sent
 from tests.ticket_world import NOW, build_ticket_world, file_as
 
 MAY_FIRST = date(2025, 5, 1)
@@ -203,19 +202,8 @@ def test_the_default_period_is_the_last_thirty_days():
     assert default_period(date(1970, 1, 10)) == (date(1970, 1, 1), date(1970, 1, 10))
 
 
-@contextmanager
 def counted(db):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = db.session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    return statements_sent(db.session.get_bind().engine)
 
 
 def test_one_statement_whatever_the_number_of_tickets(db, world, tickets):

@@ -14,7 +14,7 @@ import struct
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from pmsys import clock
 from pmsys.auth import permissions
@@ -31,6 +31,7 @@ from pmsys.models.tickets import (
 )
 from pmsys.tickets import rollup
 from pmsys.tickets.services import reports, take_action
+from tests.statements import statements_sent
 from tests.ticket_world import build_ticket_world, file_as
 
 MAY = (date(2025, 5, 1), date(2025, 5, 31))
@@ -293,3 +294,51 @@ def test_group_medians_over_months_are_the_per_ticket_medians(db, world, seconds
     tickets[1].rating = 5  # marks its month: that month from the summary, the others stored
     db.session.commit()
     all_raw()
+
+
+def test_on_postgresql_the_job_refreshes_the_statistics_of_the_tables_it_wrote(db, world):
+    """Right after the job, the planner must know the rollups' size (not wait for autovacuum)."""
+    if not on_postgresql(db):
+        pytest.skip("ANALYZE is PostgreSQL's")
+    filed(world, local(2025, 5, 3, 10))
+    db.session.commit()
+    with statements_sent(db.engine) as seen:
+        assert refresh(db)["months"] == 1
+        assert refresh(db)["months"] == 0  # nothing written, nothing analysed
+    analysed = [statement for statement in seen if statement.startswith("ANALYZE")]
+    assert analysed == ["ANALYZE ticket_rollup_counts, ticket_rollup_buckets, "
+                        "ticket_rollup_coarse, ticket_rollup_groups, ticket_rollup_months"]
+    # The statistics stand: the planner counts the group rollup's row, not an empty table.
+    assert db.session.scalar(text(
+        "SELECT reltuples FROM pg_class WHERE relname = 'ticket_rollup_groups'")) == \
+        db.session.scalar(select(func.count()).select_from(TicketRollupGroup))
+
+
+@pytest.mark.parametrize("durations", [
+    (5,), (7, 3), (9, 1, 5), (4, 4, 4, 4), (-3, 10, 2, 8), (2**62, 0, -(2**62)),
+])
+def test_the_middles_of_packed_durations_are_the_sorted_middles(durations):
+    packed = struct.pack(f">{len(durations)}q", *durations)
+    ordered = sorted(durations)
+    assert reports._middles(packed) == (ordered[(len(ordered) - 1) // 2],
+                                        ordered[len(ordered) // 2])
+
+
+def test_on_postgresql_the_group_statement_names_its_months(db, world):
+    """The standing months are asked first and written into the group statement, so that the
+    planner knows how many rows they hold (with them asked inside, it expected a tenth)."""
+    if not on_postgresql(db):
+        pytest.skip("the group rollups are read on PostgreSQL only")
+    filed(world, local(2025, 5, 10, 10))
+    filed(world, local(2025, 6, 2, 10))
+    refresh(db)
+    filed(world, local(2025, 6, 3, 10))  # marks June: it is read from the summary
+    db.session.commit()
+    both = (date(2025, 5, 1), date(2025, 6, 30))
+    with statements_sent(db.engine) as seen:
+        assert report(db, world, group="community", period=both) == report(
+            db, world, group="community", period=both, source="tickets")
+    [grouped] = [statement for statement in seen if "ticket_rollup_groups" in statement]
+    assert "ticket_rollup_months" not in grouped
+    assert "ticket_rollup_groups.month IN ('2025-05')" in grouped
+    assert "ticket_summaries.month IN ('2025-06')" in grouped

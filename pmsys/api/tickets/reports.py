@@ -15,7 +15,7 @@ from pmsys.api.helpers import api_login_required, require
 from pmsys.api.typed import DAY_PATTERN, Answer, Day, ErrorCode, Params, endpoint
 from pmsys.auth import permissions
 from pmsys.extensions import db
-from pmsys.imports.services import collector_paused
+from pmsys.memory import collector_paused
 from pmsys.money import ratio_str
 from pmsys.tickets.measures import DisputeMeasures, Measures
 from pmsys.tickets.services import callbacks, disputes, reports
