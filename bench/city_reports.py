@@ -50,6 +50,12 @@ PATHS = (
     ("collection, street", "/api/v1/reports/collection?period={period}&level=street"),
     ("collection, district", "/api/v1/reports/collection?period={period}&level=district"),
     ("collection, mode", "/api/v1/reports/collection?period={period}&level=mode"),
+    # As of a day early in a past month, where its payments gather (the rest of that month's
+    # payments taken off: pmsys/fees/summary.py as_of).
+    ("collection as of a past month's 8th",
+     "/api/v1/reports/collection?period={past_period}&as_of={past_day}"),
+    ("collection as of a past month's 8th, district",
+     "/api/v1/reports/collection?period={past_period}&as_of={past_day}&level=district"),
     ("tickets (org, 30 days)", "/api/v1/reports/tickets"),
     ("tickets by community", "/api/v1/reports/tickets?group=community"),
     ("tickets by month, a year", "/api/v1/reports/tickets?group=month&from={year_ago}"),
@@ -172,7 +178,8 @@ def setup(engine, months: int, tickets: int, ticket_months: int = 12) -> list[st
         started = time.perf_counter()
         with engine.begin() as connection:
             rows = summary.rebuild(Session(bind=connection))
-        done.append(f"collection summary rebuilt: {rows:,} rows in "
+            days = summary.rebuild_days(Session(bind=connection))
+        done.append(f"collection summary rebuilt: {rows:,} rows and {days:,} day rows in "
                     f"{time.perf_counter() - started:.0f} s")
         print(done[-1], flush=True)
     if have_tickets < tickets:
@@ -250,7 +257,9 @@ def time_paths(app, reps: int, warmups: int, paths=None) -> list[tuple]:
                  lambda _c, _cur, statement, *_a: statements.append(statement))
     today = date.today()
     first_of_month = today.replace(day=1)
+    past = date(today.year - (today.month <= 2), (today.month - 3) % 12 + 1, 8)  # two back
     values = {"period": LAST_PERIOD, "year_ago": (today - timedelta(days=365)).isoformat(),
+              "past_period": f"{past.year:04d}-{past.month:02d}", "past_day": past.isoformat(),
               "last_day": (first_of_month - timedelta(days=1)).isoformat()}
     for months in (12, 24):  # the first day of the whole months before this one
         year, month = divmod(first_of_month.year * 12 + first_of_month.month - 1 - months, 12)

@@ -12,9 +12,11 @@ advisory lock), so two payments at once cannot each write a sum missing the othe
 
 What a report needs "as of" a day D it takes from the totals, less what payments of
 the months after D's did (rows of their own), less what payments dated after D
-within its month did (`as_of`): that last part is read from the bills, and is
-nothing for a day that closes its month or for today (no payment is dated in the
-future). As of today, one row per community and period is read.
+within its month did (`as_of`): that last part is read from the day rows
+(fee_collection_days, per community, period, mode and day paid, kept in step by
+the same `refresh`), and is nothing for a day that closes its month or for today
+(no payment is dated in the future). As of today, one row per community and
+period is read.
 
 Bills and payments are never deleted, and no bill is paid more than it asks
 (services.adjust_bill refuses to lower a bill below what was paid on it), so what
@@ -51,6 +53,7 @@ from pmsys.models.fees import (
     AdjustmentKind,
     Bill,
     BillAdjustment,
+    CollectionDay,
     CollectionSummary,
     Payment,
     PaymentAllocation,
@@ -66,6 +69,7 @@ LOCK_SPACE = 7311
 Where = Callable[[ColumnElement], ColumnElement]
 COLUMNS = ("period", "community_id", "mode", "paid_month", "bills", "billed", "waived", "paid",
            "paid_full")
+DAY_COLUMNS = ("period", "community_id", "mode", "paid_on", "paid", "paid_full")
 
 
 def month_of(dialect: str, day):
@@ -166,6 +170,14 @@ def _rows(dialect: str, bills_where):
     return union_all(bills, by_month)
 
 
+def _day_rows(bills_where):
+    """SELECT the day rows of the bills `bills_where` selects, in DAY_COLUMNS order."""
+    days = payment_days(bills_where)
+    return (select(days.c.period, days.c.community_id, days.c.mode, days.c.paid_on,
+                   func.sum(days.c.amount), func.sum(days.c.completes))
+            .group_by(days.c.period, days.c.community_id, days.c.mode, days.c.paid_on))
+
+
 def _lock(session: Session, community_ids: Iterable[int]) -> None:
     """PostgreSQL: wait for other transactions rewriting these communities' rows; in id order."""
     if session.get_bind().dialect.name != "postgresql":
@@ -192,8 +204,12 @@ def refresh(session: Session, keys: Iterable[tuple[int, str]]) -> None:
         session.execute(delete(CollectionSummary).where(
             CollectionSummary.period == period,
             CollectionSummary.community_id.in_(community_ids)))
-        session.execute(insert(CollectionSummary).from_select(COLUMNS, _rows(
-            dialect, [Bill.period == period, Bill.community_id.in_(community_ids)])))
+        bills_where = [Bill.period == period, Bill.community_id.in_(community_ids)]
+        session.execute(insert(CollectionSummary).from_select(COLUMNS, _rows(dialect,
+                                                                             bills_where)))
+        session.execute(delete(CollectionDay).where(
+            CollectionDay.period == period, CollectionDay.community_id.in_(community_ids)))
+        session.execute(insert(CollectionDay).from_select(DAY_COLUMNS, _day_rows(bills_where)))
 
 
 def refresh_bills(session: Session, bill_ids: Iterable[int]) -> None:
@@ -213,26 +229,54 @@ def rebuild(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(CollectionSummary))
 
 
+def rebuild_days(session: Session) -> int:
+    """Compute every day row again from every bill (migration, bulk loads); return the count."""
+    session.flush()
+    session.execute(delete(CollectionDay))
+    session.execute(insert(CollectionDay).from_select(DAY_COLUMNS, _day_rows([])))
+    return session.scalar(select(func.count()).select_from(CollectionDay))
+
+
+def _counted_from_the_start(day: date) -> bool | None:
+    """How `as_of` takes off what payments after `day` within its month did: None when none
+    can be dated after it (a day that closes its month, or today: none is dated in the
+    future); True to take off the whole month and add back its days up to `day` (a day in
+    the first quarter of its month), False to take off its days after `day`. A city's
+    report as of the 1st then reads a day of rows, not a month; the split is not at the
+    middle because payments gather early in a month (with the month's own bills and the
+    last of the month before's): as of the 15th the rows after it are fewer."""
+    last = month_end(day)
+    if day >= last or day >= clock.today():
+        return None
+    return day.day <= last.day // 4
+
+
 def as_of(dialect: str, periods: Where, communities: Where, days: list[date]):
     """Per community, period and mode: the bills, and what was paid on them by each of `days`.
 
     A subquery of rows to sum (several per group): community_id, period, mode,
     billed, bills, and for each day i paid_i (paid by then) and full_i (bills
     paid in full by then): the totals, less the months after the day's, less the
-    rest of the day's month. `periods` and `communities` filter a period and a
-    community id column.
+    rest of the day's month (or: less the months from the day's on, plus the days
+    of its month up to the day; _counted_from_the_start). `periods` and
+    `communities` filter a period and a community id column.
     """
     summary = CollectionSummary
     months = [f"{day.year:04d}-{day.month:02d}" for day in days]
+    sides = [_counted_from_the_start(day) for day in days]
     keys = (summary.community_id, summary.period, summary.mode, summary.billed, summary.bills)
     # The bills rows and the rows of later months apart, each read through its own index
     # (ix_fee_collection_summaries_bills, _paid_month): as of today there are no later
     # months, and the bills rows are a third of the table.
     later = []
     for i, month in enumerate(months):
-        after = summary.paid_month > month
+        after = summary.paid_month >= month if sides[i] else summary.paid_month > month
         later.append(case((after, -summary.paid), else_=0).label(f"paid_{i}"))
         later.append(case((after, -summary.paid_full), else_=0).label(f"full_{i}"))
+    # The later part reads from the earliest month that any day takes off.
+    earliest = min(months)
+    whole = any(side for month, side in zip(months, sides, strict=True) if month == earliest)
+    from_month = summary.paid_month >= earliest if whole else summary.paid_month > earliest
     parts = [
         select(*keys, *(column for i in range(len(months))
                         for column in (summary.paid.label(f"paid_{i}"),
@@ -240,24 +284,28 @@ def as_of(dialect: str, periods: Where, communities: Where, days: list[date]):
         .where(periods(summary.period), communities(summary.community_id),
                summary.paid_month == BILLS_ROW),
         select(*keys, *later)
-        .where(periods(summary.period), communities(summary.community_id),
-               summary.paid_month > min(months)),
+        .where(periods(summary.period), communities(summary.community_id), from_month),
     ]
-    for i, day in enumerate(days):
-        last = month_end(day)
-        if day >= last or day >= clock.today():
-            continue  # no payment is dated after it (none is dated in the future)
-        late = (select(PaymentAllocation.bill_id)
-                .join(Payment, Payment.id == PaymentAllocation.payment_id)
-                .where(Payment.paid_on > day, Payment.paid_on <= last))
-        paid = payment_days([periods(Bill.period), communities(Bill.community_id),
-                             Bill.id.in_(late)])
+    day_rows = CollectionDay
+    for i, (day, side) in enumerate(zip(days, sides, strict=True)):
+        if side is None:
+            continue
+        if side:  # the month was taken off whole: add back its days up to `day`
+            paid, full = day_rows.paid, day_rows.paid_full
+            within = [day_rows.paid_on >= day.replace(day=1), day_rows.paid_on <= day]
+        else:  # take off its days after `day`
+            paid, full = -day_rows.paid, -day_rows.paid_full
+            within = [day_rows.paid_on > day, day_rows.paid_on <= month_end(day)]
         tail = []
         for j in range(len(days)):
-            tail.append((-paid.c.amount if j == i else literal(0)).label(f"paid_{j}"))
-            tail.append((-paid.c.completes if j == i else literal(0)).label(f"full_{j}"))
+            tail.append((func.sum(paid) if j == i else literal(0)).label(f"paid_{j}"))
+            tail.append((func.sum(full) if j == i else literal(0)).label(f"full_{j}"))
+        # Summed per group here, a row each: a city's half month is ~50,000 day rows, which
+        # the report's sums with their many filters would otherwise take one by one.
+        group = (day_rows.community_id, day_rows.period, day_rows.mode)
         parts.append(
-            select(paid.c.community_id, paid.c.period, paid.c.mode, literal(0), literal(0), *tail)
-            .where(paid.c.paid_on > day, paid.c.paid_on <= last)
+            select(*group, literal(0), literal(0), *tail)
+            .where(periods(day_rows.period), communities(day_rows.community_id), *within)
+            .group_by(*group)
         )
     return union_all(*parts).subquery("as_of")

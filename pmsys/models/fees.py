@@ -223,6 +223,34 @@ class CollectionSummary(Base):
     )
 
 
+class CollectionDay(Base):
+    """What payments dated one day paid on one community's bills of one period, kept in step.
+
+    Written with the collection summary, by pmsys/fees/summary.py alone. A report "as of" a
+    day within a month takes off what the rest of that month's payments did
+    (docs/domain.md#collection): these rows hold it per day, so the report need not read a
+    month's payments from the bills. Per (period, community, mode, paid_on): what was paid
+    that day, and in `paid_full` how many bills that day's payments paid in full (their
+    payments before it fell short).
+    """
+
+    __tablename__ = "fee_collection_days"
+
+    period: Mapped[str] = mapped_column(String(7))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    mode: Mapped[str] = mapped_column(String(32))
+    paid_on: Mapped[date] = mapped_column(Date)
+    paid: Mapped[Decimal] = mapped_column(MONEY)
+    paid_full: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("period", "community_id", "mode", "paid_on"),
+        Index("ix_fee_collection_days_community_id", "community_id"),
+        # The reports read the days after the one asked, to the end of its month.
+        Index("ix_fee_collection_days_paid_on", "paid_on"),
+    )
+
+
 class RevenueDirection(enum.StrEnum):
     income = "income"
     spending = "spending"

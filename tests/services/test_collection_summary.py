@@ -22,6 +22,7 @@ from pmsys.fees import billing, payment_import, reports, services, summary
 from pmsys.models.fees import (
     AdjustmentKind,
     Bill,
+    CollectionDay,
     CollectionSummary,
     Payment,
     PaymentAllocation,
@@ -78,6 +79,32 @@ def expected_rows(session) -> dict:
     return {key: tuple(value) for key, value in rows.items()}
 
 
+def expected_day_rows(session) -> dict:
+    """The day rows, computed bill by bill: per (period, community, mode, day paid), what was
+    paid that day and how many bills that day paid in full."""
+    rows: dict[tuple, list] = defaultdict(lambda: [Decimal("0.00"), 0])
+    for bill, net, _waived, paid in _bills(session):
+        mode = bill.mode.value if bill.mode is not None else ""
+        by_day: dict[date, Decimal] = defaultdict(Decimal)
+        for day, amount in paid:
+            by_day[day] += amount
+        cumulative = Decimal("0.00")
+        for day in sorted(by_day):
+            before, cumulative = cumulative, cumulative + by_day[day]
+            row = rows[bill.period, bill.community_id, mode, day]
+            row[0] += by_day[day]
+            row[1] += 1 if before <= net - HALF_FEN < cumulative else 0
+    return {key: tuple(value) for key, value in rows.items()}
+
+
+def stored_day_rows(session) -> dict:
+    return {
+        (row.period, row.community_id, row.mode, row.paid_on):
+            (money.fen(Decimal(row.paid)), row.paid_full)
+        for row in session.scalars(select(CollectionDay))
+    }
+
+
 def stored_rows(session) -> dict:
     session.expire_all()
     return {
@@ -91,6 +118,7 @@ def stored_rows(session) -> dict:
 def assert_in_step(session) -> None:
     session.flush()
     assert stored_rows(session) == expected_rows(session)
+    assert stored_day_rows(session) == expected_day_rows(session)
 
 
 def xlsx(rows) -> bytes:
@@ -158,9 +186,12 @@ def test_a_rebuild_writes_the_rows_the_services_kept(db, fees):
     services.post_payment(session, fees.users["manager_a"], receipt_no="S-7",
                           household="CA/2/1/201", amount="80.00", paid_on=date(2025, 6, 1),
                           method="cash")
-    kept = stored_rows(session)
+    kept, kept_days = stored_rows(session), stored_day_rows(session)
     assert summary.rebuild(session) == len(kept)
+    assert summary.rebuild_days(session) == len(kept_days)
     assert stored_rows(session) == kept == expected_rows(session)
+    assert stored_day_rows(session) == kept_days == expected_day_rows(session)
+    assert kept_days  # not trivially empty
 
 
 # --- the reports over the summary, as of any day -----------------------------------------------
@@ -252,10 +283,15 @@ def test_the_reports_read_from_the_summary_what_the_bills_say_on_any_day(db, fee
                 for bucket, amount in item.buckets.items() if amount} == {
             key: money.fen(amount) for key, amount in raw_arrears(session, as_of).items()
         }, as_of
-    # The trend is the collection of each month.
-    trend = reports.trend(session, reader, period="2025-06", as_of=date(2025, 5, 15))
-    may = next(month for month in trend if month.key == "2025-05")
-    assert (may.paid, may.households_paid) == (
-        money.fen(sum(row[1] for row in raw_collection(
-            session, "2025-05", date(2025, 5, 15)).values())),
-        sum(row[3] for row in raw_collection(session, "2025-05", date(2025, 5, 15)).values()))
+    # The trend is the collection of each month: as of a day late in its month (what was
+    # paid after it taken off) and early in it (the whole month taken off, its first days
+    # added back).
+    for as_of in (date(2025, 5, 15), date(2025, 5, 3)):
+        trend = reports.trend(session, reader, period="2025-06", as_of=as_of)
+        expected = {period: raw_collection(session, period, as_of)
+                    for period in ("2025-04", "2025-05")}
+        assert {month.key: (month.paid, month.households_paid) for month in trend
+                if month.key in expected} == {
+            period: (money.fen(sum(row[1] for row in rows.values())),
+                     sum(row[3] for row in rows.values()))
+            for period, rows in expected.items()}, as_of

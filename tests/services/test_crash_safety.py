@@ -46,7 +46,7 @@ from pmsys import money
 from pmsys.extensions import db as _db
 from pmsys.fees import services, summary
 from pmsys.models.audit import AuditRecord
-from pmsys.models.fees import CollectionSummary, Payment, PaymentAllocation
+from pmsys.models.fees import CollectionDay, CollectionSummary, Payment, PaymentAllocation
 from pmsys.models.tickets import Ticket, TicketEvent
 from tests.factories import DEFAULT_PASSWORD
 from tests.fee_world import build_fee_world
@@ -268,11 +268,15 @@ def balances(session: Session) -> dict[str, tuple[Decimal, Decimal]]:
 
 
 def summary_rows(session: Session) -> dict:
+    """The collection summary's rows and its day rows."""
     return {
-        (row.period, row.community_id, row.mode, row.paid_month):
-            (row.bills, money.fen(Decimal(row.billed)), money.fen(Decimal(row.waived)),
-             money.fen(Decimal(row.paid)), row.paid_full)
-        for row in session.scalars(select(CollectionSummary))
+        **{(row.period, row.community_id, row.mode, row.paid_month):
+           (row.bills, money.fen(Decimal(row.billed)), money.fen(Decimal(row.waived)),
+            money.fen(Decimal(row.paid)), row.paid_full)
+           for row in session.scalars(select(CollectionSummary))},
+        **{(row.period, row.community_id, row.mode, row.paid_on):
+           (money.fen(Decimal(row.paid)), row.paid_full)
+           for row in session.scalars(select(CollectionDay))},
     }
 
 
@@ -394,5 +398,6 @@ def test_kill_9_loses_and_duplicates_nothing_acknowledged(live, tmp_path):
         # The collection summary is what the bills give when computed again from them.
         stored = summary_rows(session)
         summary.rebuild(session)
+        summary.rebuild_days(session)
         assert summary_rows(session) == stored
         session.rollback()
