@@ -96,7 +96,9 @@ def seed_tickets(app, total: int) -> None:
     from pmsys.tickets.services import file_ticket
 
     rnd = random.Random(20261206)
-    with app.app_context(), app.test_request_context():
+    # A request context for the texts filing writes in the caller's language; a POST, as a
+    # filing is: a GET's reads run outside a transaction on PostgreSQL (pmsys/db.py).
+    with app.app_context(), app.test_request_context(method="POST"):
         session = db.session
         have = session.scalar(select(func.count(Ticket.id)))
         officer = session.scalar(select(User).where(User.username == "street"))
