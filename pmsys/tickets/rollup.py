@@ -35,7 +35,9 @@ Never stale, without a row every writer locks: each flush that changes a ticket'
 columns inserts a mark naming the months the ticket is in (and was in, should its report time
 change: summary.refresh, one insert; marks are never updated, so writers never wait for each
 other; "*" names every month). A month's rollup stands only while no mark names it,
-checked in the report's own statement (one snapshot).
+checked in the report's own statement (one snapshot); the reports by community and by
+organisation ask it in a short statement just before (standing_months), so that the planner
+of the group statement sees the months.
 The job takes the months whose rollup is missing or marked, reads their marks, writes the
 rollups again from the summary (statements that see at least what the marks stood for) and
 deletes the marks it read, no others: a change committed meanwhile keeps its mark, and its

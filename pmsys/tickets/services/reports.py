@@ -24,8 +24,9 @@ months' rollups and the rest of the period's summary rows, for a reader who sees
 ticket (a bureau administrator or street officer asks first whether it does: one short
 statement); the same figures (tests/services/test_ticket_rollups.py). Other readers keep the
 statement above. Grouped by community or by organisation over a period with a whole month, on
-PostgreSQL, the same reader gets the groups from the group rollups (rollup.group_statement,
-middles found here) and the total from the monthly ones: two statements.
+PostgreSQL, the same reader gets the groups from the group rollups (rollup.standing_months,
+then rollup.group_statement; middles found here) and the total from the monthly ones: three
+statements.
 """
 
 from __future__ import annotations
@@ -454,10 +455,13 @@ def _middles(packed: bytes) -> tuple[int, int]:
 def _by_group_rollups(session: Session, actor, group: str, date_from: date, date_to: date,
                       now: datetime, trend: bool) -> dict[str, dict] | None:
     """A report by community or by organisation from the rollups, on PostgreSQL, for a reader
-    who sees every ticket (asked first, as for _by_rollups): the groups from the group
-    rollups (rollup.group_statement), the total (and the trend's months) from the monthly
-    ones (rollup.statement), two statements; None for another group, engine, reader, or a
-    period without a whole month (which no rollup serves: one statement over the summary)."""
+    who sees every ticket (asked first, as for _by_rollups): which months stand
+    (rollup.standing_months), the groups from their group rollups and the summary for the
+    rest (rollup.group_statement), the total (and the trend's months) from the monthly ones
+    (rollup.statement), three statements; None for another group, engine, reader, or a
+    period without a whole month (which no rollup serves: one statement over the summary).
+    A month marked between the first statement and the second is still read from its rollup
+    in that one answer, as if the change had come a moment later."""
     if (group not in ("community", "org") or not rollup.servable(date_from, date_to)
             or not rollup.whole_months(date_from, date_to)
             or session.get_bind().dialect.name != "postgresql"):
