@@ -137,8 +137,9 @@ def payment_days(bills_where):
     )
 
 
-def _rows(dialect: str, bills_where):
-    """SELECT the summary rows of the bills `bills_where` selects, in COLUMNS order."""
+def _bills_rows(bills_where):
+    """SELECT the bills rows (paid_month BILLS_ROW) of the bills `bills_where` selects, in
+    COLUMNS order."""
     adjusted = _adjusted(bills_where)
     net = Bill.amount + func.coalesce(adjusted.c.amount, 0)
     paid_in_all = (
@@ -150,7 +151,7 @@ def _rows(dialect: str, bills_where):
     )
     paid = func.coalesce(paid_in_all.c.amount, 0)
     mode = _mode()
-    bills = (
+    return (
         select(Bill.period, Bill.community_id, mode, literal_column(f"'{BILLS_ROW}'"),
                func.count(Bill.id), func.sum(net),
                -func.sum(func.coalesce(adjusted.c.waived, 0)), func.sum(paid),
@@ -160,14 +161,33 @@ def _rows(dialect: str, bills_where):
         .where(*bills_where)
         .group_by(Bill.period, Bill.community_id, mode)
     )
-    days = payment_days(bills_where)
+
+
+def _month_rows(dialect: str, days):
+    """SELECT the month rows, in COLUMNS order, summed from `days`: rows (or a table) with
+    the columns period, community_id, mode, paid_on, and `amount` and `completes` (what
+    was paid that day, and how many bills that day paid in full)."""
     month = month_of(dialect, days.c.paid_on)
-    by_month = (
+    return (
         select(days.c.period, days.c.community_id, days.c.mode, month, literal(0), literal(0),
                literal(0), func.sum(days.c.amount), func.sum(days.c.completes))
         .group_by(days.c.period, days.c.community_id, days.c.mode, month)
     )
-    return union_all(bills, by_month)
+
+
+def _rows(dialect: str, bills_where):
+    """SELECT the summary rows of the bills `bills_where` selects, in COLUMNS order."""
+    return union_all(_bills_rows(bills_where),
+                     _month_rows(dialect, payment_days(bills_where)))
+
+
+def _written_days(period: str, community_ids: list[int]):
+    """The day rows of `period` and these communities, named as payment_days names them."""
+    day = CollectionDay
+    return (select(day.period, day.community_id, day.mode, day.paid_on,
+                   day.paid.label("amount"), day.paid_full.label("completes"))
+            .where(day.period == period, day.community_id.in_(community_ids))
+            .subquery("written_days"))
 
 
 def _day_rows(bills_where):
@@ -201,15 +221,18 @@ def refresh(session: Session, keys: Iterable[tuple[int, str]]) -> None:
     dialect = session.get_bind().dialect.name
     for period, ids in sorted(by_period.items()):
         community_ids = sorted(ids)
-        session.execute(delete(CollectionSummary).where(
-            CollectionSummary.period == period,
-            CollectionSummary.community_id.in_(community_ids)))
         bills_where = [Bill.period == period, Bill.community_id.in_(community_ids)]
-        session.execute(insert(CollectionSummary).from_select(COLUMNS, _rows(dialect,
-                                                                             bills_where)))
+        # The day rows first: the month rows are their sums, not a second pass over the
+        # payments.
         session.execute(delete(CollectionDay).where(
             CollectionDay.period == period, CollectionDay.community_id.in_(community_ids)))
         session.execute(insert(CollectionDay).from_select(DAY_COLUMNS, _day_rows(bills_where)))
+        session.execute(delete(CollectionSummary).where(
+            CollectionSummary.period == period,
+            CollectionSummary.community_id.in_(community_ids)))
+        months = _month_rows(dialect, _written_days(period, community_ids))
+        session.execute(insert(CollectionSummary).from_select(
+            COLUMNS, union_all(_bills_rows(bills_where), months)))
 
 
 def refresh_bills(session: Session, bill_ids: Iterable[int]) -> None:

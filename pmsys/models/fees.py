@@ -184,7 +184,17 @@ class PaymentAllocation(Base):
         return f"<PaymentAllocation {self.payment_id}→{self.bill_id} {self.amount}>"
 
 
-class CollectionSummary(Base):
+class _CollectionGroup:
+    """The group a collection row counts the bills of: one period's bills of one community
+    under one management mode ("" for none); the key the summary's rows and day rows share."""
+
+    # First in each table, as the migrations made them (a mixin's columns otherwise come last).
+    period: Mapped[str] = mapped_column(String(7), sort_order=-1)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), sort_order=-1)
+    mode: Mapped[str] = mapped_column(String(32), sort_order=-1)
+
+
+class CollectionSummary(_CollectionGroup, Base):
     """The collection of one community's bills of one period, kept in step with them.
 
     Written only by pmsys/fees/summary.py, in the transaction of every service that
@@ -200,9 +210,6 @@ class CollectionSummary(Base):
 
     __tablename__ = "fee_collection_summaries"
 
-    period: Mapped[str] = mapped_column(String(7))
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
-    mode: Mapped[str] = mapped_column(String(32))
     paid_month: Mapped[str] = mapped_column(String(7))
     bills: Mapped[int] = mapped_column(Integer)
     billed: Mapped[Decimal] = mapped_column(MONEY)
@@ -223,7 +230,7 @@ class CollectionSummary(Base):
     )
 
 
-class CollectionDay(Base):
+class CollectionDay(_CollectionGroup, Base):
     """What payments dated one day paid on one community's bills of one period, kept in step.
 
     Written with the collection summary, by pmsys/fees/summary.py alone. A report "as of" a
@@ -236,9 +243,6 @@ class CollectionDay(Base):
 
     __tablename__ = "fee_collection_days"
 
-    period: Mapped[str] = mapped_column(String(7))
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
-    mode: Mapped[str] = mapped_column(String(32))
     paid_on: Mapped[date] = mapped_column(Date)
     paid: Mapped[Decimal] = mapped_column(MONEY)
     paid_full: Mapped[int] = mapped_column(Integer)
@@ -246,8 +250,10 @@ class CollectionDay(Base):
     __table_args__ = (
         PrimaryKeyConstraint("period", "community_id", "mode", "paid_on"),
         Index("ix_fee_collection_days_community_id", "community_id"),
-        # The reports read the days after the one asked, to the end of its month.
-        Index("ix_fee_collection_days_paid_on", "paid_on"),
+        # The reports read the days after the one asked, to the end of its month (or its
+        # first days up to it); on PostgreSQL from the index alone.
+        Index("ix_fee_collection_days_paid_on", "paid_on",
+              postgresql_include=["period", "community_id", "mode", "paid", "paid_full"]),
     )
 
 
