@@ -186,12 +186,17 @@ class PaymentAllocation(Base):
 
 class _CollectionGroup:
     """The group a collection row counts the bills of: one period's bills of one community
-    under one management mode ("" for none); the key the summary's rows and day rows share."""
+    under one management mode ("" for none), the key the summary's rows and day rows share;
+    and what the payments the row counts paid on them, and how many of them they paid in
+    full."""
 
-    # First in each table, as the migrations made them (a mixin's columns otherwise come last).
+    # The key first in each table, as the migrations made them; a mixin's columns otherwise
+    # come last, as `paid` and `paid_full` do in both.
     period: Mapped[str] = mapped_column(String(7), sort_order=-1)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), sort_order=-1)
     mode: Mapped[str] = mapped_column(String(32), sort_order=-1)
+    paid: Mapped[Decimal] = mapped_column(MONEY)
+    paid_full: Mapped[int] = mapped_column(Integer)
 
 
 class CollectionSummary(_CollectionGroup, Base):
@@ -214,8 +219,6 @@ class CollectionSummary(_CollectionGroup, Base):
     bills: Mapped[int] = mapped_column(Integer)
     billed: Mapped[Decimal] = mapped_column(MONEY)
     waived: Mapped[Decimal] = mapped_column(MONEY)
-    paid: Mapped[Decimal] = mapped_column(MONEY)
-    paid_full: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (
         PrimaryKeyConstraint("period", "community_id", "mode", "paid_month"),
@@ -244,8 +247,6 @@ class CollectionDay(_CollectionGroup, Base):
     __tablename__ = "fee_collection_days"
 
     paid_on: Mapped[date] = mapped_column(Date)
-    paid: Mapped[Decimal] = mapped_column(MONEY)
-    paid_full: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (
         PrimaryKeyConstraint("period", "community_id", "mode", "paid_on"),
