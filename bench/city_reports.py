@@ -50,12 +50,19 @@ PATHS = (
     ("collection, street", "/api/v1/reports/collection?period={period}&level=street"),
     ("collection, district", "/api/v1/reports/collection?period={period}&level=district"),
     ("collection, mode", "/api/v1/reports/collection?period={period}&level=mode"),
-    # As of a day early in a past month, where its payments gather (the rest of that month's
-    # payments taken off: pmsys/fees/summary.py as_of).
+    # As of a day early in a past month, where its payments gather: the 8th and 10th add back
+    # the days up to them, the 11th takes off the days after it (pmsys/fees/summary.py as_of).
+    # Either side reads the most day rows at the split: the 10th and the 11th are the worst.
     ("collection as of a past month's 8th",
      "/api/v1/reports/collection?period={past_period}&as_of={past_day}"),
     ("collection as of a past month's 8th, district",
      "/api/v1/reports/collection?period={past_period}&as_of={past_day}&level=district"),
+    ("collection as of a past month's 10th",
+     "/api/v1/reports/collection?period={past_period}&as_of={past_day_10}"),
+    ("collection as of a past month's 11th",
+     "/api/v1/reports/collection?period={past_period}&as_of={past_day_11}"),
+    ("collection as of a past month's 11th, district",
+     "/api/v1/reports/collection?period={past_period}&as_of={past_day_11}&level=district"),
     ("tickets (org, 30 days)", "/api/v1/reports/tickets"),
     ("tickets by community", "/api/v1/reports/tickets?group=community"),
     ("tickets by month, a year", "/api/v1/reports/tickets?group=month&from={year_ago}"),
@@ -260,6 +267,8 @@ def time_paths(app, reps: int, warmups: int, paths=None) -> list[tuple]:
     past = date(today.year - (today.month <= 2), (today.month - 3) % 12 + 1, 8)  # two back
     values = {"period": LAST_PERIOD, "year_ago": (today - timedelta(days=365)).isoformat(),
               "past_period": f"{past.year:04d}-{past.month:02d}", "past_day": past.isoformat(),
+              "past_day_10": past.replace(day=10).isoformat(),
+              "past_day_11": past.replace(day=11).isoformat(),
               "last_day": (first_of_month - timedelta(days=1)).isoformat()}
     for months in (12, 24):  # the first day of the whole months before this one
         year, month = divmod(first_of_month.year * 12 + first_of_month.month - 1 - months, 12)

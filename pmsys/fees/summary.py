@@ -264,17 +264,30 @@ def _counted_from_the_start(day: date) -> bool | None:
     """How `as_of` takes off what payments after `day` within its month did: None when none
     can be dated after it (a day that closes its month, or today: none is dated in the
     future); True to take off the whole month and add back its days up to `day` (a day in
-    the first quarter of its month), False to take off its days after `day`. A city's
+    the first third of its month), False to take off its days after `day`. A city's
     report as of the 1st then reads a day of rows, not a month; the split is not at the
     middle because payments gather early in a month (with the month's own bills and the
-    last of the month before's): as of the 15th the rows after it are fewer."""
+    last of the month before's): in the benchmark city the first ten days hold as many
+    day rows as the other twenty, so neither side reads more than about half a month's."""
     last = month_end(day)
     if day >= last or day >= clock.today():
         return None
-    return day.day <= last.day // 4
+    return day.day <= last.day // 3
 
 
-def as_of(dialect: str, periods: Where, communities: Where, days: list[date]):
+def _per_period(part):
+    """`part` (rows of as_of's shape) summed per period, with no community or mode."""
+    rows = part.subquery()
+    return (
+        select(literal(None).label("community_id"), rows.c.period, literal(None).label("mode"),
+               *(func.sum(column).label(column.name) for column in rows.c
+                 if column.name not in ("community_id", "period", "mode")))
+        .group_by(rows.c.period)
+    )
+
+
+def as_of(dialect: str, periods: Where, communities: Where, days: list[date], *,
+          per_period: bool = False):
     """Per community, period and mode: the bills, and what was paid on them by each of `days`.
 
     A subquery of rows to sum (several per group): community_id, period, mode,
@@ -282,7 +295,9 @@ def as_of(dialect: str, periods: Where, communities: Where, days: list[date]):
     paid in full by then): the totals, less the months after the day's, less the
     rest of the day's month (or: less the months from the day's on, plus the days
     of its month up to the day; _counted_from_the_start). `periods` and
-    `communities` filter a period and a community id column.
+    `communities` filter a period and a community id column. `per_period`: the rows
+    are only summed per period (the trend), so the day rows come summed per period,
+    with no community or mode.
     """
     summary = CollectionSummary
     months = [f"{day.year:04d}-{day.month:02d}" for day in days]
@@ -309,6 +324,8 @@ def as_of(dialect: str, periods: Where, communities: Where, days: list[date]):
         select(*keys, *later)
         .where(periods(summary.period), communities(summary.community_id), from_month),
     ]
+    if per_period:
+        parts = [_per_period(part) for part in parts]
     day_rows = CollectionDay
     for i, (day, side) in enumerate(zip(days, sides, strict=True)):
         if side is None:
@@ -325,9 +342,14 @@ def as_of(dialect: str, periods: Where, communities: Where, days: list[date]):
             tail.append((func.sum(full) if j == i else literal(0)).label(f"full_{j}"))
         # Summed per group here, a row each: a city's half month is ~50,000 day rows, which
         # the report's sums with their many filters would otherwise take one by one.
-        group = (day_rows.community_id, day_rows.period, day_rows.mode)
+        if per_period:
+            group = (day_rows.period,)
+            keys_of_group = (literal(None).label("community_id"), day_rows.period,
+                             literal(None).label("mode"))
+        else:
+            keys_of_group = group = (day_rows.community_id, day_rows.period, day_rows.mode)
         parts.append(
-            select(*group, literal(0), literal(0), *tail)
+            select(*keys_of_group, literal(0), literal(0), *tail)
             .where(periods(day_rows.period), communities(day_rows.community_id), *within)
             .group_by(*group)
         )

@@ -146,9 +146,10 @@ def test_the_three_coverages_cost_the_same_for_a_few_communities_and_for_many(cl
     assert len(statements) == THREE_COVERAGES_STATEMENTS, "\n".join(statements)
 
 
-# The collection report: the token with its user, the figures per group (collection, arrears
-# and recovery in one statement), the trend.
-COLLECTION_STATEMENTS = 3
+# The collection report: the token with its user, whether the bureau sees every community (it
+# does not), the figures per group (collection, arrears and recovery in one statement), the
+# trend.
+COLLECTION_STATEMENTS = 4
 
 
 @pytest.mark.parametrize("level", ["community", "street", "district", "mode"])

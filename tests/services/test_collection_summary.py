@@ -263,8 +263,10 @@ def test_the_reports_read_from_the_summary_what_the_bills_say_on_any_day(db, fee
                               method="cash", period_text=period)
     session.commit()
     reader = fees.users["sysadmin"]
-    days = [date(2025, 4, 30), date(2025, 5, 3), date(2025, 5, 15), date(2025, 5, 28),
-            date(2025, 5, 31), date(2025, 6, 1), date(2025, 6, 2), date(2025, 12, 31)]
+    # May 10 and 11 lie on either side of the split (summary._counted_from_the_start).
+    days = [date(2025, 4, 30), date(2025, 5, 3), date(2025, 5, 10), date(2025, 5, 11),
+            date(2025, 5, 15), date(2025, 5, 28), date(2025, 5, 31), date(2025, 6, 1),
+            date(2025, 6, 2), date(2025, 12, 31)]
     for as_of in days:
         for period in ("2025-04", "2025-05", "2025-06"):
             items, _total = reports.collection(session, reader, period=period, as_of=as_of)
@@ -286,7 +288,7 @@ def test_the_reports_read_from_the_summary_what_the_bills_say_on_any_day(db, fee
     # The trend is the collection of each month: as of a day late in its month (what was
     # paid after it taken off) and early in it (the whole month taken off, its first days
     # added back).
-    for as_of in (date(2025, 5, 15), date(2025, 5, 3)):
+    for as_of in (date(2025, 5, 15), date(2025, 5, 11), date(2025, 5, 10), date(2025, 5, 3)):
         trend = reports.trend(session, reader, period="2025-06", as_of=as_of)
         expected = {period: raw_collection(session, period, as_of)
                     for period in ("2025-04", "2025-05")}

@@ -29,11 +29,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from pmsys.auth import permissions
 from pmsys.errors import Forbidden, InvalidInput
 from pmsys.extensions import db as _db
 from pmsys.fees import reports, services
+from pmsys.models.auth import OrgKind, Role
 from pmsys.models.fees import Bill
-from tests.factories import HouseholdFactory, UnitFactory
+from tests.factories import HouseholdFactory, OrganizationFactory, UnitFactory, staff
 from tests.statements import not_the_fixtures, statements_sent
 from tests.world import World, build_world
 
@@ -318,6 +320,31 @@ def test_the_report_takes_as_many_statements_for_30_households_as_for_3(world):
     many, report = report_statements(world)
     assert report.items[0].households_billed == 31
     assert report.items[0].households_paid == 1 + 9
-    # The figures per group (collection, arrears and recovery in one statement), the trend,
-    # and the reader's user and organisation, loaded again after expire_all().
-    assert many == few == 4
+    # Whether the bureau sees every community (it does not: D1 only), the figures per group
+    # (collection, arrears and recovery in one statement), the trend, and the reader's user
+    # and organisation, loaded again after expire_all().
+    assert many == few == 5
+
+
+def test_a_bureau_that_sees_every_community_reads_them_all_without_their_list(world):
+    """A city's bureau reads the summary without matching it against its communities
+    (reports._visible): the figures are the sysadmin's, and D1's bureau still reads D1's."""
+    city = world.communities["CA"].street.parent.parent
+    city_bureau = staff(Role.bureau_admin, OrganizationFactory(
+        code="HB-BT", kind=OrgKind.housing_bureau, region=city))
+    _db.session.commit()
+    assert permissions.sees_every_community(_db.session, city_bureau)
+    assert not permissions.sees_every_community(_db.session, world.users["bureau"])
+    assert not permissions.sees_every_community(_db.session, world.users["manager_a"])
+    for as_of in (TODAY, date(2025, 5, 3), date(2025, 5, 20)):
+        arguments = {"period": "2025-05", "as_of": as_of}
+        with counted_statements() as statements:
+            whole = reports.collection_report(_db.session, city_bureau, **arguments)
+        assert not any("communities.street_id" in statement for statement in statements[1:])
+        everyone = reports.collection_report(_db.session, world.users["sysadmin"], **arguments)
+        assert whole == everyone
+        assert {item.key for item in whole.items} == {"CA", "CB", "CC"}
+        d1 = reports.collection_report(_db.session, world.users["bureau"], **arguments)
+        assert {item.key for item in d1.items} == {"CA", "CC"}
+        assert [month.households_billed for month in d1.trend] != [
+            month.households_billed for month in whole.trend]

@@ -36,6 +36,7 @@ from pmsys.auth.permissions.communities import (
     probe,
     region_subtree,
     resident_community_ids,
+    sees_every_community,
     visible_communities,
 )
 from pmsys.auth.permissions.fees import (
@@ -143,6 +144,7 @@ __all__ = [
     "reporter_phone",
     "reporter_phones",
     "resident_community_ids",
+    "sees_every_community",
     "sees_every_ticket",
     "ticket_clause",
     "visible_communities",

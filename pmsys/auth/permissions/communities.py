@@ -3,7 +3,7 @@ the other permission modules build on."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from pmsys import clock
@@ -78,6 +78,24 @@ def community_clause(actor) -> ColumnElement[bool]:
             return false()
         return Community.street_id.in_(region_subtree(org.region_id))
     return false()
+
+
+def sees_every_community(session: Session, actor) -> bool:
+    """Whether `actor` sees every community, so that a reading over all of them needs no list.
+
+    A sysadmin does; a street officer or a bureau administrator when its area holds every
+    community, which one short statement tells. The other roles see the communities of a
+    list (a manager's, a committee's, a resident's, an operator's area only for its own
+    tickets) and are not asked: False.
+    """
+    if not _is_user(actor):
+        return False
+    if actor.role is Role.sysadmin:
+        return True
+    if actor.role not in (Role.bureau_admin, Role.street_officer):
+        return False
+    unseen = select(Community.id).where(~func.coalesce(community_clause(actor), false()))
+    return not session.scalar(select(unseen.exists()))
 
 
 def visible_communities(actor):

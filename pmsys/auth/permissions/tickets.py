@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from pmsys.auth.permissions.communities import (
     _is_user,
     _visible_community_ids,
-    community_clause,
     managed_community_ids,
     mask_phone,
+    sees_every_community,
 )
 from pmsys.auth.permissions.leaders import assigned_building_ids, has_buildings
 from pmsys.models.auth import BUILDING_ROLES, OrgKind, Role
@@ -61,17 +61,9 @@ def sees_every_ticket(session: Session, actor) -> bool:
     """Whether `actor` sees every ticket (the ticket measures' rollups serve only such readers).
 
     A sysadmin does; a bureau administrator or a street officer when it sees every
-    community (ticket_clause: each ticket has one), which one short statement tells;
-    no other role ever does.
+    community (ticket_clause: each ticket has one); no other role ever does.
     """
-    if not _is_user(actor):
-        return False
-    if actor.role is Role.sysadmin:
-        return True
-    if actor.role not in (Role.bureau_admin, Role.street_officer):
-        return False
-    unseen = select(Community.id).where(~func.coalesce(community_clause(actor), false()))
-    return not session.scalar(select(unseen.exists()))
+    return sees_every_community(session, actor)
 
 
 def _homes(person_id: int):
