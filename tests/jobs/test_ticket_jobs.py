@@ -173,7 +173,8 @@ def test_auto_close_after_72_hours_without_an_answer(world, db):
     reporter_notices = db.session.scalars(
         select(Notification).where(Notification.ticket_id == ticket.id,
                                    Notification.user_id == world.users["resident_a"].id,
-                                   Notification.kind == "status")).all()
+                                   Notification.kind == "status")
+        .order_by(Notification.id)).all()  # unordered, PostgreSQL may return any order
     assert [n.data.get("action") for n in reporter_notices][-1] == "auto_close"
     assert run(db, "auto_close", later + timedelta(days=1)) == {"closed": 0}
     assert [e.action for e in ticket.events].count("auto_close") == 1
