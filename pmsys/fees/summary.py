@@ -275,11 +275,16 @@ def _counted_from_the_start(day: date) -> bool | None:
     return day.day <= last.day // 3
 
 
+def _period_keys(period) -> tuple:
+    """as_of's key columns for rows summed per period: no community, no mode."""
+    return literal(None).label("community_id"), period, literal(None).label("mode")
+
+
 def _per_period(part):
     """`part` (rows of as_of's shape) summed per period, with no community or mode."""
     rows = part.subquery()
     return (
-        select(literal(None).label("community_id"), rows.c.period, literal(None).label("mode"),
+        select(*_period_keys(rows.c.period),
                *(func.sum(column).label(column.name) for column in rows.c
                  if column.name not in ("community_id", "period", "mode")))
         .group_by(rows.c.period)
@@ -343,9 +348,7 @@ def as_of(dialect: str, periods: Where, communities: Where, days: list[date], *,
         # Summed per group here, a row each: a city's half month is ~50,000 day rows, which
         # the report's sums with their many filters would otherwise take one by one.
         if per_period:
-            group = (day_rows.period,)
-            keys_of_group = (literal(None).label("community_id"), day_rows.period,
-                             literal(None).label("mode"))
+            group, keys_of_group = (day_rows.period,), _period_keys(day_rows.period)
         else:
             keys_of_group = group = (day_rows.community_id, day_rows.period, day_rows.mode)
         parts.append(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 from datetime import date, datetime, timedelta
+from itertools import product
 
 import pytest
 from sqlalchemy import delete, func, select, text, update
@@ -53,9 +54,11 @@ def filed(world, at: datetime, login="resident_a", **fields):
         return file_as(world, login, **fields)
 
 
-def report(db, world, login="sysadmin", group="month", period=MAY, now=NOW, source="summary"):
+def report(db, world, login="sysadmin", group="month", period=MAY, now=NOW, source="summary",
+           trend=True):
     return reports.ticket_report(db.session, world.users[login], date_from=period[0],
-                                 date_to=period[1], group=group, now=now, source=source)
+                                 date_to=period[1], group=group, now=now, source=source,
+                                 trend=trend)
 
 
 def refresh(db, now=JOB_NOW) -> dict:
@@ -187,9 +190,9 @@ def test_a_standing_group_rollup_is_read_and_a_change_sets_it_aside(db, world):
           description="路灯不亮")
     filed(world, local(2025, 6, 2, 10))
     refresh(db)
-    for group in ("community", "org"):
-        assert report(db, world, group=group) == report(db, world, group=group,
-                                                         source="tickets")
+    for group, trend in product(("community", "org"), (True, False)):
+        assert report(db, world, group=group, trend=trend) == report(
+            db, world, group=group, source="tickets", trend=trend)
     rows = db.session.scalars(select(TicketRollupGroup)).all()
     if not on_postgresql(db):  # SQLite keeps none: its reports read the summary
         assert rows == []
@@ -206,6 +209,8 @@ def test_a_standing_group_rollup_is_read_and_a_change_sets_it_aside(db, world):
     altered = report(db, world, group="community")
     assert [item.filed for item in altered.items] == [101, 101]
     assert altered.total.filed == 2
+    # Without the trend (the API's report), the total is the groups' added up.
+    assert report(db, world, group="community", trend=False).total.filed == 202
     # Not a reader who does not see every ticket, nor a period without a whole month.
     assert report(db, world, "bureau", group="community") == report(
         db, world, "bureau", group="community", source="tickets")
@@ -283,12 +288,14 @@ def test_group_medians_over_months_are_the_per_ticket_medians(db, world, seconds
     periods = (MAY, (date(2025, 4, 1), date(2025, 6, 30)), (date(2025, 4, 4), date(2025, 6, 30)))
 
     def all_raw():
-        for group in ("community", "org"):
-            for period in periods:
-                kept = report(db, world, group=group, period=period)
-                assert kept == report(db, world, group=group, period=period, source="tickets")
-                assert kept.items and all(item.median_response_minutes is not None
-                                          for item in kept.items if item.responded)
+        for group, period, trend in product(("community", "org"), periods, (True, False)):
+            kept = report(db, world, group=group, period=period, trend=trend)
+            assert kept == report(db, world, group=group, period=period, source="tickets",
+                                  trend=trend)
+            assert kept.items and all(item.median_response_minutes is not None
+                                      for item in kept.items if item.responded)
+            # Without the trend the total's medians are those of every group's durations.
+            assert kept.total.median_response_minutes is not None
 
     all_raw()
     tickets[1].rating = 5  # marks its month: that month from the summary, the others stored

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from pmsys import money
 from pmsys.tickets.measures import (
     DisputeEvent,
     DisputeMeasures,
@@ -58,6 +59,14 @@ def test_rate_rounds_half_up_to_four_places_and_is_none_without_a_denominator():
     assert rate(5, 5) == Decimal("1.0000")
     assert rate(0, 0) is None
     assert str(rate(2, 3)) == "0.6667"
+    assert rate(7, 3) == Decimal("2.3333")  # more reopens than fixes: past the table
+
+
+def test_rate_of_counts_is_money_ratio_to_the_last_digit():
+    # The integer rounding of counts gives the Decimal division's figure and its text.
+    for whole in [*range(1, 400), 9_999, 10_000, 10_001, 20_000, 65_537, 999_983]:
+        for part in {*range(min(whole, 400) + 1), whole // 3, whole // 2, whole - 1, whole}:
+            assert str(rate(part, whole)) == str(money.ratio(part, whole)), (part, whole)
 
 
 def test_median_of_an_odd_count_is_the_middle_value():

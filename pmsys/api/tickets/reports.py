@@ -20,15 +20,6 @@ from pmsys.money import ratio_str
 from pmsys.tickets.measures import DisputeMeasures, Measures
 from pmsys.tickets.services import callbacks, disputes, reports
 
-COUNTS = ("filed", "responded", "responded_on_time", "resolved", "resolved_on_time", "rated",
-          "satisfied", "reopens", "disputes")
-RATES = ("response_rate", "resolution_rate", "on_time_rate", "satisfaction_rate",
-         "reopen_rate", "dispute_rate")
-MEDIANS = ("median_response_minutes", "median_resolution_minutes")
-# Disputes against the organisation that raised them, with the ruling (docs/domain.md#measures).
-DISPUTES = {"disputes_raised": "raised", "disputes_upheld": "upheld",
-            "disputes_returned": "returned"}
-
 ReportDay = Annotated[Day | None, Field(json_schema_extra={"pattern": DAY_PATTERN}),
                       ErrorCode("invalid_date")]
 Minutes = Annotated[float, Field(ge=0)]
@@ -92,21 +83,36 @@ class TicketReport(Answer):
     total: TicketMeasuresTotal
 
 
+_NO_CALLBACKS = callbacks.CallbackMeasures()
+
+
 def measures_json(item: Measures, disputed: DisputeMeasures,
                   called: callbacks.CallbackMeasures | None = None, *,
                   with_key: bool = True) -> dict:
     """One group's measures: counts as integers, rates as 4-place strings, medians as numbers."""
-    body = {"key": item.key, "name": item.name} if with_key else {}
-    body.update({name: getattr(item, name) for name in COUNTS})
-    body.update({name: ratio_str(getattr(item, name)) for name in RATES})
-    for name in MEDIANS:
-        value = getattr(item, name)
-        body[name] = None if value is None else float(value)
-    body.update({name: getattr(disputed, field) for name, field in DISPUTES.items()})
-    called = called or callbacks.CallbackMeasures()
-    body["callbacks"] = called.callbacks
-    body["callback_satisfaction_rate"] = ratio_str(called.satisfaction_rate)
-    return body
+    # Written out field by field, in the order of TicketMeasures: a city's report by
+    # community writes 2,000 of these.
+    response, resolution = item.median_response_minutes, item.median_resolution_minutes
+    called = called or _NO_CALLBACKS
+    body = {
+        "filed": item.filed, "responded": item.responded,
+        "responded_on_time": item.responded_on_time, "resolved": item.resolved,
+        "resolved_on_time": item.resolved_on_time, "rated": item.rated,
+        "satisfied": item.satisfied, "reopens": item.reopens, "disputes": item.disputes,
+        "response_rate": ratio_str(item.response_rate),
+        "resolution_rate": ratio_str(item.resolution_rate),
+        "on_time_rate": ratio_str(item.on_time_rate),
+        "satisfaction_rate": ratio_str(item.satisfaction_rate),
+        "reopen_rate": ratio_str(item.reopen_rate),
+        "dispute_rate": ratio_str(item.dispute_rate),
+        "median_response_minutes": None if response is None else float(response),
+        "median_resolution_minutes": None if resolution is None else float(resolution),
+        "disputes_raised": disputed.raised, "disputes_upheld": disputed.upheld,
+        "disputes_returned": disputed.returned,
+        "callbacks": called.callbacks,
+        "callback_satisfaction_rate": ratio_str(called.satisfaction_rate),
+    }
+    return {"key": item.key, "name": item.name, **body} if with_key else body
 
 
 def measures_reader():
