@@ -247,6 +247,17 @@ def test_a_standing_group_rollup_is_read_and_a_change_sets_it_aside(db, world):
         db, world, group="org", period=both, source="tickets")
 
 
+def test_a_report_by_group_of_whole_months_without_tickets_is_all_zero(db, world):
+    filed(world, local(2025, 5, 10, 10))
+    refresh(db)
+    empty = (date(2025, 3, 1), date(2025, 3, 31))
+    for group, trend in product(("community", "org"), (True, False)):
+        kept = report(db, world, group=group, period=empty, trend=trend)
+        assert kept == report(db, world, group=group, period=empty, source="tickets",
+                              trend=trend)
+        assert kept.items == [] and kept.total.filed == 0
+
+
 def test_the_group_rollups_hold_each_months_durations_in_order(db, world):
     if not on_postgresql(db):
         pytest.skip("the group rollups are written on PostgreSQL only")
