@@ -25,9 +25,11 @@ from sqlalchemy import (
     literal,
     select,
 )
+from sqlalchemy import inspect as inspect_model
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.expression import BindParameter, ColumnElement, Executable, Insert
 from sqlalchemy.sql.visitors import InternalTraversal, replacement_traverse
 from sqlalchemy.types import TypeDecorator
@@ -175,6 +177,57 @@ def insert_values(table, names: Sequence[str]) -> Insert:
     """An insert into `table` with a named parameter for each of these columns."""
     return insert(table).values(
         {name: bindparam(name, type_=table.c[name].type) for name in names})
+
+
+class Loaded:
+    """A model's columns, to select as plain columns, and its object made from them.
+
+    A query for ORM objects sets up its loading machinery at every execution (result
+    handling, row processors, joined eager loads), which costs several times the
+    statement for the one row an API request reads to know its caller. Selected as
+    plain columns on the session's connection, the values make the object `of(…)`
+    gives: persistent in the session, as that query would have loaded it, or the one
+    the session already holds.
+    """
+
+    def __init__(self, model):
+        mapper = inspect_model(model)
+        self._mapper = mapper
+        self._keys = tuple(prop.key for prop in mapper.column_attrs)
+        self.columns = tuple(getattr(model, key) for key in self._keys)
+        self._primary = tuple(self._keys.index(mapper.get_property_by_column(column).key)
+                              for column in mapper.primary_key)
+
+    def of(self, session: Session, values: Sequence, **related):
+        """The object of these values (in the order of `columns`), or None when its key is
+        NULL (an outer join that found none).
+
+        An object new to the session is added, with `related` (objects of its many-to-one
+        relationships, read by the same statement) as loaded. One the session holds
+        already is given with what was not loaded (expired by a commit) set from these
+        values, as a query would give it.
+        """
+        key = tuple(values[index] for index in self._primary)
+        if None in key:
+            return None
+        identity = self._mapper.identity_key_from_primary_key(key)
+        held = session.identity_map.get(identity)
+        if held is not None:
+            # What a commit expired is read again from these values, as a query would.
+            state = inspect_model(held)
+            unloaded = state.unloaded
+            if unloaded:
+                for name, value in (*zip(self._keys, values, strict=True), *related.items()):
+                    if name in unloaded:
+                        set_committed_value(held, name, value)
+            return held
+        found = self._mapper.class_manager.new_instance()
+        found.__dict__.update(zip(self._keys, values, strict=True))
+        make_transient_to_detached(found)
+        for name, value in related.items():
+            set_committed_value(found, name, value)
+        session.add(found)
+        return found
 
 
 class Write(NamedTuple):

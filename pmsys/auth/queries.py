@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from collections.abc import Sequence
+
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
-from pmsys.models.auth import Organization, OrganizationCategory
-from pmsys.models.places import Community, Region
+from pmsys.db import Loaded
+from pmsys.models.auth import Organization, OrganizationCategory, User
+from pmsys.models.places import Community, Person, Region
+
+# A user with the organisation and person every answer and page reads, as plain columns
+# (`joined_user`) made into the objects a query would load (`user_of`).
+_USER, _ORG, _PERSON = Loaded(User), Loaded(Organization), Loaded(Person)
+_ORG_AT = len(_USER.columns)
+_PERSON_AT = _ORG_AT + len(_ORG.columns)
+USER_COLUMNS = (*_USER.columns, *_ORG.columns, *_PERSON.columns)
+
+
+def joined_user(query: Select) -> Select:
+    """`query`, which selects USER_COLUMNS from the users, joined to their organisation and
+    person."""
+    return (query.outerjoin(Organization, Organization.id == User.organization_id)
+            .outerjoin(Person, Person.id == User.person_id))
+
+
+def user_of(session: Session, values: Sequence) -> User:
+    """The user of USER_COLUMNS' values, its organisation and person loaded, in `session`."""
+    return _USER.of(session, values[:_ORG_AT],
+                    organization=_ORG.of(session, values[_ORG_AT:_PERSON_AT]),
+                    person=_PERSON.of(session, values[_PERSON_AT:]))
 
 _community = aliased(Community)
 _ORG_DETAILS = (

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import bindparam, func, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from pmsys import audit, clock, unit_of_work
 from pmsys.audit import AuditRecord
@@ -18,6 +18,7 @@ from pmsys.auth.passwords import (
     password_problem,
     verify_password,
 )
+from pmsys.auth.queries import USER_COLUMNS, joined_user, user_of
 from pmsys.config import Config
 from pmsys.errors import Forbidden, InvalidInput, TooManyRequests, Unauthenticated
 from pmsys.models.auth import ApiToken, User, hash_token, new_session_token
@@ -103,32 +104,35 @@ def issue_token(session: Session, user: User, ttl: timedelta) -> tuple[str, ApiT
 # A token's last use is bookkeeping: kept to the minute, written at most that often.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 # Built once: every API request runs it. The token's own columns come as plain values
-# beside the user: only the user (with organisation and person) is an ORM object.
-_TOKEN_WITH_USER = (
-    select(User, ApiToken.id, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at)
-    .join(ApiToken, ApiToken.user_id == User.id)
-    .options(joinedload(User.organization), joinedload(User.person))
-    .where(ApiToken.token_hash == bindparam("token_hash"))
-)
+# beside the user's, its organisation's and its person's (made into objects by `user_of`).
+_TOKEN_WITH_USER = joined_user(
+    select(ApiToken.id, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at,
+           *USER_COLUMNS)
+    .select_from(ApiToken).join(User, User.id == ApiToken.user_id)
+).where(ApiToken.token_hash == bindparam("token_hash"))
 
 
 def resolve_token(session: Session, token: str) -> User | None:
     """Return the active user of a valid, unexpired, unrevoked token, else None.
 
-    One statement reads the token with its user, organisation and person. The
+    One statement reads the token with its user, organisation and person, as plain
+    columns: the objects are made from them (`auth.queries.user_of`). The
     last use is recorded at most once a minute, after the request, in a short
     transaction of its own: the token's row is never locked while a request
     works, so requests carrying one token run side by side.
     """
     if not token:
         return None
-    found = session.execute(_TOKEN_WITH_USER, {"token_hash": hash_token(token)}).first()
+    session.flush()  # what this unit of work changed is read back, as a query would see it
+    found = session.connection().execute(_TOKEN_WITH_USER,
+                                         {"token_hash": hash_token(token)}).first()
     if found is None:
         return None
-    user, token_id, expires_at, revoked_at, last_used_at = found
+    token_id, expires_at, revoked_at, last_used_at = found[:4]
     now = clock.now()
     if revoked_at is not None or expires_at <= now:
         return None
+    user = user_of(session, found[4:])
     if not user.active:
         return None
     if last_used_at is None or now - last_used_at >= TOKEN_TOUCH_INTERVAL:

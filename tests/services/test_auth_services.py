@@ -338,3 +338,71 @@ def test_login_audit_records_cannot_be_altered_or_deleted(db):
     db.session.delete(record)
     with pytest.raises(AuditTamperError):
         db.session.flush()
+
+
+def _fresh_token(db, user) -> str:
+    token, _row = services.issue_token(db.session, user, timedelta(hours=1))
+    db.session.commit()
+    db.session.expunge_all()  # a request's session starts empty
+    return token
+
+
+def test_a_tokens_user_is_loaded_from_one_statement_as_a_query_would_load_it(db):
+    """The caller, its organisation and its person come from one statement's plain columns
+    (auth.queries.user_of): persistent objects of the session, every column as stored,
+    the relationships read without another statement."""
+    from tests.factories import OrganizationFactory, PersonFactory
+    from tests.statements import statements_sent
+
+    org = OrganizationFactory(code="W-9", name="水司")
+    person = PersonFactory(name="王五")
+    user = UserFactory(role=Role.operator, organization=org, person=person, locale="en")
+    db.session.flush()
+    ids, kind = (user.id, org.id, person.id), org.kind
+    expected = {key: getattr(user, key) for key in
+                ("username", "role", "organization_id", "person_id", "active", "locale",
+                 "session_token", "created_at", "password_hash")}
+    token = _fresh_token(db, user)
+    with statements_sent(db.engine) as statements:
+        found = services.resolve_token(db.session, token)
+        seen = (found.organization.code, found.organization.kind, found.person.name,
+                {key: getattr(found, key) for key in expected})
+    assert len([text for text in statements if text.lstrip().upper().startswith("SELECT")]) == 1
+    assert seen == ("W-9", kind, "王五", expected)
+    assert (found.id, found.organization.id, found.person.id) == ids
+    state = db.inspect(found)
+    assert state.persistent and not state.modified and found in db.session
+    assert db.session.get(type(found), found.id) is found
+    # A change to the loaded user is written like any other.
+    found.locale = "zh_CN"
+    db.session.commit()
+    db.session.expunge_all()
+    assert db.session.get(type(found), ids[0]).locale == "zh_CN"
+
+
+def test_a_tokens_user_the_session_holds_is_the_one_given_back_refreshed(db):
+    """A user the session holds already (expired by a commit) is given back, not copied,
+    with what the commit expired read from the same statement."""
+    from tests.statements import statements_sent
+
+    user = UserFactory(role=Role.sysadmin, locale="en")
+    db.session.flush()
+    model, user_id = type(user), user.id
+    token = _fresh_token(db, user)
+    held = db.session.get(model, user_id)
+    db.session.commit()  # expires it
+    with statements_sent(db.engine) as statements:
+        found = services.resolve_token(db.session, token)
+        assert found is held
+        assert (found.locale, found.organization, found.person) == ("en", None, None)
+    assert len([text for text in statements if text.lstrip().upper().startswith("SELECT")]) == 1
+
+
+def test_a_user_without_organisation_or_person_loads_with_neither(db):
+    user = UserFactory(role=Role.sysadmin)
+    db.session.flush()
+    username = user.username
+    token = _fresh_token(db, user)
+    found = services.resolve_token(db.session, token)
+    assert found.username == username
+    assert (found.organization, found.person) == (None, None)

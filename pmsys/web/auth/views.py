@@ -19,16 +19,21 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
 
 from pmsys.auth import services
+from pmsys.auth.queries import USER_COLUMNS, joined_user, user_of
 from pmsys.errors import DomainError, TooManyRequests
 from pmsys.extensions import db
 from pmsys.models.auth import User
 from pmsys.web.auth.forms import LanguageForm, LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
+
+
+# Built once: every page of a logged-in user runs it.
+_USER_BY_ID = joined_user(select(*USER_COLUMNS).select_from(User)).where(
+    User.id == bindparam("user_id"))
 
 
 def init_login(app, login_manager) -> None:
@@ -45,12 +50,11 @@ def init_login(app, login_manager) -> None:
         if not user_id.isdigit() or not token:
             return None
         # One statement: the user with the organisation and person every page reads.
-        user = db.session.scalar(
-            select(User)
-            .options(joinedload(User.organization), joinedload(User.person))
-            .where(User.id == int(user_id))
-        )
-        if user is None or not user.active:
+        found = db.session.connection().execute(_USER_BY_ID, {"user_id": int(user_id)}).first()
+        if found is None:
+            return None
+        user = user_of(db.session, found)
+        if not user.active:
             return None
         if not hmac.compare_digest(user.session_token, token):
             return None
