@@ -72,7 +72,7 @@ class Ticket(Base):
     category: Mapped[str] = mapped_column(String(32), index=True)
     priority: Mapped[Priority] = mapped_column(str_enum(Priority, "ticket_priority"))
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "ticket_channel"))
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
@@ -82,13 +82,13 @@ class Ticket(Base):
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     # The resident who filed it, or None for a caller reported through the hotline.
-    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reporter_name: Mapped[str] = mapped_column(String(200), default="")
     reporter_phone: Mapped[str | None] = mapped_column(String(20))
     # Who typed it in: the reporter, or the hotline staff member for a caller.
-    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    assignee_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     # Routing (docs/domain.md#routing): the reason code, flags and the steps considered, as data
     # ({"code", "params"}) so that each reader sees them in their own language.
     routing_reason: Mapped[str] = mapped_column(String(32))
@@ -142,6 +142,13 @@ class Ticket(Base):
         ),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_status_due_resolve", "status", "due_resolve_at"),
+        # Who sees a ticket (permissions.ticket_clause: reporter, who entered it, assignee,
+        # community), each with the order lists show them in (newest first): a page of a
+        # queue reads the newest entries of these indexes alone, never the rows of every
+        # ticket the caller sees (docs/performance.md#ticket-lists).
+        *(Index(f"ix_tickets_{name}_reported", column, "reported_at", "id")
+          for name, column in (("reporter", "reporter_id"), ("filed_by", "filed_by_id"),
+                               ("assignee", "assignee_id"), ("community", "community_id"))),
     )
     # Two people acting on the same version: the second gets StaleDataError (→ 409).
     __mapper_args__ = {"version_id_col": version}
