@@ -143,12 +143,14 @@ class Ticket(Base):
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_status_due_resolve", "status", "due_resolve_at"),
         # Who sees a ticket (permissions.ticket_clause: reporter, who entered it, assignee,
-        # community), each with the order lists show them in (newest first): a page of a
-        # queue reads the newest entries of these indexes alone, never the rows of every
-        # ticket the caller sees (docs/performance.md#ticket-lists).
+        # community, the household a leader filed for, a leader's buildings), each with the
+        # order lists show them in (newest first): a page of a list reads the newest entries
+        # of these indexes alone, never the rows of every ticket the caller sees
+        # (docs/performance.md#ticket-lists).
         *(Index(f"ix_tickets_{name}_reported", column, "reported_at", "id")
           for name, column in (("reporter", "reporter_id"), ("filed_by", "filed_by_id"),
-                               ("assignee", "assignee_id"), ("community", "community_id"))),
+                               ("assignee", "assignee_id"), ("community", "community_id"),
+                               ("household", "household_id"), ("building", "building_id"))),
     )
     # Two people acting on the same version: the second gets StaleDataError (→ 409).
     __mapper_args__ = {"version_id_col": version}

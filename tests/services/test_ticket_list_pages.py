@@ -18,12 +18,14 @@ from sqlalchemy import select
 from pmsys.extensions import db
 from pmsys.models.tickets import Ticket
 from pmsys.tickets import queries
+from pmsys.tickets.services.filing import file_for_household
 from tests.statements import statements_sent
 from tests.ticket_world import NOW, build_ticket_world, file_as
 
 # (login, fields): residents of CA, CB and CC, a hotline call, and several categories, so
 # that logins see tickets as reporter, as the one who entered it, as assignee (water, roof,
-# lighting) and by community (managers, committee, street offices, bureau).
+# lighting) and by community (managers, committee, street offices, bureau); the fixture
+# adds a building leader's filings for households (their residents, leaders, grid workers).
 FILINGS = (
     ("resident_a", {"building": "1"}),
     ("resident_a", {"category": "lighting"}),
@@ -45,6 +47,12 @@ def world(db):
     for _round in range(4):
         for login, fields in FILINGS:
             file_as(world, login, **fields)
+        # For a household of the leader's building (channel proxy): its residents see it,
+        # and the leaders of the building.
+        for household in ("CA/1/1/101", "CA/1/1/102"):
+            file_for_household(db.session, world.users["leader_a"], household=household,
+                               category="water_supply", description="厨房水管漏水")
+        db.session.commit()
     # Times spread over a month, several tickets on the same second (ties go by id).
     for ticket in db.session.scalars(select(Ticket)):
         ticket.reported_at = NOW - timedelta(hours=rng.choice(range(0, 720, 7)))
@@ -62,6 +70,8 @@ def test_every_page_is_the_slice_of_the_whole_list_for_every_login(world):
     for login, user in world.users.items():
         conditions = queries.ticket_conditions(user)
         whole = everything(conditions)
+        if login in ("resident_a", "leader_a", "grid_a", "operator_in", "manager_a"):
+            assert len(whole) > 7, login  # several pages, seen more than one way
         for per_page in (1, 4, 7):
             pages = -(-len(whole) // per_page)
             for page in range(1, pages + 2):
