@@ -105,7 +105,8 @@ def test_a_page_past_the_end_clamps_to_the_last_one(world):
 
 def test_a_page_is_cut_from_each_way_the_caller_sees_tickets(world):
     """The operator sees tickets it entered or that are assigned to it: two branches, each
-    read newest first up to the page's end. A sysadmin sees every ticket: no branches."""
+    read newest first up to the page's end (and on PostgreSQL counted as the union of
+    their ids). A sysadmin sees every ticket: no branches."""
     def page_statement(login: str) -> str:
         conditions = queries.ticket_conditions(world.users[login])
         with statements_sent(db.engine) as statements:
@@ -113,6 +114,7 @@ def test_a_page_is_cut_from_each_way_the_caller_sees_tickets(world):
         return next(text for text in statements if "count(*)" in text)
 
     operator = page_statement("operator_in")
-    assert operator.count("UNION") == 1
+    # PostgreSQL also counts the union of the branches' ids (queries._counted).
+    assert operator.count("UNION") == (2 if db.engine.dialect.name == "postgresql" else 1)
     assert operator.count("LIMIT") == 3  # each branch to the page's end, then the page
     assert "UNION" not in page_statement("sysadmin")
