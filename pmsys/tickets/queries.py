@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Select, Text, cast, func, or_, select, union
+from sqlalchemy import Select, Text, cast, func, literal_column, or_, select, union
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BooleanClauseList
@@ -378,11 +378,17 @@ def _page_ids(where: Sequence, either: BooleanClauseList | None, order_by: Seque
     if either is None or order_by is not NEWEST_FIRST:
         return (select(Ticket.id, total).where(*where).order_by(*order_by)
                 .limit(per_page).offset(offset))
-    branches = [branch.order_by(*NEWEST_FIRST).limit(offset + per_page).subquery()
-                for branch in _branches(where, either, Ticket.id, Ticket.reported_at)]
-    seen = union(*(select(branch.c.id, branch.c.reported_at) for branch in branches)).subquery()
-    return (select(seen.c.id, total).order_by(seen.c.reported_at.desc(), seen.c.id.desc())
+    # The union's columns are named as text: a subquery's column objects (made at every
+    # request, for a statement built at every request) cost more than running it.
+    seen = union(*(
+        select(_ALL).select_from(branch.order_by(*NEWEST_FIRST).limit(offset + per_page)
+                                 .subquery())
+        for branch in _branches(where, either, Ticket.id, Ticket.reported_at))).subquery()
+    return (select(_ID, total).select_from(seen).order_by(_REPORTED.desc(), _ID.desc())
             .limit(per_page).offset(offset))
+
+
+_ALL, _ID, _REPORTED = literal_column("*"), literal_column("id"), literal_column("reported_at")
 
 
 # --- which tickets an actor sees ----------------------------------------------------------------
