@@ -4,14 +4,16 @@
     BENCH_DATABASE_URL=postgresql+psycopg://…/bench .venv/bin/python bench/ab_http.py …
 
 The database is the one `bench/request_cpu.py prepare` made (BENCH_DATABASE_URL, by
-default its SQLite file). Each run serves a fresh copy of it (a file copy, or a
-PostgreSQL database made from it as a template) with gunicorn, 2 sync workers, from
-this checkout or from --other (run with this checkout's Python: gunicorn puts the
-served checkout first on the path), and loads it with 16 connections for --seconds
-(bench/load.py: wrk when installed). The checkouts alternate, their order swapped
-every rep, so a busy moment of the machine falls on both. Paths: `me` (GET /api/v1/me
-as the water company's operator), `queue` (its GET /api/v1/tickets) and `file` (a
-resident's POST /api/v1/tickets). Prints each run and the medians; asserts nothing.
+default its SQLite file); with --other-database, --other serves that one instead (the
+same data as its own migrations left it, when the schemas differ). Each run serves a
+fresh copy (a file copy, or a PostgreSQL database made from it as a template) with
+gunicorn, 2 sync workers, from this checkout or from --other (run with this checkout's
+Python: gunicorn puts the served checkout first on the path), and loads it with 16
+connections for --seconds (bench/load.py: wrk when installed). The checkouts
+alternate, their order swapped every rep, so a busy moment of the machine falls on
+both. Paths: `me` (GET /api/v1/me as the water company's operator), `queue` (its GET
+/api/v1/tickets) and `file` (a resident's POST /api/v1/tickets). Prints each run and
+the medians; asserts nothing.
 """
 
 from __future__ import annotations
@@ -58,15 +60,20 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3, help="runs per checkout")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--other-database", metavar="URL",
+                        help="the database --other serves (copied for each run), when its "
+                             "schema differs: one its own migrations made")
     args = parser.parse_args()
     url = database_url()
     checkouts = {"this": HERE.parent, "other": args.other.resolve()}
+    databases = {"this": url, "other": args.other_database or url}
     rates: dict[str, list[float]] = {name: [] for name in checkouts}
     p95s: dict[str, list[float]] = {name: [] for name in checkouts}
     for rep in range(args.reps):
         order = list(checkouts) if rep % 2 == 0 else list(reversed(checkouts))
         for name in order:
-            result = run(checkouts[name], url, args.path, args.seconds, args.connections)
+            result = run(checkouts[name], databases[name], args.path, args.seconds,
+                         args.connections)
             rates[name].append(result.rate)
             p95s[name].append(result.p95_ms)
             print(f"{rep + 1} {name:<5} {args.path} {result.rate:8.1f} req/s  p95 "
